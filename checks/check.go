@@ -1,0 +1,86 @@
+// Package checks defines the contract every wfh check implements, the
+// registry checks join, and the runner that executes them concurrently under
+// per-check and overall deadlines.
+package checks
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/wfh-cli/wfh/report"
+)
+
+// Result is what a check returns; it is the report's own type so that checks
+// fill the model directly and never format output.
+type Result = report.Result
+
+// Check is one diagnostic. Run must return when ctx is done; the runner does
+// not wait for a check past its deadline in any case.
+type Check interface {
+	// ID is a short stable name used by --only, --skip, profiles and JSON.
+	ID() string
+	// Title is a few words for people ("System basics").
+	Title() string
+	// Budget is the longest the check may run; the runner enforces it.
+	Budget() time.Duration
+	// Needs says what the check depends on, for `wfh checks` and the runner.
+	Needs() Needs
+	// Run measures and returns a Result. ID, Title and DurationSeconds are
+	// filled in by the runner; the check sets Status, Summary and the rest.
+	Run(ctx context.Context, env *Env) Result
+}
+
+// Need is a named precondition a check may depend on.
+type Need string
+
+const (
+	// NeedInternet: the check is pointless offline and is skipped when the
+	// check that provides NeedInternet (network) says the machine is offline.
+	NeedInternet Need = "internet"
+	// NeedNetwork: the check uses the local network (gateway, LAN).
+	NeedNetwork Need = "network"
+	// NeedDevices: the check reads local hardware (camera, audio).
+	NeedDevices Need = "devices"
+)
+
+// Needs describes a check's dependencies.
+type Needs struct {
+	// Requires lists preconditions. A required need whose provider check is
+	// selected gates this check on the provider's verdict.
+	Requires []Need
+	// Privileges describes elevated rights that give better results, empty
+	// when none ("raw ICMP: root or ping_group_range").
+	Privileges string
+	// LoadsNetwork puts the check in the exclusive phase: it runs alone,
+	// after every other check, so its traffic never disturbs their figures.
+	LoadsNetwork bool
+}
+
+// String renders the needs for `wfh checks`.
+func (n Needs) String() string {
+	var parts []string
+	for _, r := range n.Requires {
+		parts = append(parts, string(r))
+	}
+	if n.LoadsNetwork {
+		parts = append(parts, "runs alone (loads the network)")
+	}
+	if n.Privileges != "" {
+		parts = append(parts, "privileges: "+n.Privileges)
+	}
+	if len(parts) == 0 {
+		return "nothing"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Provider is implemented by a check whose verdict decides whether a need is
+// met (network provides NeedInternet). Checks requiring that need wait for the
+// provider and are skipped with the provider's reason when it is unmet.
+type Provider interface {
+	Provides() Need
+	// Unmet inspects the provider's own result and, when the need is not met,
+	// returns the skip reason for dependants ("offline (see network)").
+	Unmet(r Result) (reason string, unmet bool)
+}

@@ -1,0 +1,81 @@
+package checks
+
+import (
+	"context"
+	"crypto/x509"
+	"io/fs"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/wfh-cli/wfh/internal/profile"
+)
+
+// Env holds every seam between a check and the outside world, so each check
+// runs against fakes in unit tests and against the real machine in
+// integration tests. The runner gives each check its own copy.
+type Env struct {
+	// Now is the clock.
+	Now func() time.Time
+	// Exec runs external commands.
+	Exec Commander
+	// Dialer opens network connections.
+	Dialer Dialer
+	// HTTP is the client for HTTP probes; it verifies TLS against the system
+	// roots plus the profile's company CA (see Roots).
+	HTTP *http.Client
+	// Roots is the certificate pool HTTP verifies against, for checks that
+	// do their own TLS handshakes.
+	Roots *x509.CertPool
+	// Resolver looks up names.
+	Resolver Resolver
+	// FS is the filesystem root ("/" on the real machine; a fixture tree in
+	// tests). Paths are slash-separated and unrooted: "etc/os-release".
+	FS fs.FS
+	// OS and Arch are runtime.GOOS and runtime.GOARCH, or what a test fakes.
+	OS   string
+	Arch string
+	// Getenv reads environment variables.
+	Getenv func(string) string
+	// Profile is the loaded organisation profile; never nil (defaults apply).
+	Profile *profile.Profile
+	// Progress reports live state of a long check ("download 43 Mbit/s").
+	// The runner binds it per check; it is safe to call from any goroutine.
+	Progress func(msg string)
+	// Logf writes debugging detail shown with --verbose.
+	Logf func(format string, args ...any)
+}
+
+// Commander runs a command and returns its standard output. Implementations
+// must honour ctx and return an error that includes stderr when it fails.
+type Commander interface {
+	Run(ctx context.Context, name string, args ...string) ([]byte, error)
+}
+
+// Dialer is satisfied by *net.Dialer.
+type Dialer interface {
+	DialContext(ctx context.Context, network, address string) (net.Conn, error)
+}
+
+// Resolver is satisfied by *net.Resolver.
+type Resolver interface {
+	LookupHost(ctx context.Context, host string) ([]string, error)
+	LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error)
+}
+
+// progress returns a callable progress function even when none is set.
+func (e *Env) progress(msg string) {
+	if e.Progress != nil {
+		e.Progress(msg)
+	}
+}
+
+// Report sends live progress for the check; it never blocks the check.
+func (e *Env) Report(msg string) { e.progress(msg) }
+
+// Debugf logs detail for --verbose; a nil Logf discards it.
+func (e *Env) Debugf(format string, args ...any) {
+	if e.Logf != nil {
+		e.Logf(format, args...)
+	}
+}
