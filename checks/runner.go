@@ -47,6 +47,7 @@ type slot struct {
 	check    Check
 	result   Result
 	done     bool
+	started  time.Time     // zero until the check starts; guarded by run.mu
 	finished chan struct{} // closed when result is recorded
 }
 
@@ -104,6 +105,10 @@ func (r *Runner) Run(parent context.Context, checks []Check) Outcome {
 	for _, s := range st.slots {
 		if !s.done {
 			s.result = st.unfinished(s.check)
+			s.result.ID, s.result.Title = s.check.ID(), s.check.Title()
+			if !s.started.IsZero() {
+				s.result.DurationSeconds = st.now().Sub(s.started).Seconds()
+			}
 			s.done = true
 			if r.Observer != nil {
 				r.Observer.Finished(s.check, s.result)
@@ -181,6 +186,9 @@ func (st *run) runOne(s *slot) {
 	}
 
 	start := st.now()
+	st.mu.Lock()
+	s.started = start
+	st.mu.Unlock()
 	resultCh := make(chan Result, 1) // buffered: a late check must not block forever
 	go func() {
 		defer func() {

@@ -2,7 +2,14 @@
 // that every teleworker's run checks the same targets against the same limits.
 package profile
 
-import "time"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
 
 // Profile is the parsed organisation profile. The zero value is valid: every
 // field has a default, so wfh works with no profile at all.
@@ -39,6 +46,57 @@ type System struct {
 
 // Duration is a time.Duration written as "90s" or "2m" in YAML.
 type Duration time.Duration
+
+// Std returns d as a time.Duration.
+func (d Duration) Std() time.Duration { return time.Duration(d) }
+
+// UnmarshalYAML accepts only Go duration strings. A bare number is refused
+// rather than read as seconds: "timeout: 90" could mean seconds or minutes to
+// whoever wrote it, and asking for a unit costs one character.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	const example = `write a number followed by a unit (ms, s, m or h), e.g. "90s" or "1m30s"`
+	if n.Kind != yaml.ScalarNode {
+		return &valueError{msg: "must be a duration such as \"90s\", got " + describe(n), fix: example}
+	}
+	switch n.ShortTag() {
+	case "!!null":
+		return nil
+	case "!!int", "!!float":
+		return &valueError{msg: "must be a duration with a unit, got " + describe(n), fix: unitFix(n.Value)}
+	case "!!str":
+	default:
+		return &valueError{msg: "must be a duration such as \"90s\", got " + describe(n), fix: example}
+	}
+	text := strings.TrimSpace(n.Value)
+	if _, err := strconv.ParseFloat(text, 64); err == nil {
+		// A quoted number ("90") is still a number without a unit.
+		return &valueError{msg: "must be a duration with a unit, got " + describe(n), fix: unitFix(text)}
+	}
+	v, err := time.ParseDuration(text)
+	if err != nil {
+		fix := example
+		if strings.HasSuffix(text, "d") {
+			// Go durations stop at hours; days are the usual guess.
+			fix = `there is no unit for days: write hours, e.g. "48h"`
+		}
+		return &valueError{msg: "must be a duration such as \"90s\", got " + describe(n), fix: fix}
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// unitFix suggests the number with a unit appended, when the number is short
+// and plain enough to echo back ("90" → "90s"); otherwise a generic example.
+func unitFix(number string) string {
+	number = strings.TrimSpace(number)
+	if len(number) == 0 || len(number) > 8 || strings.Trim(number, "0123456789.") != "" {
+		return `add a unit: write e.g. "90s" for seconds or "2m" for minutes`
+	}
+	return fmt.Sprintf("add a unit: write %q for seconds or %q for minutes", number+"s", number+"m")
+}
 
 // Default returns the profile used when none is given.
 func Default() *Profile { return &Profile{} }

@@ -1,0 +1,7 @@
+// Package all links every check into the binary; each joins the registry
+// from its own init.
+package all
+
+import (
+	_ "github.com/wfh-cli/wfh/checks/system"
+)

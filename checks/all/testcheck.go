@@ -1,0 +1,5 @@
+//go:build wfhtest
+
+package all
+
+import _ "github.com/wfh-cli/wfh/checks/testcheck"

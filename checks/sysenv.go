@@ -1,0 +1,144 @@
+package checks
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/wfh-cli/wfh/internal/profile"
+)
+
+// SystemEnv builds the Env of the real machine. The only error is a company CA
+// named by the profile that cannot be used, which the user must fix.
+func SystemEnv(p *profile.Profile) (*Env, error) {
+	if p == nil {
+		p = profile.Default()
+	}
+	roots, err := systemRoots(p.CompanyCA)
+	if err != nil {
+		return nil, err
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.TLSClientConfig.RootCAs = roots
+	dialer := &net.Dialer{}
+	transport.DialContext = dialer.DialContext
+	return &Env{
+		Now:      time.Now,
+		Exec:     ExecCommander{},
+		Dialer:   dialer,
+		HTTP:     &http.Client{Transport: transport},
+		Roots:    roots,
+		Resolver: net.DefaultResolver,
+		FS:       rootFS(),
+		OS:       runtime.GOOS,
+		Arch:     runtime.GOARCH,
+		Getenv:   os.Getenv,
+		Profile:  p,
+	}, nil
+}
+
+// systemRoots is the OS trust store (which honours SSL_CERT_FILE and
+// SSL_CERT_DIR on Linux) plus the profile's company CA.
+func systemRoots(companyCA string) (*x509.CertPool, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if companyCA == "" {
+		return pool, nil
+	}
+	pem, err := os.ReadFile(companyCA)
+	if err != nil {
+		return nil, fmt.Errorf("company CA %s: %w; fix company_ca in the profile", companyCA, err)
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("company CA %s holds no PEM certificate; export the CA as PEM (Base-64) and fix company_ca in the profile", companyCA)
+	}
+	return pool, nil
+}
+
+// rootFS is the filesystem root: "/" on Unix, the system drive on Windows.
+func rootFS() fs.FS {
+	if runtime.GOOS == "windows" {
+		drive := os.Getenv("SystemDrive")
+		if drive == "" {
+			drive = "C:"
+		}
+		return os.DirFS(drive + `\`)
+	}
+	return os.DirFS("/")
+}
+
+// maxCommandOutput bounds what a command may print into memory; the longest
+// outputs wfh parses (system_profiler, pactl list) are well under 1 MiB.
+const maxCommandOutput = 8 << 20
+
+// ExecCommander runs real commands.
+type ExecCommander struct{}
+
+// Run runs name with args. Output is in the C locale on Unix so parsers see
+// the words they expect; the error carries the first line of stderr.
+func (ExecCommander) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
+	path, err := exec.LookPath(name)
+	if err != nil {
+		return nil, fmt.Errorf("%s is not installed or not on PATH: %w", filepath.Base(name), err)
+	}
+	cmd := exec.CommandContext(ctx, path, args...)
+	if runtime.GOOS != "windows" {
+		cmd.Env = append(os.Environ(), "LC_ALL=C", "LANG=C")
+	}
+	// A child that keeps the pipes open after being killed must not hold
+	// the check past its deadline.
+	cmd.WaitDelay = time.Second
+	stdout := &limitedBuffer{max: maxCommandOutput}
+	stderr := &limitedBuffer{max: 64 << 10}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	err = cmd.Run()
+	if err != nil {
+		if ctx.Err() != nil {
+			return stdout.Bytes(), fmt.Errorf("%s: %w", name, ctx.Err())
+		}
+		first, _, _ := strings.Cut(strings.TrimSpace(stderr.String()), "\n")
+		if first != "" {
+			return stdout.Bytes(), fmt.Errorf("%s: %w: %s", name, err, first)
+		}
+		return stdout.Bytes(), fmt.Errorf("%s: %w", name, err)
+	}
+	if stdout.truncated {
+		return stdout.Bytes(), fmt.Errorf("%s: %w", name, errTooMuchOutput)
+	}
+	return stdout.Bytes(), nil
+}
+
+var errTooMuchOutput = errors.New("printed more output than expected")
+
+type limitedBuffer struct {
+	bytes.Buffer
+	max       int
+	truncated bool
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	room := b.max - b.Len()
+	if room <= 0 {
+		b.truncated = true
+		return len(p), nil
+	}
+	if len(p) > room {
+		b.truncated = true
+		b.Buffer.Write(p[:room])
+		return len(p), nil
+	}
+	return b.Buffer.Write(p)
+}

@@ -1,0 +1,35 @@
+// Command wfh finds out why a home worker's calls stutter, VPN won't connect
+// or camera isn't seen, and writes a report to hand to IT.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/wfh-cli/wfh/internal/iostreams"
+
+	// Every check joins the registry from its package's init.
+	_ "github.com/wfh-cli/wfh/checks/all"
+)
+
+// Set by the release build through -ldflags; see .goreleaser.yaml.
+var (
+	version = ""
+	commit  = ""
+	date    = ""
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// After the first Ctrl-C, give the default behaviour back so a
+		// second one ends the process at once.
+		<-ctx.Done()
+		stop()
+	}()
+	code := run(ctx, os.Args[1:], iostreams.System())
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/internal/iostreams"
+)
+
+// factory carries what every command needs; tests build one with fakes.
+type factory struct {
+	ios      *iostreams.IOStreams
+	registry *checks.Registry
+	// newEnv builds the real environment for checks; tests replace it.
+	newEnv envBuilder
+	build  buildInfo
+	// jsonErrors is set once --format json is parsed, so errors are JSON too.
+	jsonErrors bool
+}
+
+func run(ctx context.Context, args []string, ios *iostreams.IOStreams) int {
+	f := &factory{ios: ios, registry: checks.Default, newEnv: systemEnv, build: currentBuild()}
+	return execute(ctx, f, args)
+}
+
+func execute(ctx context.Context, f *factory, args []string) int {
+	root := newRootCmd(f)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err != nil {
+		var e *exitError
+		if !errors.As(err, &e) && strings.HasPrefix(err.Error(), "unknown command") {
+			err = usageError("%s; run 'wfh --help' to see the commands", err.Error())
+		}
+		printError(f.ios, err, f.jsonErrors)
+	}
+	return exitCode(err)
+}
+
+func newRootCmd(f *factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "wfh",
+		Short: "Find out why calls stutter, the VPN won't connect or the camera isn't seen",
+		Long: `wfh checks a home worker's computer and connection — network, Wi-Fi, speed,
+latency, DNS, VPN, camera, microphone and speakers, clock — and says in plain
+words what is wrong and what to do. It writes a report you can hand to IT.`,
+		Example: `  # Check everything and read the verdicts
+  wfh doctor
+
+  # Save a report to attach to a helpdesk ticket
+  wfh doctor --format markdown --output wfh-report.md
+
+  # See which checks exist
+  wfh checks`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(f.ios.Out)
+	root.SetErr(f.ios.ErrOut)
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return usageError("%s; run '%s --help' for the flags", err.Error(), cmd.CommandPath())
+	})
+	root.CompletionOptions.HiddenDefaultCmd = true
+	root.AddCommand(newDoctorCmd(f, nil), newChecksCmd(f), newVersionCmd(f))
+	return root
+}

@@ -1,0 +1,51 @@
+// Package atomicfile writes a file so that readers see either the old
+// content or the new, never half a report.
+package atomicfile
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Write writes data to path through a temporary file in the same directory
+// and a rename, which is atomic on the same filesystem. The file gets mode
+// 0644 unless it already exists, in which case its mode is kept.
+func Write(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	mode := os.FileMode(0o644)
+	if fi, statErr := os.Stat(path); statErr == nil {
+		if fi.IsDir() {
+			return fmt.Errorf("%s is a directory; give a file name, for example %s", path, filepath.Join(path, "wfh-report.md"))
+		}
+		mode = fi.Mode().Perm()
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("create a temporary file next to %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", tmp.Name(), err)
+	}
+	// Sync before rename so a crash cannot leave an empty file under the
+	// final name on filesystems that reorder metadata and data writes.
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("flush %s: %w", tmp.Name(), err)
+	}
+	if err = tmp.Chmod(mode); err != nil {
+		return fmt.Errorf("set permissions on %s: %w", tmp.Name(), err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", tmp.Name(), err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("move the report into place at %s: %w", path, err)
+	}
+	return nil
+}

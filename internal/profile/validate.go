@@ -1,0 +1,197 @@
+package profile
+
+import (
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+const (
+	// MinTimeout is the shortest overall limit a profile may set: under 5 s
+	// nothing meaningful can be measured (a DNS lookup, a TLS handshake and a
+	// throughput sample each take seconds on a poor home link).
+	MinTimeout = 5 * time.Second
+	// MaxTimeout is the longest: past 10 minutes a person watching thinks wfh
+	// has hung and kills it, losing the report.
+	MaxTimeout = 10 * time.Minute
+
+	// The uptime limit is in days: 0 would warn on every machine and is
+	// reserved for "default"; beyond a year the warning would never fire.
+	minUptimeDays = 1
+	maxUptimeDays = 365
+)
+
+// validate checks the decoded values against the rules the types cannot
+// express. lines holds the line of every key the file sets; a key it does not
+// set keeps its default and is not checked.
+func validate(p *Profile, lines map[string]int, file string, o Options) *Error {
+	fail := func(key, msg, fix string) *Error {
+		return &Error{File: file, Line: lines[key], Msg: msg, Fix: fix}
+	}
+	if _, set := lines["company_ca"]; set {
+		if err := checkCompanyCA(p, file); err != nil {
+			return fail("company_ca", err.msg, err.fix)
+		}
+	}
+	if _, set := lines["timeout"]; set {
+		if t := p.Timeout.Std(); t < MinTimeout || t > MaxTimeout {
+			fix := "under 5s no check can measure anything: use at least 5s, e.g. timeout: 2m"
+			if t > MaxTimeout {
+				fix = "a longer run looks hung to the person waiting: use at most 10m"
+			}
+			return fail("timeout", fmt.Sprintf("timeout must be between 5s and 10m, got %s", shortDuration(t)), fix)
+		}
+	}
+	if _, set := lines["fail_on"]; set && p.FailOn != "warn" && p.FailOn != "fail" {
+		return fail("fail_on", fmt.Sprintf(`fail_on must be "warn" or "fail", got %s`, quote(p.FailOn)),
+			"write fail_on: fail to exit with 1 only when a check fails, or fail_on: warn to exit with 1 on warnings too")
+	}
+	for _, sel := range []struct {
+		key   string
+		names []string
+	}{{"checks.only", p.Checks.Only}, {"checks.skip", p.Checks.Skip}} {
+		for i, name := range sel.names {
+			key := fmt.Sprintf("%s[%d]", sel.key, i)
+			// Matched like --only and --skip, which ignore case and spaces.
+			id := strings.ToLower(strings.TrimSpace(name))
+			if id == "" {
+				return fail(key, sel.key+" has an empty check name", "remove the empty item or write a check name")
+			}
+			if len(o.KnownChecks) > 0 && !containsFold(o.KnownChecks, id) {
+				fix := "valid checks: " + strings.Join(o.KnownChecks, ", ")
+				if s := closest(id, o.KnownChecks); s != "" {
+					fix = fmt.Sprintf("did you mean %q? %s", s, fix)
+				}
+				return fail(key, fmt.Sprintf("%s names an unknown check %s", sel.key, quote(name)), fix)
+			}
+		}
+	}
+	if _, set := lines["system.max_uptime_days"]; set {
+		if d := p.System.MaxUptimeDays; d < minUptimeDays || d > maxUptimeDays {
+			return fail("system.max_uptime_days",
+				fmt.Sprintf("system.max_uptime_days must be between %d and %d, got %d", minUptimeDays, maxUptimeDays, d),
+				"write a number of days in that range, or leave the key out for the default of 14")
+		}
+	}
+	return nil
+}
+
+// shortDuration drops the zero tails of time.Duration's form: "30m", not
+// "30m0s", as the user would have written it.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkCompanyCA resolves a relative company_ca against the profile's
+// directory, because the profile and its CA travel together: IT ships both in
+// one folder and the user runs wfh from anywhere. It stores the absolute
+// path back so that the checks need not know where the profile was.
+func checkCompanyCA(p *Profile, file string) *readError {
+	raw := p.CompanyCA
+	if strings.TrimSpace(raw) == "" {
+		return &readError{msg: "company_ca is empty", fix: "give the path of the company CA file, or remove the key"}
+	}
+	dir := filepath.Dir(file)
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	path := filepath.Clean(raw)
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
+	p.CompanyCA = path
+
+	info, err := statFile(path)
+	if err != nil {
+		fix := "check the path"
+		if !filepath.IsAbs(raw) {
+			fix = "check the path: a relative company_ca is relative to the profile's folder, " + dir
+		}
+		if strings.HasPrefix(raw, "~") {
+			fix = "wfh does not expand ~: write the full path, or a path relative to the profile"
+		}
+		return &readError{msg: fmt.Sprintf("company_ca: %s %s", path, err.msg), fix: fix, err: err.err}
+	}
+	if info.IsDir() {
+		return &readError{msg: fmt.Sprintf("company_ca: %s is a folder, not a file", path),
+			fix: "give the path of the CA's .pem file inside it"}
+	}
+	if !info.Mode().IsRegular() {
+		// A pipe or device could block or never end; a CA is a plain file.
+		return &readError{msg: fmt.Sprintf("company_ca: %s is not a regular file", path),
+			fix: "give the path of the CA's .pem file"}
+	}
+	data, rerr := readLimited(path)
+	if rerr != nil {
+		return &readError{msg: fmt.Sprintf("company_ca: %s: %s", path, rerr.msg), fix: rerr.fix, err: rerr.err}
+	}
+	return checkPEM(path, data)
+}
+
+// statFile describes why path cannot be used, in words that follow the path.
+func statFile(path string) (fs.FileInfo, *readError) {
+	info, err := os.Stat(path)
+	switch {
+	case err == nil:
+		return info, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, &readError{msg: "does not exist", err: err}
+	default:
+		return nil, &readError{msg: "cannot be read (" + strings.TrimPrefix(ioProblem(err).msg, "cannot read: ") + ")", err: err}
+	}
+}
+
+// checkPEM requires at least one certificate that x509 accepts: that is what
+// the TLS checks will add to their roots, and a file without one would make
+// them fail later with a far less helpful error.
+func checkPEM(path string, data []byte) *readError {
+	var parseErr error
+	for rest := data; ; {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			continue
+		}
+		if _, err := x509.ParseCertificate(block.Bytes); err != nil {
+			parseErr = err
+			continue
+		}
+		return nil
+	}
+	if parseErr != nil {
+		return &readError{msg: fmt.Sprintf("company_ca: %s has a certificate x509 cannot parse (%v)", path, parseErr),
+			fix: "export the CA again as PEM (Base-64) and try again", err: parseErr}
+	}
+	if _, err := x509.ParseCertificate(data); err == nil {
+		// The usual mistake: Windows' export wizard defaults to DER.
+		return &readError{msg: fmt.Sprintf("company_ca: %s is a binary (DER) certificate, not PEM", path),
+			fix: "convert it with: openssl x509 -inform der -in ca.cer -out ca.pem, or export it as Base-64"}
+	}
+	return &readError{msg: fmt.Sprintf("company_ca: %s has no PEM certificate", path),
+		fix: "export the CA as PEM (Base-64) and try again"}
+}

@@ -1,0 +1,777 @@
+package report
+
+import (
+	"maps"
+	"net/netip"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Known carries the machine's own identifiers, which redaction must find in free text.
+type Known struct {
+	Hostname string
+	User     string // login name
+	HomeDir  string // e.g. /home/alice, /Users/alice, C:\Users\alice
+	// Keep lists addresses and names the profile or wfh's own defaults name
+	// (a corporate VPN gateway, 8.8.8.8): never redacted, because the reader
+	// of the ticket already knows them and needs to see them.
+	Keep []string
+}
+
+// The replacement texts are bracketed, and the bracketed forms are never
+// rewritten by any rule, so that redacting a redacted report changes nothing.
+const (
+	redactHostToken  = "[hostname]"
+	redactUserToken  = "[user]"
+	redactValueToken = "[redacted]"
+	redactHomeToken  = "~"
+)
+
+// SensitiveKeys returns the fact and attribute keys whose values are private
+// whatever they contain. Keys match exactly: facts and attributes use stable
+// snake_case names, and an exact match cannot hit a key like "user_agent" by
+// accident. The list is built on each call so that nobody can change it.
+func SensitiveKeys() []string {
+	return []string{
+		// The home Wi-Fi name is often a family name or street address, and
+		// public Wi-Fi maps turn it into a location.
+		"ssid",
+		// The access point's MAC: looked up in Wi-Fi geolocation databases it
+		// gives the street address. Its value is not always in a form the MAC
+		// rule recognises.
+		"bssid",
+		// Machine names embed the owner's name ("Alices-MacBook-Pro"), and a
+		// name under one of these keys may not be the one in Known.
+		"hostname", "host_name", "computer_name", "device_name",
+		// Login and account names identify the person.
+		"user", "username", "user_name", "login", "account",
+		// Real names and mail addresses identify the person directly.
+		"full_name", "real_name", "email",
+		// Hardware serials and machine IDs identify one device for life and
+		// link tickets across helpdesks.
+		"serial", "serial_number", "hardware_uuid", "machine_id",
+		// MACs identify the device; under a key they may be written in forms
+		// the text rule does not recognise (aabb.ccdd.eeff, bare hex).
+		"mac", "mac_address", "hardware_address",
+		// A check must never report a credential, but if one ever dumps a
+		// configuration these keys keep the secret out of the ticket.
+		"password", "passphrase", "psk", "secret", "token",
+	}
+}
+
+// IsSensitiveKey reports whether values under key are always redacted.
+func IsSensitiveKey(key string) bool {
+	return slices.Contains(SensitiveKeys(), key)
+}
+
+// Redact returns a deep copy of r with private data replaced and Redaction set to "on". r is not modified.
+//
+// What was discovered on the machine or along the path is replaced: public IP
+// addresses by per-address tokens that keep the family ("[public-ipv4-1]"),
+// MAC addresses by "[mac-N]", the host and user names by "[hostname]" and
+// "[user]", the home directory by "~", and values under SensitiveKeys by
+// "[redacted]". Private, loopback, link-local, CGNAT, ULA, multicast and
+// unspecified addresses stay, because an agent needs the gateway address and
+// they identify nobody; so does anything in k.Keep.
+func Redact(r Report, k Known) Report {
+	out := redactClone(r)
+	rd := newRedactor(k, out.Host)
+	redactVisit(&out, rd.scanTokens, func(_, v string) string { return rd.scanTokens(v) })
+
+	if out.Host.Hostname != "" && !rd.keptValue(out.Host.Hostname) {
+		out.Host.Hostname = redactHostToken
+	}
+	if out.Host.User != "" && !rd.keptValue(out.Host.User) {
+		out.Host.User = redactUserToken
+	}
+	redactVisit(&out, rd.text, rd.keyed)
+	out.Redaction = "on"
+	return out
+}
+
+// MarkUnredacted returns r with Redaction = "off" (for --no-redact). The
+// result shares slices and maps with r, as nothing else changes.
+func MarkUnredacted(r Report) Report {
+	r.Redaction = "off"
+	return r
+}
+
+// redactVisit calls text on every free-text field of r and keyed on every fact
+// and attribute value, storing what they return. Maps are visited in key order
+// so that tokens are numbered the same way on every run.
+//
+// Left alone on purpose: IDs, kinds, metric names and units are program
+// constants that consumers key on; Tool, statuses and times are wfh's own; the
+// time zone and UTC offset are needed to diagnose the clock and name a region,
+// not a person.
+func redactVisit(r *Report, text func(string) string, keyed func(key, value string) string) {
+	r.Host.OS = text(r.Host.OS)
+	r.Profile = text(r.Profile)
+	metrics := func(ms []Metric) {
+		for i := range ms {
+			ms[i].Note = text(ms[i].Note)
+		}
+	}
+	kv := func(m map[string]string) {
+		keys := slices.Sorted(maps.Keys(m))
+		for _, key := range keys {
+			m[key] = keyed(key, m[key])
+		}
+	}
+	for i := range r.Results {
+		res := &r.Results[i]
+		res.Title = text(res.Title)
+		res.Summary = text(res.Summary)
+		for j := range res.Findings {
+			res.Findings[j].Message = text(res.Findings[j].Message)
+			res.Findings[j].Fix = text(res.Findings[j].Fix)
+		}
+		metrics(res.Metrics)
+		kv(res.Facts)
+		for j := range res.Items {
+			it := &res.Items[j]
+			it.Label = text(it.Label)
+			it.Summary = text(it.Summary)
+			metrics(it.Metrics)
+			kv(it.Attributes)
+		}
+		for j := range res.Series {
+			res.Series[j].Name = text(res.Series[j].Name)
+			res.Series[j].Item = text(res.Series[j].Item)
+		}
+	}
+}
+
+// redactClone copies everything r points to, so that redacting the copy
+// cannot reach the caller's report. Nil stays nil and empty stays empty,
+// because encoding/json writes them differently.
+func redactClone(r Report) Report {
+	r.Results = redactCloneEach(r.Results, func(res Result) Result {
+		res.Findings = slices.Clone(res.Findings)
+		res.Metrics = redactCloneEach(res.Metrics, redactCloneMetric)
+		res.Facts = maps.Clone(res.Facts)
+		res.Items = redactCloneEach(res.Items, func(it Item) Item {
+			it.Metrics = redactCloneEach(it.Metrics, redactCloneMetric)
+			it.Attributes = maps.Clone(it.Attributes)
+			return it
+		})
+		res.Series = redactCloneEach(res.Series, func(s Series) Series {
+			s.Samples = redactCloneEach(s.Samples, redactCloneFloat)
+			return s
+		})
+		return res
+	})
+	return r
+}
+
+func redactCloneEach[T any](s []T, f func(T) T) []T {
+	if s == nil {
+		return nil
+	}
+	out := make([]T, len(s))
+	for i, v := range s {
+		out[i] = f(v)
+	}
+	return out
+}
+
+func redactCloneMetric(m Metric) Metric {
+	m.Value = redactCloneFloat(m.Value)
+	return m
+}
+
+func redactCloneFloat(p *float64) *float64 {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
+var (
+	// redactTokenRE matches every text redaction writes; rules never look
+	// inside a match, which keeps tokens intact and Redact idempotent.
+	redactTokenRE = regexp.MustCompile(`\[(?:(public-ipv4|public-ipv6|mac)-([0-9]+)|hostname|user|redacted)\]`)
+
+	// Candidates only: every match is confirmed by net/netip or by the
+	// boundary checks in the rules.
+	redactIPv4RE       = regexp.MustCompile(`[0-9]{1,3}(?:\.[0-9]{1,3}){3}`)
+	redactIPv4DashedRE = regexp.MustCompile(`[0-9]{1,3}(?:-[0-9]{1,3}){3}`)
+	redactIPv6RE       = regexp.MustCompile(`[0-9A-Fa-f.:]{3,}`)
+	// Six or more two-digit groups with one separator: MACs, and the longer
+	// EUI-64 and DHCP client IDs that contain one.
+	redactMACRE = regexp.MustCompile(`[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5,}|[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5,}`)
+
+	redactCGNAT       = netip.MustParsePrefix("100.64.0.0/10")
+	redactThisNetwork = netip.MustParsePrefix("0.0.0.0/8")
+)
+
+// Loopback names are every machine's name, so they identify nobody and are
+// left in text. Installer defaults such as "ubuntu" are not listed: no list of
+// them is complete, and a rule with one small, fixed exception is easier to
+// trust. The price is "Ubuntu 24.04" reading "[hostname] 24.04" on a machine
+// that kept the default name.
+func redactSharedHostname(name string) bool {
+	switch strings.ToLower(name) {
+	case "localhost", "localhost.localdomain", "localdomain", "ip6-localhost", "ip6-loopback":
+		return true
+	}
+	return false
+}
+
+// Account names shared by many machines identify nobody, and they are also
+// ordinary words ("run as administrator", "root cause", the "Public" folder,
+// our own "[user]" token) that would be garbled everywhere in the report.
+// The Host.User field is still replaced.
+func redactSharedUser(name string) bool {
+	switch strings.ToLower(name) {
+	case "root", "admin", "administrator", "user", "users", "guest", "test", "default",
+		"owner", "public", "system", "home", "nobody", "ubuntu":
+		return true
+	}
+	return false
+}
+
+// redactor holds what one Redact call knows: the patterns built from Known,
+// and the tokens handed out so far so that an address always gets the same
+// token within one report.
+type redactor struct {
+	keepAddrs    []netip.Addr
+	keepPrefixes []netip.Prefix
+	keepNames    []redactMatcher
+	keepValues   []string
+	home         redactMatcher
+	hostNames    []redactMatcher
+	userNames    []redactMatcher
+	tokens       map[string]string
+	last         map[string]int
+}
+
+func newRedactor(k Known, h Host) *redactor {
+	rd := &redactor{tokens: map[string]string{}, last: map[string]int{}}
+	for _, e := range k.Keep {
+		e = strings.TrimSpace(e)
+		if e == "" {
+			continue
+		}
+		rd.keepValues = append(rd.keepValues, e)
+		if a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(e, "["), "]")); err == nil {
+			rd.keepAddrs = append(rd.keepAddrs, a.WithZone("").Unmap())
+		} else if p, err := netip.ParsePrefix(e); err == nil {
+			rd.keepPrefixes = append(rd.keepPrefixes, p.Masked())
+		} else {
+			rd.keepNames = append(rd.keepNames, redactLiteral(e))
+		}
+	}
+	rd.home = redactHomeMatcher(k.HomeDir)
+
+	// The report's own host fields count too, so that a caller passing an
+	// empty Known still gets the names out of free text.
+	var hosts []string
+	for _, n := range []string{k.Hostname, h.Hostname} {
+		n = strings.TrimSuffix(strings.TrimSpace(n), ".")
+		hosts = append(hosts, n)
+		if short, _, ok := strings.Cut(n, "."); ok {
+			hosts = append(hosts, short)
+		}
+	}
+	rd.hostNames = redactNameMatchers(hosts, redactSharedHostname)
+
+	var users []string
+	for _, n := range []string{k.User, h.User, redactLastPathElem(k.HomeDir)} {
+		n = strings.TrimSpace(n)
+		users = append(users, n)
+		// DOMAIN\alice and alice@corp.example: the bare name appears alone too.
+		if i := strings.LastIndexByte(n, '\\'); i >= 0 {
+			users = append(users, n[i+1:])
+		}
+		if before, _, ok := strings.Cut(n, "@"); ok {
+			users = append(users, before)
+		}
+	}
+	rd.userNames = redactNameMatchers(users, redactSharedUser)
+	return rd
+}
+
+// redactMatcher finds the spans of s to look at; *regexp.Regexp is one.
+type redactMatcher interface {
+	FindAllStringIndex(s string, n int) [][]int
+}
+
+// redactLiteral matches name in any case. A name that is not valid UTF-8 (a
+// Unix host or user name may be any bytes) cannot be a regexp, so it matches
+// byte for byte instead.
+func redactLiteral(name string) redactMatcher {
+	if !utf8.ValidString(name) {
+		return redactBytes(name)
+	}
+	return regexp.MustCompile("(?i)" + regexp.QuoteMeta(name))
+}
+
+// redactBytes matches its text byte for byte.
+type redactBytes string
+
+func (b redactBytes) FindAllStringIndex(s string, _ int) [][]int {
+	var out [][]int
+	for i := 0; b != "" && i <= len(s); {
+		k := strings.Index(s[i:], string(b))
+		if k < 0 {
+			break
+		}
+		out = append(out, []int{i + k, i + k + len(b)})
+		i += k + len(b)
+	}
+	return out
+}
+
+// redactNameMatchers turns names into case-insensitive matchers, longest
+// first so that "alice-laptop.local" is replaced whole before "alice-laptop".
+func redactNameMatchers(names []string, shared func(string) bool) []redactMatcher {
+	var keep []string
+	for _, n := range names {
+		if utf8.RuneCountInString(n) < 3 || shared(n) || redactTokenRE.MatchString(n) {
+			continue
+		}
+		if _, err := netip.ParseAddr(n); err == nil {
+			continue // the address rules decide about addresses
+		}
+		if !slices.ContainsFunc(keep, func(k string) bool { return strings.EqualFold(k, n) }) {
+			keep = append(keep, n)
+		}
+	}
+	sort.SliceStable(keep, func(i, j int) bool { return len(keep[i]) > len(keep[j]) })
+	out := make([]redactMatcher, len(keep))
+	for i, n := range keep {
+		out[i] = redactLiteral(n)
+	}
+	return out
+}
+
+func redactLastPathElem(p string) string {
+	p = strings.TrimRight(p, `/\`)
+	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
+		return p[i+1:]
+	}
+	return "" // a bare word is not a home directory
+}
+
+// redactHomeMatcher matches the home directory written with either slash, as
+// tools and JSON escaping on Windows double or flip them. Windows paths match
+// case-insensitively because the file system does.
+func redactHomeMatcher(home string) redactMatcher {
+	home = strings.TrimSpace(home)
+	parts := strings.FieldsFunc(home, func(r rune) bool { return r == '/' || r == '\\' })
+	windows := strings.Contains(home, `\`) || redactIsDrive(home)
+	if len(parts) == 0 || (len(parts) == 1 && redactIsDrive(parts[0])) {
+		return nil // a root would turn every path into "~"
+	}
+	var b strings.Builder
+	if windows {
+		b.WriteString("(?i)")
+	}
+	// One leading separator, so that "file:///home/alice" keeps its scheme;
+	// a UNC home (\\server\users\alice) starts with two or, escaped, four.
+	switch {
+	case strings.HasPrefix(home, `\\`) || strings.HasPrefix(home, "//"):
+		b.WriteString(`[/\\]{2,4}`)
+	case strings.HasPrefix(home, "/") || strings.HasPrefix(home, `\`):
+		b.WriteString(`[/\\]`)
+	}
+	for i, p := range parts {
+		if i > 0 {
+			b.WriteString(`[/\\]+`)
+		}
+		b.WriteString(regexp.QuoteMeta(p))
+	}
+	if !utf8.ValidString(home) {
+		return redactBytes(home) // see redactLiteral
+	}
+	return regexp.MustCompile(b.String())
+}
+
+func redactIsDrive(s string) bool {
+	return len(s) >= 2 && s[1] == ':' && (s[0]|0x20) >= 'a' && (s[0]|0x20) <= 'z'
+}
+
+// scanTokens notes the highest token numbers already in s, so that redacting
+// a partly redacted report never gives a new address an old address's token.
+func (rd *redactor) scanTokens(s string) string {
+	for _, m := range redactTokenRE.FindAllStringSubmatch(s, -1) {
+		if m[1] == "" {
+			continue
+		}
+		if n, err := strconv.Atoi(m[2]); err == nil && n < 1<<30 && n > rd.last[m[1]] {
+			rd.last[m[1]] = n
+		}
+	}
+	return s
+}
+
+func (rd *redactor) token(kind, key string) string {
+	if t, ok := rd.tokens[kind+" "+key]; ok {
+		return t
+	}
+	rd.last[kind]++
+	t := "[" + kind + "-" + strconv.Itoa(rd.last[kind]) + "]"
+	rd.tokens[kind+" "+key] = t
+	return t
+}
+
+// keptValue reports whether a whole value is one the profile names.
+func (rd *redactor) keptValue(v string) bool {
+	v = strings.TrimSpace(v)
+	return slices.ContainsFunc(rd.keepValues, func(k string) bool { return strings.EqualFold(k, v) })
+}
+
+func (rd *redactor) keptAddr(a netip.Addr) bool {
+	a = a.WithZone("").Unmap()
+	return slices.Contains(rd.keepAddrs, a) ||
+		slices.ContainsFunc(rd.keepPrefixes, func(p netip.Prefix) bool { return p.Contains(a) })
+}
+
+// keyed redacts one fact or attribute value. An empty value stays empty: it
+// says "not connected" and hides nothing. A value the profile names stays, as
+// the corporate SSID tells the agent the user is on the office network.
+func (rd *redactor) keyed(key, v string) string {
+	if IsSensitiveKey(key) {
+		if v == "" || rd.keptValue(v) {
+			return v
+		}
+		return redactValueToken
+	}
+	return rd.text(v)
+}
+
+// text applies every rule to free text. The home directory goes first so that
+// "/home/alice/x" becomes "~/x" and not "/home/[user]/x"; IPv6 before MAC and
+// IPv4 because an IPv6 address may contain both shapes.
+func (rd *redactor) text(s string) string {
+	if s == "" {
+		return s
+	}
+	s = rd.outsideProtected(s, rd.homeDir)
+	s = rd.outsideProtected(s, rd.ipv6)
+	s = rd.outsideProtected(s, rd.mac)
+	s = rd.outsideProtected(s, rd.ipv4)
+	s = rd.outsideProtected(s, rd.ipv4Dashed)
+	for _, re := range rd.hostNames {
+		s = rd.outsideProtected(s, func(g string) string { return redactWord(g, re, redactHostToken) })
+	}
+	for _, re := range rd.userNames {
+		s = rd.outsideProtected(s, func(g string) string { return redactWord(g, re, redactUserToken) })
+	}
+	return s
+}
+
+// outsideProtected applies rule to the parts of s that are neither a token
+// nor a name from Keep. The ends of each part count as word boundaries.
+func (rd *redactor) outsideProtected(s string, rule func(string) string) string {
+	spans := redactTokenRE.FindAllStringIndex(s, -1)
+	for _, re := range rd.keepNames {
+		for _, m := range re.FindAllStringIndex(s, -1) {
+			if redactNameBoundary(s, m[0], m[1]) && !redactAfterDotWord(s, m[0]) {
+				spans = append(spans, m)
+			}
+		}
+	}
+	if len(spans) == 0 {
+		return rule(s)
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i][0] < spans[j][0] })
+	var b strings.Builder
+	last := 0
+	for _, sp := range spans {
+		if sp[1] <= last {
+			continue
+		}
+		start := max(sp[0], last)
+		b.WriteString(rule(s[last:start]))
+		b.WriteString(s[start:sp[1]])
+		last = sp[1]
+	}
+	b.WriteString(rule(s[last:]))
+	return b.String()
+}
+
+// redactReplace replaces the matches of re that f accepts; f may narrow a
+// match to the part that passes its checks.
+func redactReplace(s string, re redactMatcher, f func(s string, i, j int) (ni, nj int, repl string, ok bool)) string {
+	locs := re.FindAllStringIndex(s, -1)
+	if locs == nil {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for _, l := range locs {
+		i, j, repl, ok := f(s, l[0], l[1])
+		if !ok {
+			continue
+		}
+		b.WriteString(s[last:i])
+		b.WriteString(repl)
+		last = j
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// redactWordRune is a rune that continues a name: "alice" is not a whole
+// word in "alice-laptop" or "alice2".
+func redactWordRune(r rune) bool {
+	return r == '_' || r == '-' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
+}
+
+func redactRuneBefore(s string, i int) rune {
+	if i <= 0 {
+		return -1
+	}
+	r, _ := utf8.DecodeLastRuneInString(s[:i])
+	return r
+}
+
+func redactRuneAfter(s string, j int) rune {
+	if j >= len(s) {
+		return -1
+	}
+	r, _ := utf8.DecodeRuneInString(s[j:])
+	return r
+}
+
+func redactNameBoundary(s string, i, j int) bool {
+	return !redactWordRune(redactRuneBefore(s, i)) && !redactWordRune(redactRuneAfter(s, j))
+}
+
+// redactAfterDotWord reports whether s[i:] continues a dotted name, as
+// "example.com" does in "evil.example.com".
+func redactAfterDotWord(s string, i int) bool {
+	return redactRuneBefore(s, i) == '.' && redactWordRune(redactRuneBefore(s, i-1))
+}
+
+func redactWord(s string, re redactMatcher, token string) string {
+	return redactReplace(s, re, func(s string, i, j int) (int, int, string, bool) {
+		return i, j, token, redactNameBoundary(s, i, j)
+	})
+}
+
+func (rd *redactor) homeDir(s string) string {
+	if rd.home == nil {
+		return s
+	}
+	return redactReplace(s, rd.home, func(s string, i, j int) (int, int, string, bool) {
+		before, after := redactRuneBefore(s, i), redactRuneAfter(s, j)
+		// "/mnt/home/alice" and "/home/alice2" are other directories.
+		if redactWordRune(before) || before == '.' || before == '~' || redactWordRune(after) {
+			return 0, 0, "", false
+		}
+		if after == '.' && redactWordRune(redactRuneAfter(s, j+1)) {
+			return 0, 0, "", false // "/home/alice.old"
+		}
+		return i, j, redactHomeToken, true
+	})
+}
+
+// redactPublic reports whether an address can point at a person: a global
+// unicast address outside the private ranges, CGNAT and 0.0.0.0/8 (which,
+// like 0.0.0.0, means "this host" and is no one's address).
+func redactPublic(a netip.Addr) bool {
+	a = a.WithZone("").Unmap()
+	return a.IsGlobalUnicast() && !a.IsPrivate() &&
+		!(a.Is4() && (redactCGNAT.Contains(a) || redactThisNetwork.Contains(a)))
+}
+
+func (rd *redactor) addrToken(a netip.Addr) string {
+	a = a.WithZone("").Unmap()
+	if a.Is4() {
+		return rd.token("public-ipv4", a.String())
+	}
+	return rd.token("public-ipv6", a.String())
+}
+
+func (rd *redactor) ipv4(s string) string {
+	return redactReplace(s, redactIPv4RE, func(s string, i, j int) (int, int, string, bool) {
+		// "v1.2.3.4", "1.2.3.4.5" and "1.2.3.4567" are versions and numbers.
+		before, after := redactRuneBefore(s, i), redactRuneAfter(s, j)
+		if before == '.' || (redactWordRune(before) && before != '-') ||
+			(redactWordRune(after) && after != '-') ||
+			(after == '.' && unicode.IsDigit(redactRuneAfter(s, j+1))) {
+			return 0, 0, "", false
+		}
+		if !redactNoStump(s, i, j) {
+			return 0, 0, "", false
+		}
+		a, err := netip.ParseAddr(s[i:j])
+		if err != nil || !redactPublic(a) || rd.keptAddr(a) {
+			return 0, 0, "", false
+		}
+		return i, j, rd.addrToken(a), true
+	})
+}
+
+// redactNoStump reports whether replacing s[i:j] leaves no piece of an IPv6
+// address beside it. A part taken out of "1::2:3:4:5:6:7:8.8.8.8" would leave
+// "1::2:3:4:5:6:7", which the next pass reads as an address of its own; the
+// IPv6 rule has already decided about every real address in the text.
+func redactNoStump(s string, i, j int) bool {
+	colons := 0
+	for k := i - 1; k >= 0 && redactHexRun(s[k]); k-- {
+		if s[k] == ':' {
+			colons++
+		}
+	}
+	if colons >= 2 {
+		return false
+	}
+	colons = 0
+	for k := j; k < len(s) && redactHexRun(s[k]); k++ {
+		if s[k] == ':' {
+			colons++
+		}
+	}
+	return colons < 2
+}
+
+func redactHexRun(c byte) bool {
+	return c == ':' || c == '.' || ('0' <= c && c <= '9') || ('a' <= c|0x20 && c|0x20 <= 'f')
+}
+
+// ipv4Dashed finds public addresses inside reverse-DNS names such as
+// "pool-71-1-2-3.isp.example", which give the user's address and town away.
+// It requires the name context (a dash before or a dot after) so that a
+// free-standing "12-34-56-78" is left alone.
+func (rd *redactor) ipv4Dashed(s string) string {
+	return redactReplace(s, redactIPv4DashedRE, func(s string, i, j int) (int, int, string, bool) {
+		before, after := redactRuneBefore(s, i), redactRuneAfter(s, j)
+		if unicode.IsDigit(before) || unicode.IsDigit(after) ||
+			(before == '-' && unicode.IsDigit(redactRuneBefore(s, i-1))) ||
+			(after == '-' && unicode.IsDigit(redactRuneAfter(s, j+1))) ||
+			(before != '-' && after != '.') {
+			return 0, 0, "", false
+		}
+		a, err := netip.ParseAddr(strings.ReplaceAll(s[i:j], "-", "."))
+		if err != nil || !redactPublic(a) || rd.keptAddr(a) {
+			return 0, 0, "", false
+		}
+		return i, j, rd.addrToken(a), true
+	})
+}
+
+// redactFindIPv6 narrows a run of hex digits, colons and dots to the IPv6
+// address in it, if any. Leading groups are dropped only where the run starts
+// inside a word ("ip6:2001:db8::1" holds "2001:db8::1") or with a stray
+// colon: taking any valid tail of an invalid run ("0::2" of "1::0::2") would
+// leave a stump that the next pass reads as another address.
+func redactFindIPv6(s string, i, j int) (int, int, netip.Addr, bool) {
+	for j > i && s[j-1] == '.' {
+		j-- // end of a sentence
+	}
+	if j-i >= 2 && s[j-1] == ':' && s[j-2] != ':' {
+		j-- // "2001:db8::1: unreachable"
+	}
+	for strings.Count(s[i:j], ":") >= 2 {
+		cand := s[i:j]
+		if !redactWordRune(redactRuneBefore(s, i)) {
+			if a, err := netip.ParseAddr(cand); err == nil && !redactHardwareShape(cand) {
+				if redactWordRune(redactRuneAfter(s, j)) {
+					return 0, 0, netip.Addr{}, false // "::Ba" in "x ::Bar"
+				}
+				return i, j, a, true
+			}
+			if cand[0] != ':' || strings.HasPrefix(cand, "::") {
+				return 0, 0, netip.Addr{}, false
+			}
+		}
+		i += strings.IndexByte(cand, ':') + 1
+	}
+	return 0, 0, netip.Addr{}, false
+}
+
+// redactHardwareShape reports whether text that parses as IPv6 is really a
+// hardware address: eight two-digit groups ("aa:bb:cc:dd:ee:ff:00:11") is an
+// EUI-64, and no allocated IPv6 address is written that way.
+func redactHardwareShape(s string) bool {
+	groups := strings.Split(s, ":")
+	for _, g := range groups {
+		if len(g) != 2 {
+			return false
+		}
+	}
+	return true
+}
+
+func (rd *redactor) ipv6(s string) string {
+	return redactReplace(s, redactIPv6RE, func(s string, i, j int) (int, int, string, bool) {
+		i, j, a, ok := redactFindIPv6(s, i, j)
+		if !ok || rd.keptAddr(a) {
+			return 0, 0, "", false
+		}
+		if redactPublic(a) {
+			return i, j, rd.addrToken(a), true
+		}
+		// A link-local or ULA address built from the MAC (EUI-64, still the
+		// default on many Linux systems) would give the MAC away: keep the
+		// prefix the agent needs and redact the interface ID as that MAC.
+		if mac, ok := redactEUI64MAC(a); ok {
+			prefix := netip.PrefixFrom(a.WithZone(""), 64).Masked().Addr().String()
+			return i, j, prefix + rd.token("mac", mac), true
+		}
+		return 0, 0, "", false
+	})
+}
+
+func redactEUI64MAC(a netip.Addr) (string, bool) {
+	if !a.Is6() || a.Is4In6() {
+		return "", false
+	}
+	b := a.As16()
+	if b[11] != 0xff || b[12] != 0xfe {
+		return "", false
+	}
+	mac := []byte{b[8] ^ 0x02, b[9], b[10], b[13], b[14], b[15]}
+	return redactFormatMAC(mac), true
+}
+
+func redactFormatMAC(b []byte) string {
+	const hex = "0123456789abcdef"
+	var sb strings.Builder
+	for i, c := range b {
+		if i > 0 {
+			sb.WriteByte(':')
+		}
+		sb.WriteByte(hex[c>>4])
+		sb.WriteByte(hex[c&0xf])
+	}
+	return sb.String()
+}
+
+func (rd *redactor) mac(s string) string {
+	// Kept IPv6 addresses can contain a MAC's shape ("fe80::aa:bb:cc:dd:ee:ff");
+	// the address rule has already decided about them.
+	var v6 [][2]int
+	for _, m := range redactIPv6RE.FindAllStringIndex(s, -1) {
+		if i, j, _, ok := redactFindIPv6(s, m[0], m[1]); ok {
+			v6 = append(v6, [2]int{i, j})
+		}
+	}
+	return redactReplace(s, redactMACRE, func(s string, i, j int) (int, int, string, bool) {
+		for _, sp := range v6 {
+			if i < sp[1] && sp[0] < j {
+				return 0, 0, "", false
+			}
+		}
+		// "mac:aa:bb:..." matches from the "ac" of "mac": drop whole groups
+		// until the match starts at a word boundary.
+		for redactWordRune(redactRuneBefore(s, i)) && j-i > 17 {
+			i += 3
+		}
+		if redactWordRune(redactRuneBefore(s, i)) || redactWordRune(redactRuneAfter(s, j)) || !redactNoStump(s, i, j) {
+			return 0, 0, "", false
+		}
+		key := strings.ToLower(strings.ReplaceAll(s[i:j], "-", ":"))
+		return i, j, rd.token("mac", key), true
+	})
+}

@@ -1,0 +1,276 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/fatih/color"
+)
+
+// Limits on how much of one machine-provided string the terminal report
+// shows, counted in runes. A hostile or broken value (a 10 kB SSID) must not
+// push the verdicts off the screen.
+const (
+	textWidth    = 80  // the line width figures are packed into
+	textMaxLabel = 60  // item labels, figure and series names
+	textMaxTitle = 100 // check titles, time zone, profile
+	textMaxValue = 200 // figure values
+	textMaxLine  = 500 // summaries, messages, fixes
+)
+
+// shareHint tells a teleworker the one thing to do with a bad result.
+const shareHint = "To share this with IT support: wfh doctor --format markdown --output wfh-report.md, then attach wfh-report.md to your ticket."
+
+// textRenderer holds one render's state; it lives for a single Render call so
+// that concurrent renders never share colour settings.
+type textRenderer struct {
+	b      *bytes.Buffer
+	o      RenderOptions
+	colors map[Status]*color.Color
+	// indent lines up continuation lines under the status word.
+	indent string
+	sep    string
+}
+
+func renderText(b *bytes.Buffer, r Report, o RenderOptions) {
+	t := &textRenderer{b: b, o: o, colors: newPalette(o.Color), sep: " | "}
+	if o.Unicode {
+		t.sep = " · "
+	}
+	t.indent = strings.Repeat(" ", t.markWidth()+1)
+
+	t.header(r)
+	if len(r.Results) == 0 {
+		t.line("No checks ran.")
+	}
+	for i, res := range r.Results {
+		if i > 0 {
+			t.line("")
+		}
+		t.result(res)
+	}
+	t.line("")
+	dash := " - "
+	if o.Unicode {
+		dash = " — "
+	}
+	overall := overallOf(r)
+	t.line("Overall: " + t.paint(overall, lookOf(overall).word) + dash + countsPhrase(r))
+	t.line(shareHint)
+}
+
+// newPalette builds colour objects whose state is set explicitly, so the
+// caller's decision wins over fatih/color's own guess from NO_COLOR and the
+// TTY, and the package-global color.NoColor is never read or written.
+func newPalette(enabled bool) map[Status]*color.Color {
+	mk := func(attrs ...color.Attribute) *color.Color {
+		c := color.New(attrs...)
+		if enabled {
+			c.EnableColor()
+		} else {
+			c.DisableColor()
+		}
+		return c
+	}
+	return map[Status]*color.Color{
+		Pass:    mk(color.FgGreen),
+		Warn:    mk(color.FgYellow),
+		Fail:    mk(color.FgRed),
+		Error:   mk(color.FgRed),
+		Skipped: mk(color.Faint),
+		"":      mk(color.FgRed), // any unknown status
+	}
+}
+
+func (t *textRenderer) paint(s Status, text string) string {
+	c, ok := t.colors[s]
+	if !ok {
+		c = t.colors[""]
+	}
+	return c.Sprint(text)
+}
+
+func (t *textRenderer) markWidth() int {
+	if t.o.Unicode {
+		return 1
+	}
+	return 4 // "[ok]"
+}
+
+func (t *textRenderer) mark(s Status) string {
+	if t.o.Unicode {
+		return lookOf(s).unicode
+	}
+	return lookOf(s).ascii
+}
+
+func (t *textRenderer) line(s string) {
+	t.b.WriteString(s)
+	t.b.WriteByte('\n')
+}
+
+// clean makes a machine-provided string safe for one terminal line: no
+// control sequences, no line breaks, ASCII only when Unicode is off, and at
+// most max runes.
+func (t *textRenderer) clean(s string, max int) string {
+	var b strings.Builder
+	n := 0
+	ellipsis := "..."
+	if t.o.Unicode {
+		ellipsis = "…"
+	}
+	flatten(s, func(piece string, r rune, literal bool) bool {
+		if literal && r >= utf8.RuneSelf && !t.o.Unicode {
+			if r > 0xFFFF {
+				piece = fmt.Sprintf(`\U%08x`, r)
+			} else {
+				piece = fmt.Sprintf(`\u%04x`, r)
+			}
+		}
+		w := utf8.RuneCountInString(piece)
+		if n+w > max {
+			b.WriteString(ellipsis)
+			return false
+		}
+		b.WriteString(piece)
+		n += w
+		return true
+	})
+	return b.String()
+}
+
+func (t *textRenderer) header(r Report) {
+	first := []string{"wfh doctor"}
+	if when := whenPhrase(r); len(when) > 0 {
+		first = append(first, t.clean(strings.Join(when, " "), textMaxTitle))
+	}
+	if d := formatSeconds(r.DurationSeconds); d != "" {
+		first = append(first, d)
+	}
+	t.line(strings.Join(first, t.sep))
+	if r.Profile != "" {
+		t.line("Profile: " + t.clean(r.Profile, textMaxTitle))
+	}
+
+	var machine []string
+	if oa := osArch(r.Host); oa != "" {
+		machine = append(machine, t.clean(oa, textMaxLabel))
+	}
+	if r.Host.Hostname != "" {
+		machine = append(machine, "hostname: "+t.clean(r.Host.Hostname, textMaxLabel))
+	}
+	if r.Host.User != "" {
+		machine = append(machine, "user: "+t.clean(r.Host.User, textMaxLabel))
+	}
+	machine = append(machine, t.clean(toolPhrase(r.Tool), textMaxLabel))
+	if !redacted(r) {
+		machine = append(machine, "private data NOT redacted")
+	}
+	t.line("Machine: " + strings.Join(machine, t.sep))
+	if r.Interrupted {
+		t.line("Interrupted: the run was stopped before every check finished.")
+	}
+	t.line("")
+}
+
+func (t *textRenderer) result(res Result) {
+	look := lookOf(res.Status)
+	mark := t.mark(res.Status)
+	head := mark + strings.Repeat(" ", t.markWidth()-utf8.RuneCountInString(mark)) + " " + look.word
+	pad := strings.Repeat(" ", max(statusWordWidth-len(look.word), 0))
+	title := t.clean(res.Title, textMaxTitle)
+	if res.ID != "" {
+		title += " (" + t.clean(res.ID, textMaxLabel) + ")"
+	}
+	text := t.paint(res.Status, head) + pad + " " + title
+	if d := formatSeconds(res.DurationSeconds); d != "" {
+		used := t.markWidth() + 1 + statusWordWidth + 1 + utf8.RuneCountInString(title)
+		text += strings.Repeat(" ", max(textWidth-used-len(d), 2)) + d
+	}
+	t.line(text)
+
+	if res.Summary != "" {
+		t.line(t.indent + t.clean(res.Summary, textMaxLine))
+	}
+	t.figures(t.indent, figuresOf(res.Metrics, res.Facts))
+	for _, f := range res.Findings {
+		t.finding(f)
+	}
+	t.items(res.Items)
+	if t.o.Verbose {
+		t.series(res.Series)
+	}
+}
+
+// figures packs "label: value" pairs into as few lines as fit the width, so
+// the key figures stay compact without ever running off a narrow terminal.
+func (t *textRenderer) figures(indent string, figs []figure) {
+	room := textWidth - utf8.RuneCountInString(indent)
+	var cur string
+	for _, f := range figs {
+		piece := t.clean(f.label, textMaxLabel) + ": " + t.clean(f.value, textMaxValue)
+		switch {
+		case cur == "":
+			cur = piece
+		case utf8.RuneCountInString(cur)+utf8.RuneCountInString(t.sep)+utf8.RuneCountInString(piece) <= room:
+			cur += t.sep + piece
+		default:
+			t.line(indent + cur)
+			cur = piece
+		}
+	}
+	if cur != "" {
+		t.line(indent + cur)
+	}
+}
+
+func (t *textRenderer) finding(f Finding) {
+	if f.Severity == Pass || f.Severity == Skipped {
+		t.line(t.indent + "Note: " + t.clean(f.Message, textMaxLine))
+	} else {
+		t.line(t.indent + "Problem: " + t.clean(f.Message, textMaxLine))
+	}
+	if f.Fix != "" {
+		t.line(t.indent + "Fix: " + t.clean(f.Fix, textMaxLine))
+	}
+}
+
+// items shows the rows that need attention; verbose mode shows them all with
+// their figures, for the support agent rather than the teleworker.
+func (t *textRenderer) items(items []Item) {
+	dash := " - "
+	if t.o.Unicode {
+		dash = " — "
+	}
+	sub := t.indent + strings.Repeat(" ", t.markWidth()+1)
+	for _, it := range items {
+		if !t.o.Verbose && it.Status == Pass {
+			continue
+		}
+		text := t.indent + t.paint(it.Status, t.mark(it.Status)) + " " + t.clean(itemLabel(it), textMaxLabel)
+		if t.o.Verbose && it.Kind != "" {
+			text += " (" + t.clean(it.Kind, textMaxLabel) + ")"
+		}
+		if it.Summary != "" {
+			text += dash + t.clean(it.Summary, textMaxLine)
+		}
+		t.line(text)
+		if t.o.Verbose {
+			t.figures(sub, figuresOf(it.Metrics, it.Attributes))
+		}
+	}
+}
+
+func (t *textRenderer) series(series []Series) {
+	for _, s := range series {
+		name := t.clean(humanLabel(s.Name, s.Unit), textMaxLabel)
+		if s.Item != "" {
+			name += " (" + t.clean(s.Item, textMaxLabel) + ")"
+		}
+		stats := seriesPhrase(s)
+		// the unit ends the phrase and is machine-provided, so clean it all
+		t.line(t.indent + name + ": " + t.clean(stats, textMaxLine))
+	}
+}
