@@ -23,10 +23,12 @@ const (
 	// defaultTimeout bounds a whole run: long enough for a bandwidth test
 	// plus everything else, short enough that nobody thinks wfh hung.
 	defaultTimeout = 60 * time.Second
-	// minTimeout and maxTimeout keep --timeout meaningful: under a second
-	// nothing can be measured; past 30 minutes a person assumes a hang.
+	// minTimeout is lower than a profile's minimum (profile.MinTimeout)
+	// because a one-off run such as --only system finishes in milliseconds;
+	// under a second not even the local checks can answer.
 	minTimeout = time.Second
-	maxTimeout = 30 * time.Minute
+	// maxTimeout is the profile's maximum: past it a person assumes a hang.
+	maxTimeout = profile.MaxTimeout
 	// hostFactsBudget bounds the host facts gathered before the checks run;
 	// they read local files only.
 	hostFactsBudget = time.Second

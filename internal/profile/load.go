@@ -94,7 +94,11 @@ func oneLine(s string) string {
 func Load(path string, o Options) (*Profile, error) {
 	data, err := readLimited(path)
 	if err != nil {
-		return nil, &Error{File: path, Msg: err.msg, Fix: err.fix, err: err.err}
+		fix := err.fix
+		if fix == "" {
+			fix = "check the path given to --profile"
+		}
+		return nil, &Error{File: path, Msg: err.msg, Fix: fix, err: err.err}
 	}
 	return Parse(path, data, o)
 }
@@ -131,21 +135,22 @@ func readLimited(path string) ([]byte, *readError) {
 	if len(data) > maxFileSize {
 		return nil, &readError{
 			msg: "is larger than 1 MiB",
-			fix: "a profile is a few lines of YAML: check that the right file was given",
+			fix: "check that the right file was given: a profile is a few lines of YAML, a CA file a few kilobytes",
 		}
 	}
 	return data, nil
 }
 
 // ioProblem turns an I/O error into a message without the path, which the
-// caller already shows, and a fix for the common causes.
+// caller already shows. The fix is left to the caller, which knows where the
+// path came from, except for permissions, where the path is not the problem.
 func ioProblem(err error) *readError {
 	cause := err
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		cause = pe.Err
 	}
-	fix := "check the path given to --profile"
+	var fix string
 	if errors.Is(err, fs.ErrPermission) {
 		fix = "make the file readable by your user account, or copy it somewhere you can read"
 	}

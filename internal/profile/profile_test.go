@@ -86,6 +86,7 @@ var errorCases = []struct {
 	{"timeout zero", "timeout: 0s\n", 1, []string{"got 0s"}},
 	{"fail_on unknown", "name: x\nfail_on: error\n", 2, []string{
 		`fail_on must be "warn" or "fail", got "error"; write fail_on: fail to exit with 1 only when a check fails`}},
+	{"fail_on capitalised", "fail_on: Warn\n", 1, []string{`got "Warn"; did you mean "warn"?`}},
 	{"fail_on empty", "fail_on: \"\"\n", 1, []string{`fail_on must be "warn" or "fail", got ""`}},
 	{"uptime zero", "system:\n  max_uptime_days: 0\n", 2, []string{"system.max_uptime_days must be between 1 and 365, got 0", "default of 14"}},
 	{"uptime too long", "system:\n  max_uptime_days: 366\n", 2, []string{"between 1 and 365, got 366"}},
@@ -440,7 +441,6 @@ func TestExampleProfile(t *testing.T) {
 		CompanyCA: ca,
 		Timeout:   Duration(3 * time.Minute),
 		FailOn:    "warn",
-		Checks:    Selection{Skip: []string{"camera"}},
 		System:    System{MaxUptimeDays: 7},
 	}
 	if !reflect.DeepEqual(p, want) {

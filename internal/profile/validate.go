@@ -49,8 +49,11 @@ func validate(p *Profile, lines map[string]int, file string, o Options) *Error {
 		}
 	}
 	if _, set := lines["fail_on"]; set && p.FailOn != "warn" && p.FailOn != "fail" {
-		return fail("fail_on", fmt.Sprintf(`fail_on must be "warn" or "fail", got %s`, quote(p.FailOn)),
-			"write fail_on: fail to exit with 1 only when a check fails, or fail_on: warn to exit with 1 on warnings too")
+		fix := "write fail_on: fail to exit with 1 only when a check fails, or fail_on: warn to exit with 1 on warnings too"
+		if s := closest(p.FailOn, []string{"warn", "fail"}); s != "" {
+			fix = fmt.Sprintf("did you mean %q? %s", s, fix)
+		}
+		return fail("fail_on", fmt.Sprintf(`fail_on must be "warn" or "fail", got %s`, quote(p.FailOn)), fix)
 	}
 	for _, sel := range []struct {
 		key   string
@@ -125,12 +128,15 @@ func checkCompanyCA(p *Profile, file string) *readError {
 
 	info, err := statFile(path)
 	if err != nil {
-		fix := "check the path"
-		if !filepath.IsAbs(raw) {
-			fix = "check the path: a relative company_ca is relative to the profile's folder, " + dir
-		}
-		if strings.HasPrefix(raw, "~") {
+		fix := err.fix
+		switch {
+		case fix != "":
+		case strings.HasPrefix(raw, "~"):
 			fix = "wfh does not expand ~: write the full path, or a path relative to the profile"
+		case !filepath.IsAbs(raw):
+			fix = "check the path: a relative company_ca is relative to the profile's folder, " + dir
+		default:
+			fix = "check the path"
 		}
 		return &readError{msg: fmt.Sprintf("company_ca: %s %s", path, err.msg), fix: fix, err: err.err}
 	}
@@ -145,7 +151,11 @@ func checkCompanyCA(p *Profile, file string) *readError {
 	}
 	data, rerr := readLimited(path)
 	if rerr != nil {
-		return &readError{msg: fmt.Sprintf("company_ca: %s: %s", path, rerr.msg), fix: rerr.fix, err: rerr.err}
+		fix := rerr.fix
+		if fix == "" {
+			fix = "check the company_ca path and the file"
+		}
+		return &readError{msg: fmt.Sprintf("company_ca: %s: %s", path, rerr.msg), fix: fix, err: rerr.err}
 	}
 	return checkPEM(path, data)
 }
@@ -159,7 +169,8 @@ func statFile(path string) (fs.FileInfo, *readError) {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, &readError{msg: "does not exist", err: err}
 	default:
-		return nil, &readError{msg: "cannot be read (" + strings.TrimPrefix(ioProblem(err).msg, "cannot read: ") + ")", err: err}
+		p := ioProblem(err)
+		return nil, &readError{msg: "cannot be read (" + strings.TrimPrefix(p.msg, "cannot read: ") + ")", fix: p.fix, err: err}
 	}
 }
 
