@@ -235,6 +235,9 @@ func trimFloat(v float64, prec int) string {
 }
 
 func humanSeconds(v float64) string {
+	if v < 0 {
+		return "-" + humanSeconds(-v)
+	}
 	d := time.Duration(v * float64(time.Second))
 	switch {
 	case d >= 48*time.Hour:

@@ -741,3 +741,11 @@ func TestTextHeaderAndFooter(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatValueNegativeSeconds(t *testing.T) {
+	for v, want := range map[float64]string{-3: "-3 s", -0.25: "-250 ms", 2.5: "2.5 s"} {
+		if got := Measured("x", v, "s").FormatValue(); got != want {
+			t.Errorf("FormatValue(%v s) = %q, want %q", v, got, want)
+		}
+	}
+}

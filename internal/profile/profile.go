@@ -42,6 +42,12 @@ type System struct {
 	// MaxUptimeDays is how long a machine may run without a restart before
 	// the check warns; 0 means the default (14).
 	MaxUptimeDays int `yaml:"max_uptime_days"`
+	// NTPServer is the time server the clock is compared with, "host" or
+	// "host:port"; empty means the public pool (pool.ntp.org).
+	NTPServer string `yaml:"ntp_server"`
+	// TimeURL is fetched for its HTTP Date header when NTP is blocked, a
+	// coarse fallback; empty means wfh's default anchor.
+	TimeURL string `yaml:"time_url"`
 }
 
 // Duration is a time.Duration written as "90s" or "2m" in YAML.

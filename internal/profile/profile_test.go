@@ -89,6 +89,11 @@ var errorCases = []struct {
 	{"fail_on capitalised", "fail_on: Warn\n", 1, []string{`got "Warn"; did you mean "warn"?`}},
 	{"fail_on empty", "fail_on: \"\"\n", 1, []string{`fail_on must be "warn" or "fail", got ""`}},
 	{"uptime zero", "system:\n  max_uptime_days: 0\n", 2, []string{"system.max_uptime_days must be between 1 and 365, got 0", "default of 14"}},
+	{"ntp server url", "system:\n  ntp_server: https://time.acme.example/\n", 2, []string{"system.ntp_server is not a host name", "optionally with a port"}},
+	{"ntp server bad port", "system:\n  ntp_server: \"time.acme.example:99999\"\n", 2, []string{"bad port"}},
+	{"ntp server empty", "system:\n  ntp_server: \"\"\n", 2, []string{"system.ntp_server is empty"}},
+	{"time url no scheme", "system:\n  time_url: intranet.acme.example\n", 2, []string{"must start with https:// or http://"}},
+	{"time url bad host", "system:\n  time_url: https://bad host/\n", 2, []string{"system.time_url"}},
 	{"uptime too long", "system:\n  max_uptime_days: 366\n", 2, []string{"between 1 and 365, got 366"}},
 	{"unknown check with guess", "checks:\n  only:\n    - system\n    - dsn\n", 4, []string{
 		`checks.only names an unknown check "dsn"; did you mean "dns"? valid checks: system, network, dns, camera, bandwidth`}},
@@ -441,7 +446,7 @@ func TestExampleProfile(t *testing.T) {
 		CompanyCA: ca,
 		Timeout:   Duration(3 * time.Minute),
 		FailOn:    "warn",
-		System:    System{MaxUptimeDays: 7},
+		System:    System{MaxUptimeDays: 7, NTPServer: "time.acme.example", TimeURL: "https://intranet.acme.example/"},
 	}
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("got  %+v\nwant %+v", p, want)

@@ -6,8 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
+	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -82,7 +86,84 @@ func validate(p *Profile, lines map[string]int, file string, o Options) *Error {
 				"write a number of days in that range, or leave the key out for the default of 14")
 		}
 	}
+	if _, set := lines["system.ntp_server"]; set {
+		if msg := checkHostPort(p.System.NTPServer); msg != "" {
+			return fail("system.ntp_server", "system.ntp_server "+msg,
+				`write a host name or address, optionally with a port: ntp_server: time.acme.example or ntp_server: "10.0.0.1:123"`)
+		}
+	}
+	if _, set := lines["system.time_url"]; set {
+		if msg := checkHTTPURL(p.System.TimeURL); msg != "" {
+			return fail("system.time_url", "system.time_url "+msg,
+				"write a full web address, e.g. time_url: https://intranet.acme.example/")
+		}
+	}
 	return nil
+}
+
+// checkHostPort returns why s is not a usable "host" or "host:port", or "".
+func checkHostPort(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "is empty"
+	}
+	if strings.Contains(s, "/") {
+		return fmt.Sprintf("is not a host name: %s (a web address was given)", quote(s))
+	}
+	host := s
+	if h, port, err := net.SplitHostPort(s); err == nil {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Sprintf("has a bad port %s", quote(port))
+		}
+		host = h
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return ""
+	}
+	if !validHostName(host) {
+		return fmt.Sprintf("is not a host name: %s", quote(s))
+	}
+	return ""
+}
+
+// validHostName accepts DNS names (letters, digits, hyphens, dots); it
+// rejects spaces, schemes and paths, which mean the user pasted a URL.
+func validHostName(h string) bool {
+	h = strings.TrimSuffix(h, ".")
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// checkHTTPURL returns why s is not an absolute http(s) URL with a host, or "".
+func checkHTTPURL(s string) string {
+	u, err := url.Parse(strings.TrimSpace(s))
+	switch {
+	case strings.TrimSpace(s) == "":
+		return "is empty"
+	case err != nil:
+		return fmt.Sprintf("is not a web address: %s", quote(s))
+	case u.Scheme != "https" && u.Scheme != "http":
+		return fmt.Sprintf("must start with https:// or http://, got %s", quote(s))
+	case u.Host == "" || !validHostName(u.Hostname()) && !isIP(u.Hostname()):
+		return fmt.Sprintf("has no valid host name: %s", quote(s))
+	}
+	return ""
+}
+
+func isIP(s string) bool {
+	_, err := netip.ParseAddr(s)
+	return err == nil
 }
 
 // shortDuration drops the zero tails of time.Duration's form: "30m", not
