@@ -3,5 +3,6 @@
 package all
 
 import (
+	_ "github.com/wfh-cli/wfh/checks/network"
 	_ "github.com/wfh-cli/wfh/checks/system"
 )

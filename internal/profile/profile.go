@@ -29,6 +29,19 @@ type Profile struct {
 	Checks Selection `yaml:"checks"`
 	// System configures the system check.
 	System System `yaml:"system"`
+	// Network configures the network check.
+	Network Network `yaml:"network"`
+}
+
+// Network configures the network check's targets.
+type Network struct {
+	// Anchors are HTTPS URLs whose TLS handshake proves the internet is
+	// reachable; empty means wfh's defaults. Give at least two independent
+	// sites so one site's outage never reads as the user's.
+	Anchors []string `yaml:"anchors"`
+	// PortalURL must answer HTTP 204 with no body on a clear path; captive
+	// portals and filters answer otherwise. Empty means wfh's default.
+	PortalURL string `yaml:"portal_url"`
 }
 
 // Selection names checks to run or leave out.

@@ -98,6 +98,25 @@ func validate(p *Profile, lines map[string]int, file string, o Options) *Error {
 				"write a full web address, e.g. time_url: https://intranet.acme.example/")
 		}
 	}
+	for i, a := range p.Network.Anchors {
+		key := fmt.Sprintf("network.anchors[%d]", i)
+		msg := checkHTTPURL(a)
+		if msg == "" && !strings.HasPrefix(strings.TrimSpace(a), "https://") {
+			msg = "must be an https:// address: only a TLS handshake proves the site is really reached"
+		}
+		if msg != "" {
+			if _, ok := lines[key]; !ok {
+				key = "network.anchors"
+			}
+			return fail(key, key+" "+msg, "write a full https:// address, e.g. - https://intranet.acme.example/")
+		}
+	}
+	if _, set := lines["network.portal_url"]; set {
+		if msg := checkHTTPURL(p.Network.PortalURL); msg != "" {
+			return fail("network.portal_url", "network.portal_url "+msg,
+				"write an http:// address that answers 204 No Content, e.g. portal_url: http://connectivity.acme.example/generate_204")
+		}
+	}
 	return nil
 }
 

@@ -1,0 +1,207 @@
+// Package network implements the "network" check: is this computer online,
+// and if not, where does the path break? It lists the interfaces and the
+// default route, pings the gateway, proves the internet with TLS handshakes
+// to independent anchors over IPv4 and IPv6, and detects captive portals,
+// intercepting middleboxes and proxies.
+//
+// It provides checks.NeedInternet: when it finds the machine offline, the
+// checks that need the internet are skipped instead of failing one by one.
+package network
+
+import (
+	"context"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/report"
+)
+
+const (
+	// budget: the probes run concurrently and each is bounded (DNS 2 s +
+	// connect 3 s, portal 3 s, gateway 1.5 s); 8 s leaves room for a slow
+	// machine while keeping an offline run under 10 s in all.
+	budget = 8 * time.Second
+)
+
+// Defaults, used when the profile names none. Three anchors run by different
+// companies so that one site's outage never reads as the user's.
+var (
+	defaultAnchors   = []string{"https://www.google.com/", "https://www.cloudflare.com/", "https://www.microsoft.com/"}
+	defaultPortalURL = "http://connectivitycheck.gstatic.com/generate_204"
+)
+
+// DefaultTargets lists the hosts wfh contacts by default, so redaction keeps
+// them and docs can name them.
+func DefaultTargets() []string {
+	return append(append([]string(nil), defaultAnchors...), defaultPortalURL)
+}
+
+type check struct {
+	interfaces func(env *checks.Env) ([]iface, error)
+	routes     func(ctx context.Context, env *checks.Env) routes
+	ping       pinger
+	proxy      func(ctx context.Context, env *checks.Env) proxyConfig
+}
+
+// New returns the network check for the running OS.
+func New() checks.Check {
+	return &check{interfaces: systemInterfaces, routes: systemRoutes, ping: icmpPing, proxy: systemProxy}
+}
+
+func init() { checks.Register(New()) }
+
+func (*check) ID() string            { return "network" }
+func (*check) Title() string         { return "Network and internet" }
+func (*check) Budget() time.Duration { return budget }
+func (*check) Needs() checks.Needs {
+	return checks.Needs{Requires: []checks.Need{checks.NeedNetwork}, Privileges: "ICMP for the gateway ping: root, CAP_NET_RAW or ping_group_range"}
+}
+
+// Provides implements checks.Provider.
+func (*check) Provides() checks.Need { return checks.NeedInternet }
+
+// Unmet implements checks.Provider: every failing verdict of this check means
+// the internet cannot be used, and says why in the dependants' skip reason.
+func (*check) Unmet(r checks.Result) (string, bool) {
+	if r.Status != report.Fail {
+		return "", false
+	}
+	switch r.Facts["connectivity"] {
+	case stateCaptive:
+		return "captive portal: sign in first (see network)", true
+	case stateIntercepted:
+		return "the network intercepts connections (see network)", true
+	default:
+		return "offline (see network)", true
+	}
+}
+
+func (c *check) Run(ctx context.Context, env *checks.Env) checks.Result {
+	return verdict(c.observe(ctx, env))
+}
+
+func targets(env *checks.Env) (anchors []string, portal string) {
+	anchors, portal = defaultAnchors, defaultPortalURL
+	if env.Profile != nil {
+		if len(env.Profile.Network.Anchors) > 0 {
+			anchors = env.Profile.Network.Anchors
+		}
+		if env.Profile.Network.PortalURL != "" {
+			portal = env.Profile.Network.PortalURL
+		}
+	}
+	return anchors, portal
+}
+
+// observe gathers everything, concurrently, each probe bounded by its own
+// timeout and all by ctx.
+func (c *check) observe(ctx context.Context, env *checks.Env) observations {
+	var o observations
+	var err error
+	o.Interfaces, err = c.interfaces(env)
+	if err != nil {
+		env.Debugf("interfaces: %v", err)
+	}
+	o.Routes = c.routes(ctx, env)
+	o.Proxy = c.proxy(ctx, env)
+
+	// With no usable interface, or a route table that says there is no way
+	// out, there is nothing to probe: say so at once (offline runs are fast).
+	noWayOut := o.Routes.Err == nil && len(o.Routes.V4) == 0 && len(o.Routes.V6) == 0
+	if !anyGlobal(o.Interfaces, false) && !anyGlobal(o.Interfaces, true) || noWayOut && !o.Proxy.set() {
+		return o
+	}
+
+	anchors, portal := targets(env)
+	families := []string{"ipv4"}
+	// IPv6 is tried only where the machine could use it: otherwise every
+	// IPv4-only home would read as "IPv6 broken".
+	if anyGlobal(o.Interfaces, true) && (len(o.Routes.V6) > 0 || o.Routes.Err != nil) {
+		families = append(families, "ipv6")
+	}
+	if !anyGlobal(o.Interfaces, false) {
+		families = []string{"ipv6"}
+	}
+
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	env.Report("probing " + plural(len(anchors)*len(families), "secure site"))
+	for _, a := range anchors {
+		for _, fam := range families {
+			wg.Go(func() {
+				p := probeAnchor(ctx, env, a, fam)
+				mu.Lock()
+				o.Anchors = append(o.Anchors, p)
+				mu.Unlock()
+			})
+		}
+		if o.Proxy.HTTPS != "" {
+			wg.Go(func() {
+				p := probeAnchorViaProxy(ctx, env, a, o.Proxy.HTTPS)
+				mu.Lock()
+				o.ViaProxy = append(o.ViaProxy, p)
+				mu.Unlock()
+			})
+		}
+	}
+	wg.Go(func() {
+		p := probePortal(ctx, env, portal)
+		mu.Lock()
+		o.Portal = p
+		mu.Unlock()
+	})
+	if gw := firstGateway(o.Routes); gw.IsValid() && c.ping != nil {
+		wg.Go(func() {
+			answered, rtt, err := c.ping(ctx, gw)
+			mu.Lock()
+			o.Gateway = gatewayProbe{Addr: gw, Tried: true, Answered: answered, RTT: rtt, Err: err}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	sortProbes(o.Anchors, anchors)
+	sortProbes(o.ViaProxy, anchors)
+	return o
+}
+
+func firstGateway(r routes) netip.Addr {
+	for _, list := range [][]defaultRoute{r.V4, r.V6} {
+		for _, d := range list {
+			if d.Gateway.IsValid() {
+				return d.Gateway
+			}
+		}
+	}
+	return netip.Addr{}
+}
+
+// sortProbes puts results in profile order, IPv4 first, whatever order the
+// goroutines finished in, so reports are stable.
+func sortProbes(list []anchorProbe, order []string) {
+	rank := map[string]int{}
+	for i, u := range order {
+		rank[u] = i
+	}
+	for i := 1; i < len(list); i++ {
+		for j := i; j > 0 && less(list[j], list[j-1], rank); j-- {
+			list[j], list[j-1] = list[j-1], list[j]
+		}
+	}
+}
+
+func less(a, b anchorProbe, rank map[string]int) bool {
+	if rank[a.URL] != rank[b.URL] {
+		return rank[a.URL] < rank[b.URL]
+	}
+	return a.Family < b.Family
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
+}
