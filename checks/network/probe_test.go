@@ -144,7 +144,9 @@ func TestProbeAnchorClassifiesFailures(t *testing.T) {
 func TestProbePortal(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/generate_204", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(204) })
-	mux.HandleFunc("/portal", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "http://login.hotel.test/", http.StatusFound) })
+	mux.HandleFunc("/portal", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://login.hotel.test/", http.StatusFound)
+	})
 	mux.HandleFunc("/filter", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "blocked by policy", 404) })
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
