@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"os/user"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/network"
 	"github.com/wfh-cli/wfh/checks/system"
 	"github.com/wfh-cli/wfh/internal/atomicfile"
 	"github.com/wfh-cli/wfh/internal/profile"
@@ -214,6 +217,7 @@ func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 	host := system.HostFacts(hostCtx, env)
 	cancelHost()
 	known := machineIdentity(&host)
+	known.Keep = namedTargets(s.profile)
 
 	runner := &checks.Runner{Env: *env, Timeout: time.Until(deadline)}
 	var display *progress.Display
@@ -278,6 +282,26 @@ func machineIdentity(host *report.Host) report.Known {
 		k.HomeDir, _ = os.UserHomeDir()
 	}
 	return k
+}
+
+// namedTargets lists the hosts the profile and wfh's defaults name: they
+// identify nobody, and the agent needs them verbatim.
+func namedTargets(p *profile.Profile) []string {
+	urls := append(network.DefaultTargets(), p.Network.Anchors...)
+	urls = append(urls, p.Network.PortalURL, p.System.TimeURL)
+	var keep []string
+	for _, raw := range urls {
+		if u, err := url.Parse(raw); err == nil && u.Hostname() != "" {
+			keep = append(keep, u.Hostname())
+		}
+	}
+	if h := p.System.NTPServer; h != "" {
+		if host, _, err := net.SplitHostPort(h); err == nil {
+			h = host
+		}
+		keep = append(keep, h)
+	}
+	return keep
 }
 
 func writeReport(f *factory, o *doctorOptions, s *settings, rep report.Report) error {
