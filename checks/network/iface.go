@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/wfh-cli/wfh/checks"
@@ -20,6 +21,7 @@ func systemInterfaces(env *checks.Env) ([]iface, error) {
 	var out []iface
 	for _, ni := range list {
 		i := iface{
+			Index:    ni.Index,
 			Name:     ni.Name,
 			Up:       ni.Flags&net.FlagUp != 0 && ni.Flags&net.FlagRunning != 0,
 			Loopback: ni.Flags&net.FlagLoopback != 0,
@@ -102,4 +104,27 @@ func classifyByName(name string, flags net.Flags) ifaceKind {
 		return kindWired
 	}
 	return kindOther
+}
+
+// nameRouteInterfaces replaces the interface references some route tables
+// use (Windows: the interface's address for IPv4, "if<index>" for IPv6) with
+// the interface's name, so every OS reports "via Wi-Fi", not "via 12".
+func nameRouteInterfaces(r *routes, list []iface) {
+	for _, rs := range [][]defaultRoute{r.V4, r.V6} {
+		for k := range rs {
+			ref := rs[k].Interface
+			for _, i := range list {
+				if strings.HasPrefix(ref, "if") && ref == "if"+strconv.Itoa(i.Index) {
+					rs[k].Interface = i.Name
+				}
+				if a, err := netip.ParseAddr(ref); err == nil {
+					for _, p := range i.Addrs {
+						if p.Addr() == a {
+							rs[k].Interface = i.Name
+						}
+					}
+				}
+			}
+		}
+	}
 }

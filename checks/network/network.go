@@ -106,6 +106,7 @@ func (c *check) observe(ctx context.Context, env *checks.Env) observations {
 		env.Debugf("interfaces: %v", err)
 	}
 	o.Routes = c.routes(ctx, env)
+	nameRouteInterfaces(&o.Routes, o.Interfaces)
 	o.Proxy = c.proxy(ctx, env)
 
 	// With no usable interface, or a route table that says there is no way

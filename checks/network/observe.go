@@ -29,6 +29,7 @@ const (
 )
 
 type iface struct {
+	Index    int
 	Name     string
 	Kind     ifaceKind
 	Up       bool
