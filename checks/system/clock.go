@@ -118,6 +118,9 @@ func httpDateOffset(ctx context.Context, client *http.Client, now func() time.Ti
 
 // applyClock adds the clock's metric, fact and verdict to res.
 func applyClock(res *checks.Result, c clockReading) {
+	if res.Facts == nil {
+		res.Facts = map[string]string{}
+	}
 	if !c.measured {
 		res.Metrics = append(res.Metrics, report.NotMeasured("clock_offset_seconds", "s", c.notMeasured))
 		res.Findings = append(res.Findings, report.Finding{Severity: report.Pass,

@@ -269,3 +269,40 @@ func FuzzParseSNTPResponse(f *testing.F) {
 		}
 	})
 }
+
+func TestRunCombinesClockWithLocalFacts(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cr   clockReading
+		want report.Status
+	}{
+		{"in sync", clockReading{measured: true, offset: 20 * time.Millisecond, source: "NTP test"}, report.Pass},
+		{"10 min behind", clockReading{measured: true, offset: 10 * time.Minute, source: "NTP test"}, report.Fail},
+		{"not measured", clockReading{notMeasured: "offline"}, report.Pass},
+	} {
+		c := &check{
+			probe: &fakeProbe{info: debian, up: time.Hour, zone: "Europe/Paris"},
+			clock: func(context.Context, *checks.Env) clockReading { return tc.cr },
+		}
+		res := c.Run(context.Background(), &checks.Env{Now: time.Now, Arch: "amd64", OS: "linux"})
+		if res.Status != tc.want {
+			t.Errorf("%s: %s, want %s (%+v)", tc.name, res.Status, tc.want, res.Findings)
+		}
+		if _, ok := res.Metric("clock_offset_seconds"); !ok {
+			t.Errorf("%s: no clock_offset_seconds metric", tc.name)
+		}
+	}
+}
+
+func TestRunDoesNotWaitForAStuckClock(t *testing.T) {
+	c := &check{
+		probe: &fakeProbe{info: debian, up: time.Hour, zone: "UTC"},
+		clock: func(ctx context.Context, _ *checks.Env) clockReading { time.Sleep(time.Hour); return clockReading{} },
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	res := c.Run(ctx, &checks.Env{Now: time.Now})
+	if m, _ := res.Metric("clock_offset_seconds"); m.Value != nil || !strings.Contains(m.Note, "ran out of time") {
+		t.Errorf("%+v", m)
+	}
+}

@@ -15,8 +15,11 @@ import (
 // linuxProbe reads Linux facts from env.FS and env.Getenv only, never from
 // the os package, so fixture trees stand in for any distribution. That is
 // also why this file has no _linux suffix: probe_linux.go selects it, and its
-// tests run on every OS.
-type linuxProbe struct{}
+// tests run on every OS. statfs is the only system call; probe_linux.go
+// fills it and tests fake it.
+type linuxProbe struct {
+	statfs statfsFunc
+}
 
 // maxFileSize caps every read: the files read here are under 1 kB, and a cap
 // means a corrupt tree (etc/os-release linked to /dev/zero) cannot hang the
@@ -114,16 +117,13 @@ func (linuxProbe) timeZone(ctx context.Context, env *checks.Env) (string, error)
 		return "", fmt.Errorf("system: time zone: %w", err)
 	}
 	var reasons []string
-	if tz := getenv(env, "TZ"); tz != "" {
-		if name, ok := zoneFromTZ(tz); ok && loadable(name) {
-			return name, nil
-		}
-		reasons = append(reasons, fmt.Sprintf("TZ=%q is not a zone name", shorten(tz)))
-	} else {
-		reasons = append(reasons, "TZ is not set")
+	name, why := zoneFromTZVar(env)
+	if name != "" {
+		return name, nil
 	}
+	reasons = append(reasons, why)
 
-	name, why := zoneFromLocaltime(env.FS)
+	name, why = zoneFromLocaltime(env.FS)
 	if name != "" {
 		return name, nil
 	}
@@ -141,6 +141,25 @@ func (linuxProbe) timeZone(ctx context.Context, env *checks.Env) (string, error)
 		reasons = append(reasons, tzFile+" holds no zone name")
 	}
 	return "", fmt.Errorf("system: time zone unknown: %s", strings.Join(reasons, "; "))
+}
+
+// diskSpace measures the volume holding HOME, else the root filesystem.
+func (p linuxProbe) diskSpace(ctx context.Context, env *checks.Env) (disk, error) {
+	return measureDisk(ctx, p.statfs, unixDiskCandidates(env))
+}
+
+// zoneFromTZVar names the zone the TZ environment variable sets, or says why
+// it names none. TZ overrides the system setting for the processes that see
+// it, on Linux and macOS alike.
+func zoneFromTZVar(env *checks.Env) (name, why string) {
+	tz := getenv(env, "TZ")
+	if tz == "" {
+		return "", "TZ is not set"
+	}
+	if name, ok := zoneFromTZ(tz); ok && loadable(name) {
+		return name, ""
+	}
+	return "", fmt.Sprintf("TZ=%q is not a zone name", shorten(tz))
 }
 
 // loadable confirms that a TZ value is a zone and not a POSIX rule shaped

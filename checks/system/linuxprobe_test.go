@@ -328,6 +328,10 @@ func TestLinuxProbeHonoursContext(t *testing.T) {
 	if _, err := p.timeZone(ctx, env); !errors.Is(err, context.Canceled) {
 		t.Errorf("timeZone err = %v, want context.Canceled", err)
 	}
+	p.statfs = func(string) (uint64, uint64, error) { t.Error("statfs called"); return 0, 0, nil }
+	if _, err := p.diskSpace(ctx, env); !errors.Is(err, context.Canceled) {
+		t.Errorf("diskSpace err = %v, want context.Canceled", err)
+	}
 }
 
 func TestNewProbe(t *testing.T) {
@@ -338,6 +342,7 @@ func TestNewProbe(t *testing.T) {
 	_, _ = p.osInfo(context.Background(), env)
 	_, _ = p.uptime(context.Background(), env)
 	_, _ = p.timeZone(context.Background(), env)
+	_, _ = p.diskSpace(context.Background(), env)
 }
 
 // brokenFS fails in the ways a real disk can and a MapFS cannot.

@@ -1,8 +1,8 @@
-//go:build !linux
+//go:build !linux && !darwin && !windows
 
 package system
 
-// newProbe: no probe reads this OS yet, so every fact is reported as "not
-// available on this OS yet". macOS and Windows get their own files (and a
-// narrower build constraint here) when their probes land.
+// newProbe: no probe reads this OS (the BSDs, say), so every fact is
+// reported as "not available on this OS yet"; the architecture and the UTC
+// offset from the clock are still reported.
 func newProbe() probe { return unsupportedProbe{} }

@@ -1,7 +1,8 @@
 // Package system implements the "system" check: which OS the machine runs,
-// how long since it last restarted, and its time zone. These are the first
-// facts a helpdesk asks for, and a machine that has not restarted for weeks
-// is a common, easily fixed cause of slowness and half-installed updates.
+// how long since it last restarted, how much disk space is free, and its
+// time zone. These are the first facts a helpdesk asks for; a machine that
+// has not restarted for weeks and a nearly full disk are common, easily fixed
+// causes of slowness, failed updates and crashing call apps.
 //
 // The verdict logic here is OS-independent; each OS answers a small probe
 // interface (probe.go), chosen by newProbe in a per-OS file.
@@ -19,11 +20,13 @@ import (
 )
 
 const (
-	// budget: the Linux probe reads a few small files in milliseconds; 5 s
-	// leaves room for a slow disk and for the macOS and Windows probes to
-	// come, which start commands (sw_vers, PowerShell) that take a second or
-	// two on a loaded machine.
-	budget = 5 * time.Second
+	// budget: the Linux probe reads a few small files in milliseconds; the
+	// macOS probe starts three commands (sw_vers, uname, sysctl) and the
+	// Windows probe two (reg, tzutil), each a few tens of milliseconds, or a
+	// second on a loaded machine with an antivirus scanning new processes.
+	// The clock comparison runs alongside and takes at most 4.5 s (NTP 2 s,
+	// then the HTTP Date fallback 2.5 s); 6 s covers both with room to spare.
+	budget = 6 * time.Second
 
 	// defaultMaxUptimeDays: Windows (Patch Tuesday) and macOS ship updates
 	// monthly or faster and most only take effect after a restart, so two
@@ -33,10 +36,15 @@ const (
 	defaultMaxUptimeDays = 14
 )
 
-type check struct{ probe probe }
+type check struct {
+	probe probe
+	// clock measures the clock offset; tests replace it so that no test
+	// reaches a public time server.
+	clock func(ctx context.Context, env *checks.Env) clockReading
+}
 
 // New returns the system check for the OS wfh was built for.
-func New() checks.Check { return &check{probe: newProbe()} }
+func New() checks.Check { return &check{probe: newProbe(), clock: measureClock} }
 
 func init() { checks.Register(New()) }
 
@@ -45,7 +53,22 @@ func (*check) Title() string         { return "System basics" }
 func (*check) Budget() time.Duration { return budget }
 func (*check) Needs() checks.Needs   { return checks.Needs{} }
 func (c *check) Run(ctx context.Context, env *checks.Env) checks.Result {
-	return run(ctx, env, c.probe)
+	if env == nil {
+		env = &checks.Env{}
+	}
+	// The clock is compared over the network while the local facts are read,
+	// so the slow part never adds to the fast one.
+	clockCh := make(chan clockReading, 1)
+	go func() { clockCh <- c.clock(ctx, env) }()
+	res := run(ctx, env, c.probe)
+	var cr clockReading
+	select {
+	case cr = <-clockCh:
+	case <-ctx.Done():
+		cr = clockReading{notMeasured: "the check ran out of time"}
+	}
+	applyClock(&res, cr)
+	return res
 }
 
 // HostFacts returns the report's host block: OS, architecture, time zone and
@@ -65,19 +88,25 @@ func hostFacts(ctx context.Context, env *checks.Env, p probe) report.Host {
 
 // facts is what the probe answered, errors included.
 type facts struct {
-	info   osInfo
-	osErr  error
-	up     time.Duration
-	upErr  error
-	zone   zone
-	failed int // probes that returned nothing at all
-	unsupp int // of those, how many because the OS is not supported yet
+	info    osInfo
+	osErr   error
+	up      time.Duration
+	upErr   error
+	disk    disk
+	diskErr error
+	zone    zone
+	failed  int // probes that returned nothing at all
+	unsupp  int // of those, how many because the OS is not supported yet
 }
+
+// probes is how many questions gather asks; when all fail the check is error.
+const probes = 4
 
 type zone struct {
 	name   string
 	offset string
-	err    error
+	err    error // the name is unknown
+	note   error // the name is known but is not an IANA name (see probe.timeZone)
 }
 
 func run(ctx context.Context, env *checks.Env, p probe) checks.Result {
@@ -99,6 +128,7 @@ func run(ctx context.Context, env *checks.Env, p probe) checks.Result {
 	} else {
 		res.Metrics = append(res.Metrics, report.Measured("uptime_seconds", f.up.Seconds(), "s"))
 	}
+	res.Metrics = append(res.Metrics, diskMetrics(f)...)
 
 	// A fact that cannot be read is a note, not a failure: the machine may be
 	// fine, and the other facts still help whoever reads the report.
@@ -108,11 +138,16 @@ func run(ctx context.Context, env *checks.Env, p probe) checks.Result {
 	if f.upErr != nil {
 		res.Findings = append(res.Findings, note("Could not read the uptime: %s", f.upErr))
 	}
+	if f.diskErr != nil {
+		res.Findings = append(res.Findings, note("Could not read the free disk space: %s", f.diskErr))
+	}
 	if f.zone.err != nil {
 		res.Findings = append(res.Findings, note("Could not tell the time zone name (the UTC offset comes from the clock): %s", f.zone.err))
 	}
+	if f.zone.note != nil {
+		res.Findings = append(res.Findings, note("Time zone: %s", f.zone.note))
+	}
 
-	const probes = 3
 	switch {
 	case f.failed == probes && f.unsupp == probes:
 		res.Status = report.Skipped
@@ -120,22 +155,63 @@ func run(ctx context.Context, env *checks.Env, p probe) checks.Result {
 		return res
 	case f.failed == probes:
 		res.Status = report.Error
-		res.Summary = "could not read the OS, the uptime or the time zone (see the notes)"
+		res.Summary = "could not read the OS, the uptime, the disk space or the time zone (see the notes)"
 		return res
 	}
 
-	res.Status = report.Pass
+	// Problems come before the notes, in the order a user should act on them.
+	var problems []report.Finding
 	maxDays := maxUptimeDays(env)
 	if f.upErr == nil && f.up > time.Duration(maxDays)*24*time.Hour {
-		res.Status = report.Warn
-		res.Findings = append([]report.Finding{{
+		problems = append(problems, report.Finding{
 			Severity: report.Warn,
 			Message:  fmt.Sprintf("Your computer has not restarted for %d days.", int(f.up/(24*time.Hour))),
-			Fix:      "Restart your computer (save your work first): pending updates finish installing and slow-downs clear.",
-		}}, res.Findings...)
+			Fix:      restartFix(env.OS),
+		})
+	}
+	if f.diskErr == nil && lowDisk(f.disk) {
+		problems = append(problems, report.Finding{
+			Severity: report.Warn,
+			Message:  fmt.Sprintf("Only %s free on your disk.", humanSize(f.disk.Free)),
+			Fix:      diskFix,
+		})
+	}
+	res.Status = report.Pass
+	if len(problems) > 0 {
+		res.Status = report.Warn
+		res.Findings = append(problems, res.Findings...)
 	}
 	res.Summary = summary(env, f)
 	return res
+}
+
+// restartFix is the advice for a long uptime. On Windows it says Restart
+// explicitly: with Fast Startup, on by default, "Shut down" resumes the same
+// kernel session at the next power-on, so the uptime, and the pending
+// updates, survive it.
+func restartFix(goos string) string {
+	const fix = "Restart your computer (save your work first): pending updates finish installing and slow-downs clear."
+	if goos == "windows" {
+		return fix + ` Choose Restart, not Shut down: with Fast Startup, shutting down does not restart Windows.`
+	}
+	return fix
+}
+
+// diskMetrics reports the disk as three figures, or says why they are missing.
+func diskMetrics(f facts) []report.Metric {
+	if f.diskErr != nil {
+		why := reason(f.diskErr)
+		return []report.Metric{
+			report.NotMeasured("disk_free_bytes", "bytes", why),
+			report.NotMeasured("disk_total_bytes", "bytes", why),
+			report.NotMeasured("disk_free_percent", "%", why),
+		}
+	}
+	return []report.Metric{
+		report.Measured("disk_free_bytes", float64(f.disk.Free), "bytes"),
+		report.Measured("disk_total_bytes", float64(f.disk.Total), "bytes"),
+		report.Measured("disk_free_percent", freePercent(f.disk), "%"),
+	}
 }
 
 // gather asks the probe each question in turn, stopping early when ctx ends.
@@ -170,6 +246,22 @@ func gather(ctx context.Context, env *checks.Env, p probe) facts {
 		count(f.upErr)
 	}
 
+	if err := ctx.Err(); err != nil {
+		f.diskErr = fmt.Errorf("system: %w", err)
+	} else {
+		f.disk, f.diskErr = p.diskSpace(ctx, env)
+	}
+	if f.diskErr == nil && f.disk.Total == 0 {
+		// A probe must not report an empty disk as a measurement.
+		f.diskErr = errors.New("system: disk space: the volume reports a size of 0")
+	}
+	if f.diskErr != nil {
+		env.Debugf("disk space: %v", f.diskErr)
+		count(f.diskErr)
+	} else {
+		env.Debugf("disk space: %s: %d of %d bytes free", f.disk.Path, f.disk.Free, f.disk.Total)
+	}
+
 	f.zone = readZone(ctx, env, p)
 	if f.zone.err != nil {
 		env.Debugf("time zone: %v", f.zone.err)
@@ -182,8 +274,9 @@ func gather(ctx context.Context, env *checks.Env, p probe) facts {
 // offset comes from the named zone when Go's time database knows it, so it
 // is right for that zone on that date, daylight saving included. Otherwise
 // it comes from the clock's own zone (env.Now().Zone()), which on the real
-// machine Go derived from the same TZ and /etc/localtime, so the offset is
-// never missing even when the name is.
+// machine Go derived from the same TZ and /etc/localtime (on Windows, from
+// the system's zone settings), so the offset is never missing even when the
+// name is.
 func readZone(ctx context.Context, env *checks.Env, p probe) zone {
 	now := clock(env)()
 	var z zone
@@ -192,11 +285,17 @@ func readZone(ctx context.Context, env *checks.Env, p probe) zone {
 	} else {
 		z.name, z.err = p.timeZone(ctx, env)
 	}
+	if z.name != "" && z.err != nil {
+		z.note, z.err = z.err, nil
+	}
 	if z.err == nil && z.name == "" {
 		z.err = errors.New("system: time zone unknown")
 	}
 	_, secs := now.Zone()
-	if z.name != "" {
+	// A name that came with a note is not an IANA name (a Windows zone, or
+	// one whose daylight saving the machine ignores): only the clock knows
+	// its offset.
+	if z.name != "" && z.note == nil {
 		if loc, err := time.LoadLocation(z.name); err == nil {
 			_, secs = now.In(loc).Zone()
 		} else {
@@ -219,11 +318,15 @@ func summary(env *checks.Env, f facts) string {
 	if f.upErr == nil {
 		upPart = "restarted " + ago(f.up)
 	}
+	diskPart := "free disk space unknown"
+	if f.diskErr == nil {
+		diskPart = humanSize(f.disk.Free) + " free"
+	}
 	zonePart := fmt.Sprintf("time zone name unknown (UTC%s)", f.zone.offset)
 	if f.zone.name != "" {
 		zonePart = fmt.Sprintf("time zone %s (UTC%s)", f.zone.name, f.zone.offset)
 	}
-	return osPart + ", " + upPart + ", " + zonePart
+	return osPart + ", " + upPart + ", " + diskPart + ", " + zonePart
 }
 
 // ago says how long ago in the unit people use for that span.

@@ -31,8 +31,13 @@ type fakeProbe struct {
 	upErr   error
 	zone    string
 	zoneErr error
+	disk    *disk // nil means roomyDisk
+	diskErr error
 	calls   int
 }
+
+// roomyDisk has plenty of space: 200 GB of 500 GB free.
+var roomyDisk = disk{Path: "/home/alice", Free: 200e9, Total: 500e9}
 
 func (f *fakeProbe) osInfo(context.Context, *checks.Env) (osInfo, error) {
 	f.calls++
@@ -47,6 +52,17 @@ func (f *fakeProbe) uptime(context.Context, *checks.Env) (time.Duration, error) 
 func (f *fakeProbe) timeZone(context.Context, *checks.Env) (string, error) {
 	f.calls++
 	return f.zone, f.zoneErr
+}
+
+func (f *fakeProbe) diskSpace(context.Context, *checks.Env) (disk, error) {
+	f.calls++
+	if f.diskErr != nil {
+		return disk{}, f.diskErr
+	}
+	if f.disk == nil {
+		return roomyDisk, nil
+	}
+	return *f.disk, nil
 }
 
 var debian = osInfo{Name: "Debian GNU/Linux", Version: "12", PrettyName: "Debian GNU/Linux 12 (bookworm)", Kernel: "6.1.0-18-amd64"}
@@ -70,7 +86,7 @@ func fakeEnv(now time.Time, maxDays int) *checks.Env {
 
 func TestCheckMetadata(t *testing.T) {
 	c := New()
-	if c.ID() != "system" || c.Title() != "System basics" || c.Budget() != 5*time.Second {
+	if c.ID() != "system" || c.Title() != "System basics" || c.Budget() != 6*time.Second {
 		t.Errorf("ID, Title, Budget = %q, %q, %v", c.ID(), c.Title(), c.Budget())
 	}
 	if got := c.Needs().String(); got != "nothing" {
@@ -88,7 +104,7 @@ func TestRunPass(t *testing.T) {
 	if res.Status != report.Pass {
 		t.Errorf("Status = %q, want pass", res.Status)
 	}
-	if want := "Debian GNU/Linux 12 (bookworm), restarted 3 days ago, time zone Europe/Paris (UTC+01:00)"; res.Summary != want {
+	if want := "Debian GNU/Linux 12 (bookworm), restarted 3 days ago, 200 GB free, time zone Europe/Paris (UTC+01:00)"; res.Summary != want {
 		t.Errorf("Summary = %q\nwant      %q", res.Summary, want)
 	}
 	wantFacts := map[string]string{
@@ -101,6 +117,16 @@ func TestRunPass(t *testing.T) {
 	m, ok := res.Metric("uptime_seconds")
 	if !ok || m.Value == nil || *m.Value != (3*day+4*time.Hour).Seconds() || m.Unit != "s" {
 		t.Errorf("uptime_seconds = %+v", m)
+	}
+	for name, want := range map[string]report.Metric{
+		"disk_free_bytes":   report.Measured("disk_free_bytes", 200e9, "bytes"),
+		"disk_total_bytes":  report.Measured("disk_total_bytes", 500e9, "bytes"),
+		"disk_free_percent": report.Measured("disk_free_percent", 40, "%"),
+	} {
+		m, ok := res.Metric(name)
+		if !ok || m.Value == nil || *m.Value != *want.Value || m.Unit != want.Unit {
+			t.Errorf("%s = %+v, want %v %s", name, m, *want.Value, want.Unit)
+		}
 	}
 	if len(res.Findings) != 0 {
 		t.Errorf("Findings = %+v, want none", res.Findings)
@@ -195,7 +221,7 @@ func TestRunNotes(t *testing.T) {
 	t.Run("name without pretty name", func(t *testing.T) {
 		p := &fakeProbe{info: osInfo{Name: "Foo", Version: "2"}, up: 2 * time.Hour, zone: "UTC"}
 		res := run(context.Background(), fakeEnv(winter, 0), p)
-		if want := "Foo 2, restarted 2 hours ago, time zone UTC (UTC+00:00)"; res.Summary != want {
+		if want := "Foo 2, restarted 2 hours ago, 200 GB free, time zone UTC (UTC+00:00)"; res.Summary != want {
 			t.Errorf("Summary = %q, want %q", res.Summary, want)
 		}
 	})
@@ -258,16 +284,17 @@ func TestRunAllProbesFail(t *testing.T) {
 		osErr:   errors.New("system: read etc/os-release: permission denied"),
 		upErr:   errors.New("system: read proc/uptime: permission denied"),
 		zoneErr: errors.New("system: time zone unknown: TZ is not set"),
+		diskErr: errors.New("system: disk space: /home/alice: permission denied"),
 	}
 	res := run(context.Background(), fakeEnv(winter, 0), p)
 	if res.Status != report.Error {
 		t.Errorf("Status = %q, want error", res.Status)
 	}
-	if res.Summary != "could not read the OS, the uptime or the time zone (see the notes)" {
+	if res.Summary != "could not read the OS, the uptime, the disk space or the time zone (see the notes)" {
 		t.Errorf("Summary = %q", res.Summary)
 	}
-	if len(res.Findings) != 3 {
-		t.Fatalf("Findings = %+v, want three notes", res.Findings)
+	if len(res.Findings) != 4 {
+		t.Fatalf("Findings = %+v, want four notes", res.Findings)
 	}
 	for _, f := range res.Findings {
 		if f.Severity != report.Pass || f.Fix != "" {
@@ -291,8 +318,8 @@ func TestRunUnsupportedOS(t *testing.T) {
 	if res.Summary != "system facts are not available on macOS yet" {
 		t.Errorf("Summary = %q", res.Summary)
 	}
-	if len(res.Findings) != 3 {
-		t.Fatalf("Findings = %+v, want three notes", res.Findings)
+	if len(res.Findings) != 4 {
+		t.Fatalf("Findings = %+v, want four notes", res.Findings)
 	}
 	for _, f := range res.Findings {
 		if f.Severity != report.Pass || !strings.HasSuffix(f.Message, "not available on this OS yet.") {
@@ -302,15 +329,18 @@ func TestRunUnsupportedOS(t *testing.T) {
 	if res.Facts["arch"] != "arm64" || res.Facts["utc_offset"] != "+00:00" {
 		t.Errorf("Facts = %v", res.Facts)
 	}
-	m, _ := res.Metric("uptime_seconds")
-	if m.Value != nil || m.Note != "not available on this OS yet" {
-		t.Errorf("uptime_seconds = %+v", m)
+	for _, name := range []string{"uptime_seconds", "disk_free_bytes", "disk_total_bytes", "disk_free_percent"} {
+		m, _ := res.Metric(name)
+		if m.Value != nil || m.Note != "not available on this OS yet" {
+			t.Errorf("%s = %+v", name, m)
+		}
 	}
 }
 
 func TestRunPartlyUnsupported(t *testing.T) {
 	// A future probe may read some facts and not others: that is not a skip.
-	p := &fakeProbe{info: debian, upErr: fmt.Errorf("system: uptime: %w", errUnsupported), zoneErr: errUnsupported}
+	p := &fakeProbe{info: debian, upErr: fmt.Errorf("system: uptime: %w", errUnsupported), zoneErr: errUnsupported,
+		diskErr: fmt.Errorf("system: disk space: %w", errUnsupported)}
 	res := run(context.Background(), fakeEnv(winter, 0), p)
 	if res.Status != report.Pass {
 		t.Errorf("Status = %q, want pass", res.Status)
@@ -373,12 +403,13 @@ func TestRunLinuxTree(t *testing.T) {
 	// End to end through the real Linux probe on a Debian fixture that has
 	// been up for four days.
 	fsys := debianTree(t)
-	env := testEnv(fsys, nil)
-	res := run(context.Background(), env, linuxProbe{})
+	env := testEnv(fsys, map[string]string{"HOME": "/home/alice"})
+	p := linuxProbe{statfs: fakeStatfs(map[string]statfsResult{"/home/alice": {free: 120e9, total: 250e9}})}
+	res := run(context.Background(), env, p)
 	if res.Status != report.Pass {
 		t.Errorf("Status = %q", res.Status)
 	}
-	if want := "Debian GNU/Linux 12 (bookworm), restarted 4 days ago, time zone Europe/Paris (UTC+01:00)"; res.Summary != want {
+	if want := "Debian GNU/Linux 12 (bookworm), restarted 4 days ago, 120 GB free, time zone Europe/Paris (UTC+01:00)"; res.Summary != want {
 		t.Errorf("Summary = %q, want %q", res.Summary, want)
 	}
 	if _, err := json.Marshal(res); err != nil {
@@ -386,14 +417,14 @@ func TestRunLinuxTree(t *testing.T) {
 	}
 
 	fsys["proc/uptime"] = &fstest.MapFile{Data: []byte("1987200.00 1.00\n")} // 23 days
-	res = run(context.Background(), env, linuxProbe{})
+	res = run(context.Background(), env, p)
 	if res.Status != report.Warn || len(res.Findings) != 1 ||
 		res.Findings[0].Message != "Your computer has not restarted for 23 days." {
 		t.Errorf("Status %q, Findings %+v", res.Status, res.Findings)
 	}
 
 	res = run(context.Background(), testEnv(fstest.MapFS{}, nil), linuxProbe{})
-	if res.Status != report.Error || len(res.Findings) != 3 {
+	if res.Status != report.Error || len(res.Findings) != 4 {
 		t.Errorf("empty tree: Status %q, Findings %+v", res.Status, res.Findings)
 	}
 }
@@ -440,5 +471,24 @@ func TestDisplayOS(t *testing.T) {
 		if got := displayOS(in); got != want {
 			t.Errorf("displayOS(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestRunZoneWithNote(t *testing.T) {
+	// A name that comes with a note is shown, the note is a pass finding, and
+	// the offset comes from the clock even when Go could load the name: the
+	// machine ignores that zone's daylight saving.
+	summer := time.Date(2024, 7, 1, 12, 0, 0, 0, time.UTC)
+	p := &fakeProbe{info: debian, up: day, zone: "Europe/Paris", zoneErr: fmt.Errorf("system: %w", errDSTOff)}
+	res := run(context.Background(), fakeEnv(summer, 0), p)
+	if res.Status != report.Pass || res.Facts["time_zone"] != "Europe/Paris" || res.Facts["utc_offset"] != "+00:00" {
+		t.Errorf("Status %q, Facts %v", res.Status, res.Facts)
+	}
+	want := []report.Finding{{Severity: report.Pass, Message: "Time zone: " + errDSTOff.Error() + "."}}
+	if !slices.Equal(res.Findings, want) {
+		t.Errorf("Findings = %+v\nwant %+v", res.Findings, want)
+	}
+	if !strings.HasSuffix(res.Summary, "time zone Europe/Paris (UTC+00:00)") {
+		t.Errorf("Summary = %q", res.Summary)
 	}
 }

@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -57,9 +59,43 @@ type runResult struct {
 	took           time.Duration
 }
 
+// loopbackProfile writes a profile whose every target is on loopback and
+// closed, so a test run of the real binary never sends traffic anywhere else:
+// the NTP server and the time URL refuse at once.
+func loopbackProfile(t *testing.T) string {
+	t.Helper()
+	udp, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ntp := udp.LocalAddr().String()
+	udp.Close()
+	tcp, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	web := tcp.Addr().String()
+	tcp.Close()
+	path := filepath.Join(t.TempDir(), "loopback.yaml")
+	body := "name: loopback test\nsystem:\n  ntp_server: \"" + ntp + "\"\n  time_url: http://" + web + "/\n" +
+		"network:\n  anchors: [\"https://" + web + "/\", \"https://" + web + "/b\"]\n  portal_url: http://" + web + "/generate_204\n"
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// withProfile adds the loopback profile to a doctor run that names none.
+func withProfile(t *testing.T, args []string) []string {
+	if len(args) == 0 || args[0] != "doctor" || slices.Contains(args, "--profile") {
+		return args
+	}
+	return append([]string{"doctor", "--profile", loopbackProfile(t)}, args[1:]...)
+}
+
 func runWFH(t *testing.T, ctx context.Context, args ...string) runResult {
 	t.Helper()
-	cmd := exec.CommandContext(ctx, wfhBinary(t), args...)
+	cmd := exec.CommandContext(ctx, wfhBinary(t), withProfile(t, args)...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	cmd.Env = append(os.Environ(), "NO_COLOR=")
@@ -127,7 +163,7 @@ func TestE2EHungCheckEndsAtTimeout(t *testing.T) {
 }
 
 func TestE2ECtrlC(t *testing.T) {
-	cmd := exec.Command(wfhBinary(t), "doctor", "--only", "hang,system", "--format", "json")
+	cmd := exec.Command(wfhBinary(t), withProfile(t, []string{"doctor", "--only", "hang,system", "--format", "json"})...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Start(); err != nil {

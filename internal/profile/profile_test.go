@@ -92,6 +92,8 @@ var errorCases = []struct {
 	{"ntp server url", "system:\n  ntp_server: https://time.acme.example/\n", 2, []string{"system.ntp_server is not a host name", "optionally with a port"}},
 	{"ntp server bad port", "system:\n  ntp_server: \"time.acme.example:99999\"\n", 2, []string{"bad port"}},
 	{"ntp server empty", "system:\n  ntp_server: \"\"\n", 2, []string{"system.ntp_server is empty"}},
+	{"anchor not https", "network:\n  anchors:\n    - http://intranet.acme.example/\n", 3, []string{"network.anchors[0] must be an https:// address"}},
+	{"portal not a url", "network:\n  portal_url: generate_204\n", 2, []string{"network.portal_url must start with"}},
 	{"time url no scheme", "system:\n  time_url: intranet.acme.example\n", 2, []string{"must start with https:// or http://"}},
 	{"time url bad host", "system:\n  time_url: https://bad host/\n", 2, []string{"system.time_url"}},
 	{"uptime too long", "system:\n  max_uptime_days: 366\n", 2, []string{"between 1 and 365, got 366"}},
@@ -447,6 +449,8 @@ func TestExampleProfile(t *testing.T) {
 		Timeout:   Duration(3 * time.Minute),
 		FailOn:    "warn",
 		System:    System{MaxUptimeDays: 7, NTPServer: "time.acme.example", TimeURL: "https://intranet.acme.example/"},
+		Network: Network{Anchors: []string{"https://intranet.acme.example/", "https://www.acme.example/"},
+			PortalURL: "http://connectivity.acme.example/generate_204"},
 	}
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("got  %+v\nwant %+v", p, want)
