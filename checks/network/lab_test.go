@@ -20,6 +20,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/wfh-cli/wfh/internal/netlab"
+	"github.com/wfh-cli/wfh/internal/reportschema"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -135,6 +136,7 @@ func (w *world) profile(t *testing.T) string {
 }
 
 type run struct {
+	raw    []byte
 	report report.Report
 	code   int
 	took   time.Duration
@@ -159,6 +161,10 @@ func doctor(t *testing.T, w *world, ns *netlab.NS, env ...string) run {
 		r.code = exitErr.ExitCode()
 	} else if err != nil {
 		t.Fatalf("run wfh: %v\n%s", err, errOut.String())
+	}
+	r.raw = out.Bytes()
+	if err := reportschema.Validate(r.raw); err != nil {
+		t.Errorf("report does not match docs/report.schema.json: %v", err)
 	}
 	if err := json.Unmarshal(out.Bytes(), &r.report); err != nil {
 		t.Fatalf("wfh printed no report (exit %d): %v\nstdout: %s\nstderr: %s", r.code, err, out.String(), errOut.String())
