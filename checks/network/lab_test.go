@@ -69,6 +69,7 @@ type world struct {
 	home, router, server *netlab.NS
 	ca                   *netlab.CA
 	caFile               string
+	extraProfile         string // YAML lines added at the top of the profile
 }
 
 func newWorld(t *testing.T) *world {
@@ -125,7 +126,7 @@ func (w *world) serveInternet() {
 
 func (w *world) profile(t *testing.T) string {
 	path := filepath.Join(t.TempDir(), "lab.yaml")
-	body := "name: netlab\n" +
+	body := "name: netlab\n" + w.extraProfile +
 		"system:\n  ntp_server: time.wfh.test\n  time_url: http://" + portal + "/generate_204\n" +
 		"network:\n  anchors:\n    - https://" + anchor1 + "/\n    - https://" + anchor2 + "/\n" +
 		"  portal_url: http://" + portal + "/generate_204\n"
@@ -275,6 +276,31 @@ func TestLabIntercepted(t *testing.T) {
 	if !strings.Contains(res.Findings[0].Message, "filter.isp.test") {
 		t.Errorf("the finding should name the certificate's name: %+v", res.Findings[0])
 	}
+}
+
+func TestLabCompanyProxyIsNotInterception(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	// The company's inspecting proxy re-signs every site with the company
+	// CA, which is not in the system store but is named in the profile.
+	company := netlab.NewCA(t)
+	w.extraProfile = "company_ca: " + company.WritePEM(t.TempDir()) + "\n"
+	w.server.ServeTLS("[::]:443", company.Issue(anchor1, anchor2), http.NotFoundHandler())
+	w.server.ServeHTTP("[::]:80", http.HandlerFunc(func(rw http.ResponseWriter, _ *http.Request) { rw.WriteHeader(204) }))
+	r := doctor(t, w, w.home)
+	res := expect(t, r, report.Pass, stateOnline, offlineLimit)
+	found := false
+	for _, f := range res.Findings {
+		found = found || strings.Contains(f.Message, "company")
+	}
+	if !found {
+		t.Errorf("no company-proxy note: %+v", res.Findings)
+	}
+
+	// Without the profile's CA the same network is an interception.
+	w.extraProfile = ""
+	r = doctor(t, w, w.home)
+	expect(t, r, report.Fail, stateIntercepted, offlineLimit)
 }
 
 func TestLabOnlyThroughProxy(t *testing.T) {
