@@ -18,6 +18,13 @@ func systemInterfaces(env *checks.Env) ([]iface, error) {
 	if err != nil {
 		return nil, err
 	}
+	// On Windows the connection name is the user's ("Wi-Fi", "Ethernet 2",
+	// "Local Area Connection* 1"); the adapter description ipconfig prints
+	// names the hardware or the VPN driver, which tells the kind far better.
+	var adapters []adapterInfo
+	if env.OS == "windows" {
+		adapters = windowsAdapters(env)
+	}
 	var out []iface
 	for _, ni := range list {
 		i := iface{
@@ -39,6 +46,9 @@ func systemInterfaces(env *checks.Env) ([]iface, error) {
 			}
 		}
 		i.Kind = classify(env, ni.Name, ni.Flags)
+		if k := adapterKind(adapters, ni.Name, i.MAC); k != "" && !i.Loopback {
+			i.Kind = k
+		}
 		out = append(out, i)
 	}
 	return out, nil

@@ -1,0 +1,9 @@
+//go:build !windows
+
+package network
+
+import "github.com/wfh-cli/wfh/checks"
+
+// windowsAdapters is Windows-only: elsewhere there is no ipconfig to run,
+// whatever env.OS claims.
+func windowsAdapters(*checks.Env) []adapterInfo { return nil }

@@ -1,0 +1,31 @@
+package network
+
+import (
+	"context"
+	"time"
+
+	"github.com/wfh-cli/wfh/checks"
+)
+
+// ipconfigTimeout bounds `ipconfig /all`, which answers in well under a
+// second even with many adapters; 2 s covers a loaded machine without
+// letting a hung process eat the check's budget.
+const ipconfigTimeout = 2 * time.Second
+
+// windowsAdapters lists the adapters `ipconfig /all` shows, for their
+// descriptions. On failure the kinds fall back to the connection names.
+func windowsAdapters(env *checks.Env) []adapterInfo {
+	if env.Exec == nil {
+		return nil
+	}
+	// systemInterfaces gets no context from the check; the timeout is the
+	// bound.
+	ctx, cancel := context.WithTimeout(context.Background(), ipconfigTimeout)
+	defer cancel()
+	out, err := env.Exec.Run(ctx, "ipconfig", "/all")
+	if err != nil {
+		env.Debugf("ipconfig /all: %v", err)
+		return nil
+	}
+	return parseIpconfigAll(string(out))
+}
