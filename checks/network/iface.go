@@ -1,6 +1,8 @@
 package network
 
 import (
+	"context"
+
 	"io/fs"
 	"net"
 	"net/netip"
@@ -13,7 +15,7 @@ import (
 
 // systemInterfaces lists the machine's interfaces with their addresses and
 // kind. net.Interfaces works the same on every OS; only the kind needs help.
-func systemInterfaces(env *checks.Env) ([]iface, error) {
+func systemInterfaces(ctx context.Context, env *checks.Env) ([]iface, error) {
 	list, err := net.Interfaces()
 	if err != nil {
 		return nil, err
@@ -23,7 +25,7 @@ func systemInterfaces(env *checks.Env) ([]iface, error) {
 	// names the hardware or the VPN driver, which tells the kind far better.
 	var adapters []adapterInfo
 	if env.OS == "windows" {
-		adapters = windowsAdapters(env)
+		adapters = windowsAdapters(ctx, env)
 	}
 	var out []iface
 	for _, ni := range list {

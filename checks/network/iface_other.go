@@ -2,8 +2,12 @@
 
 package network
 
-import "github.com/wfh-cli/wfh/checks"
+import (
+	"context"
+
+	"github.com/wfh-cli/wfh/checks"
+)
 
 // windowsAdapters is Windows-only: elsewhere there is no ipconfig to run,
 // whatever env.OS claims.
-func windowsAdapters(*checks.Env) []adapterInfo { return nil }
+func windowsAdapters(context.Context, *checks.Env) []adapterInfo { return nil }

@@ -14,13 +14,13 @@ const ipconfigTimeout = 2 * time.Second
 
 // windowsAdapters lists the adapters `ipconfig /all` shows, for their
 // descriptions. On failure the kinds fall back to the connection names.
-func windowsAdapters(env *checks.Env) []adapterInfo {
+func windowsAdapters(parent context.Context, env *checks.Env) []adapterInfo {
 	if env.Exec == nil {
 		return nil
 	}
 	// systemInterfaces gets no context from the check; the timeout is the
 	// bound.
-	ctx, cancel := context.WithTimeout(context.Background(), ipconfigTimeout)
+	ctx, cancel := context.WithTimeout(parent, ipconfigTimeout)
 	defer cancel()
 	out, err := env.Exec.Run(ctx, "ipconfig", "/all")
 	if err != nil {

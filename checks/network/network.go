@@ -40,7 +40,7 @@ func DefaultTargets() []string {
 }
 
 type check struct {
-	interfaces func(env *checks.Env) ([]iface, error)
+	interfaces func(ctx context.Context, env *checks.Env) ([]iface, error)
 	routes     func(ctx context.Context, env *checks.Env) routes
 	ping       pinger
 	proxy      func(ctx context.Context, env *checks.Env) proxyConfig
@@ -101,7 +101,7 @@ func targets(env *checks.Env) (anchors []string, portal string) {
 func (c *check) observe(ctx context.Context, env *checks.Env) observations {
 	var o observations
 	var err error
-	o.Interfaces, err = c.interfaces(env)
+	o.Interfaces, err = c.interfaces(ctx, env)
 	if err != nil {
 		env.Debugf("interfaces: %v", err)
 	}

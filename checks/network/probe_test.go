@@ -203,7 +203,7 @@ func TestProbeAnchorViaProxy(t *testing.T) {
 
 func TestObserveSkipsProbesWhenNoWayOut(t *testing.T) {
 	c := &check{
-		interfaces: func(*checks.Env) ([]iface, error) { return []iface{lo, wifiV4}, nil },
+		interfaces: func(context.Context, *checks.Env) ([]iface, error) { return []iface{lo, wifiV4}, nil },
 		routes:     func(context.Context, *checks.Env) routes { return routes{} },
 		proxy:      func(context.Context, *checks.Env) proxyConfig { return proxyConfig{} },
 		ping: func(context.Context, netip.Addr) (bool, time.Duration, error) {
