@@ -263,6 +263,10 @@ var unitSuffixes = map[string][]string{
 	"bytes":   {"_bytes"},
 	"%":       {"_percent", "_pct"},
 	"percent": {"_percent", "_pct"},
+	"Mbit/s":  {"_mbps", "_mbit_s"},
+	"dBm":     {"_dbm"},
+	"dB":      {"_db"},
+	"MHz":     {"_mhz"},
 }
 
 // humanLabel turns a snake_case metric or fact name into words, dropping an

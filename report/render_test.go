@@ -749,3 +749,14 @@ func TestFormatValueNegativeSeconds(t *testing.T) {
 		}
 	}
 }
+
+func TestHumanLabelDropsUnitEndings(t *testing.T) {
+	for _, tc := range []struct{ name, unit, want string }{
+		{"tx_rate_mbps", "Mbit/s", "tx rate"}, {"signal_dbm", "dBm", "signal"}, {"snr_db", "dB", "snr"},
+		{"frequency_mhz", "MHz", "frequency"}, {"uptime_seconds", "s", "uptime"},
+	} {
+		if got := humanLabel(tc.name, tc.unit); got != tc.want {
+			t.Errorf("humanLabel(%q, %q) = %q, want %q", tc.name, tc.unit, got, tc.want)
+		}
+	}
+}

@@ -5,4 +5,5 @@ package all
 import (
 	_ "github.com/wfh-cli/wfh/checks/network"
 	_ "github.com/wfh-cli/wfh/checks/system"
+	_ "github.com/wfh-cli/wfh/checks/wifi"
 )

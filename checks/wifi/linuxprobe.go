@@ -1,0 +1,363 @@
+package wifi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wfh-cli/wfh/checks"
+)
+
+// linuxProbe reads sysfs and procfs through env.FS and runs iw through
+// env.Exec, never the os package, so that fixture trees and fake commands
+// stand in for any machine. That is why this file has no _linux suffix.
+type linuxProbe struct{}
+
+const (
+	// iwTimeout: iw asks the kernel over netlink and answers in
+	// milliseconds; 1.5 s covers a loaded machine and still leaves most of
+	// the budget for the /proc/net/wireless fallback when iw hangs.
+	iwTimeout = 1500 * time.Millisecond
+
+	// maxFileSize caps every file read: the files read here are under
+	// 4 kB on any real machine, and a cap means a corrupt tree cannot hang
+	// the check or exhaust memory.
+	maxFileSize = 64 << 10
+)
+
+// iwCommands lists where iw is tried, in order. Debian and its derivatives
+// install iw in /usr/sbin (formerly /sbin), which is not on an ordinary
+// user's PATH there, yet `iw dev IF link` needs no privileges.
+func iwCommands() []string { return []string{"iw", "/usr/sbin/iw", "/sbin/iw"} }
+
+func (linuxProbe) read(ctx context.Context, env *checks.Env) reading {
+	var r reading
+	w, err := findLinuxWiFi(ctx, env.FS)
+	if err != nil {
+		r.note("Could not list the network interfaces: %v", err)
+		return r
+	}
+	if w.name == "" {
+		r.state = stateOff
+		return r
+	}
+	r.state = stateOn
+
+	iwOut, iwErr := runIw(ctx, env, w.name)
+	var l link
+	iwOK := false
+	switch {
+	case errors.Is(iwErr, errNotInstalled):
+		r.note("iw is not installed, so the SSID, link rates and frequency could not be read; only the kernel's /proc/net/wireless was (install the iw package for the full figures).")
+		for _, m := range []string{"tx_rate_mbps", "rx_rate_mbps", "frequency_mhz", "channel", "channel_width_mhz"} {
+			l.missing(m, "needs iw, which is not installed")
+		}
+	case iwErr != nil:
+		r.note("Could not read the Wi-Fi link: %v", iwErr)
+	default:
+		il, err := parseIwLink(iwOut)
+		switch {
+		case err != nil:
+			r.note("Could not read the Wi-Fi link: iw dev %s link %v", w.name, err)
+		case !il.Connected:
+			// The interface is up but not associated: between networks, or
+			// only its operstate is stale.
+			r.state = stateOff
+			r.note("%s is up but iw says it is not connected to a Wi-Fi network.", w.name)
+			return r
+		default:
+			l, iwOK = il.toLink(), true
+			if l.MLOLinks > 1 {
+				r.note("Wi-Fi 7 multi-link connection over %d links (%s): iw reports one signal and one rate for all of them; the BSSID, band and channel shown are the first link's.",
+					l.MLOLinks, strings.Join(l.MLOBands, " + "))
+			}
+		}
+	}
+	l.Interface = w.name
+	l.TrafficVia = w.trafficVia
+
+	stats, err := readWireless(ctx, env.FS, w.name)
+	switch {
+	case err != nil:
+		if !iwOK {
+			r.note("Could not read the signal from /proc/net/wireless: %v", err)
+		}
+		if l.Signal == nil {
+			l.missing("signal_dbm", "neither iw nor /proc/net/wireless could be read")
+		}
+		l.missing("noise_dbm", "/proc/net/wireless could not be read")
+	default:
+		if !iwOK {
+			l.Source = "/proc/net/wireless"
+		}
+		applyWext(&l, stats)
+	}
+	return r.withLink(l)
+}
+
+// runIw runs `iw dev IF link` from the first place it is installed.
+func runIw(ctx context.Context, env *checks.Env, ifname string) (string, error) {
+	var err error
+	for _, name := range iwCommands() {
+		var out string
+		out, err = runCmd(ctx, env, iwTimeout, name, "dev", ifname, "link")
+		if !errors.Is(err, errNotInstalled) {
+			return out, err
+		}
+	}
+	return "", err
+}
+
+// applyWext adds what /proc/net/wireless says to l: the signal when iw gave
+// none, and the noise, which iw never prints.
+func applyWext(l *link, s wextStats) {
+	if l.Signal == nil {
+		switch s.Level.Kind {
+		case wextDBM:
+			l.Signal = ptr(s.Level.Value)
+		case wextRelative:
+			l.SignalRaw = ptr(s.Level.Value)
+			l.missing("signal_dbm", fmt.Sprintf("not measured in dBm: the driver reports the signal as %g on its own scale", s.Level.Value))
+		default:
+			l.missing("signal_dbm", "the driver reports no signal level")
+		}
+	}
+	switch s.Noise.Kind {
+	case wextDBM:
+		l.Noise = ptr(s.Noise.Value)
+	case wextRelative:
+		l.missing("noise_dbm", fmt.Sprintf("not measured in dBm: the driver reports the noise as %g on its own scale", s.Noise.Value))
+	default:
+		// cfg80211, which nearly every current driver uses, never
+		// reports noise here.
+		l.missing("noise_dbm", "the driver does not report noise")
+	}
+}
+
+// toLink turns iw's figures into the report's. For a Wi-Fi 7 MLO connection
+// the first link's BSSID and frequency stand for the connection: iw prints
+// one signal and bitrate for all links, so no link can be called the
+// strongest.
+func (il iwLink) toLink() link {
+	l := link{Interface: il.Interface, SSID: il.SSID, BSSID: il.APAddress, Source: "iw"}
+	freq := il.FreqMHz
+	if len(il.Links) > 0 {
+		first := il.Links[0]
+		l.BSSID = first.BSSID
+		if first.FreqMHz > 0 {
+			freq = first.FreqMHz
+		}
+		l.MLOLinks = len(il.Links)
+		for _, ml := range il.Links {
+			if b := bandOf(ml.FreqMHz); b != "" {
+				l.MLOBands = append(l.MLOBands, b)
+			}
+		}
+	}
+	if freq > 0 {
+		l.Freq = ptr(freq)
+		l.Band = bandOf(freq)
+		l.Channel = channelOf(freq)
+	}
+	if il.HasSignal {
+		l.Signal = ptr(il.SignalDBM)
+	}
+	if il.TX.Mbps > 0 {
+		l.TxRate = ptr(il.TX.Mbps)
+	}
+	if il.RX.Mbps > 0 {
+		l.RxRate = ptr(il.RX.Mbps)
+	}
+	if il.TX.Mbps > 0 || il.RX.Mbps > 0 {
+		// iw prints no width for 20 MHz, the width of every legacy rate.
+		l.Width = max(il.TX.WidthMHz, il.RX.WidthMHz, 20)
+		l.Standard = iwStandard(il, l.Band)
+	}
+	return l
+}
+
+// iwStandard names the Wi-Fi generation from the newest modulation either
+// rate uses: a station that sends HE frames is on a Wi-Fi 6 link even when
+// its last received frame was a legacy one.
+func iwStandard(il iwLink, band string) string {
+	rank := map[string]int{"": 0, "HT": 4, "VHT": 5, "HE": 6, "EHT": 7}
+	best := il.TX.PHY
+	if rank[il.RX.PHY] > rank[best] {
+		best = il.RX.PHY
+	}
+	switch best {
+	case "EHT":
+		return "Wi-Fi 7"
+	case "HE":
+		if band == band6 {
+			return "Wi-Fi 6E"
+		}
+		return "Wi-Fi 6"
+	case "VHT":
+		return "Wi-Fi 5"
+	case "HT":
+		return "Wi-Fi 4"
+	}
+	// Legacy rates: 802.11b tops out at 11 Mbit/s, so a faster one on
+	// 2.4 GHz is 802.11g; on 5 GHz it can only be 802.11a.
+	switch band {
+	case band5:
+		return "802.11a"
+	case band24:
+		if max(il.TX.Mbps, il.RX.Mbps) > 11 {
+			return "802.11g"
+		}
+		return "802.11b/g"
+	}
+	return ""
+}
+
+// linuxWiFi is the wireless interface the check reports on.
+type linuxWiFi struct {
+	name string // "" when no wireless interface is up
+	// trafficVia names a wired interface whose default route wins over the
+	// Wi-Fi's, "" when the Wi-Fi carries the traffic or it cannot be told.
+	trafficVia string
+}
+
+// findLinuxWiFi picks the wireless interface that is up, preferring the one
+// whose default route has the lowest metric, as the kernel would. An
+// interface is wireless when sysfs gives it a "wireless" directory (the
+// wireless-extensions view) or a "phy80211" link (cfg80211's own, present
+// also on kernels built without wireless extensions).
+func findLinuxWiFi(ctx context.Context, fsys fs.FS) (linuxWiFi, error) {
+	if fsys == nil {
+		return linuxWiFi{}, errors.New("no filesystem to read")
+	}
+	entries, err := fs.ReadDir(fsys, "sys/class/net")
+	if err != nil {
+		return linuxWiFi{}, fmt.Errorf("read sys/class/net: %w", cause(err))
+	}
+	exists := func(p string) bool {
+		_, err := fs.Stat(fsys, p)
+		return err == nil
+	}
+	var up []string
+	wireless := map[string]bool{}
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return linuxWiFi{}, err
+		}
+		name := e.Name()
+		dir := path.Join("sys/class/net", name)
+		if !exists(path.Join(dir, "wireless")) && !exists(path.Join(dir, "phy80211")) {
+			continue
+		}
+		wireless[name] = true
+		state, err := readSmall(ctx, fsys, path.Join(dir, "operstate"))
+		if err == nil && strings.TrimSpace(string(state)) == "up" {
+			up = append(up, name)
+		}
+	}
+	if len(up) == 0 {
+		return linuxWiFi{}, nil
+	}
+	slices.Sort(up)
+
+	// A missing or unreadable route table only costs the preference.
+	data, _ := readSmall(ctx, fsys, "proc/net/route")
+	routes := parseDefaultRoutes(string(data))
+	w := linuxWiFi{name: up[0]}
+	for _, rt := range routes {
+		if slices.Contains(up, rt.iface) {
+			w.name = rt.iface
+			break
+		}
+	}
+	// The best default route through a physical wired interface means the
+	// traffic, calls included, goes by cable. Tunnels and bridges have no
+	// "device" link; a VPN's route says nothing about the link below it.
+	if len(routes) > 0 {
+		best := routes[0].iface
+		if best != w.name && !wireless[best] && exists(path.Join("sys/class/net", best, "device")) {
+			w.trafficVia = best
+		}
+	}
+	return w, nil
+}
+
+type defaultRoute struct {
+	iface  string
+	metric int
+}
+
+// parseDefaultRoutes returns the IPv4 default routes of /proc/net/route that
+// are up, lowest metric first. Columns: Iface Destination Gateway Flags
+// RefCnt Use Metric Mask ...; addresses are hex.
+func parseDefaultRoutes(out string) []defaultRoute {
+	var routes []defaultRoute
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 8 || f[1] != "00000000" || f[7] != "00000000" {
+			continue
+		}
+		flags, err := strconv.ParseUint(f[3], 16, 16)
+		metric, err2 := strconv.Atoi(f[6])
+		if err != nil || err2 != nil || flags&0x1 == 0 { // RTF_UP
+			continue
+		}
+		routes = append(routes, defaultRoute{iface: f[0], metric: metric})
+	}
+	slices.SortStableFunc(routes, func(a, b defaultRoute) int { return a.metric - b.metric })
+	return routes
+}
+
+// readWireless returns ifname's row of /proc/net/wireless.
+func readWireless(ctx context.Context, fsys fs.FS, ifname string) (wextStats, error) {
+	data, err := readSmall(ctx, fsys, "proc/net/wireless")
+	if err != nil {
+		return wextStats{}, err
+	}
+	for _, s := range parseProcNetWireless(string(data)) {
+		if s.Interface == ifname {
+			return s, nil
+		}
+	}
+	return wextStats{}, fmt.Errorf("proc/net/wireless has no row for %s", ifname)
+}
+
+// readSmall reads a small file from fsys, bounded by maxFileSize.
+func readSmall(ctx context.Context, fsys fs.FS, name string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if fsys == nil {
+		return nil, fmt.Errorf("read %s: no filesystem to read", name)
+	}
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, cause(err))
+	}
+	defer f.Close()
+	// /proc and /sys files report size 0, so the size cannot be checked up front.
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, cause(err))
+	}
+	if len(data) > maxFileSize {
+		return nil, fmt.Errorf("read %s: larger than %d kB", name, maxFileSize>>10)
+	}
+	return data, nil
+}
+
+// cause drops the *fs.PathError wrapper, whose "open proc/net/wireless:"
+// prefix would repeat the file name the caller already gives.
+func cause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

@@ -1,0 +1,85 @@
+package wifi
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf16"
+)
+
+// macRE matches a MAC address written with colons or dashes, as iw,
+// system_profiler and netsh print them.
+var macRE = regexp.MustCompile(`^[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){4}$`)
+
+// isMAC reports whether s is a MAC address with one kind of separator.
+func isMAC(s string) bool {
+	if !macRE.MatchString(s) {
+		return false
+	}
+	sep := s[2]
+	return strings.Count(s, string(sep)) == 5
+}
+
+// normMAC writes a MAC address the way the report always shows it: lower
+// case, colons.
+func normMAC(s string) string {
+	return strings.ToLower(strings.ReplaceAll(s, "-", ":"))
+}
+
+// maxText bounds any text taken from a command into the report; SSIDs are at
+// most 32 bytes and adapter names a few dozen characters.
+const maxText = 128
+
+// clean makes command output safe to put in the report: invalid UTF-8 (a
+// netsh in an OEM code page) becomes U+FFFD, control characters (an SSID may
+// hold any bytes, and a terminal escape in it must not reach the user's
+// terminal) are dropped, surrounding space is trimmed and the length capped.
+func clean(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\uFEFF' {
+			return -1
+		}
+		return r
+	}, s)
+	s = strings.TrimSpace(s)
+	if r := []rune(s); len(r) > maxText {
+		s = strings.TrimSpace(string(r[:maxText]))
+	}
+	return s
+}
+
+// decodeText turns command output into a string: a UTF-8 byte order mark is
+// dropped, and UTF-16 with a byte order mark (what Windows tools write when
+// their output is redirected in Unicode mode) is decoded. Anything else is
+// taken as it is; parsers see invalid bytes as U+FFFD through clean.
+func decodeText(b []byte) string {
+	switch {
+	case len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF:
+		return string(b[3:])
+	case len(b) >= 2 && b[0] == 0xFF && b[1] == 0xFE:
+		return decodeUTF16(b[2:], func(x, y byte) uint16 { return uint16(x) | uint16(y)<<8 })
+	case len(b) >= 2 && b[0] == 0xFE && b[1] == 0xFF:
+		return decodeUTF16(b[2:], func(x, y byte) uint16 { return uint16(y) | uint16(x)<<8 })
+	}
+	return string(b)
+}
+
+func decodeUTF16(b []byte, unit func(x, y byte) uint16) string {
+	u := make([]uint16, 0, len(b)/2)
+	for i := 0; i+1 < len(b); i += 2 {
+		u = append(u, unit(b[i], b[i+1]))
+	}
+	return string(utf16.Decode(u))
+}
+
+// firstLine is the first non-blank line of s, cleaned, for quoting a tool's
+// message in a note.
+func firstLine(s string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if c := clean(l); c != "" {
+			return c
+		}
+	}
+	return ""
+}
