@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"strings"
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
 )
 
 // linuxProbe reads Linux facts from env.FS and env.Getenv only, never from
@@ -202,37 +202,10 @@ func zoneFromLocaltime(fsys fs.FS) (name, why string) {
 
 // readSmall reads a whole small file, refusing more than maxFileSize.
 func readSmall(ctx context.Context, fsys fs.FS, name string) ([]byte, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	if fsys == nil {
-		return nil, fmt.Errorf("read %s: no filesystem to read", name)
-	}
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, cause(err))
-	}
-	defer f.Close()
-	// /proc files report size 0, so the size cannot be checked up front.
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, cause(err))
-	}
-	if len(data) > maxFileSize {
-		return nil, fmt.Errorf("read %s: larger than %d kB, not a real %s", name, maxFileSize>>10, name)
-	}
-	return data, nil
+	return probeutil.ReadSmall(ctx, fsys, name, maxFileSize)
 }
 
-// cause drops the *fs.PathError wrapper, whose "open etc/os-release:" prefix
-// would repeat the file name the caller already puts in its message.
-func cause(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
+func cause(err error) error { return probeutil.Cause(err) }
 
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
 )
 
 // linuxProbe reads sysfs and procfs through env.FS and runs iw through
@@ -330,34 +330,7 @@ func readWireless(ctx context.Context, fsys fs.FS, ifname string) (wextStats, er
 
 // readSmall reads a small file from fsys, bounded by maxFileSize.
 func readSmall(ctx context.Context, fsys fs.FS, name string) ([]byte, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	if fsys == nil {
-		return nil, fmt.Errorf("read %s: no filesystem to read", name)
-	}
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, cause(err))
-	}
-	defer f.Close()
-	// /proc and /sys files report size 0, so the size cannot be checked up front.
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, cause(err))
-	}
-	if len(data) > maxFileSize {
-		return nil, fmt.Errorf("read %s: larger than %d kB", name, maxFileSize>>10)
-	}
-	return data, nil
+	return probeutil.ReadSmall(ctx, fsys, name, maxFileSize)
 }
 
-// cause drops the *fs.PathError wrapper, whose "open proc/net/wireless:"
-// prefix would repeat the file name the caller already gives.
-func cause(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
+func cause(err error) error { return probeutil.Cause(err) }

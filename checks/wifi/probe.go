@@ -2,13 +2,11 @@ package wifi
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os/exec"
-	"strings"
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
 )
 
 // probe is the only OS-specific part of the check: each OS finds the active
@@ -120,44 +118,9 @@ func (unsupportedProbe) read(context.Context, *checks.Env) reading {
 	return reading{state: stateUnsupported}
 }
 
-// errNotInstalled marks a command that is not on the machine, so that a
-// probe can try another path or fall back without calling it a failure.
-var errNotInstalled = errors.New("not installed")
+var errNotInstalled = probeutil.ErrNotInstalled
 
-// runCmd runs one command through env.Exec under its own timeout and returns
-// its output as text. The error names the command once: ExecCommander
-// already does, a fake may not.
+// runCmd runs one command under its own timeout; see probeutil.Run.
 func runCmd(ctx context.Context, env *checks.Env, timeout time.Duration, name string, args ...string) (string, error) {
-	cmd := strings.Join(append([]string{name}, args...), " ")
-	if err := ctx.Err(); err != nil {
-		return "", fmt.Errorf("%s: %w", cmd, err)
-	}
-	if env.Exec == nil {
-		return "", fmt.Errorf("%s: no command runner", cmd)
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	out, err := env.Exec.Run(ctx, name, args...)
-	if err != nil {
-		if notInstalled(err) {
-			return "", fmt.Errorf("%s: %w", cmd, errNotInstalled)
-		}
-		if strings.HasPrefix(err.Error(), name) {
-			return decodeText(out), err
-		}
-		return decodeText(out), fmt.Errorf("%s: %w", cmd, err)
-	}
-	return decodeText(out), nil
-}
-
-// notInstalled recognises ExecCommander's "not installed or not on PATH"
-// error (which wraps exec.ErrNotFound) by its text as well, so that fakes
-// need not build an *exec.Error.
-func notInstalled(err error) bool {
-	if errors.Is(err, exec.ErrNotFound) {
-		return true
-	}
-	s := err.Error()
-	return strings.Contains(s, "not installed or not on PATH") ||
-		strings.Contains(s, "executable file not found")
+	return probeutil.Run(ctx, env, timeout, name, args...)
 }

@@ -1,6 +1,8 @@
 package wifi
 
 import (
+	"github.com/wfh-cli/wfh/checks/probeutil"
+
 	"regexp"
 	"strings"
 	"unicode"
@@ -49,21 +51,8 @@ func clean(s string) string {
 	return s
 }
 
-// decodeText turns command output into a string: a UTF-8 byte order mark is
-// dropped, and UTF-16 with a byte order mark (what Windows tools write when
-// their output is redirected in Unicode mode) is decoded. Anything else is
-// taken as it is; parsers see invalid bytes as U+FFFD through clean.
-func decodeText(b []byte) string {
-	switch {
-	case len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF:
-		return string(b[3:])
-	case len(b) >= 2 && b[0] == 0xFF && b[1] == 0xFE:
-		return decodeUTF16(b[2:], func(x, y byte) uint16 { return uint16(x) | uint16(y)<<8 })
-	case len(b) >= 2 && b[0] == 0xFE && b[1] == 0xFF:
-		return decodeUTF16(b[2:], func(x, y byte) uint16 { return uint16(y) | uint16(x)<<8 })
-	}
-	return string(b)
-}
+// decodeText: see probeutil.DecodeText.
+func decodeText(b []byte) string { return probeutil.DecodeText(b) }
 
 func decodeUTF16(b []byte, unit func(x, y byte) uint16) string {
 	u := make([]uint16, 0, len(b)/2)

@@ -1,0 +1,118 @@
+// Package probeutil holds what every check's OS probes need in the same
+// form: running a command under its own timeout and reading its output as
+// text, and reading a small file from the checked machine's filesystem.
+package probeutil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os/exec"
+	"strings"
+	"time"
+	"unicode/utf16"
+
+	"github.com/wfh-cli/wfh/checks"
+)
+
+// ErrNotInstalled marks a command that is not on the machine, so a probe can
+// fall back to another source without calling it a failure.
+var ErrNotInstalled = errors.New("not installed or not on PATH")
+
+// Run runs one command through env.Exec under timeout and returns its output
+// as text, also when it fails (some tools print useful output and exit
+// non-zero). The error names the command once: checks.ExecCommander already
+// does, a fake may not.
+func Run(ctx context.Context, env *checks.Env, timeout time.Duration, name string, args ...string) (string, error) {
+	cmd := strings.Join(append([]string{name}, args...), " ")
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("%s: %w", cmd, err)
+	}
+	if env == nil || env.Exec == nil {
+		return "", fmt.Errorf("%s: no command runner", cmd)
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	out, err := env.Exec.Run(ctx, name, args...)
+	if err != nil {
+		if notInstalled(err) {
+			return "", fmt.Errorf("%s is %w", name, ErrNotInstalled)
+		}
+		if strings.HasPrefix(err.Error(), name) {
+			return DecodeText(out), err
+		}
+		return DecodeText(out), fmt.Errorf("%s: %w", cmd, err)
+	}
+	return DecodeText(out), nil
+}
+
+// notInstalled recognises exec.ErrNotFound and ExecCommander's wording of it,
+// so fakes need not build an *exec.Error.
+func notInstalled(err error) bool {
+	if errors.Is(err, exec.ErrNotFound) || errors.Is(err, ErrNotInstalled) {
+		return true
+	}
+	s := err.Error()
+	return strings.Contains(s, "not installed or not on PATH") || strings.Contains(s, "executable file not found")
+}
+
+// DecodeText turns command output into a Go string: a UTF-8 byte order mark
+// is dropped, and UTF-16 with a byte order mark (what Windows tools print
+// when redirected in Unicode mode) is decoded. Anything else is taken as
+// UTF-8; parsers clean invalid bytes.
+func DecodeText(b []byte) string {
+	switch {
+	case len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF:
+		return string(b[3:])
+	case len(b) >= 2 && b[0] == 0xFF && b[1] == 0xFE:
+		return decodeUTF16(b[2:], func(x, y byte) uint16 { return uint16(x) | uint16(y)<<8 })
+	case len(b) >= 2 && b[0] == 0xFE && b[1] == 0xFF:
+		return decodeUTF16(b[2:], func(x, y byte) uint16 { return uint16(y) | uint16(x)<<8 })
+	}
+	return string(b)
+}
+
+func decodeUTF16(b []byte, unit func(x, y byte) uint16) string {
+	u := make([]uint16, 0, len(b)/2)
+	for i := 0; i+1 < len(b); i += 2 {
+		u = append(u, unit(b[i], b[i+1]))
+	}
+	return string(utf16.Decode(u))
+}
+
+// ReadSmall reads a whole small file from fsys, refusing more than limit
+// bytes: /proc and /sys files report size 0, so the size cannot be checked
+// up front, and a link to /dev/zero must not hang a check.
+func ReadSmall(ctx context.Context, fsys fs.FS, name string, limit int) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if fsys == nil {
+		return nil, fmt.Errorf("read %s: no filesystem to read", name)
+	}
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, Cause(err))
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, Cause(err))
+	}
+	if len(data) > limit {
+		return nil, fmt.Errorf("read %s: larger than %d kB", name, limit>>10)
+	}
+	return data, nil
+}
+
+// Cause drops the path an *fs.PathError repeats, so messages name the file
+// once: "read etc/os-release: permission denied".
+func Cause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

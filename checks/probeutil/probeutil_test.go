@@ -1,0 +1,77 @@
+package probeutil
+
+import (
+	"context"
+	"errors"
+	"os/exec"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/wfh-cli/wfh/checks"
+)
+
+type fakeExec func(ctx context.Context, name string, args ...string) ([]byte, error)
+
+func (f fakeExec) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
+	return f(ctx, name, args...)
+}
+
+func TestRun(t *testing.T) {
+	env := &checks.Env{Exec: fakeExec(func(ctx context.Context, name string, _ ...string) ([]byte, error) {
+		switch name {
+		case "ok":
+			return []byte{0xEF, 0xBB, 0xBF, 'h', 'i'}, nil
+		case "missing":
+			return nil, &exec.Error{Name: name, Err: exec.ErrNotFound}
+		case "hang":
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+		return []byte("partial"), errors.New("exit status 2")
+	})}
+	if out, err := Run(context.Background(), env, time.Second, "ok"); out != "hi" || err != nil {
+		t.Errorf("ok: %q %v", out, err)
+	}
+	if _, err := Run(context.Background(), env, time.Second, "missing", "-x"); !errors.Is(err, ErrNotInstalled) || err.Error() != "missing is not installed or not on PATH" {
+		t.Errorf("missing: %v", err)
+	}
+	start := time.Now()
+	if _, err := Run(context.Background(), env, 50*time.Millisecond, "hang"); err == nil || time.Since(start) > time.Second {
+		t.Errorf("hang: %v after %s", err, time.Since(start))
+	}
+	if out, err := Run(context.Background(), env, time.Second, "fails"); out != "partial" || err == nil {
+		t.Errorf("fails: %q %v", out, err)
+	}
+	if _, err := Run(context.Background(), &checks.Env{}, time.Second, "ok"); err == nil {
+		t.Error("no runner accepted")
+	}
+}
+
+func TestDecodeText(t *testing.T) {
+	le := []byte{0xFF, 0xFE, 'S', 0, 'S', 0, 'I', 0, 'D', 0}
+	be := []byte{0xFE, 0xFF, 0, 'O', 0, 'K'}
+	if DecodeText(le) != "SSID" || DecodeText(be) != "OK" || DecodeText([]byte("plain")) != "plain" || DecodeText([]byte{0xFF, 0xFE, 'x'}) != "" {
+		t.Error("decode")
+	}
+}
+
+func TestReadSmall(t *testing.T) {
+	fsys := fstest.MapFS{"proc/uptime": {Data: []byte("1.0 2.0")}, "big": {Data: make([]byte, 2048)}}
+	if b, err := ReadSmall(context.Background(), fsys, "proc/uptime", 1024); string(b) != "1.0 2.0" || err != nil {
+		t.Errorf("%q %v", b, err)
+	}
+	if _, err := ReadSmall(context.Background(), fsys, "big", 1024); err == nil {
+		t.Error("oversized file accepted")
+	}
+	if _, err := ReadSmall(context.Background(), fsys, "nope", 1024); err == nil || strings.Count(err.Error(), "nope") != 1 {
+		t.Errorf("missing file error should name the file once: %v", err)
+	}
+}
+
+func FuzzDecodeText(f *testing.F) {
+	f.Add([]byte{0xFF, 0xFE, 'a', 0})
+	f.Add([]byte{0xFE, 0xFF, 0, 'a', 0})
+	f.Fuzz(func(t *testing.T, b []byte) { DecodeText(b) })
+}
