@@ -26,7 +26,9 @@ var ErrNotInstalled = errors.New("not installed or not on PATH")
 // non-zero). The error names the command once: checks.ExecCommander already
 // does, a fake may not.
 func Run(ctx context.Context, env *checks.Env, timeout time.Duration, name string, args ...string) (string, error) {
-	cmd := strings.Join(append([]string{name}, args...), " ")
+	// Errors name the command, not its arguments: a PowerShell script as an
+	// argument would bury the reason.
+	cmd := name
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("%s: %w", cmd, err)
 	}
@@ -37,6 +39,11 @@ func Run(ctx context.Context, env *checks.Env, timeout time.Duration, name strin
 	defer cancel()
 	out, err := env.Exec.Run(ctx, name, args...)
 	if err != nil {
+		if ctx.Err() != nil {
+			// Whether this timeout or the check's deadline fired, the command
+			// hung; its own error text ("signal: killed") says less.
+			return DecodeText(out), &HungError{Name: name, Timeout: timeout, Err: ctx.Err()}
+		}
 		if notInstalled(err) {
 			return "", fmt.Errorf("%s is %w", name, ErrNotInstalled)
 		}
@@ -47,6 +54,19 @@ func Run(ctx context.Context, env *checks.Env, timeout time.Duration, name strin
 	}
 	return DecodeText(out), nil
 }
+
+// HungError is a command (or device) that did not answer in time.
+type HungError struct {
+	Name    string
+	Timeout time.Duration
+	Err     error
+}
+
+func (e *HungError) Error() string {
+	return fmt.Sprintf("%s did not answer within %v", e.Name, e.Timeout)
+}
+
+func (e *HungError) Unwrap() error { return e.Err }
 
 // notInstalled recognises exec.ErrNotFound and ExecCommander's wording of it,
 // so fakes need not build an *exec.Error.

@@ -38,7 +38,8 @@ func TestRun(t *testing.T) {
 		t.Errorf("missing: %v", err)
 	}
 	start := time.Now()
-	if _, err := Run(context.Background(), env, 50*time.Millisecond, "hang"); err == nil || time.Since(start) > time.Second {
+	var hung *HungError
+	if _, err := Run(context.Background(), env, 50*time.Millisecond, "hang"); !errors.As(err, &hung) || err.Error() != "hang did not answer within 50ms" || time.Since(start) > time.Second {
 		t.Errorf("hang: %v after %s", err, time.Since(start))
 	}
 	if out, err := Run(context.Background(), env, time.Second, "fails"); out != "partial" || err == nil {

@@ -31,6 +31,8 @@ type Profile struct {
 	System System `yaml:"system"`
 	// Network configures the network check.
 	Network Network `yaml:"network"`
+	// Camera configures the camera check.
+	Camera Camera `yaml:"camera"`
 }
 
 // Network configures the network check's targets.
@@ -42,6 +44,13 @@ type Network struct {
 	// PortalURL must answer HTTP 204 with no body on a clear path; captive
 	// portals and filters answer otherwise. Empty means wfh's default.
 	PortalURL string `yaml:"portal_url"`
+}
+
+// Camera configures the camera check.
+type Camera struct {
+	// Required makes a missing camera fail the check instead of warning,
+	// for organisations whose meetings are on video.
+	Required bool `yaml:"required"`
 }
 
 // Selection names checks to run or leave out.

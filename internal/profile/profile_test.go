@@ -97,6 +97,8 @@ var errorCases = []struct {
 	{"time url no scheme", "system:\n  time_url: intranet.acme.example\n", 2, []string{"must start with https:// or http://"}},
 	{"time url bad host", "system:\n  time_url: https://bad host/\n", 2, []string{"system.time_url"}},
 	{"uptime too long", "system:\n  max_uptime_days: 366\n", 2, []string{"between 1 and 365, got 366"}},
+	{"camera required as yes", "camera:\n  required: yes\n", 2, []string{`camera.required must be true or false, got "yes"; write true or false`}},
+	{"camera as a value", "camera: true\n", 1, []string{"camera must be a section of keys, got true", "valid keys: required"}},
 	{"unknown check with guess", "checks:\n  only:\n    - system\n    - dsn\n", 4, []string{
 		`checks.only names an unknown check "dsn"; did you mean "dns"? valid checks: system, network, dns, camera, bandwidth`}},
 	{"unknown check", "checks:\n  skip: [system, printer]\n", 2, []string{`checks.skip names an unknown check "printer"; valid checks:`}},
@@ -451,6 +453,7 @@ func TestExampleProfile(t *testing.T) {
 		System:    System{MaxUptimeDays: 7, NTPServer: "time.acme.example", TimeURL: "https://intranet.acme.example/"},
 		Network: Network{Anchors: []string{"https://intranet.acme.example/", "https://www.acme.example/"},
 			PortalURL: "http://connectivity.acme.example/generate_204"},
+		Camera: Camera{Required: true},
 	}
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("got  %+v\nwant %+v", p, want)
