@@ -79,3 +79,33 @@ func (e *Env) Debugf(format string, args ...any) {
 		e.Logf(format, args...)
 	}
 }
+
+// Clock returns the environment's clock, or time.Now when a test left Now
+// unset.
+func (e *Env) Clock() func() time.Time {
+	if e != nil && e.Now != nil {
+		return e.Now
+	}
+	return time.Now
+}
+
+// DisplayOS names an operating system the way its users do.
+func DisplayOS(goos string) string {
+	switch goos {
+	case "linux":
+		return "Linux"
+	case "darwin":
+		return "macOS"
+	case "windows":
+		return "Windows"
+	case "freebsd":
+		return "FreeBSD"
+	case "openbsd":
+		return "OpenBSD"
+	case "netbsd":
+		return "NetBSD"
+	case "":
+		return "this OS"
+	}
+	return goos
+}

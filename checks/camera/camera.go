@@ -431,16 +431,4 @@ func dedupe(s []string) []string {
 	return out
 }
 
-func displayOS(goos string) string {
-	switch goos {
-	case "linux":
-		return "Linux"
-	case "darwin":
-		return "macOS"
-	case "windows":
-		return "Windows"
-	case "":
-		return "this OS"
-	}
-	return goos
-}
+func displayOS(goos string) string { return checks.DisplayOS(goos) }

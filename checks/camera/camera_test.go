@@ -96,7 +96,7 @@ func TestVerdictErrorIsNeverNoCamera(t *testing.T) {
 		}
 	}
 	res = verdict(&checks.Env{OS: "freebsd"}, scan{}, errUnsupported)
-	if res.Status != report.Skipped || res.Summary != "listing cameras is not available on freebsd yet" {
+	if res.Status != report.Skipped || res.Summary != "listing cameras is not available on FreeBSD yet" {
 		t.Errorf("unsupported: %s %q", res.Status, res.Summary)
 	}
 }

@@ -165,12 +165,7 @@ func handshake(ctx context.Context, conn net.Conn, host string, env *checks.Env)
 	return outOK, ""
 }
 
-func clock(env *checks.Env) func() time.Time {
-	if env.Now != nil {
-		return env.Now
-	}
-	return time.Now
-}
+func clock(env *checks.Env) func() time.Time { return env.Clock() }
 
 // companyRoots loads the profile's company CA, nil when there is none.
 func companyRoots(env *checks.Env) []*x509.Certificate {

@@ -359,26 +359,9 @@ func maxUptimeDays(env *checks.Env) int {
 	return defaultMaxUptimeDays
 }
 
-func clock(env *checks.Env) func() time.Time {
-	if env.Now != nil {
-		return env.Now
-	}
-	return time.Now
-}
+func clock(env *checks.Env) func() time.Time { return env.Clock() }
 
-func displayOS(goos string) string {
-	switch goos {
-	case "linux":
-		return "Linux"
-	case "darwin":
-		return "macOS"
-	case "windows":
-		return "Windows"
-	case "":
-		return "this OS"
-	}
-	return goos
-}
+func displayOS(goos string) string { return checks.DisplayOS(goos) }
 
 func setFact(m map[string]string, key, value string) {
 	if value != "" {

@@ -353,18 +353,4 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-func displayOS(goos string) string {
-	switch goos {
-	case "":
-		return "this OS"
-	case "darwin":
-		return "macOS"
-	case "freebsd":
-		return "FreeBSD"
-	case "openbsd":
-		return "OpenBSD"
-	case "netbsd":
-		return "NetBSD"
-	}
-	return goos
-}
+func displayOS(goos string) string { return checks.DisplayOS(goos) }
