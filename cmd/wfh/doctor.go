@@ -216,7 +216,11 @@ func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 	hostCtx, cancelHost := context.WithTimeout(ctx, hostFactsBudget)
 	host := system.HostFacts(hostCtx, env)
 	cancelHost()
-	known := machineIdentity(&host)
+	identity := f.identity
+	if identity == nil {
+		identity = machineIdentity
+	}
+	known := identity(&host)
 	known.Keep = namedTargets(s.profile)
 
 	runner := &checks.Runner{Env: *env, Timeout: time.Until(deadline)}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/internal/iostreams"
+	"github.com/wfh-cli/wfh/report"
 )
 
 // factory carries what every command needs; tests build one with fakes.
@@ -17,13 +18,16 @@ type factory struct {
 	registry *checks.Registry
 	// newEnv builds the real environment for checks; tests replace it.
 	newEnv envBuilder
-	build  buildInfo
+	// identity fills the host's name and user and says what redaction must
+	// find; tests replace it to plant known values.
+	identity func(*report.Host) report.Known
+	build    buildInfo
 	// jsonErrors is set once --format json is parsed, so errors are JSON too.
 	jsonErrors bool
 }
 
 func run(ctx context.Context, args []string, ios *iostreams.IOStreams) int {
-	f := &factory{ios: ios, registry: checks.Default, newEnv: systemEnv, build: currentBuild()}
+	f := &factory{ios: ios, registry: checks.Default, newEnv: systemEnv, identity: machineIdentity, build: currentBuild()}
 	return execute(ctx, f, args)
 }
 
