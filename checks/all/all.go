@@ -3,6 +3,7 @@
 package all
 
 import (
+	_ "github.com/wfh-cli/wfh/checks/audio"
 	_ "github.com/wfh-cli/wfh/checks/camera"
 	_ "github.com/wfh-cli/wfh/checks/network"
 	_ "github.com/wfh-cli/wfh/checks/system"

@@ -33,6 +33,8 @@ type Profile struct {
 	Network Network `yaml:"network"`
 	// Camera configures the camera check.
 	Camera Camera `yaml:"camera"`
+	// Audio configures the audio check.
+	Audio Audio `yaml:"audio"`
 }
 
 // Network configures the network check's targets.
@@ -51,6 +53,15 @@ type Camera struct {
 	// Required makes a missing camera fail the check instead of warning,
 	// for organisations whose meetings are on video.
 	Required bool `yaml:"required"`
+}
+
+// Audio configures the audio check.
+type Audio struct {
+	// MicrophoneRequired makes a missing microphone fail the check instead
+	// of warning, for organisations whose work is on calls.
+	MicrophoneRequired bool `yaml:"microphone_required"`
+	// SpeakerRequired does the same for speakers or headphones.
+	SpeakerRequired bool `yaml:"speaker_required"`
 }
 
 // Selection names checks to run or leave out.

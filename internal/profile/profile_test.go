@@ -454,6 +454,7 @@ func TestExampleProfile(t *testing.T) {
 		Network: Network{Anchors: []string{"https://intranet.acme.example/", "https://www.acme.example/"},
 			PortalURL: "http://connectivity.acme.example/generate_204"},
 		Camera: Camera{Required: true},
+		Audio:  Audio{MicrophoneRequired: true},
 	}
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("got  %+v\nwant %+v", p, want)

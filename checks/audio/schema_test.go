@@ -1,0 +1,84 @@
+package audio
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wfh-cli/wfh/internal/profile"
+	"github.com/wfh-cli/wfh/internal/reportschema"
+	"github.com/wfh-cli/wfh/report"
+)
+
+// Every kind of result the check produces must fit the published JSON
+// contract, render as text and markdown without device names breaking the
+// layout, and lose the headset's Bluetooth address to redaction.
+func TestResultsMatchSchema(t *testing.T) {
+	text := readFixture(t, "linux/pactl-list-1.txt")
+	ex := fakeExec{
+		"pactl list sinks":           {out: text},
+		"pactl list sources":         {out: text},
+		"pactl -f json list sinks":   {out: "not json"},
+		"pactl -f json list sources": {out: "not json"},
+		"pactl info":                 {out: "Default Sink: bluez_sink.8C_64_22_BE_B2_9A\nDefault Source: bluez_source.8C_64_22_BE_B2_9A\n"},
+	}
+	btScan, err := linuxProbe{}.devices(context.Background(), testEnv(t, "linux", ex, nil, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	odd := scan{Devices: []device{{Kind: kindMic, Name: "m", Label: "\"Quote\" 🎤 <b>bold</b> | pipe", Default: true, DefaultKnown: true, MuteKnown: true, Muted: true}}}
+	req := profile.Default()
+	req.Audio.SpeakerRequired = true
+	env := testEnv(t, "linux", nil, nil, nil)
+	results := []report.Result{
+		verdict(env, btScan, nil),
+		verdict(env, odd, nil),
+		verdict(testEnv(t, "linux", nil, nil, req), odd, nil),
+		verdict(env, scan{ServerDown: "pactl is not installed", Cards: []string{"HDA Intel PCH"}}, nil),
+		verdict(env, scan{ServerDown: "pactl is not installed"}, nil),
+		verdict(env, scan{}, errors.New("pactl did not answer within 1.5s")),
+		verdict(env, scan{}, errUnsupported),
+	}
+	start := time.Date(2024, 1, 15, 10, 0, 0, 0, time.UTC)
+	rep := report.Report{
+		SchemaVersion: report.SchemaVersion,
+		Tool:          report.Tool{Name: "wfh", Version: "test"},
+		StartedAt:     start,
+		FinishedAt:    start.Add(2 * time.Second),
+		Host:          report.Host{OS: "linux", Arch: "amd64"},
+		Redaction:     "off",
+	}
+	for i, r := range results {
+		r.ID, r.Title = "audio", "Microphone and speakers"
+		results[i] = r
+	}
+	rep.Results = results
+	rep.Overall = report.ComputeOverall(results)
+	var buf bytes.Buffer
+	if err := report.Render(&buf, rep, report.FormatJSON, report.RenderOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := reportschema.Validate(buf.Bytes()); err != nil {
+		t.Errorf("schema: %v\n%s", err, buf.String())
+	}
+	for _, f := range []report.Format{report.FormatText, report.FormatMarkdown} {
+		buf.Reset()
+		if err := report.Render(&buf, rep, f, report.RenderOptions{Verbose: true}); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(buf.String(), "\x1b") {
+			t.Errorf("%s output carries an escape sequence", f)
+		}
+	}
+	buf.Reset()
+	red := report.Redact(rep, report.Known{})
+	if err := report.Render(&buf, red, report.FormatJSON, report.RenderOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "8C:64:22") || strings.Contains(buf.String(), "8C_64_22") {
+		t.Errorf("the headset's Bluetooth address survives redaction:\n%s", buf.String())
+	}
+}
