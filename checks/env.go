@@ -44,6 +44,10 @@ type Env struct {
 	Progress func(msg string)
 	// Logf writes debugging detail shown with --verbose.
 	Logf func(format string, args ...any)
+	// MicTest is set by --mic-test: the audio check may record a few
+	// seconds from the default microphone. Off by default, because it
+	// records the user.
+	MicTest bool
 }
 
 // Commander runs a command and returns its standard output. Implementations

@@ -25,9 +25,12 @@ import (
 )
 
 const (
-	// budget: pactl answers in milliseconds, but system_profiler and
+	// listBudget: pactl answers in milliseconds, but system_profiler and
 	// PowerShell take 1–3 s on a loaded machine; 5 s covers them.
-	budget = 5 * time.Second
+	listBudget = 5 * time.Second
+	// budget adds room for --mic-test: micRecordTime of recording plus the
+	// recorder's start-up.
+	budget = listBudget + micRecordTime + 1500*time.Millisecond
 
 	// margin: the check ends itself this long before its budget, so that it
 	// reports what hung instead of the runner reporting a timeout.
@@ -36,10 +39,13 @@ const (
 
 type check struct {
 	probe probe
+	// record captures raw 16-bit mono PCM from the default microphone for
+	// --mic-test; tests replace it.
+	record recorder
 }
 
 // New returns the audio check for the OS wfh was built for.
-func New() checks.Check { return &check{probe: newProbe()} }
+func New() checks.Check { return &check{probe: newProbe(), record: newRecorder()} }
 
 // init registers the check; checks/all imports this package for it.
 func init() { checks.Register(New()) }
@@ -55,8 +61,16 @@ func (c *check) Run(ctx context.Context, env *checks.Env) checks.Result {
 	if env == nil {
 		env = &checks.Env{}
 	}
+	res := c.listDevices(ctx, env)
+	if env.MicTest {
+		c.micTest(ctx, env, &res)
+	}
+	return res
+}
+
+func (c *check) listDevices(ctx context.Context, env *checks.Env) checks.Result {
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, budget-margin)
+	ctx, cancel := context.WithTimeout(ctx, listBudget-margin)
 	defer cancel()
 	type answer struct {
 		s   scan

@@ -306,7 +306,7 @@ func TestRunGuards(t *testing.T) {
 	if res.Status != report.Skipped {
 		t.Errorf("unsupported: %s", res.Status)
 	}
-	if c := New(); c.ID() != "audio" || c.Title() != "Microphone and speakers" || c.Budget() != 5*time.Second {
+	if c := New(); c.ID() != "audio" || c.Title() != "Microphone and speakers" || c.Budget() != 9500*time.Millisecond {
 		t.Error("identity changed")
 	}
 }

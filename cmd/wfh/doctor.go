@@ -50,6 +50,7 @@ type doctorOptions struct {
 	failOn      string
 	noRedact    bool
 	debug       bool
+	micTest     bool
 
 	// Set when the flag was given, so it beats the profile.
 	timeoutSet, failOnSet, onlySet, skipSet bool
@@ -92,7 +93,10 @@ EXIT STATUS
   wfh doctor --only system --format json --fail-on warn
 
   # Use the profile IT gave you
-  wfh doctor --profile acme.yaml`,
+  wfh doctor --profile acme.yaml
+
+  # "They can't hear me": check the microphone level while you speak
+  wfh doctor --only audio --mic-test`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fl := cmd.Flags()
@@ -118,6 +122,7 @@ EXIT STATUS
 	fl.BoolVarP(&opts.verbose, "verbose", "v", false, "show every measurement, not only the key figures")
 	fl.StringVar(&opts.failOn, "fail-on", "fail", "lowest verdict that makes the exit status 1: warn or fail")
 	fl.BoolVar(&opts.noRedact, "no-redact", false, "keep private data (addresses, names) in the report")
+	fl.BoolVar(&opts.micTest, "mic-test", false, "record about 3 s from the default microphone and report its level (speak while it records)")
 	fl.BoolVar(&opts.debug, "debug", false, "print diagnostic detail on standard error")
 	_ = fl.MarkHidden("debug")
 	return cmd
@@ -205,6 +210,7 @@ func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 	if err != nil {
 		return usageError("%s", err)
 	}
+	env.MicTest = o.micTest
 	f.ios.SetNoColor(o.noColor)
 	showProgress := f.ios.IsStderrTTY() && !o.debug
 	if o.debug {
