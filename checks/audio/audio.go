@@ -15,12 +15,12 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -69,35 +69,10 @@ func (c *check) Run(ctx context.Context, env *checks.Env) checks.Result {
 }
 
 func (c *check) listDevices(ctx context.Context, env *checks.Env) checks.Result {
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, listBudget-margin)
-	defer cancel()
-	type answer struct {
-		s   scan
-		err error
-	}
-	ch := make(chan answer, 1) // buffered: a probe that finishes late must not block
-	go func() {
-		// The runner only recovers panics in its own goroutine.
-		defer func() {
-			if v := recover(); v != nil {
-				env.Debugf("audio: panic: %v\n%s", v, debug.Stack())
-				ch <- answer{err: fmt.Errorf("internal error (a bug in wfh): %v", v)}
-			}
-		}()
-		s, err := c.probe.devices(ctx, env)
-		ch <- answer{s, err}
-	}()
-	select {
-	case a := <-ch:
-		return verdict(env, a.s, a.err)
-	case <-ctx.Done():
-		why := fmt.Errorf("the system did not list its sound devices within %v", time.Since(start).Round(100*time.Millisecond))
-		if errors.Is(ctx.Err(), context.Canceled) {
-			why = errors.New("the run was stopped")
-		}
-		return verdict(env, scan{}, why)
-	}
+	s, err := probeutil.Bounded(ctx, env, listBudget-margin, "its sound devices", func(ctx context.Context) (scan, error) {
+		return c.probe.devices(ctx, env)
+	})
+	return verdict(env, s, err)
 }
 
 // Fixes, in the user's words.

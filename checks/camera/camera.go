@@ -14,13 +14,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -61,35 +61,10 @@ func (c *check) Run(ctx context.Context, env *checks.Env) checks.Result {
 	if env == nil {
 		env = &checks.Env{}
 	}
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, budget-margin)
-	defer cancel()
-	type answer struct {
-		s   scan
-		err error
-	}
-	ch := make(chan answer, 1) // buffered: a probe that finishes late must not block
-	go func() {
-		// The runner only recovers panics in its own goroutine.
-		defer func() {
-			if v := recover(); v != nil {
-				env.Debugf("camera: panic: %v\n%s", v, debug.Stack())
-				ch <- answer{err: fmt.Errorf("internal error (a bug in wfh): %v", v)}
-			}
-		}()
-		s, err := c.probe.cameras(ctx, env)
-		ch <- answer{s, err}
-	}()
-	select {
-	case a := <-ch:
-		return verdict(env, a.s, a.err)
-	case <-ctx.Done():
-		why := fmt.Errorf("the system did not list its cameras within %v", time.Since(start).Round(100*time.Millisecond))
-		if errors.Is(ctx.Err(), context.Canceled) {
-			why = errors.New("the run was stopped")
-		}
-		return verdict(env, scan{}, why)
-	}
+	s, err := probeutil.Bounded(ctx, env, budget-margin, "its cameras", func(ctx context.Context) (scan, error) {
+		return c.probe.cameras(ctx, env)
+	})
+	return verdict(env, s, err)
 }
 
 // noCamera is the summary when no usable camera is found: the three things

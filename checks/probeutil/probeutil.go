@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os/exec"
+	"runtime/debug"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -135,4 +136,40 @@ func Cause(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// Bounded runs probe in a goroutine of its own under limit. A panic in the
+// probe becomes an error (the runner recovers only its own goroutine), and
+// when ctx or limit ends first Bounded returns at once with an error saying
+// that the system did not list what in time, or that the run was stopped,
+// so the check reports what hung instead of the runner reporting a timeout.
+func Bounded[T any](ctx context.Context, env *checks.Env, limit time.Duration, what string, probe func(context.Context) (T, error)) (T, error) {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	type answer struct {
+		v   T
+		err error
+	}
+	ch := make(chan answer, 1) // buffered: a probe that finishes late must not block
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				env.Debugf("panic: %v\n%s", v, debug.Stack())
+				ch <- answer{err: fmt.Errorf("internal error (a bug in wfh): %v", v)}
+			}
+		}()
+		v, err := probe(ctx)
+		ch <- answer{v, err}
+	}()
+	select {
+	case a := <-ch:
+		return a.v, a.err
+	case <-ctx.Done():
+		var zero T
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return zero, errors.New("the run was stopped")
+		}
+		return zero, fmt.Errorf("the system did not list %s within %v", what, time.Since(start).Round(100*time.Millisecond))
+	}
 }

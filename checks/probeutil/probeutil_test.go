@@ -76,3 +76,27 @@ func FuzzDecodeText(f *testing.F) {
 	f.Add([]byte{0xFE, 0xFF, 0, 'a', 0})
 	f.Fuzz(func(t *testing.T, b []byte) { DecodeText(b) })
 }
+
+func TestBounded(t *testing.T) {
+	env := &checks.Env{}
+	v, err := Bounded(context.Background(), env, time.Second, "its things", func(context.Context) (int, error) { return 7, nil })
+	if v != 7 || err != nil {
+		t.Errorf("ok: %d %v", v, err)
+	}
+	_, err = Bounded(context.Background(), env, time.Second, "its things", func(context.Context) (int, error) { panic("boom") })
+	if err == nil || !strings.Contains(err.Error(), "internal error (a bug in wfh): boom") {
+		t.Errorf("panic: %v", err)
+	}
+	hold := make(chan struct{})
+	defer close(hold)
+	start := time.Now()
+	_, err = Bounded(context.Background(), env, 50*time.Millisecond, "its things", func(context.Context) (int, error) { <-hold; return 1, nil })
+	if err == nil || !strings.HasPrefix(err.Error(), "the system did not list its things within") || time.Since(start) > time.Second {
+		t.Errorf("hung probe: %v after %s", err, time.Since(start))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err = Bounded(ctx, env, time.Second, "its things", func(context.Context) (int, error) { <-hold; return 1, nil }); err == nil || err.Error() != "the run was stopped" {
+		t.Errorf("cancelled: %v", err)
+	}
+}
