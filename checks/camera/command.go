@@ -3,10 +3,7 @@ package camera
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/probeutil"
@@ -31,25 +28,5 @@ func decodeText(b []byte) string { return probeutil.DecodeText(b) }
 // is corrupt or hostile and must not flood a report pasted in a ticket.
 const maxText = 160
 
-// clean makes text read from the machine safe to show: valid UTF-8, no
-// control characters (a device name must not be able to send terminal
-// escape sequences through the report), trimmed and bounded. Quotes, emoji
-// and markup stay as written: the renderers escape them.
-func clean(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '\uFEFF' {
-			return -1
-		}
-		return r
-	}, s)
-	s = strings.TrimSpace(s)
-	if len(s) > maxText {
-		cut := maxText
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = strings.TrimSpace(s[:cut]) + "…"
-	}
-	return s
-}
+// clean: see probeutil.CleanText.
+func clean(s string) string { return probeutil.CleanText(s, maxText) }

@@ -13,7 +13,9 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/wfh-cli/wfh/checks"
 )
@@ -172,4 +174,28 @@ func Bounded[T any](ctx context.Context, env *checks.Env, limit time.Duration, w
 		}
 		return zero, fmt.Errorf("the system did not list %s within %v", what, time.Since(start).Round(100*time.Millisecond))
 	}
+}
+
+// CleanText makes text read from the machine safe to show: valid UTF-8,
+// no control characters, line or paragraph separators or byte order marks
+// (a device name or SSID must not send terminal escapes through a report),
+// trimmed, and cut to at most maxBytes at a character boundary with "…".
+// Quotes, emoji and markup stay as written: the renderers escape them.
+func CleanText(s string, maxBytes int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\uFEFF' {
+			return -1
+		}
+		return r
+	}, s)
+	s = strings.TrimSpace(s)
+	if len(s) > maxBytes {
+		cut := maxBytes
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = strings.TrimSpace(s[:cut]) + "…"
+	}
+	return s
 }

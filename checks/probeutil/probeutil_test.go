@@ -8,6 +8,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/wfh-cli/wfh/checks"
 )
@@ -99,4 +101,39 @@ func TestBounded(t *testing.T) {
 	if _, err = Bounded(ctx, env, time.Second, "its things", func(context.Context) (int, error) { <-hold; return 1, nil }); err == nil || err.Error() != "the run was stopped" {
 		t.Errorf("cancelled: %v", err)
 	}
+}
+
+func TestCleanText(t *testing.T) {
+	for in, want := range map[string]string{
+		"  USB \x1b[31mHeadset\r\n": "USB [31mHeadset",
+		"a\u2028b\uFEFF":            "ab",
+		"bad\xffbyte":               "bad\uFFFDbyte",
+		"héé":                       "h…", // cut inside "é" backs off to a character boundary
+	} {
+		max := 64
+		if want == "h…" {
+			max = 2
+		}
+		if got := CleanText(in, max); got != want {
+			t.Errorf("CleanText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func FuzzCleanText(f *testing.F) {
+	f.Add("\x1b]0;title\x07name", 8)
+	f.Fuzz(func(t *testing.T, s string, max int) {
+		if max < 1 || max > 1000 {
+			return
+		}
+		out := CleanText(s, max)
+		if !utf8.ValidString(out) || len(out) > max+len("…") {
+			t.Fatalf("CleanText(%q, %d) = %q", s, max, out)
+		}
+		for _, r := range out {
+			if unicode.IsControl(r) {
+				t.Fatalf("control character in %q", out)
+			}
+		}
+	})
 }

@@ -7,8 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/wfh-cli/wfh/checks/probeutil"
 )
 
 // The parsers live in this file, which has no OS suffix, so that they build
@@ -121,27 +122,8 @@ func shellValue(s string) (string, bool) {
 // corrupt or hostile file must not flood a report someone pastes in a ticket.
 const maxFactLen = 256
 
-// clean makes text read from the machine safe to show: valid UTF-8, no
-// control characters (a file must not be able to send terminal escape
-// sequences through the report), trimmed and bounded.
-func clean(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return -1
-		}
-		return r
-	}, s)
-	s = strings.TrimSpace(s)
-	if len(s) > maxFactLen {
-		cut := maxFactLen
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
-}
+// clean: see probeutil.CleanText.
+func clean(s string) string { return probeutil.CleanText(s, maxFactLen) }
 
 // maxUptime rejects absurd /proc/uptime values: Linux is younger than 50
 // years, so anything longer is a corrupt file, and it keeps the value far

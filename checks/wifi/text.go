@@ -5,7 +5,6 @@ import (
 
 	"regexp"
 	"strings"
-	"unicode"
 	"unicode/utf16"
 )
 
@@ -32,24 +31,8 @@ func normMAC(s string) string {
 // most 32 bytes and adapter names a few dozen characters.
 const maxText = 128
 
-// clean makes command output safe to put in the report: invalid UTF-8 (a
-// netsh in an OEM code page) becomes U+FFFD, control characters (an SSID may
-// hold any bytes, and a terminal escape in it must not reach the user's
-// terminal) are dropped, surrounding space is trimmed and the length capped.
-func clean(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\uFEFF' {
-			return -1
-		}
-		return r
-	}, s)
-	s = strings.TrimSpace(s)
-	if r := []rune(s); len(r) > maxText {
-		s = strings.TrimSpace(string(r[:maxText]))
-	}
-	return s
-}
+// clean: see probeutil.CleanText.
+func clean(s string) string { return probeutil.CleanText(s, maxText) }
 
 // decodeText: see probeutil.DecodeText.
 func decodeText(b []byte) string { return probeutil.DecodeText(b) }
