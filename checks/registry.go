@@ -7,8 +7,9 @@ import (
 	"sync"
 )
 
-// Registry is an ordered set of checks. Order is the order checks joined it,
-// which is the order of results in every report.
+// Registry is an ordered set of checks: by Order() for checks that declare
+// one (see Ordered), then in the order they joined. It is the order of
+// results in every report.
 type Registry struct {
 	mu     sync.Mutex
 	checks []Check
@@ -33,6 +34,25 @@ func (r *Registry) Register(c Check) {
 		}
 	}
 	r.checks = append(r.checks, c)
+	// Package initialisation order is an accident of import paths; reports
+	// should read in the order a support agent asks the questions.
+	sort.SliceStable(r.checks, func(i, j int) bool { return order(r.checks[i]) < order(r.checks[j]) })
+}
+
+// Ordered is implemented by checks that say where they belong in a report:
+// lower comes first. Checks without it come after those with it.
+type Ordered interface {
+	Order() int
+}
+
+// defaultOrder places checks that declare no order after the rest.
+const defaultOrder = 1000
+
+func order(c Check) int {
+	if o, ok := c.(Ordered); ok {
+		return o.Order()
+	}
+	return defaultOrder
 }
 
 // Register adds c to the Default registry.

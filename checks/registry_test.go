@@ -70,3 +70,21 @@ func TestNeedsString(t *testing.T) {
 		t.Error("empty needs")
 	}
 }
+
+type orderedFake struct {
+	*fakeCheck
+	order int
+}
+
+func (o orderedFake) Order() int { return o.order }
+
+func TestRegistryOrdersByDeclaredOrder(t *testing.T) {
+	reg := &Registry{}
+	reg.Register(newFake("unordered", pass))
+	reg.Register(orderedFake{newFake("system", pass), 30})
+	reg.Register(orderedFake{newFake("network", pass), 10})
+	reg.Register(orderedFake{newFake("wifi", pass), 20})
+	if got := strings.Join(reg.IDs(), ","); got != "network,wifi,system,unordered" {
+		t.Errorf("order %s", got)
+	}
+}

@@ -384,3 +384,6 @@ func summary(labels []string, defMic, defSpk, mics, speakers int) string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+// Order places the check in reports (devices last).
+func (*check) Order() int { return 40 }

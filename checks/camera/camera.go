@@ -407,3 +407,6 @@ func dedupe(s []string) []string {
 }
 
 func displayOS(goos string) string { return checks.DisplayOS(goos) }
+
+// Order places the check in reports (devices last).
+func (*check) Order() int { return 50 }

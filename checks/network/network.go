@@ -206,3 +206,6 @@ func plural(n int, what string) string {
 	}
 	return strconv.Itoa(n) + " " + what + "s"
 }
+
+// Order places the check in reports (Network: the first question of every ticket).
+func (*check) Order() int { return 10 }

@@ -380,3 +380,6 @@ func note(format string, err error) report.Finding {
 func reason(err error) string {
 	return strings.TrimSuffix(strings.TrimPrefix(err.Error(), "system: "), ".")
 }
+
+// Order places the check in reports (the machine itself).
+func (*check) Order() int { return 30 }

@@ -354,3 +354,6 @@ func plural(n int, one, many string) string {
 }
 
 func displayOS(goos string) string { return checks.DisplayOS(goos) }
+
+// Order places the check in reports (Wi-Fi: the second question).
+func (*check) Order() int { return 20 }
