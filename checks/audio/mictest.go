@@ -30,6 +30,9 @@ const (
 	// clipShare: when more than 0.5 % of samples hit full scale the input
 	// gain is too high and the voice distorts.
 	clipShare = 0.005
+	// digitalSilenceDBFS is the quietest level 16-bit samples can express,
+	// reported when every sample is zero.
+	digitalSilenceDBFS = -96.3
 )
 
 // recorder captures about micRecordTime of signed 16-bit little-endian mono
@@ -145,7 +148,10 @@ func (c *check) micTest(ctx context.Context, env *checks.Env, res *checks.Result
 		item.Metrics = append(item.Metrics, report.Measured("rms_dbfs", round1(l.RMSdBFS), "dBFS"), report.Measured("peak_dbfs", round1(l.PeakdBFS), "dBFS"))
 		res.Metrics = append(res.Metrics, report.Measured("mic_level_dbfs", round1(l.RMSdBFS), "dBFS"))
 	} else {
-		res.Metrics = append(res.Metrics, report.NotMeasured("mic_level_dbfs", "dBFS", "digital silence"))
+		// All-zero samples are a measurement, not a missing one: report the
+		// 16-bit floor, 20·log10(1/32768).
+		res.Metrics = append(res.Metrics, report.Measured("mic_level_dbfs", digitalSilenceDBFS, "dBFS"))
+		item.Metrics = append(item.Metrics, report.Measured("rms_dbfs", digitalSilenceDBFS, "dBFS"))
 	}
 	item.Status, item.Summary = report.Pass, "level "+grade
 	var f *report.Finding

@@ -306,3 +306,31 @@ func TestRunDoesNotWaitForAStuckClock(t *testing.T) {
 		t.Errorf("%+v", m)
 	}
 }
+
+// hungDiskProbe answers everything at once except the disk, which blocks
+// like statfs on a dead network share.
+type hungDiskProbe struct {
+	fakeProbe
+	release chan struct{}
+}
+
+func (h *hungDiskProbe) diskSpace(context.Context, *checks.Env) (disk, error) {
+	<-h.release
+	return disk{}, nil
+}
+
+func TestHungDiskDoesNotHoldTheOtherFacts(t *testing.T) {
+	p := &hungDiskProbe{fakeProbe: fakeProbe{info: debian, up: time.Hour, zone: "UTC"}, release: make(chan struct{})}
+	defer close(p.release)
+	start := time.Now()
+	res := run(context.Background(), &checks.Env{Now: time.Now, OS: "linux"}, p)
+	if took := time.Since(start); took > diskTimeout+time.Second {
+		t.Fatalf("took %s with a hung disk", took)
+	}
+	if res.Facts["os_name"] == "" || res.Status == report.Error {
+		t.Errorf("the other facts were lost: %+v", res)
+	}
+	if m, _ := res.Metric("disk_free_bytes"); m.Value != nil || !strings.Contains(m.Note, "did not list the free disk space") {
+		t.Errorf("disk metric %+v", m)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -34,6 +35,11 @@ const (
 	// every 14 days" is also a common helpdesk rule. Profiles override it
 	// with system.max_uptime_days.
 	defaultMaxUptimeDays = 14
+
+	// diskTimeout: a local volume answers statfs in microseconds; a home on
+	// a network share that answers slowly gets 1.5 s before it is reported
+	// as not read, well inside the check's budget.
+	diskTimeout = 1500 * time.Millisecond
 )
 
 type check struct {
@@ -249,7 +255,11 @@ func gather(ctx context.Context, env *checks.Env, p probe) facts {
 	if err := ctx.Err(); err != nil {
 		f.diskErr = fmt.Errorf("system: %w", err)
 	} else {
-		f.disk, f.diskErr = p.diskSpace(ctx, env)
+		// statfs on a home folder on a dead network share blocks in the
+		// kernel with no deadline: bound it, so the other facts survive.
+		f.disk, f.diskErr = probeutil.Bounded(ctx, env, diskTimeout, "the free disk space", func(ctx context.Context) (disk, error) {
+			return p.diskSpace(ctx, env)
+		})
 	}
 	if f.diskErr == nil && f.disk.Total == 0 {
 		// A probe must not report an empty disk as a measurement.

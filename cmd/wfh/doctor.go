@@ -102,7 +102,7 @@ EXIT STATUS
 			fl := cmd.Flags()
 			opts.timeoutSet, opts.failOnSet = fl.Changed("timeout"), fl.Changed("fail-on")
 			opts.onlySet, opts.skipSet = fl.Changed("only"), fl.Changed("skip")
-			if opts.format == string(report.FormatJSON) {
+			if strings.EqualFold(strings.TrimSpace(opts.format), string(report.FormatJSON)) {
 				f.jsonErrors = true
 			}
 			if runF != nil {
@@ -184,6 +184,11 @@ func resolveSettings(f *factory, o *doctorOptions) (*settings, error) {
 
 	only, skip := prof.Checks.Only, prof.Checks.Skip
 	if o.onlySet {
+		// An empty --only (a script's unset variable) must not quietly
+		// mean "everything", which would include the network-loading checks.
+		if strings.TrimSpace(strings.Join(o.only, "")) == "" {
+			return nil, usageError("--only needs at least one check name; see wfh checks")
+		}
 		only = o.only
 	}
 	if o.skipSet {

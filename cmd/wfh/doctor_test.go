@@ -117,6 +117,8 @@ func TestDoctorUsageErrors(t *testing.T) {
 		{[]string{"doctor", "--timeout", "10ms"}, "--timeout must be between"},
 		{[]string{"doctor", "--bogus"}, "unknown flag: --bogus"},
 		{[]string{"doctor", "--only", "alpha", "--skip", "alpha"}, "leave no check to run"},
+		{[]string{"doctor", "--only", ""}, "--only needs at least one check name"},
+		{[]string{"doctor", "--only", ",,"}, "--only needs at least one check name"},
 		{[]string{"doctor", "extra"}, "unknown command"},
 		{[]string{"nosuchcmd"}, "unknown command"},
 		{[]string{"doctor", "--profile", "/nonexistent/acme.yaml"}, "acme.yaml"},
@@ -278,6 +280,28 @@ func TestDoctorJSONErrors(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(h.stderr.String()), &e); err != nil || code != 2 || e.ExitCode != 2 || !strings.Contains(e.Error, "nosuch") {
 		t.Errorf("exit %d stderr %q (%v)", code, h.stderr.String(), err)
+	}
+}
+
+func TestJSONErrorsForEveryWayOfAsking(t *testing.T) {
+	for _, args := range [][]string{
+		{"doctor", "--format", "json", "--bogus"},
+		{"doctor", "--format=JSON", "--only", "nosuch"},
+		{"doctor", "-f", "json", "--only", "nosuch"},
+		{"doctor", "-fjson", "--bogus"},
+	} {
+		h := newHarness(t, stubCheck{id: "alpha", run: returns(report.Pass, "")})
+		code := h.run(context.Background(), args...)
+		var e struct {
+			Error    string `json:"error"`
+			ExitCode int    `json:"exit_code"`
+		}
+		if err := json.Unmarshal([]byte(h.stderr.String()), &e); err != nil || code != 2 || e.ExitCode != 2 {
+			t.Errorf("%v: exit %d stderr %q (%v)", args, code, h.stderr.String(), err)
+		}
+	}
+	if asksForJSON([]string{"doctor", "--format", "text", "--", "-fjson"}) {
+		t.Error("arguments after -- are not flags")
 	}
 }
 

@@ -32,6 +32,9 @@ func run(ctx context.Context, args []string, ios *iostreams.IOStreams) int {
 }
 
 func execute(ctx context.Context, f *factory, args []string) int {
+	// Decided before cobra parses anything, so that a flag error in a run
+	// that asked for JSON is JSON too.
+	f.jsonErrors = f.jsonErrors || asksForJSON(args)
 	root := newRootCmd(f)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
@@ -71,4 +74,29 @@ words what is wrong and what to do. It writes a report you can hand to IT.`,
 	root.CompletionOptions.HiddenDefaultCmd = true
 	root.AddCommand(newDoctorCmd(f, nil), newChecksCmd(f), newVersionCmd(f))
 	return root
+}
+
+// asksForJSON reports whether args request --format json in any of the
+// spellings pflag accepts (--format json, --format=json, -f json, -fjson).
+func asksForJSON(args []string) bool {
+	for i, a := range args {
+		if a == "--" {
+			return false
+		}
+		var v string
+		switch {
+		case a == "--format" || a == "-f":
+			if i+1 < len(args) {
+				v = args[i+1]
+			}
+		case strings.HasPrefix(a, "--format="):
+			v = strings.TrimPrefix(a, "--format=")
+		case strings.HasPrefix(a, "-f") && !strings.HasPrefix(a, "--"):
+			v = strings.TrimPrefix(strings.TrimPrefix(a, "-f"), "=")
+		}
+		if strings.EqualFold(strings.TrimSpace(v), "json") {
+			return true
+		}
+	}
+	return false
 }

@@ -10,16 +10,25 @@ import (
 
 // Write writes data to path through a temporary file in the same directory
 // and a rename, which is atomic on the same filesystem. The file gets mode
-// 0644 unless it already exists, in which case its mode is kept.
+// 0644 unless it already exists, in which case its mode is kept. A symlink
+// is followed, so the file it points to is replaced, not the link; a target
+// that is not a regular file (/dev/stdout, /dev/null, a FIFO) is written to
+// directly, because replacing it would destroy it.
 func Write(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
 	mode := os.FileMode(0o644)
 	if fi, statErr := os.Stat(path); statErr == nil {
 		if fi.IsDir() {
 			return fmt.Errorf("%s is a directory; give a file name, for example %s", path, filepath.Join(path, "wfh-report.md"))
 		}
+		if !fi.Mode().IsRegular() {
+			return writeInPlace(path, data)
+		}
 		mode = fi.Mode().Perm()
+		if resolved, err := filepath.EvalSymlinks(path); err == nil {
+			path = resolved
+		}
 	}
+	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("create a temporary file next to %s: %w", path, err)
@@ -46,6 +55,22 @@ func Write(path string, data []byte) (err error) {
 	}
 	if err = os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("move the report into place at %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeInPlace writes to a device, FIFO or socket as it is.
+func writeInPlace(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", path, err)
 	}
 	return nil
 }

@@ -39,3 +39,28 @@ func TestWriteErrors(t *testing.T) {
 		t.Error("missing directory accepted")
 	}
 }
+
+func TestWriteFollowsSymlinksAndKeepsSpecialFiles(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "target.md")
+	os.WriteFile(target, []byte("old"), 0o644)
+	link := filepath.Join(dir, "link.md")
+	if err := os.Symlink(target, link); err != nil {
+		t.Skipf("symlinks not available: %v", err)
+	}
+	if err := Write(link, []byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Lstat(link); fi.Mode()&os.ModeSymlink == 0 {
+		t.Error("the symlink was replaced by a file")
+	}
+	if got, _ := os.ReadFile(target); string(got) != "new" {
+		t.Errorf("target holds %q", got)
+	}
+	if err := Write(os.DevNull, []byte("discarded")); err != nil {
+		t.Errorf("writing to %s: %v", os.DevNull, err)
+	}
+	if fi, err := os.Stat(os.DevNull); err != nil || fi.Mode().IsRegular() {
+		t.Fatalf("%s was replaced: %v %v", os.DevNull, fi, err)
+	}
+}
