@@ -130,10 +130,21 @@ func verdict(env *checks.Env, s scan, err error) checks.Result {
 	}
 	defMic, defSpk := pickDefault(s.Devices, kindMic), pickDefault(s.Devices, kindSpeaker)
 	callSeen := map[string]bool{}
+	// A Bluetooth headset is named after its owner by default; show it
+	// without the name, which goes under a key redaction always removes.
+	owners := make([]string, len(s.Devices))
+	for i := range s.Devices {
+		if rest, ok := probeutil.SplitOwner(s.Devices[i].Label); ok {
+			owners[i], s.Devices[i].Label = s.Devices[i].Label, rest
+		}
+	}
 	labels := uniqueLabels(s.Devices)
 	for i, d := range s.Devices {
 		d.Label = labels[i]
 		item := report.Item{Label: d.Label, Kind: d.Kind, Status: report.Pass, Attributes: attributes(d, i == defMic || i == defSpk)}
+		if owners[i] != "" {
+			item.Attributes["device_name"] = owners[i]
+		}
 		var states []string
 		if i == defMic || i == defSpk {
 			states = append(states, "default")

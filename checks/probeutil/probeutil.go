@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os/exec"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -198,4 +199,21 @@ func CleanText(s string, maxBytes int) string {
 		s = strings.TrimSpace(s[:cut]) + "…"
 	}
 	return s
+}
+
+// ownerPrefix matches a device name that starts with its owner's first name,
+// as Bluetooth devices are named by default ("Alice's AirPods Pro").
+var ownerPrefix = regexp.MustCompile(`^(\p{Lu}[\p{L}.\-]{0,30})['’]s\s+(\S.*)$`)
+
+// SplitOwner returns name without a leading owner ("AirPods Pro" for
+// "Alice's AirPods Pro") and whether it had one. A person's first name is
+// private, and redaction cannot tell it from any other word in free text,
+// so checks show the owner-free name and keep the full one under the
+// sensitive key "device_name".
+func SplitOwner(name string) (string, bool) {
+	m := ownerPrefix.FindStringSubmatch(strings.TrimSpace(name))
+	if m == nil {
+		return name, false
+	}
+	return m[2], true
 }

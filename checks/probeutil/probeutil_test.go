@@ -137,3 +137,19 @@ func FuzzCleanText(f *testing.F) {
 		}
 	})
 }
+
+func TestSplitOwner(t *testing.T) {
+	for in, want := range map[string]string{
+		"Alice's AirPods Pro": "AirPods Pro",
+		"José’s Galaxy Buds2": "Galaxy Buds2",
+		"Jabra Evolve2 65":    "Jabra Evolve2 65",
+		"alice's headset":     "alice's headset", // not a name by its spelling
+		"Built-in Microphone": "Built-in Microphone",
+		"Bob's ":              "Bob's ",
+	} {
+		got, _ := SplitOwner(in)
+		if got != want {
+			t.Errorf("SplitOwner(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
