@@ -6,7 +6,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/internal/reportschema"
@@ -42,38 +41,8 @@ func TestResultsMatchSchema(t *testing.T) {
 		verdict(env, scan{}, errors.New("pactl did not answer within 1.5s")),
 		verdict(env, scan{}, errUnsupported),
 	}
-	start := time.Date(2024, 1, 15, 10, 0, 0, 0, time.UTC)
-	rep := report.Report{
-		SchemaVersion: report.SchemaVersion,
-		Tool:          report.Tool{Name: "wfh", Version: "test"},
-		StartedAt:     start,
-		FinishedAt:    start.Add(2 * time.Second),
-		Host:          report.Host{OS: "linux", Arch: "amd64"},
-		Redaction:     "off",
-	}
-	for i, r := range results {
-		r.ID, r.Title = "audio", "Microphone and speakers"
-		results[i] = r
-	}
-	rep.Results = results
-	rep.Overall = report.ComputeOverall(results)
+	rep := reportschema.CheckResults(t, "audio", "Microphone and speakers", results)
 	var buf bytes.Buffer
-	if err := report.Render(&buf, rep, report.FormatJSON, report.RenderOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := reportschema.Validate(buf.Bytes()); err != nil {
-		t.Errorf("schema: %v\n%s", err, buf.String())
-	}
-	for _, f := range []report.Format{report.FormatText, report.FormatMarkdown} {
-		buf.Reset()
-		if err := report.Render(&buf, rep, f, report.RenderOptions{Verbose: true}); err != nil {
-			t.Fatal(err)
-		}
-		if strings.Contains(buf.String(), "\x1b") {
-			t.Errorf("%s output carries an escape sequence", f)
-		}
-	}
-	buf.Reset()
 	red := report.Redact(rep, report.Known{})
 	if err := report.Render(&buf, red, report.FormatJSON, report.RenderOptions{}); err != nil {
 		t.Fatal(err)

@@ -1,12 +1,9 @@
 package camera
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/wfh-cli/wfh/internal/reportschema"
 	"github.com/wfh-cli/wfh/report"
@@ -33,35 +30,5 @@ func TestResultsMatchSchema(t *testing.T) {
 		verdict(env(false), scan{}, errors.New("powershell did not answer within 4s")),
 		verdict(env(false), scan{}, errUnsupported),
 	}
-	start := time.Date(2024, 1, 15, 10, 0, 0, 0, time.UTC)
-	rep := report.Report{
-		SchemaVersion: report.SchemaVersion,
-		Tool:          report.Tool{Name: "wfh", Version: "test"},
-		StartedAt:     start,
-		FinishedAt:    start.Add(2 * time.Second),
-		Host:          report.Host{OS: "linux", Arch: "amd64"},
-		Redaction:     "off",
-	}
-	for i, r := range results {
-		r.ID, r.Title = "camera", "Camera"
-		results[i] = r
-	}
-	rep.Results = results
-	rep.Overall = report.ComputeOverall(results)
-	var buf bytes.Buffer
-	if err := report.Render(&buf, rep, report.FormatJSON, report.RenderOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := reportschema.Validate(buf.Bytes()); err != nil {
-		t.Errorf("schema: %v\n%s", err, buf.String())
-	}
-	for _, f := range []report.Format{report.FormatText, report.FormatMarkdown} {
-		buf.Reset()
-		if err := report.Render(&buf, rep, f, report.RenderOptions{Verbose: true}); err != nil {
-			t.Fatal(err)
-		}
-		if strings.Contains(buf.String(), "\x1b") {
-			t.Errorf("%s output carries an escape sequence from a device name", f)
-		}
-	}
+	reportschema.CheckResults(t, "camera", "Camera", results)
 }

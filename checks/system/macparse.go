@@ -99,8 +99,12 @@ func dottedVersion(s string) bool {
 }
 
 // buildID accepts Apple build numbers: "23E224", "21E5227a", "22F770820d".
-func buildID(s string) bool {
-	if s == "" || len(s) > 32 {
+func buildID(s string) bool { return alnumToken(s, 32) }
+
+// alnumToken accepts a non-empty run of ASCII letters and digits up to max
+// bytes: build numbers and release labels, never free text.
+func alnumToken(s string, max int) bool {
+	if s == "" || len(s) > max {
 		return false
 	}
 	for i := 0; i < len(s); i++ {

@@ -210,18 +210,7 @@ func kernelVersion(vals map[string]regValue, build int) string {
 }
 
 // shortToken accepts a release label such as "23H2" or "2009".
-func shortToken(s string) bool {
-	if s == "" || len(s) > 16 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || isLetter(c)) {
-			return false
-		}
-	}
-	return true
-}
+func shortToken(s string) bool { return alnumToken(s, 16) }
 
 // dstOffSuffix is what tzutil appends to the zone when "Adjust for daylight
 // saving time automatically" is off ("Pacific Standard Time_dstoff").
