@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -37,7 +36,7 @@ var nameRE = regexp.MustCompile(`^[a-z0-9]{1,24}$`)
 
 // Lab owns the namespaces of one test and deletes them when it ends.
 type Lab struct {
-	t  testing.TB
+	t  TB
 	id string // "<pid>-<random>": unique per Lab; the pid lets New sweep leftovers of dead test binaries
 
 	mu    sync.Mutex
@@ -57,7 +56,7 @@ type NS struct {
 // directories that earlier test binaries left behind when they died before
 // their cleanup ran (a panic or a -timeout), identified by a pid in the
 // name that no longer runs.
-func New(t testing.TB) *Lab {
+func New(t TB) *Lab {
 	t.Helper()
 	if runtime.GOOS != "linux" {
 		t.Skip("netlab: network namespaces need Linux")
@@ -134,7 +133,7 @@ func (ns *NS) destroy() {
 // name, except this test binary (whose main thread may be inside it for
 // a moment during Do). Processes hold a namespace alive after `ip netns
 // del`, and grandchildren of a Command are found only this way.
-func killNamespacePids(t testing.TB, name string) {
+func killNamespacePids(t TB, name string) {
 	out, err := run("", "ip", "netns", "pids", name)
 	if err != nil {
 		t.Logf("netlab: cleanup: %v", err)
@@ -153,7 +152,7 @@ func killNamespacePids(t testing.TB, name string) {
 // whose pid no longer runs: the leftovers of a test binary that died
 // before its cleanup. Failures only log, since leftovers never collide
 // with new names anyway.
-func sweep(t testing.TB) {
+func sweep(t TB) {
 	stale := func(name string) bool {
 		rest, ok := strings.CutPrefix(name, "wfh-")
 		if !ok {

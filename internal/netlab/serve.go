@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -60,7 +59,7 @@ func (ns *NS) serve(addr string, cfg *tls.Config, h http.Handler) string {
 // to t.Log until stop, after which it drops lines: logging after the test
 // has ended would panic.
 type testLog struct {
-	t       testing.TB
+	t       TB
 	mu      sync.Mutex
 	stopped bool
 }

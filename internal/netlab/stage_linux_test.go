@@ -1,0 +1,247 @@
+package netlab
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The tests here measure time and rate through the stage. They do not call
+// t.Parallel, and the suite runs packages one at a time (go test -p 1 in
+// the README's test command), so no other test competes for the CPU.
+
+// needTool skips the test when a Debian package's program is missing.
+func needTool(t *testing.T, name, pkg string) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		t.Skipf("%s not found: install the Debian package %s", name, pkg)
+	}
+}
+
+// pingRTTs pings addr from ns count times at interval and returns the
+// round-trip times of the replies and the number sent.
+func pingRTTs(t *testing.T, ns *NS, addr string, count int, interval time.Duration) (rtts []time.Duration, sent int) {
+	t.Helper()
+	wait := time.Duration(count)*interval + 10*time.Second // every reply's last chance, plus start-up
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	out, _ := ns.Command(ctx, "ping", "-n", "-c", strconv.Itoa(count),
+		"-i", fmt.Sprintf("%.3f", interval.Seconds()), "-W", "2", addr).Output()
+	return parsePing(t, string(out))
+}
+
+var (
+	pingReplyRE = regexp.MustCompile(`time=([0-9.]+) ms`)
+	pingSentRE  = regexp.MustCompile(`(\d+) packets transmitted`)
+)
+
+func parsePing(t *testing.T, out string) (rtts []time.Duration, sent int) {
+	t.Helper()
+	for _, m := range pingReplyRE.FindAllStringSubmatch(out, -1) {
+		ms, _ := strconv.ParseFloat(m[1], 64)
+		rtts = append(rtts, time.Duration(ms*float64(time.Millisecond)))
+	}
+	m := pingSentRE.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("ping printed no summary:\n%s", out)
+	}
+	sent, _ = strconv.Atoi(m[1])
+	return rtts, sent
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	for i := range s { // insertion sort: a few hundred samples
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+	return s[len(s)/2]
+}
+
+func TestTopologyHopsCostOneTTLEach(t *testing.T) {
+	lab := New(t)
+	needTool(t, "ping", "iputils-ping")
+	tp := lab.Topology()
+	// Impair every link so every probe really crosses every stage.
+	for _, lk := range tp.Links() {
+		lk.SetBoth(Impairment{Delay: time.Millisecond})
+	}
+	for _, tc := range []struct {
+		ttl  int
+		want string
+	}{
+		{1, "From " + TopoGatewayIPv4 + " "},
+		{2, "From " + TopoISPIPv4 + " "},
+		{3, "from " + TopoServerIPv4 + ":"},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		out, _ := tp.Home.Command(ctx, "ping", "-n", "-c", "1", "-W", "2", "-t", strconv.Itoa(tc.ttl), TopoServerIPv4).CombinedOutput()
+		cancel()
+		if !strings.Contains(string(out), tc.want) {
+			t.Errorf("TTL %d: want a reply %q, ping said:\n%s", tc.ttl, tc.want, out)
+		}
+	}
+	// IPv6: the hop limit and neighbour discovery work through the stages.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, _ := tp.Home.Command(ctx, "ping", "-6", "-n", "-c", "1", "-W", "2", "-t", "3", TopoServerIPv6).CombinedOutput()
+	if !strings.Contains(string(out), "from "+TopoServerIPv6) {
+		t.Errorf("IPv6 with hop limit 3 did not reach the server:\n%s", out)
+	}
+	for _, lk := range tp.Links() {
+		if lk.Up.Stats().Sent == 0 || lk.Down.Stats().Sent == 0 {
+			t.Errorf("%s link: a stage forwarded nothing (up %+v, down %+v)", lk.Name, lk.Up.Stats(), lk.Down.Stats())
+		}
+	}
+}
+
+func TestStageDelay(t *testing.T) {
+	lab := New(t)
+	needTool(t, "ping", "iputils-ping")
+	tp := lab.Topology()
+	tp.ProviderLink.SetBoth(Impairment{Delay: 20 * time.Millisecond})
+	rtts, sent := pingRTTs(t, tp.Home.NS, TopoServerIPv4, 50, 20*time.Millisecond)
+	if len(rtts) != sent {
+		t.Fatalf("%d of %d replies on a link without loss", len(rtts), sent)
+	}
+	const want = 40 * time.Millisecond
+	tol := max(2*time.Millisecond, want/20)
+	if got := median(rtts); got < want-tol || got > want+tol {
+		t.Errorf("median RTT %v with 20 ms each way, want %v ± %v", got, want, tol)
+	} else {
+		t.Logf("median RTT %v (set %v, error %v)", got, want, got-want)
+	}
+}
+
+func TestStageLoss(t *testing.T) {
+	lab := New(t)
+	needTool(t, "ping", "iputils-ping")
+	tp := lab.Topology()
+	const p = 0.10
+	tp.BeyondLink.Set(Impairment{Loss: p}, Impairment{})
+	rtts, sent := pingRTTs(t, tp.Home.NS, TopoServerIPv4, 1500, 2*time.Millisecond)
+	lost := sent - len(rtts)
+	// 4.5 standard deviations: a false failure once in ~150,000 runs.
+	if sent < 1000 || !binomialOK(lost, sent, p, 4.5) {
+		t.Errorf("lost %d of %d with %.0f%% loss set: %.2f%%", lost, sent, p*100, 100*float64(lost)/float64(sent))
+	} else {
+		t.Logf("lost %d of %d (%.2f%%)", lost, sent, 100*float64(lost)/float64(sent))
+	}
+	if st := tp.BeyondLink.Up.Stats(); st.Lost == 0 {
+		t.Errorf("stage counted no loss: %+v", st)
+	}
+}
+
+// iperf3Result is the part of iperf3's JSON report the tests read.
+type iperf3Result struct {
+	End struct {
+		SumReceived struct {
+			BitsPerSecond float64 `json:"bits_per_second"`
+		} `json:"sum_received"`
+	} `json:"end"`
+	Error string `json:"error"`
+}
+
+// runIperf3 measures TCP goodput from client to the iperf3 server on
+// server's address, for secs seconds after a one-second warm-up that
+// iperf3 leaves out (-O 1). extra adds client flags (-R, -P 4).
+func runIperf3(t *testing.T, client, server *NS, addr string, secs int, extra ...string) float64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(secs+20)*time.Second)
+	defer cancel()
+	srv := server.Command(ctx, "iperf3", "-s", "-1", "-B", addr, "-p", "5201")
+	if err := srv.Start(); err != nil {
+		t.Fatalf("iperf3 server: %v", err)
+	}
+	defer func() { _ = srv.Process.Kill(); _ = srv.Wait() }()
+	args := append([]string{"-c", addr, "-p", "5201", "-J", "-C", "cubic", "-t", strconv.Itoa(secs), "-O", "1"}, extra...)
+	var out []byte
+	var err error
+	for range 50 { // the server listens within milliseconds; retry until it does
+		out, err = client.Command(ctx, "iperf3", args...).Output()
+		if err == nil || !strings.Contains(string(out), "connect") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var r iperf3Result
+	if jerr := json.Unmarshal(out, &r); jerr != nil || r.Error != "" {
+		t.Fatalf("iperf3 %v: %v %s %v\n%s", args, err, r.Error, jerr, out)
+	}
+	return r.End.SumReceived.BitsPerSecond
+}
+
+func TestStageRate(t *testing.T) {
+	lab := New(t)
+	needTool(t, "iperf3", "iperf3")
+	tp := lab.Topology()
+	const rate = 20e6
+	tp.HomeLink.Set(Impairment{Rate: rate}, Impairment{})
+	got := runIperf3(t, tp.Home.NS, tp.Server.NS, TopoServerIPv4, 4)
+	// The rate counts IP bytes; TCP with timestamps carries 1448 bytes of
+	// payload in a 1500-byte packet.
+	want := rate * 1448 / 1500
+	if errPct := 100 * (got - want) / want; errPct < -3 || errPct > 3 {
+		t.Errorf("iperf3 goodput %.2f Mbit/s with 20 Mbit/s set, want %.2f ± 3%% (error %.1f%%)", got/1e6, want/1e6, errPct)
+	} else {
+		t.Logf("goodput %.2f Mbit/s, want %.2f (error %.2f%%)", got/1e6, want/1e6, errPct)
+	}
+}
+
+func TestStageCleanup(t *testing.T) {
+	var names []string
+	var stages []*Stage
+	t.Run("lab", func(t *testing.T) {
+		lab := New(t)
+		needTool(t, "ping", "iputils-ping")
+		tp := lab.Topology()
+		for _, h := range []Hop{tp.Home, tp.HomeRouter, tp.ISP, tp.Server} {
+			names = append(names, h.Name())
+		}
+		for _, lk := range tp.Links() {
+			lk.SetBoth(Impairment{Delay: 50 * time.Millisecond})
+			stages = append(stages, lk.Up, lk.Down)
+		}
+		// A process in the lab and packets still held by the stages when
+		// it ends.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		p := tp.Home.Command(context.Background(), "ping", "-n", "-i", "0.01", TopoServerIPv4)
+		if err := p.Start(); err != nil {
+			t.Fatal(err)
+		}
+		_ = ctx
+		time.Sleep(200 * time.Millisecond)
+	})
+	if len(names) == 0 {
+		return // skipped
+	}
+	list := netnsList(t)
+	for _, n := range names {
+		if strings.Contains(list, n) {
+			t.Errorf("namespace %s remains after the test", n)
+		}
+	}
+	for _, st := range stages {
+		st.mu.Lock()
+		closed := st.closed
+		st.mu.Unlock()
+		if !closed {
+			t.Errorf("stage on %s still open", st.iface)
+		}
+	}
+	// Stage devices live only in the lab's namespaces; none is on the host.
+	if out, _ := exec.Command("ip", "-o", "link", "show").Output(); strings.Contains(string(out), "stage") {
+		t.Errorf("a stage device is on the host:\n%s", out)
+	}
+	if out, _ := exec.Command("pgrep", "-af", "ping -n -i 0.01 "+TopoServerIPv4).Output(); len(out) > 0 {
+		t.Errorf("ping still runs after the test:\n%s", out)
+	}
+}
