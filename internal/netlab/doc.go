@@ -18,6 +18,17 @@
 // go on a router's interface with NS.Run("tc", ...) (tbf and htb work; the
 // test machines have no netem).
 //
+// Links with known truth: Lab.Topology builds home — homerouter — isp —
+// server with an impairment Stage at both ends of every link, so a test
+// sets one-way delay, jitter, independent loss and rate with a tail-drop
+// queue per link and direction (Link.Set). tc netem is missing on the test
+// machines; the stage is the project's own, in Go: a tc u32 filter
+// redirects the packets arriving on an interface to a TUN device before
+// routing, and the stage re-injects them when their time comes, so the
+// detour costs no TTL. Its calibration against ping and iperf3 is in
+// docs/testing.md (cmd/calibrate prints it). NS.Ping and Iperf3 run the
+// reference tools; programs build labs with Standalone and Try.
+//
 // Code of the test process reaches a namespace through NS.Do: it runs a
 // function on an OS thread switched into the namespace, and sockets made
 // there stay in it. NS.Listen, NS.ListenPacket, NS.DialContext, Dialer,
@@ -56,6 +67,7 @@
 // # Requirements
 //
 // Root on Linux, and the Debian packages iproute2 (ip, tc) and nftables
-// (nft; only tests that call NS.Nft skip without it). Without root or ip,
+// (nft; only tests that call NS.Nft skip without it); iputils-ping and
+// iperf3 for the tests that measure through the stages. Without root or ip,
 // New skips the test, so `go test ./...` stays green on a laptop.
 package netlab

@@ -2,10 +2,7 @@ package netlab
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"os/exec"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,46 +21,17 @@ func needTool(t *testing.T, name, pkg string) {
 	}
 }
 
-// pingRTTs pings addr from ns count times at interval and returns the
-// round-trip times of the replies and the number sent.
+// pingRTTs pings addr from ns count times at interval.
 func pingRTTs(t *testing.T, ns *NS, addr string, count int, interval time.Duration) (rtts []time.Duration, sent int) {
 	t.Helper()
-	wait := time.Duration(count)*interval + 10*time.Second // every reply's last chance, plus start-up
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	out, _ := ns.Command(ctx, "ping", "-n", "-c", strconv.Itoa(count),
-		"-i", fmt.Sprintf("%.3f", interval.Seconds()), "-W", "2", addr).Output()
-	return parsePing(t, string(out))
+	r, err := ns.Ping(context.Background(), addr, count, interval)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.RTTs, r.Sent
 }
 
-var (
-	pingReplyRE = regexp.MustCompile(`time=([0-9.]+) ms`)
-	pingSentRE  = regexp.MustCompile(`(\d+) packets transmitted`)
-)
-
-func parsePing(t *testing.T, out string) (rtts []time.Duration, sent int) {
-	t.Helper()
-	for _, m := range pingReplyRE.FindAllStringSubmatch(out, -1) {
-		ms, _ := strconv.ParseFloat(m[1], 64)
-		rtts = append(rtts, time.Duration(ms*float64(time.Millisecond)))
-	}
-	m := pingSentRE.FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("ping printed no summary:\n%s", out)
-	}
-	sent, _ = strconv.Atoi(m[1])
-	return rtts, sent
-}
-
-func median(ds []time.Duration) time.Duration {
-	s := append([]time.Duration(nil), ds...)
-	for i := range s { // insertion sort: a few hundred samples
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
-	return s[len(s)/2]
-}
+func median(ds []time.Duration) time.Duration { return Percentile(ds, 50) }
 
 func TestTopologyHopsCostOneTTLEach(t *testing.T) {
 	lab := New(t)
@@ -139,43 +107,14 @@ func TestStageLoss(t *testing.T) {
 	}
 }
 
-// iperf3Result is the part of iperf3's JSON report the tests read.
-type iperf3Result struct {
-	End struct {
-		SumReceived struct {
-			BitsPerSecond float64 `json:"bits_per_second"`
-		} `json:"sum_received"`
-	} `json:"end"`
-	Error string `json:"error"`
-}
-
-// runIperf3 measures TCP goodput from client to the iperf3 server on
-// server's address, for secs seconds after a one-second warm-up that
-// iperf3 leaves out (-O 1). extra adds client flags (-R, -P 4).
-func runIperf3(t *testing.T, client, server *NS, addr string, secs int, extra ...string) float64 {
+// runIperf3 measures TCP goodput from client to an iperf3 server on addr.
+func runIperf3(t *testing.T, client, server *NS, addr string, secs int) float64 {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(secs+20)*time.Second)
-	defer cancel()
-	srv := server.Command(ctx, "iperf3", "-s", "-1", "-B", addr, "-p", "5201")
-	if err := srv.Start(); err != nil {
-		t.Fatalf("iperf3 server: %v", err)
+	r, err := Iperf3(context.Background(), client, server, addr, Iperf3Options{Seconds: secs})
+	if err != nil {
+		t.Fatal(err)
 	}
-	defer func() { _ = srv.Process.Kill(); _ = srv.Wait() }()
-	args := append([]string{"-c", addr, "-p", "5201", "-J", "-C", "cubic", "-t", strconv.Itoa(secs), "-O", "1"}, extra...)
-	var out []byte
-	var err error
-	for range 50 { // the server listens within milliseconds; retry until it does
-		out, err = client.Command(ctx, "iperf3", args...).Output()
-		if err == nil || !strings.Contains(string(out), "connect") {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	var r iperf3Result
-	if jerr := json.Unmarshal(out, &r); jerr != nil || r.Error != "" {
-		t.Fatalf("iperf3 %v: %v %s %v\n%s", args, err, r.Error, jerr, out)
-	}
-	return r.End.SumReceived.BitsPerSecond
+	return r.BitsPerSecond
 }
 
 func TestStageRate(t *testing.T) {

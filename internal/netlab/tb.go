@@ -51,6 +51,9 @@ func Try(fn func()) (err error) {
 	return nil
 }
 
+// Stop ends the enclosing Try with err, like Fatalf in a test.
+func Stop(err error) { panic(stop{err}) }
+
 // ErrSkipped wraps the reason New gives when the machine cannot build labs.
 var ErrSkipped = errors.New("netlab: cannot build a lab here")
 
