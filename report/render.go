@@ -21,11 +21,12 @@ const (
 	FormatText     Format = "text"
 	FormatMarkdown Format = "markdown"
 	FormatJSON     Format = "json"
+	FormatHTML     Format = "html"
 )
 
 // Formats returns the valid formats in the order --help lists them.
 func Formats() []Format {
-	return []Format{FormatText, FormatMarkdown, FormatJSON}
+	return []Format{FormatText, FormatMarkdown, FormatJSON, FormatHTML}
 }
 
 // ParseFormat turns a --format value into a Format. Case and surrounding
@@ -65,6 +66,10 @@ func Render(w io.Writer, r Report, f Format, o RenderOptions) error {
 	case FormatJSON:
 		if err := renderJSON(&buf, r); err != nil {
 			return fmt.Errorf("render json report: %w", err)
+		}
+	case FormatHTML:
+		if err := renderHTML(&buf, r, o); err != nil {
+			return fmt.Errorf("render html report: %w", err)
 		}
 	default:
 		_, err := ParseFormat(string(f))

@@ -89,6 +89,9 @@ EXIT STATUS
   # Save a report to paste into a helpdesk ticket
   wfh doctor --format markdown --output wfh-report.md
 
+  # A page to open in any browser (self-contained: no script, nothing loaded)
+  wfh doctor --format html --output wfh-report.html
+
   # Only the basics, as JSON for a script; exit 1 on any warning
   wfh doctor --only system --format json --fail-on warn
 
@@ -234,7 +237,7 @@ func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 	known := identity(&host)
 	known.Keep = namedTargets(s.profile)
 
-	runner := &checks.Runner{Env: *env, Timeout: time.Until(deadline)}
+	runner := &checks.Runner{Env: *env, Timeout: time.Until(deadline), Clock: f.now}
 	var display *progress.Display
 	if showProgress {
 		display = progress.New(f.ios.ErrOut, s.checks, progress.Options{
@@ -249,6 +252,9 @@ func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 	}
 
 	finished := time.Now()
+	if f.now != nil {
+		started, finished = f.now(), f.now()
+	}
 	rep := report.Report{
 		SchemaVersion:   report.SchemaVersion,
 		Tool:            report.Tool{Name: "wfh", Version: f.build.Version, Commit: f.build.Commit},
@@ -320,32 +326,53 @@ func namedTargets(p *profile.Profile) []string {
 }
 
 func writeReport(f *factory, o *doctorOptions, s *settings, rep report.Report) error {
+	return emitReport(f, rep, s.format, o.output, o.verbose, "attach this file to your helpdesk ticket")
+}
+
+// emitReport renders rep and writes it to output, or to standard output
+// when output is empty; savedHint follows "Report saved to FILE:" on a
+// terminal. Every failure here is exit 3: there is no report.
+func emitReport(f *factory, rep report.Report, format report.Format, output string, verbose bool, savedHint string) error {
 	var buf bytes.Buffer
-	toTerminal := o.output == "" && f.ios.IsStdoutTTY()
+	toTerminal := output == "" && f.ios.IsStdoutTTY()
 	ro := report.RenderOptions{
-		Color:   o.output == "" && f.ios.ColorStdout(),
-		Verbose: o.verbose,
+		Color:   output == "" && f.ios.ColorStdout(),
+		Verbose: verbose,
 		// A file may be opened anywhere, so only a terminal decides this.
 		Unicode: !toTerminal || f.ios.Unicode(),
 	}
-	if err := report.Render(&buf, rep, s.format, ro); err != nil {
+	if err := report.Render(&buf, rep, format, ro); err != nil {
 		return &exitError{code: exitNoReport, msg: "could not produce the report: " + err.Error(), err: err}
 	}
-	if o.output != "" {
-		if err := atomicfile.Write(o.output, buf.Bytes()); err != nil {
+	if output != "" {
+		if err := atomicfile.Write(output, buf.Bytes()); err != nil {
 			return &exitError{code: exitNoReport, err: err,
 				msg: fmt.Sprintf("could not save the report: %s; choose another place with --output", err)}
 		}
 		if f.ios.IsStderrTTY() {
-			fmt.Fprintf(f.ios.ErrOut, "Report saved to %s: attach this file to your helpdesk ticket.\n", o.output)
+			fmt.Fprintf(f.ios.ErrOut, "Report saved to %s: %s.\n", output, savedHint)
 		}
 		return nil
 	}
 	if _, err := f.ios.Out.Write(buf.Bytes()); err != nil {
 		return &exitError{code: exitNoReport, err: err,
-			msg: fmt.Sprintf("could not write the report to standard output: %s; try --output wfh-report.txt", err)}
+			msg: fmt.Sprintf("could not write the report to standard output: %s; try --output wfh-report.%s", err, fileExt(format))}
 	}
 	return nil
+}
+
+// fileExt is the usual file name extension of a report format.
+func fileExt(f report.Format) string {
+	switch f {
+	case report.FormatMarkdown:
+		return "md"
+	case report.FormatJSON:
+		return "json"
+	case report.FormatHTML:
+		return "html"
+	default:
+		return "txt"
+	}
 }
 
 func systemEnv(p *profile.Profile) (*checks.Env, error) { return checks.SystemEnv(p) }

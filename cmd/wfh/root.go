@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -22,6 +23,10 @@ type factory struct {
 	// find; tests replace it to plant known values.
 	identity func(*report.Host) report.Known
 	build    buildInfo
+	// now, when set, stamps the report's times and check durations in
+	// place of the real clock, so that a test's two runs give the same
+	// report; deadlines always use the real clock.
+	now func() time.Time
 	// jsonErrors is set once --format json is parsed, so errors are JSON too.
 	jsonErrors bool
 }
@@ -72,7 +77,7 @@ words what is wrong and what to do. It writes a report you can hand to IT.`,
 		return usageError("%s; run '%s --help' for the flags", err.Error(), cmd.CommandPath())
 	})
 	root.CompletionOptions.HiddenDefaultCmd = true
-	root.AddCommand(newDoctorCmd(f, nil), newChecksCmd(f), newVersionCmd(f))
+	root.AddCommand(newDoctorCmd(f, nil), newChecksCmd(f), newReportCmd(f, nil), newVersionCmd(f))
 	return root
 }
 
