@@ -255,7 +255,9 @@ func humanSeconds(v float64) string {
 
 func humanBytes(v float64) string {
 	const unit = 1000 // disk vendors and OS dialogs on macOS use SI units
-	if v < unit {
+	// Below ten kilobytes the figure is a packet size (an MTU), where
+	// every byte counts: 1380 B, not 1.4 kB.
+	if v < 10*unit {
 		return trimFloat(v, 0) + " B"
 	}
 	suffixes := []string{"kB", "MB", "GB", "TB", "PB"}

@@ -51,16 +51,23 @@ func SensitiveKeys() []string {
 		// Login and account names identify the person.
 		"user", "username", "user_name", "login", "account",
 		// Real names and mail addresses identify the person directly.
-		"full_name", "real_name", "email",
-		// Hardware serials and machine IDs identify one device for life and
-		// link tickets across helpdesks.
-		"serial", "serial_number", "hardware_uuid", "machine_id",
+		"full_name", "real_name", "email", "mail", "upn", "user_principal_name",
+		// Other names for the Wi-Fi network.
+		"essid", "network_name", "wifi_name", "wlan_profile",
+		// A device named after its owner ("Alice's AirPods") keeps that
+		// name under one of these (probeutil.SplitOwner).
+		"owner", "owner_name",
+		// Hardware serials and machine and device IDs identify one device
+		// for life and link tickets across helpdesks.
+		"serial", "serial_number", "serial_no", "device_serial", "hardware_uuid", "machine_id",
+		"uuid", "device_id", "instance_id", "unique_id", "hardware_id", "imei", "imsi", "iccid",
 		// MACs identify the device; under a key they may be written in forms
 		// the text rule does not recognise (aabb.ccdd.eeff, bare hex).
 		"mac", "mac_address", "hardware_address",
 		// A check must never report a credential, but if one ever dumps a
 		// configuration these keys keep the secret out of the ticket.
-		"password", "passphrase", "psk", "secret", "token",
+		"password", "passphrase", "psk", "secret", "token", "private_key", "api_key",
+		"client_secret", "cookie", "authorization",
 	}
 }
 
@@ -73,15 +80,20 @@ func IsSensitiveKey(key string) bool {
 //
 // What was discovered on the machine or along the path is replaced: public IP
 // addresses by per-address tokens that keep the family ("[public-ipv4-1]"),
-// MAC addresses by "[mac-N]", the host and user names by "[hostname]" and
-// "[user]", the home directory by "~", and values under SensitiveKeys by
-// "[redacted]". Private, loopback, link-local, CGNAT, ULA, multicast and
-// unspecified addresses stay, because an agent needs the gateway address and
-// they identify nobody; so does anything in k.Keep.
+// MAC addresses by "[mac-N]", UUIDs and USB serial numbers by "[id-N]", the
+// host and user names by "[hostname]" and "[user]", the home directory by
+// "~", and by "[redacted]": values under SensitiveKeys (a check marks a value
+// private by putting it under one of them) and wherever else those values
+// appear, mail addresses' local part, credentials in URLs ("user:pass@"),
+// secrets in URL queries ("?token=..."), and the owner in "Alice's iPhone".
+// Private, loopback, link-local, CGNAT, ULA, multicast and unspecified
+// addresses stay, because an agent needs the gateway address and they
+// identify nobody; so does anything in k.Keep.
 func Redact(r Report, k Known) Report {
 	out := redactClone(r)
 	rd := newRedactor(k, out.Host)
 	redactVisit(&out, rd.scanTokens, func(_, v string) string { return rd.scanTokens(v) })
+	rd.collectPrivate(out)
 
 	if out.Host.Hostname != "" && !rd.keptValue(out.Host.Hostname) {
 		out.Host.Hostname = redactHostToken
@@ -196,7 +208,7 @@ func redactCloneFloat(p *float64) *float64 {
 var (
 	// redactTokenRE matches every text redaction writes; rules never look
 	// inside a match, which keeps tokens intact and Redact idempotent.
-	redactTokenRE = regexp.MustCompile(`\[(?:(public-ipv4|public-ipv6|mac)-([0-9]+)|hostname|user|redacted)\]`)
+	redactTokenRE = regexp.MustCompile(`\[(?:(public-ipv4|public-ipv6|mac|id)-([0-9]+)|hostname|user|redacted)\]`)
 
 	// Candidates only: every match is confirmed by net/netip or by the
 	// boundary checks in the rules.
@@ -206,6 +218,24 @@ var (
 	// Six or more two-digit groups with one separator: MACs, and the longer
 	// EUI-64 and DHCP client IDs that contain one.
 	redactMACRE = regexp.MustCompile(`[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5,}|[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5,}`)
+
+	// A UUID (a hardware UUID, a Windows device or endpoint GUID) names one
+	// device or machine.
+	redactUUIDRE = regexp.MustCompile(`[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}`)
+	// A udev USB name, as PulseAudio, PipeWire and /dev/v4l/by-id use it:
+	// "usb-Vendor_Model_SERIAL-00". The serial is the last "_" field before
+	// the dash; rule usbSerial decides whether it is one.
+	redactUSBRE = regexp.MustCompile(`usb-(?:[A-Za-z0-9.:+]+_)+([A-Za-z0-9]{8,})-`)
+	// Credentials in a URL: "scheme://user:password@host".
+	redactUserinfoRE = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)([^/?#\s@\[\]]+)@`)
+	// Query parameters that carry a secret or a person: sign-in redirects
+	// (code, state, login_hint, SAML), signed links, API keys.
+	redactQueryRE = regexp.MustCompile(`(?i)([?&;](?:access_token|id_token|refresh_token|token|code|state|session|session_?id|sid|sig|signature|key|api_?key|password|passwd|pwd|pass|secret|client_secret|auth|login_hint|username|user|email|samlrequest|samlresponse|relaystate|x-amz-signature|x-amz-credential|x-amz-security-token)=)([^&#\s"'<>]+)`)
+	// A mail address identifies its owner; the domain (the company) stays.
+	redactEmailRE = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`)
+	// A device named after its owner: "Alice's iPhone", "Bob’s AirPods".
+	// Only before a device word, as "Zoom's servers" names nobody.
+	redactOwnerRE = regexp.MustCompile(`(\p{Lu}[\p{L}.\-]{0,30})(['’]s\s+(?:iPhone|iPad|iPod|iMac|Mac|MacBook|AirPods|Apple Watch|Watch|Galaxy|Pixel|Phone|Buds|Earbuds|Headphones|Headset|Laptop|PC|Surface|ThinkPad|Beats|Echo|Kindle)\b)`)
 
 	redactCGNAT       = netip.MustParsePrefix("100.64.0.0/10")
 	redactThisNetwork = netip.MustParsePrefix("0.0.0.0/8")
@@ -248,8 +278,11 @@ type redactor struct {
 	home         redactMatcher
 	hostNames    []redactMatcher
 	userNames    []redactMatcher
-	tokens       map[string]string
-	last         map[string]int
+	// private holds the values checks put under SensitiveKeys, to find
+	// them wherever else they appear.
+	private []redactMatcher
+	tokens  map[string]string
+	last    map[string]int
 }
 
 func newRedactor(k Known, h Host) *redactor {
@@ -455,6 +488,10 @@ func (rd *redactor) text(s string) string {
 		return s
 	}
 	s = rd.outsideProtected(s, rd.homeDir)
+	s = rd.outsideProtected(s, rd.userinfo)
+	s = rd.outsideProtected(s, rd.query)
+	s = rd.outsideProtected(s, rd.uuid)
+	s = rd.outsideProtected(s, rd.usbSerial)
 	s = rd.outsideProtected(s, rd.ipv6)
 	s = rd.outsideProtected(s, rd.mac)
 	s = rd.outsideProtected(s, rd.ipv4)
@@ -464,6 +501,15 @@ func (rd *redactor) text(s string) string {
 	}
 	for _, re := range rd.userNames {
 		s = rd.outsideProtected(s, func(g string) string { return redactWord(g, re, redactUserToken) })
+	}
+	// After the user rule, so that the user's own address reads
+	// "[user]@corp.example"
+	s = rd.outsideProtected(s, rd.email)
+	s = rd.outsideProtected(s, rd.owner)
+	// Last, so that a MAC or an address a check also put under a
+	// sensitive key keeps its numbered token in free text.
+	for _, re := range rd.private {
+		s = rd.outsideProtected(s, func(g string) string { return redactWord(g, re, redactValueToken) })
 	}
 	return s
 }
@@ -773,5 +819,122 @@ func (rd *redactor) mac(s string) string {
 		}
 		key := strings.ToLower(strings.ReplaceAll(s[i:j], "-", ":"))
 		return i, j, rd.token("mac", key), true
+	})
+}
+
+// collectPrivate notes the values r's checks put under SensitiveKeys, so
+// that the same value is found in free text too: an SSID in an interface's
+// description, an owner's device name in a summary. Values that are
+// addresses are left to the address rules, and values shorter than five
+// characters ("Home", "lan") are common words that would garble wfh's own
+// sentences, while naming nobody. Matching is exact, case included: the
+// values are machine strings, copied, not retyped.
+func (rd *redactor) collectPrivate(r Report) {
+	var vals []string
+	add := func(m map[string]string) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			if !IsSensitiveKey(k) {
+				continue
+			}
+			v := strings.TrimSpace(m[k])
+			if utf8.RuneCountInString(v) < 5 || rd.keptValue(v) || redactTokenRE.MatchString(v) || !utf8.ValidString(v) {
+				continue
+			}
+			if _, err := netip.ParseAddr(v); err == nil || redactMACRE.MatchString(v) && len(v) <= 23 {
+				continue
+			}
+			if !slices.Contains(vals, v) {
+				vals = append(vals, v)
+			}
+		}
+	}
+	for _, res := range r.Results {
+		add(res.Facts)
+		for _, it := range res.Items {
+			add(it.Attributes)
+		}
+	}
+	sort.SliceStable(vals, func(i, j int) bool { return len(vals[i]) > len(vals[j]) })
+	for _, v := range vals {
+		rd.private = append(rd.private, regexp.MustCompile(regexp.QuoteMeta(v)))
+	}
+}
+
+// userinfo replaces the credentials in a URL ("https://alice:pw@proxy")
+// and keeps its scheme and host.
+func (rd *redactor) userinfo(s string) string {
+	return redactUserinfoRE.ReplaceAllString(s, "${1}"+redactValueToken+"@")
+}
+
+// query replaces the values of URL query parameters that carry secrets or
+// people, and keeps the parameter names, which say what it was.
+func (rd *redactor) query(s string) string {
+	return redactQueryRE.ReplaceAllString(s, "${1}"+redactValueToken)
+}
+
+// email replaces the local part of a mail address and keeps the domain,
+// which tells the agent whose account it is (the company's or a private
+// one).
+func (rd *redactor) email(s string) string {
+	return redactReplace(s, redactEmailRE, func(s string, i, j int) (int, int, string, bool) {
+		at := strings.LastIndexByte(s[i:j], '@')
+		// "x.alice@" inside a longer word is not an address's start
+		if redactWordRune(redactRuneBefore(s, i)) || at <= 0 {
+			return 0, 0, "", false
+		}
+		return i, i + at, redactValueToken, true
+	})
+}
+
+// uuid numbers UUIDs like MACs, so that the agent can still tell two
+// devices apart.
+func (rd *redactor) uuid(s string) string {
+	return redactReplace(s, redactUUIDRE, func(s string, i, j int) (int, int, string, bool) {
+		if redactHexWord(redactRuneBefore(s, i)) || redactHexWord(redactRuneAfter(s, j)) {
+			return 0, 0, "", false
+		}
+		return i, j, rd.token("id", strings.ToLower(s[i:j])), true
+	})
+}
+
+// redactHexWord is a rune that would make a UUID part of a longer word.
+func redactHexWord(r rune) bool {
+	return r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+// usbSerial replaces the serial number in a udev USB name. A model name
+// can end in a long word too ("_Microphone-00"), so the last field counts
+// as a serial only with at least two digits in it.
+func (rd *redactor) usbSerial(s string) string {
+	locs := redactUSBRE.FindAllStringSubmatchIndex(s, -1)
+	if locs == nil {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for _, l := range locs {
+		i, j := l[2], l[3]
+		serial := s[i:j]
+		digits := strings.IndexFunc(serial, unicode.IsDigit) >= 0 &&
+			strings.IndexFunc(serial[strings.IndexFunc(serial, unicode.IsDigit)+1:], unicode.IsDigit) >= 0
+		if !digits || redactWordRune(redactRuneBefore(s, l[0])) {
+			continue
+		}
+		b.WriteString(s[last:i])
+		b.WriteString(rd.token("id", strings.ToLower(serial)))
+		last = j
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// owner replaces the owner's name in "Alice's iPhone".
+func (rd *redactor) owner(s string) string {
+	return redactReplace(s, redactOwnerRE, func(s string, i, j int) (int, int, string, bool) {
+		if redactWordRune(redactRuneBefore(s, i)) {
+			return 0, 0, "", false
+		}
+		name := redactOwnerRE.FindStringSubmatchIndex(s[i:j])
+		return i, i + name[3], redactValueToken, true
 	})
 }

@@ -443,9 +443,12 @@ var redactPlantExempt = map[string]bool{
 var redactPlantIdentity = map[string]string{"Host.Hostname": "alice-laptop", "Host.User": "alice"}
 
 const redactSecret = "alice on alice-laptop.corp.example.com (ALICE-LAPTOP) at 203.0.113.7 and [2001:db8:42::7]:443, " +
-	"ether aa:bb:cc:dd:ee:ff, AA-BB-CC-DD-EE-01, pool-203-0-113-7.isp.example, files in /home/alice/x"
+	"ether aa:bb:cc:dd:ee:ff, AA-BB-CC-DD-EE-01, pool-203-0-113-7.isp.example, files in /home/alice/x, " +
+	"mail bob.smith@acme.example, proxy https://carol:pw0rd@proxy.example/, https://sso.example/?token=t0ken-leak, " +
+	"device {8F2A4F3C-1D5E-4B6A-9C7D-0E1F2A3B4C5D}, usb-Jabra_EVOLVE_30_A08C7D1B2C3D-00, Dave's iPhone, on Smith Family"
 
-var redactSecretParts = []string{"alice", "203.0.113.7", "203-0-113-7", "2001:db8:42::7", "aa:bb:cc:dd:ee", "/home/", "smith family"}
+var redactSecretParts = []string{"alice", "203.0.113.7", "203-0-113-7", "2001:db8:42::7", "aa:bb:cc:dd:ee", "/home/", "smith family",
+	"bob.smith", "carol", "pw0rd", "t0ken-leak", "8f2a4f3c", "a08c7d1b2c3d", "dave"}
 
 func redactPlant(t *testing.T, v reflect.Value, owner string, count *int) {
 	switch v.Kind() {
@@ -508,7 +511,8 @@ func TestRedactLeavesNoSecret(t *testing.T) {
 			t.Errorf("%q survived redaction:\n%s", secret, data)
 		}
 	}
-	for _, want := range []string{"[hostname]", "[user]", "[public-ipv4-1]", "[public-ipv6-1]", "[mac-1]", "[mac-2]", "~/x", "[redacted]"} {
+	for _, want := range []string{"[hostname]", "[user]", "[public-ipv4-1]", "[public-ipv6-1]", "[mac-1]", "[mac-2]", "~/x", "[redacted]",
+		"[id-1]", "[id-2]", "[redacted]@acme.example", "https://[redacted]@proxy.example/", "?token=[redacted]", "[redacted]'s iphone"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("%s missing from %s", want, data)
 		}

@@ -2,14 +2,11 @@ package report
 
 import (
 	"bytes"
-	"cmp"
 	"crypto/sha256"
 	"encoding/base64"
 	"html/template"
-	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // Rune budgets for one machine-provided string on the HTML page. The page
@@ -54,21 +51,7 @@ func renderHTML(b *bytes.Buffer, r Report, o RenderOptions) error {
 // htmlClean makes a machine-provided string one tidy line of at most max
 // runes: line breaks become spaces, control and bidi runes and invalid
 // UTF-8 become visible escapes (\x1b). html/template does the HTML escaping.
-func htmlClean(s string, max int) string {
-	var b strings.Builder
-	n := 0
-	flatten(s, func(piece string, _ rune, _ bool) bool {
-		w := utf8.RuneCountInString(piece)
-		if n+w > max {
-			b.WriteString("…")
-			return false
-		}
-		b.WriteString(piece)
-		n += w
-		return true
-	})
-	return b.String()
-}
+func htmlClean(s string, max int) string { return flatClip(s, max) }
 
 // htmlStatus is how a status looks on the page. Class is one of a fixed
 // set, never the raw status, so a corrupt report cannot pick a class name.
@@ -188,45 +171,19 @@ func buildHTMLPage(r Report, o RenderOptions) htmlPage {
 	return p
 }
 
-// htmlProblems lists what to fix, worst first and otherwise in report order,
-// and apart from it the checks that did not run.
+// htmlProblems is "What to fix" and "Not run" (problemsOf), each line
+// linked to its check's section.
 func htmlProblems(r Report, anchors []string) (fix, notRun []htmlProblem) {
-	type ranked struct {
-		rank int
-		p    htmlProblem
+	conv := func(ps []problem) []htmlProblem {
+		var out []htmlProblem
+		for _, p := range ps {
+			out = append(out, htmlProblem{Check: htmlClean(checkName(r.Results[p.Result]), htmlMaxTitle), Anchor: anchors[p.Result],
+				Status: htmlStatusOf(p.Status), Message: htmlClean(p.Message, htmlMaxText), Fix: htmlClean(p.Fix, htmlMaxText)})
+		}
+		return out
 	}
-	var list []ranked
-	for i, res := range r.Results {
-		title := htmlClean(checkName(res), htmlMaxTitle)
-		if res.Status == Skipped {
-			notRun = append(notRun, htmlProblem{Check: title, Anchor: anchors[i], Status: htmlStatusOf(Skipped),
-				Message: htmlClean(res.Summary, htmlMaxText)})
-			continue
-		}
-		if res.Status == Pass {
-			continue
-		}
-		found := false
-		for _, f := range res.Findings {
-			if !isProblem(f) {
-				continue
-			}
-			found = true
-			list = append(list, ranked{f.Severity.Rank(), htmlProblem{Check: title, Anchor: anchors[i],
-				Status: htmlStatusOf(f.Severity), Message: htmlClean(f.Message, htmlMaxText), Fix: htmlClean(f.Fix, htmlMaxText)}})
-		}
-		if !found {
-			// a verdict with no finding (a check that ran out of time)
-			// still belongs on the list, explained by its summary
-			list = append(list, ranked{res.Status.Rank(), htmlProblem{Check: title, Anchor: anchors[i],
-				Status: htmlStatusOf(res.Status), Message: htmlClean(res.Summary, htmlMaxText)}})
-		}
-	}
-	slices.SortStableFunc(list, func(a, b ranked) int { return cmp.Compare(b.rank, a.rank) })
-	for _, x := range list {
-		fix = append(fix, x.p)
-	}
-	return fix, notRun
+	f, n := problemsOf(r)
+	return conv(f), conv(n)
 }
 
 // checkName is a check's title, or its id when a report has no title.

@@ -82,7 +82,7 @@ func TestHTMLInRealBrowser(t *testing.T) {
 	for _, want := range []string{
 		"wfh report ✖ FAIL", "1 failed, 4 warnings, 4 passed",
 		"Connection ✔ PASS Wi-Fi, online", "Wi-Fi ✔ PASS signal -58 dBm, 5 GHz, Wi-Fi 6",
-		"Speed ▲ WARN 92.4 Mbit/s down, 18.7 Mbit/s up", "Problems start: your provider's network",
+		"Speed ▲ WARN 92.4 Mbit/s down, 18.7 Mbit/s up", "Problems start: in your provider's network",
 		"VPN ✖ FAIL connected, not passing traffic", "Microphone ▲ WARN USB Headset <script>document.title='PWNED'</script> muted",
 		"Local time of the run 2025-03-14 09:30 Europe/Paris (UTC+01:00)",
 		"What to fix", "Fix: Disconnect and reconnect the VPN",

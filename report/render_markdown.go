@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Byte budgets for one machine-provided string after escaping. They are
@@ -11,30 +12,51 @@ import (
 // title, a message and a fix) stays under mdMaxLine: some helpdesk tools
 // reject or mangle longer lines, and a runaway value must not hide the rest.
 const (
-	mdMaxLine  = 1000
-	mdMaxTitle = 150 // check titles, ids, time zone
-	mdMaxLabel = 120 // item labels, kinds, figure and series names, host facts
-	mdMaxValue = 300 // figure values
-	mdMaxText  = 380 // summaries, messages, fixes
+	mdMaxLine    = 1000
+	mdMaxTitle   = 150 // check titles, ids, time zone
+	mdMaxLabel   = 120 // item labels, kinds, figure and series names, host facts
+	mdMaxValue   = 300 // figure values
+	mdMaxText    = 380 // summaries, messages, fixes
+	mdMaxKey     = 200 // a summary row's value (keyMaxValue runes, escaped)
+	mdMaxKeyInfo = 160 // each of a summary row's details
+	mdMaxFirst   = 240 // a problem's message on the first screen
 )
+
+// mdFirstScreen is the most the first screen (everything before the first
+// <details>) may hold, in characters: about what a ticket or chat shows
+// before "show more", and what an agent reads before deciding anything.
+// Problem lines stop short of it; the rest of them are in the details.
+const mdFirstScreen = 2000
+
+// mdMoreReserve is kept free under mdFirstScreen for the line that says
+// how many problems more the details hold.
+const mdMoreReserve = 80
 
 // mdRenderer holds one render's state.
 type mdRenderer struct {
 	b    *bytes.Buffer
 	o    RenderOptions
-	sep  string
+	sep  string // between parts of a line
+	cell string // between the value and details of a summary row
 	dash string
 }
 
+// renderMarkdown writes a report for a ticket or a chat message. The first
+// screen answers the agent's first questions: the verdict, then one row per
+// key fact (keyFactsOf, shared with the HTML card), then the problems, worst
+// first. Everything else (fixes, every check's figures and items) follows
+// in <details> blocks, which GitHub, GitLab, Gitea and many helpdesks fold,
+// and which read as plain text where they do not.
 func renderMarkdown(b *bytes.Buffer, r Report, o RenderOptions) {
 	// "|" would read as a table separator to some renderers, so the ASCII
 	// separator is a comma.
-	m := &mdRenderer{b: b, o: o, sep: ", ", dash: " -- "}
+	m := &mdRenderer{b: b, o: o, sep: ", ", cell: "; ", dash: " -- "}
 	if o.Unicode {
-		m.sep, m.dash = " · ", " — "
+		m.sep, m.cell, m.dash = " · ", " · ", " — "
 	}
 
-	m.line("## wfh report: " + lookOf(overallOf(r)).word)
+	overall := overallOf(r)
+	m.line("## wfh report: " + m.verdict(overall))
 	m.line("")
 	m.line(m.infoLine(r))
 	if r.Interrupted {
@@ -47,8 +69,12 @@ func renderMarkdown(b *bytes.Buffer, r Report, o RenderOptions) {
 		m.line("No checks ran.")
 		return
 	}
+	m.keyTable(r)
+	fix, notRun := problemsOf(r)
+	m.firstProblems(r, fix)
+
+	m.fixes(r, fix, notRun)
 	m.table(r)
-	m.problems(r)
 	for _, res := range r.Results {
 		m.section(res)
 	}
@@ -59,10 +85,11 @@ func (m *mdRenderer) line(s string) {
 	m.b.WriteByte('\n')
 }
 
-// infoLine answers "when, where, which build, is it safe to share" before any
-// result, as a reader of a ticket needs.
+// infoLine answers "how bad, when, where, which build, is it safe to
+// share" before any result, as a reader of a ticket needs. Host and user
+// names are left out once redacted: "[hostname]" tells the agent nothing.
 func (m *mdRenderer) infoLine(r Report) string {
-	var parts []string
+	parts := []string{"**" + countsPhrase(r) + "**"}
 	if when := whenPhrase(r); len(when) > 0 {
 		parts = append(parts, mdEscapeLimit(strings.Join(when, " "), mdMaxTitle))
 	}
@@ -72,11 +99,11 @@ func (m *mdRenderer) infoLine(r Report) string {
 	if oa := osArch(r.Host); oa != "" {
 		parts = append(parts, mdEscapeLimit(oa, mdMaxLabel))
 	}
-	if r.Host.Hostname != "" {
-		parts = append(parts, "hostname "+mdEscapeLimit(r.Host.Hostname, mdMaxLabel))
+	if h := r.Host.Hostname; h != "" && h != redactHostToken {
+		parts = append(parts, "hostname "+mdEscapeLimit(h, mdMaxLabel))
 	}
-	if r.Host.User != "" {
-		parts = append(parts, "user "+mdEscapeLimit(r.Host.User, mdMaxLabel))
+	if u := r.Host.User; u != "" && u != redactUserToken {
+		parts = append(parts, "user "+mdEscapeLimit(u, mdMaxLabel))
 	}
 	parts = append(parts, mdEscapeLimit(toolPhrase(r.Tool), mdMaxLabel))
 	if r.Profile != "" {
@@ -85,11 +112,13 @@ func (m *mdRenderer) infoLine(r Report) string {
 	if redacted(r) {
 		parts = append(parts, "private data redacted")
 	} else {
-		parts = append(parts, "private data **NOT redacted**")
+		parts = append(parts, "**private data NOT redacted**")
 	}
 	return strings.Join(parts, m.sep)
 }
 
+// verdict is "✖ FAIL", or "FAIL" without Unicode: the word is always there
+// for readers who cannot tell the marks or colours apart.
 func (m *mdRenderer) verdict(s Status) string {
 	if m.o.Unicode {
 		return lookOf(s).unicode + " " + lookOf(s).word
@@ -97,15 +126,100 @@ func (m *mdRenderer) verdict(s Status) string {
 	return lookOf(s).word
 }
 
+// keyTable is one row per key fact. Its cells hold only escaped text, so
+// no value can add or remove a cell.
+func (m *mdRenderer) keyTable(r Report) {
+	keys := keyFactsOf(r)
+	if len(keys) == 0 {
+		return
+	}
+	m.line("| Question | Verdict | Answer |")
+	m.line("| --- | --- | --- |")
+	for _, k := range keys {
+		verdict := ""
+		if k.Status != "" {
+			verdict = m.verdict(k.Status)
+		}
+		answer := mdEscapeLimit(k.Value, mdMaxKey)
+		for _, d := range k.Details {
+			answer += m.cell + mdEscapeLimit(d, mdMaxKeyInfo)
+		}
+		m.line("| " + k.Label + " | " + verdict + " | " + answer + " |")
+	}
+	m.line("")
+}
+
+// firstProblems lists the problems, worst first, one line each and without
+// the fixes, while the first screen has room; the details hold them all.
+func (m *mdRenderer) firstProblems(r Report, fix []problem) {
+	if len(fix) == 0 {
+		m.line("Nothing to fix.")
+		m.line("")
+		return
+	}
+	m.line("**Problems** (fixes in the details below):")
+	m.line("")
+	used := utf8.RuneCount(m.b.Bytes())
+	for i, p := range fix {
+		l := "- " + m.verdict(p.Status) + " **" + mdEscapeLimit(checkName(r.Results[p.Result]), mdMaxTitle) + "**: " +
+			mdEscapeLimit(p.Message, mdMaxFirst)
+		n := utf8.RuneCountInString(l) + 1
+		// the last problem needs no room for a "more" line
+		reserve := mdMoreReserve
+		if i == len(fix)-1 {
+			reserve = 0
+		}
+		if used+n+reserve+1 >= mdFirstScreen {
+			m.line("- … and " + plural(len(fix)-i, "more problem", "more problems") + " in the details below")
+			break
+		}
+		m.line(l)
+		used += n
+	}
+	m.line("")
+}
+
+// fixes is every problem with its fix, and the checks that did not run.
+func (m *mdRenderer) fixes(r Report, fix, notRun []problem) {
+	if len(fix) == 0 && len(notRun) == 0 {
+		return
+	}
+	var title []string
+	if len(fix) > 0 {
+		title = append(title, "Problems and fixes: "+strconv.Itoa(len(fix)))
+	}
+	if len(notRun) > 0 {
+		title = append(title, "not run: "+strconv.Itoa(len(notRun)))
+	}
+	m.openDetails(strings.Join(title, ", "))
+	for _, p := range fix {
+		l := "- " + m.verdict(p.Status) + " **" + mdEscapeLimit(checkName(r.Results[p.Result]), mdMaxTitle) + "**: " + mdEscapeLimit(p.Message, mdMaxText)
+		if p.Fix != "" {
+			l += m.dash + "*Fix:* " + mdEscapeLimit(p.Fix, mdMaxText)
+		}
+		m.line(l)
+	}
+	for _, p := range notRun {
+		l := "- " + m.verdict(Skipped) + " **" + mdEscapeLimit(checkName(r.Results[p.Result]), mdMaxTitle) + "**"
+		if p.Message != "" {
+			l += ": " + mdEscapeLimit(p.Message, mdMaxText)
+		}
+		m.line(l)
+	}
+	m.closeDetails()
+}
+
+// table is every check's verdict and summary line.
 func (m *mdRenderer) table(r Report) {
+	m.openDetails("All checks: " + strconv.Itoa(len(r.Results)))
 	m.line("| Check | Verdict | Summary |")
 	m.line("| --- | --- | --- |")
 	for _, res := range r.Results {
-		m.line("| " + mdEscapeLimit(res.Title, mdMaxTitle) +
+		m.line("| " + mdEscapeLimit(checkName(res), mdMaxTitle) +
 			" | " + m.verdict(res.Status) +
 			" | " + mdEscapeLimit(res.Summary, mdMaxText) + " |")
 	}
-	m.line("")
+	m.closeDetails()
 }
 
 // isProblem is true for findings a reader has to act on; notes (pass) and
@@ -114,49 +228,33 @@ func isProblem(f Finding) bool {
 	return f.Severity != Pass && f.Severity != Skipped
 }
 
-func (m *mdRenderer) problems(r Report) {
-	var lines []string
-	for _, res := range r.Results {
-		for _, f := range res.Findings {
-			if !isProblem(f) {
-				continue
-			}
-			l := "- **" + mdEscapeLimit(res.Title, mdMaxTitle) + "**: " + mdEscapeLimit(f.Message, mdMaxText)
+// section is one check in full, folded: its summary, problems with fixes,
+// figures, notes, items (all of them when verbose, else those not
+// passing) and, when verbose, its series.
+func (m *mdRenderer) section(res Result) {
+	title := m.verdict(res.Status) + m.sep + mdHTML(checkName(res), mdMaxTitle)
+	if res.ID != "" && res.ID != res.Title {
+		title += " (" + mdHTML(res.ID, mdMaxTitle) + ")"
+	}
+	if d := formatSeconds(res.DurationSeconds); d != "" {
+		title += m.sep + d
+	}
+	m.openDetails(title)
+	if res.Summary != "" {
+		m.line("**Summary:** " + mdEscapeLimit(res.Summary, mdMaxText))
+		m.line("")
+	}
+
+	var list []string
+	for _, f := range res.Findings {
+		if isProblem(f) {
+			l := "- " + m.verdict(f.Severity) + ": " + mdEscapeLimit(f.Message, mdMaxText)
 			if f.Fix != "" {
 				l += m.dash + "*Fix:* " + mdEscapeLimit(f.Fix, mdMaxText)
 			}
-			lines = append(lines, l)
+			list = append(list, l)
 		}
 	}
-	if len(lines) == 0 {
-		return
-	}
-	m.line("### Problems and fixes")
-	m.line("")
-	for _, l := range lines {
-		m.line(l)
-	}
-	m.line("")
-}
-
-func (m *mdRenderer) section(res Result) {
-	heading := "### " + mdEscapeLimit(res.Title, mdMaxTitle)
-	if res.ID != "" {
-		heading += " (" + mdEscapeLimit(res.ID, mdMaxTitle) + ")"
-	}
-	m.line(heading)
-	m.line("")
-	head := "**" + lookOf(res.Status).word + "**"
-	if d := formatSeconds(res.DurationSeconds); d != "" {
-		head += " in " + d
-	}
-	if res.Summary != "" {
-		head += ": " + mdEscapeLimit(res.Summary, mdMaxText)
-	}
-	m.line(head)
-	m.line("")
-
-	var list []string
 	for _, f := range figuresOf(res.Metrics, res.Facts) {
 		list = append(list, m.figure(f))
 	}
@@ -179,14 +277,15 @@ func (m *mdRenderer) section(res Result) {
 	if m.o.Verbose {
 		m.series(res.Series)
 	}
+	m.closeDetails()
 }
 
 func (m *mdRenderer) figure(f figure) string {
 	return "- " + mdEscapeLimit(f.label, mdMaxLabel) + ": " + mdEscapeLimit(f.value, mdMaxValue)
 }
 
-// items go inside a <details> block so that a long list of targets does not
-// bury the verdicts of the other checks in a ticket.
+// items lists the rows of a result: those not passing, or all of them when
+// verbose, with their figures.
 func (m *mdRenderer) items(items []Item) {
 	var shown []Item
 	notPass := 0
@@ -201,13 +300,12 @@ func (m *mdRenderer) items(items []Item) {
 	if len(shown) == 0 {
 		return
 	}
-	var title string
 	if m.o.Verbose {
-		title = "Items: " + plural(len(items), "item", "items") + ", " + strconv.Itoa(notPass) + " not passing"
+		m.line("**Items:** " + plural(len(items), "item", "items") + ", " + strconv.Itoa(notPass) + " not passing")
 	} else {
-		title = "Items not passing: " + strconv.Itoa(notPass) + " of " + strconv.Itoa(len(items))
+		m.line("**Items not passing:** " + strconv.Itoa(notPass) + " of " + strconv.Itoa(len(items)))
 	}
-	m.openDetails(title)
+	m.line("")
 	for _, it := range shown {
 		l := "- " + m.verdict(it.Status) + " **" + mdEscapeLimit(itemLabel(it), mdMaxLabel) + "**"
 		if m.o.Verbose && it.Kind != "" {
@@ -224,14 +322,15 @@ func (m *mdRenderer) items(items []Item) {
 			}
 		}
 	}
-	m.closeDetails()
+	m.line("")
 }
 
 func (m *mdRenderer) series(series []Series) {
 	if len(series) == 0 {
 		return
 	}
-	m.openDetails("Samples: " + plural(len(series), "series", "series"))
+	m.line("**Samples:** " + plural(len(series), "series", "series"))
+	m.line("")
 	for _, s := range series {
 		l := "- " + mdEscapeLimit(humanLabel(s.Name, s.Unit), mdMaxLabel)
 		if s.Item != "" {
@@ -239,21 +338,48 @@ func (m *mdRenderer) series(series []Series) {
 		}
 		m.line(l + ": " + mdEscapeLimit(seriesPhrase(s), mdMaxText))
 	}
-	m.closeDetails()
+	m.line("")
 }
 
-// openDetails takes only wfh's own words: the <summary> element is HTML, not
-// markdown, so machine strings are never put there.
+// openDetails starts a folded block. The <summary> element is HTML, where
+// Markdown is not read, so any machine string in it must come through
+// mdHTML; the blank line after it makes GitHub and GitLab read what
+// follows as Markdown again.
 func (m *mdRenderer) openDetails(summary string) {
 	m.line("<details><summary>" + summary + "</summary>")
-	// the blank line makes GitHub and GitLab render the list as markdown
 	m.line("")
 }
 
+// closeDetails ends a folded block after a blank line, so that the end tag
+// can never be read as part of a list item or a table row before it.
 func (m *mdRenderer) closeDetails() {
-	m.line("")
+	if !bytes.HasSuffix(m.b.Bytes(), []byte("\n\n")) {
+		m.line("")
+	}
 	m.line("</details>")
 	m.line("")
+}
+
+// mdHTML makes a machine-provided string inert inside an HTML element of
+// the Markdown report (a <summary>): one line of at most max runes, where
+// every character that starts markup in HTML, or code, emphasis, a link or
+// a table cell in Markdown, is a numeric character reference. CommonMark
+// does not read Markdown there, but some helpdesk renderers do, and a
+// reference reads as the character in both while meaning nothing; a
+// backslash escape would show in the first. Quotes and parentheses mean
+// nothing in element text once brackets are escaped, so they stay legible
+// where HTML is not rendered.
+func mdHTML(s string, max int) string {
+	var b strings.Builder
+	for _, r := range flatClip(s, max) {
+		switch r {
+		case '&', '<', '>', '\\', '`', '*', '_', '[', ']', '|', '~':
+			b.WriteString("&#" + strconv.Itoa(int(r)) + ";")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // mdEscape makes a machine-provided string inert inside one markdown line:

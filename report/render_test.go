@@ -722,11 +722,13 @@ func TestTextHeaderAndFooter(t *testing.T) {
 		"  Problem: 9.9.9.9 did not answer any of 5 pings.\n",
 		"  Fix: Restart your router",
 		"  ▲ 8.8.8.8 — 1 of 5 lost\n",
-		shareHint + "\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text output lacks %q", want)
 		}
+	}
+	if strings.Contains(out, "To share this") || !strings.HasSuffix(out, "1 skipped\n") {
+		t.Errorf("the report ends with its verdict; what to do with it goes to standard error: %q", around(out, len(out)-1))
 	}
 	if strings.Contains(out, "1.1.1.1") {
 		t.Errorf("non-verbose text shows passing items")

@@ -20,9 +20,6 @@ const (
 	textMaxLine  = 500 // summaries, messages, fixes
 )
 
-// shareHint tells a teleworker the one thing to do with a bad result.
-const shareHint = "To share this with IT support: wfh doctor --format markdown --output wfh-report.md, then attach wfh-report.md to your ticket."
-
 // textRenderer holds one render's state; it lives for a single Render call so
 // that concurrent renders never share colour settings.
 type textRenderer struct {
@@ -57,8 +54,9 @@ func renderText(b *bytes.Buffer, r Report, o RenderOptions) {
 		dash = " — "
 	}
 	overall := overallOf(r)
+	// What to do with the report is the command's last line, on standard
+	// error: the report itself is also read by agents and scripts.
 	t.line("Overall: " + t.paint(overall, lookOf(overall).word) + dash + countsPhrase(r))
-	t.line(shareHint)
 }
 
 // newPalette builds colour objects whose state is set explicitly, so the

@@ -2,15 +2,13 @@ package network
 
 import (
 	"context"
-
-	"io/fs"
 	"net"
 	"net/netip"
-	"path"
 	"strconv"
 	"strings"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/internal/netinfo"
 )
 
 // systemInterfaces lists the machine's interfaces with their addresses and
@@ -56,66 +54,23 @@ func systemInterfaces(ctx context.Context, env *checks.Env) ([]iface, error) {
 	return out, nil
 }
 
-// tunnelPrefixes are interface names VPN clients and tunnels use on Linux,
-// macOS and Windows-with-WSL alike.
-var tunnelPrefixes = []string{"tun", "tap", "wg", "utun", "ppp", "ipsec", "gpd", "cscotun", "vpn", "tailscale", "zt", "nordlynx"}
-
-// wifiPrefixes are common wireless names where the OS gives no better source.
-var wifiPrefixes = []string{"wlan", "wlp", "wlx", "wifi", "ath", "ra"}
-
 // classify tells wired, Wi-Fi and tunnel apart. On Linux, sysfs is
-// authoritative (a "wireless" directory, the tun_flags file, the link type);
-// elsewhere the name is the best cheap hint, and the per-OS Wi-Fi facts of a
-// later check refine it.
+// authoritative; elsewhere the name is the best cheap hint, and the per-OS
+// Wi-Fi facts of a later check refine it.
 func classify(env *checks.Env, name string, flags net.Flags) ifaceKind {
 	if flags&net.FlagLoopback != 0 {
 		return kindOther
 	}
-	if env.FS != nil && env.OS == "linux" {
-		base := path.Join("sys/class/net", name)
-		if _, err := fs.Stat(env.FS, path.Join(base, "wireless")); err == nil {
-			return kindWiFi
-		}
-		if _, err := fs.Stat(env.FS, path.Join(base, "tun_flags")); err == nil {
-			return kindTunnel
-		}
-		if t, err := fs.ReadFile(env.FS, path.Join(base, "type")); err == nil {
-			switch strings.TrimSpace(string(t)) {
-			case "1": // ARPHRD_ETHER
-				if _, err := fs.Stat(env.FS, path.Join(base, "device")); err == nil {
-					return kindWired
-				}
-				return kindOther // bridges, veths, docker0: virtual
-			case "65534", "512", "776", "778", "768", "769": // none (wireguard, tun), PPP, sit, GRE, IPIP, IP6IP6
-				return kindTunnel
-			}
+	if env.OS == "linux" {
+		if k, ok := netinfo.ClassifySysfs(env.FS, name); ok {
+			return k
 		}
 	}
 	return classifyByName(name, flags)
 }
 
 func classifyByName(name string, flags net.Flags) ifaceKind {
-	lower := strings.ToLower(name)
-	for _, p := range tunnelPrefixes {
-		if strings.HasPrefix(lower, p) {
-			return kindTunnel
-		}
-	}
-	if flags&net.FlagPointToPoint != 0 {
-		return kindTunnel
-	}
-	for _, p := range wifiPrefixes {
-		if strings.HasPrefix(lower, p) {
-			return kindWiFi
-		}
-	}
-	if strings.Contains(lower, "wi-fi") || strings.Contains(lower, "wireless") {
-		return kindWiFi
-	}
-	if strings.HasPrefix(lower, "en") || strings.HasPrefix(lower, "eth") || strings.Contains(lower, "ethernet") {
-		return kindWired
-	}
-	return kindOther
+	return netinfo.ClassifyName(name, flags&net.FlagPointToPoint != 0)
 }
 
 // nameRouteInterfaces replaces the interface references some route tables

@@ -3,6 +3,8 @@ package network
 import (
 	"net/netip"
 	"strings"
+
+	"github.com/wfh-cli/wfh/internal/netinfo"
 )
 
 // adapterInfo is one adapter block of Windows `ipconfig /all`.
@@ -163,65 +165,9 @@ func isIPValue(v string) bool {
 	return err == nil
 }
 
-// kindRule maps words of an adapter description to a kind. Phrases match
-// anywhere in the lower-cased description; words match whole words only,
-// because short ones ("tap", "tun") are parts of longer words.
-type kindRule struct {
-	kind    ifaceKind
-	phrases []string
-	words   []string
-}
-
-// windowsKindRules are tried in order; the first match decides. Virtual
-// adapters of hypervisors and Bluetooth come first, because their
-// descriptions also say "Ethernet" or "Wi-Fi"; VPN adapters before Wi-Fi and
-// wired for the same reason ("Fortinet SSL VPN Virtual Ethernet Adapter").
-var windowsKindRules = []kindRule{
-	// A Hyper-V guest's own NIC is the VM's wired link, unlike the host's
-	// "Hyper-V Virtual Ethernet Adapter" switch ports below.
-	{kind: kindWired, phrases: []string{"hyper-v network adapter"}},
-	{kind: kindOther, phrases: []string{
-		"hyper-v", "vmware", "virtualbox", "host-only", "bluetooth", "loopback",
-		"kernel debug", "npcap",
-		// Wi-Fi Direct and hosted-network adapters are virtual companions of
-		// the real Wi-Fi adapter, never the user's connection.
-		"wi-fi direct", "hosted network",
-	}},
-	{kind: kindTunnel, phrases: []string{
-		"vpn", "wireguard", "tailscale", "wintun", "anyconnect", "cisco secure client",
-		"globalprotect", "pangp", "fortinet", "forticlient", "juniper", "pulse secure",
-		"ivanti", "zscaler", "nordlynx", "zerotier", "wan miniport", "virtual miniport",
-		"isatap", "teredo", "6to4", "ip-https",
-	}, words: []string{"tap", "tun", "tunnel"}},
-	{kind: kindWiFi, phrases: []string{"wi-fi", "wifi", "wireless", "802.11", "centrino"}, words: []string{"wlan"}},
-	{kind: kindWired, phrases: []string{
-		"ethernet", "gigabit", "gbe", "realtek pcie", "network connection", "family controller",
-	}},
-}
-
 // classifyWindows tells the kind of a Windows adapter from its description,
 // or "" when the description says nothing known.
-func classifyWindows(desc string) ifaceKind {
-	lower := strings.ToLower(desc)
-	words := strings.FieldsFunc(lower, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
-	})
-	for _, r := range windowsKindRules {
-		for _, p := range r.phrases {
-			if strings.Contains(lower, p) {
-				return r.kind
-			}
-		}
-		for _, w := range r.words {
-			for _, dw := range words {
-				if dw == w {
-					return r.kind
-				}
-			}
-		}
-	}
-	return ""
-}
+func classifyWindows(desc string) ifaceKind { return netinfo.ClassifyWindows(desc) }
 
 // matchAdapter finds the ipconfig block of a net.Interfaces entry: by name
 // (both come from the adapter's friendly name), else by the end of a

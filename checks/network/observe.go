@@ -3,6 +3,8 @@ package network
 import (
 	"net/netip"
 	"time"
+
+	"github.com/wfh-cli/wfh/internal/netinfo"
 )
 
 // Observations are the raw facts the probes gathered; verdict() turns them
@@ -18,14 +20,15 @@ type observations struct {
 	Proxy      proxyConfig
 }
 
-// ifaceKind is what a person calls the connection.
-type ifaceKind string
+// ifaceKind is what a person calls the connection; netinfo classifies it,
+// as it does for the vpn check.
+type ifaceKind = netinfo.Kind
 
 const (
-	kindWired  ifaceKind = "wired"
-	kindWiFi   ifaceKind = "wifi"
-	kindTunnel ifaceKind = "tunnel" // VPN-like: tun, wg, utun, ppp, ipsec
-	kindOther  ifaceKind = "other"
+	kindWired  = netinfo.KindWired
+	kindWiFi   = netinfo.KindWiFi
+	kindTunnel = netinfo.KindTunnel // VPN-like: tun, wg, utun, ppp, ipsec
+	kindOther  = netinfo.KindOther
 )
 
 type iface struct {

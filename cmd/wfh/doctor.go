@@ -14,8 +14,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/dns"
+	"github.com/wfh-cli/wfh/checks/latency"
 	"github.com/wfh-cli/wfh/checks/network"
 	"github.com/wfh-cli/wfh/checks/system"
+	"github.com/wfh-cli/wfh/checks/vpn"
 	"github.com/wfh-cli/wfh/internal/atomicfile"
 	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/internal/progress"
@@ -51,6 +54,9 @@ type doctorOptions struct {
 	noRedact    bool
 	debug       bool
 	micTest     bool
+	quick       bool   // leave out the checks that load the network
+	maxData     string // data budget of the network-loading checks ("250MB")
+	copy        bool   // also put the Markdown report on the clipboard
 
 	// Set when the flag was given, so it beats the profile.
 	timeoutSet, failOnSet, onlySet, skipSet bool
@@ -65,9 +71,12 @@ func newDoctorCmd(f *factory, runF func(context.Context, *doctorOptions) error) 
 skipped or error — with a plain-language fix for every problem.
 
 The report goes to standard output (or --output FILE); live progress goes to
-the terminal on standard error. Private data (public IP addresses, MAC
-addresses, host and user names, home folders) is redacted unless --no-redact
-is given.
+the terminal on standard error, and so does a last line saying what to
+attach or paste (only on a terminal, or with --copy). --copy also puts the
+report, as Markdown, on the clipboard; without a clipboard a note says so,
+and the exit status is unchanged. Private data (public IP addresses, MAC
+addresses, host, user and Wi-Fi names, home folders, serial numbers and
+device IDs, mail addresses) is redacted unless --no-redact is given.
 
 VERDICTS
   pass     works as it should
@@ -86,8 +95,11 @@ EXIT STATUS
 		Example: `  # Check everything
   wfh doctor
 
-  # Save a report to paste into a helpdesk ticket
+  # Save a report to attach to a helpdesk ticket
   wfh doctor --format markdown --output wfh-report.md
+
+  # Put the report on the clipboard, to paste into a ticket or a chat
+  wfh doctor --copy
 
   # A page to open in any browser (self-contained: no script, nothing loaded)
   wfh doctor --format html --output wfh-report.html
@@ -126,6 +138,9 @@ EXIT STATUS
 	fl.StringVar(&opts.failOn, "fail-on", "fail", "lowest verdict that makes the exit status 1: warn or fail")
 	fl.BoolVar(&opts.noRedact, "no-redact", false, "keep private data (addresses, names) in the report")
 	fl.BoolVar(&opts.micTest, "mic-test", false, "record about 3 s from the default microphone and report its level (speak while it records)")
+	fl.BoolVar(&opts.quick, "quick", false, "leave out the checks that load the network (the speed test), for a run of a few seconds")
+	fl.StringVar(&opts.maxData, "max-data", "", "most data the speed test may use, e.g. 50MB (default 250MB, or the profile's bandwidth.max_data)")
+	fl.BoolVar(&opts.copy, "copy", false, "also put the report, as Markdown, on the clipboard to paste into a ticket (a note says so if there is no clipboard; the exit status does not change)")
 	fl.BoolVar(&opts.debug, "debug", false, "print diagnostic detail on standard error")
 	_ = fl.MarkHidden("debug")
 	return cmd
@@ -204,6 +219,9 @@ func resolveSettings(f *factory, o *doctorOptions) (*settings, error) {
 	if len(s.checks) == 0 {
 		return nil, usageError("--only and --skip leave no check to run; see wfh checks")
 	}
+	if err := applyLoadOptions(o, s); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -273,8 +291,11 @@ func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 		rep = report.Redact(rep, known)
 	}
 
-	if err := writeReport(f, o, s, rep); err != nil {
-		return err
+	werr := writeReport(f, o, s, rep)
+	copied := o.copy && copyReport(ctx, f, rep, o.verbose)
+	printShareLine(f, o, s.format, copied, werr == nil)
+	if werr != nil {
+		return werr
 	}
 	if outcome.Interrupted {
 		return &exitError{code: exitInterrupted, msg: "interrupted: the report shows only the checks that finished"}
@@ -322,16 +343,26 @@ func namedTargets(p *profile.Profile) []string {
 		}
 		keep = append(keep, h)
 	}
+	// The latency check pings hosts and addresses, not URLs.
+	keep = append(keep, latency.DefaultTargets()...)
+	keep = append(keep, p.Latency.Anchors...)
+	// The dns check's public comparison server and names.
+	keep = append(keep, dns.DefaultTargets()...)
+	keep = append(keep, dns.Targets(p)...)
+	// The vpn check's gateway and company targets.
+	keep = append(keep, vpn.Targets(p)...)
 	return keep
 }
 
+// writeReport writes the report where it was asked; printShareLine then
+// says what to do with it.
 func writeReport(f *factory, o *doctorOptions, s *settings, rep report.Report) error {
-	return emitReport(f, rep, s.format, o.output, o.verbose, "attach this file to your helpdesk ticket")
+	return emitReport(f, rep, s.format, o.output, o.verbose, "")
 }
 
 // emitReport renders rep and writes it to output, or to standard output
-// when output is empty; savedHint follows "Report saved to FILE:" on a
-// terminal. Every failure here is exit 3: there is no report.
+// when output is empty; savedHint, when not empty, follows "Report saved
+// to FILE:" on a terminal. Every failure here is exit 3: there is no report.
 func emitReport(f *factory, rep report.Report, format report.Format, output string, verbose bool, savedHint string) error {
 	var buf bytes.Buffer
 	toTerminal := output == "" && f.ios.IsStdoutTTY()
@@ -349,7 +380,7 @@ func emitReport(f *factory, rep report.Report, format report.Format, output stri
 			return &exitError{code: exitNoReport, err: err,
 				msg: fmt.Sprintf("could not save the report: %s; choose another place with --output", err)}
 		}
-		if f.ios.IsStderrTTY() {
+		if savedHint != "" && f.ios.IsStderrTTY() {
 			fmt.Fprintf(f.ios.ErrOut, "Report saved to %s: %s.\n", output, savedHint)
 		}
 		return nil

@@ -388,9 +388,10 @@ func TestNamedTargetsAreKept(t *testing.T) {
 	p := &profile.Profile{
 		System:  profile.System{NTPServer: "198.51.100.7:123", TimeURL: "https://203.0.113.5/"},
 		Network: profile.Network{Anchors: []string{"https://203.0.113.9/"}},
+		DNS:     profile.DNS{PublicResolver: "198.51.100.53:53"},
 	}
 	keep := strings.Join(namedTargets(p), " ")
-	for _, want := range []string{"198.51.100.7", "203.0.113.5", "203.0.113.9", "www.google.com"} {
+	for _, want := range []string{"198.51.100.7", "203.0.113.5", "203.0.113.9", "www.google.com", "8.8.8.8", "198.51.100.53"} {
 		if !strings.Contains(keep, want) {
 			t.Errorf("keep list %q lacks %q", keep, want)
 		}

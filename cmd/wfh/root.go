@@ -27,12 +27,15 @@ type factory struct {
 	// place of the real clock, so that a test's two runs give the same
 	// report; deadlines always use the real clock.
 	now func() time.Time
+	// clipboard copies the report for --copy; tests replace it.
+	clipboard copyFunc
 	// jsonErrors is set once --format json is parsed, so errors are JSON too.
 	jsonErrors bool
 }
 
 func run(ctx context.Context, args []string, ios *iostreams.IOStreams) int {
-	f := &factory{ios: ios, registry: checks.Default, newEnv: systemEnv, identity: machineIdentity, build: currentBuild()}
+	f := &factory{ios: ios, registry: checks.Default, newEnv: systemEnv, identity: machineIdentity, build: currentBuild(),
+		clipboard: systemClipboard}
 	return execute(ctx, f, args)
 }
 

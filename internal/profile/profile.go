@@ -35,6 +35,14 @@ type Profile struct {
 	Camera Camera `yaml:"camera"`
 	// Audio configures the audio check.
 	Audio Audio `yaml:"audio"`
+	// Latency configures the latency check.
+	Latency Latency `yaml:"latency"`
+	// DNS configures the dns check.
+	DNS DNS `yaml:"dns"`
+	// Bandwidth configures the bandwidth check.
+	Bandwidth Bandwidth `yaml:"bandwidth"`
+	// VPN configures the vpn check.
+	VPN VPN `yaml:"vpn"`
 }
 
 // Network configures the network check's targets.
@@ -62,6 +70,29 @@ type Audio struct {
 	MicrophoneRequired bool `yaml:"microphone_required"`
 	// SpeakerRequired does the same for speakers or headphones.
 	SpeakerRequired bool `yaml:"speaker_required"`
+}
+
+// DNS configures the dns check.
+type DNS struct {
+	// PublicResolver is the server the machine's DNS servers are compared
+	// with, an IP address with an optional port; empty means wfh's default
+	// (8.8.8.8). An address, not a name: finding it must not need DNS.
+	PublicResolver string `yaml:"public_resolver"`
+	// Names are public names every server must resolve; empty means wfh's
+	// defaults (www.google.com, www.cloudflare.com, www.microsoft.com).
+	Names []string `yaml:"names"`
+	// CompanyNames are the organisation's names, looked up the way apps
+	// look them up.
+	CompanyNames []CompanyName `yaml:"company_names"`
+}
+
+// CompanyName is one company name the dns check looks up.
+type CompanyName struct {
+	// Name is a DNS name ("intranet.acme.example").
+	Name string `yaml:"name"`
+	// VPNOnly says the name resolves only while the VPN is connected, so
+	// that failing off the VPN points at the VPN instead of failing DNS.
+	VPNOnly bool `yaml:"vpn_only"`
 }
 
 // Selection names checks to run or leave out.

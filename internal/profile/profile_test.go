@@ -455,6 +455,14 @@ func TestExampleProfile(t *testing.T) {
 			PortalURL: "http://connectivity.acme.example/generate_204"},
 		Camera: Camera{Required: true},
 		Audio:  Audio{MicrophoneRequired: true},
+		DNS: DNS{PublicResolver: "192.0.2.53", Names: []string{"www.acme.example", "login.acme.example"},
+			CompanyNames: []CompanyName{{Name: "sso.acme.example"}, {Name: "intranet.acme.example", VPNOnly: true}}},
+		Latency: Latency{Anchors: []string{"www.acme.example", "192.0.2.10"}, RTTWarnMS: 150, RTTFailMS: 400,
+			JitterWarnMS: 30, JitterFailMS: 50, LossWarnPercent: 1, LossFailPercent: 5},
+		Bandwidth: Bandwidth{Server: "http://speedtest.acme.example:8080/", MinDownloadMbps: 20, MinUploadMbps: 5,
+			MaxData: 250_000_000},
+		VPN: VPN{Gateway: "vpn.acme.example", GatewayType: "tls",
+			Targets: []string{"https://intranet.acme.example/health", "files.acme.example:445"}},
 	}
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("got  %+v\nwant %+v", p, want)

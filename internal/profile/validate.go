@@ -117,7 +117,111 @@ func validate(p *Profile, lines map[string]int, file string, o Options) *Error {
 				"write an http:// address that answers 204 No Content, e.g. portal_url: http://connectivity.acme.example/generate_204")
 		}
 	}
+	if err := validateDNS(p, lines, fail); err != nil {
+		return err
+	}
+	if err := validateLatency(p, lines, fail); err != nil {
+		return err
+	}
+	if err := validateBandwidth(p, lines, fail); err != nil {
+		return err
+	}
+	return validateVPN(p, lines, fail)
+}
+
+const (
+	// maxDNSNames and maxCompanyNames bound the dns check's lists: each
+	// name is one query to every DNS server the machine has (wfh tests up
+	// to eight) and to the public one, and a few names already show
+	// whether DNS works.
+	maxDNSNames     = 10
+	maxCompanyNames = 20
+)
+
+// validateDNS checks the dns section.
+func validateDNS(p *Profile, lines map[string]int, fail func(key, msg, fix string) *Error) *Error {
+	if _, set := lines["dns.public_resolver"]; set {
+		if msg := checkResolverAddr(p.DNS.PublicResolver); msg != "" {
+			return fail("dns.public_resolver", "dns.public_resolver "+msg,
+				`write an IP address, optionally with a port: public_resolver: 9.9.9.9 or public_resolver: "192.0.2.53:53"`)
+		}
+	}
+	if n := len(p.DNS.Names); n > maxDNSNames {
+		return fail("dns.names", fmt.Sprintf("dns.names lists %d names, more than %d", n, maxDNSNames),
+			"each name is looked up at every DNS server: keep the few that matter")
+	}
+	for i, name := range p.DNS.Names {
+		key := fmt.Sprintf("dns.names[%d]", i)
+		if msg := checkDNSName(name); msg != "" {
+			return fail(key, key+" "+msg, "write a host name such as www.acme.example, without https:// or a path")
+		}
+	}
+	if n := len(p.DNS.CompanyNames); n > maxCompanyNames {
+		return fail("dns.company_names", fmt.Sprintf("dns.company_names lists %d names, more than %d", n, maxCompanyNames),
+			"keep the names people use every day: the sign-in page, the intranet, the mail server")
+	}
+	for i, c := range p.DNS.CompanyNames {
+		key := fmt.Sprintf("dns.company_names[%d]", i)
+		if msg := checkDNSName(c.Name); msg != "" {
+			at := key + ".name"
+			if _, ok := lines[at]; !ok {
+				at = key
+			}
+			return fail(at, key+".name "+msg,
+				"give each item a name, e.g. - name: intranet.acme.example, and vpn_only: true if it resolves only on the VPN")
+		}
+	}
 	return nil
+}
+
+// checkDNSName returns why s is not a DNS host name, or "".
+func checkDNSName(s string) string {
+	t := strings.TrimSpace(s)
+	switch {
+	case t == "":
+		return "is empty"
+	case strings.Contains(t, "://") || strings.Contains(t, "/"):
+		return fmt.Sprintf("is a web address, not a name: %s", quote(s))
+	case isIP(strings.Trim(t, "[]")):
+		return fmt.Sprintf("is an IP address, not a name: %s", quote(s))
+	case !validHostName(t):
+		return fmt.Sprintf("is not a valid DNS name: %s", quote(s))
+	}
+	return ""
+}
+
+// checkResolverAddr returns why s is not "address" or "address:port", or "".
+// A name is refused: finding its address would need the DNS being tested.
+func checkResolverAddr(s string) string {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return "is empty"
+	}
+	if strings.Contains(t, "%") {
+		// A zone names an interface of one computer, not of every
+		// teleworker's.
+		return fmt.Sprintf("names a network interface (%%): %s; give an address without it", quote(s))
+	}
+	if ap, err := netip.ParseAddrPort(t); err == nil {
+		if ap.Port() == 0 {
+			return fmt.Sprintf("has a bad port: %s", quote(s))
+		}
+		return ""
+	}
+	if isIP(strings.TrimSuffix(strings.TrimPrefix(t, "["), "]")) {
+		return ""
+	}
+	host := t
+	if h, _, err := net.SplitHostPort(t); err == nil {
+		host = h
+	}
+	// A top-level domain is never all digits (RFC 3696, section 2), so
+	// "9.9.9.9.9" is a mistyped address, not a name.
+	last := host[strings.LastIndexByte(host, '.')+1:]
+	if validHostName(host) && strings.Trim(last, "0123456789") != "" {
+		return fmt.Sprintf("must be an IP address, not a name: %s (finding a name's address would need the DNS being tested)", quote(s))
+	}
+	return fmt.Sprintf("is not an IP address: %s", quote(s))
 }
 
 // checkHostPort returns why s is not a usable "host" or "host:port", or "".

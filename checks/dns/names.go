@@ -1,0 +1,87 @@
+package dns
+
+import (
+	"math/rand/v2"
+	"net/netip"
+	"strings"
+)
+
+// localDefault is the server programs ask when the configuration names
+// none (resolv.conf(5)).
+var localDefault = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), 53)
+
+// validName accepts DNS host names as written in configurations and
+// profiles: letters, digits, hyphens and underscores (Active Directory
+// names use them) in dot-separated labels of 1-63 characters, at most 253
+// in all, with an optional final dot. It refuses spaces, schemes, paths,
+// ports and IP addresses, which mean a URL or an address was pasted.
+func validName(s string) bool {
+	s = strings.TrimSuffix(s, ".")
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	if _, err := netip.ParseAddr(s); err == nil {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// underDomain reports whether name is domain or a name below it.
+func underDomain(name, domain string) bool {
+	name = strings.ToLower(strings.TrimSuffix(name, "."))
+	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
+	return domain == "" || name == domain || strings.HasSuffix(name, "."+domain)
+}
+
+// randomLabel returns 20 random lower-case letters and digits: a label no
+// zone holds, so a correct resolver answers NXDOMAIN for it. The chance of
+// hitting a registered name is nil (36^20 ≈ 10^31).
+func randomLabel() string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, 20)
+	for i := range b {
+		b[i] = alphabet[rand.IntN(len(alphabet))]
+	}
+	return string(b)
+}
+
+// bogonPrefixes are ranges no public name resolves to: private, shared
+// (CGNAT), loopback, link-local, documentation, benchmarking, multicast
+// and reserved space (IANA special-purpose registries, RFC 6890 and its
+// updates). A public name answered with one of these was redirected.
+// NAT64's 64:ff9b::/96 is left out on purpose: DNS64 networks answer
+// public names with it.
+var bogonPrefixes = func() []netip.Prefix {
+	var out []netip.Prefix
+	for _, p := range []string{
+		"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+		"172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15",
+		"198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+		"::/128", "::1/128", "100::/64", "2001:db8::/32", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
+	} {
+		out = append(out, netip.MustParsePrefix(p))
+	}
+	return out
+}()
+
+// isBogon reports whether a is an address no public name should have.
+func isBogon(a netip.Addr) bool {
+	a = a.Unmap().WithZone("")
+	for _, p := range bogonPrefixes {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,72 @@
+package latency
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/wfh-cli/wfh/checks"
+)
+
+// tcpSeries measures round trips with TCP connects, for when ICMP is not
+// permitted: a connect completes (SYN, SYN-ACK) or is refused (SYN, RST)
+// after one round trip, so both count as an answer; only silence until
+// the wait ends counts as lost. Connections are closed at once.
+func tcpSeries(ctx context.Context, d checks.Dialer, addr netip.Addr, port int, s schedule) series {
+	rtt := make([]time.Duration, s.count)
+	for i := range rtt {
+		rtt[i] = lost
+	}
+	target := net.JoinHostPort(addr.String(), strconv.Itoa(port))
+	start := time.Now().Add(s.offset)
+	var wg sync.WaitGroup
+	sent := 0
+	for i := range s.count {
+		if wait := time.Until(start.Add(time.Duration(i) * s.interval)); wait > 0 {
+			select {
+			case <-ctx.Done():
+			case <-time.After(wait):
+			}
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		sent++
+		wg.Go(func() {
+			cctx, cancel := context.WithTimeout(ctx, s.wait)
+			defer cancel()
+			t0 := time.Now()
+			conn, err := d.DialContext(cctx, "tcp", target)
+			took := time.Since(t0)
+			switch {
+			case err == nil:
+				conn.Close()
+				rtt[i] = took
+			case refused(err):
+				rtt[i] = took
+			}
+		})
+	}
+	wg.Wait()
+	out := series{rtt: rtt[:sent]}
+	if ctx.Err() != nil {
+		out = trimUnanswered(out)
+	}
+	return out
+}
+
+// refused is a connection reset or refused: the host answered.
+func refused(err error) bool {
+	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
+		return true
+	}
+	// Windows' wording, should its error not map onto ECONNREFUSED.
+	s := strings.ToLower(err.Error())
+	return strings.Contains(s, "connection refused") || strings.Contains(s, "actively refused")
+}

@@ -1,0 +1,284 @@
+//go:build linux
+
+package icmpprobe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// pollSlice bounds one wait in poll(2), so a cancelled context is noticed
+// within this long even while nothing arrives.
+const pollSlice = 50 * time.Millisecond
+
+// Conn is one ICMP socket of one family. Probes on a Conn run one at a
+// time; open several Conns to probe in parallel.
+type Conn struct {
+	mu   sync.Mutex
+	fd   int
+	mode Mode
+	v6   bool
+	id   uint16 // the echo identifier of a raw socket; a ping socket's is the kernel's
+	seq  uint16
+	buf  []byte
+	oob  []byte
+}
+
+// Open opens a socket of mode m for IPv4 or IPv6. It returns an error
+// wrapping ErrNotPermitted when the OS refuses that kind of socket to this
+// user.
+func Open(m Mode, v6 bool) (*Conn, error) {
+	domain, proto := unix.AF_INET, unix.IPPROTO_ICMP
+	if v6 {
+		domain, proto = unix.AF_INET6, unix.IPPROTO_ICMPV6
+	}
+	typ := unix.SOCK_DGRAM
+	if m == Privileged {
+		typ = unix.SOCK_RAW
+	}
+	fd, err := unix.Socket(domain, typ|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, proto)
+	if err != nil {
+		if errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM) || errors.Is(err, unix.EPROTONOSUPPORT) {
+			return nil, fmt.Errorf("%s ICMP socket: %w (%w)", m, ErrNotPermitted, err)
+		}
+		return nil, fmt.Errorf("%s ICMP socket: %w", m, err)
+	}
+	level, opt := unix.SOL_IP, unix.IP_RECVERR
+	if v6 {
+		level, opt = unix.SOL_IPV6, unix.IPV6_RECVERR
+	}
+	if err := unix.SetsockoptInt(fd, level, opt, 1); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("%s ICMP socket: enable error reports: %w", m, err)
+	}
+	return &Conn{fd: fd, mode: m, v6: v6, id: uint16(rand.Uint32()), buf: make([]byte, 65536), oob: make([]byte, 512)}, nil
+}
+
+// Mode is the kind of socket c uses.
+func (c *Conn) Mode() Mode { return c.mode }
+
+// Close closes the socket.
+func (c *Conn) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fd < 0 {
+		return nil
+	}
+	err := unix.Close(c.fd)
+	c.fd = -1
+	return err
+}
+
+// Probe sends one echo request and waits for what answers it.
+func (c *Conn) Probe(ctx context.Context, p Probe) (Reply, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fd < 0 {
+		return Reply{}, errors.New("icmpprobe: probe on a closed socket")
+	}
+	dst := p.Dst.Unmap()
+	if !dst.IsValid() || dst.Is6() != c.v6 {
+		return Reply{}, fmt.Errorf("icmpprobe: destination %v does not match the socket's family", p.Dst)
+	}
+	if p.TTL <= 0 {
+		p.TTL = 64
+	}
+	if p.Timeout <= 0 {
+		p.Timeout = time.Second
+	}
+	if err := c.setOptions(p); err != nil {
+		return Reply{}, err
+	}
+	c.drain()
+	c.seq++
+	msg := echoRequest(c.v6, c.id, c.seq, dataLen(p.Size, c.v6))
+	var sa unix.Sockaddr
+	if c.v6 {
+		sa = &unix.SockaddrInet6{Addr: dst.As16()}
+	} else {
+		sa = &unix.SockaddrInet4{Addr: dst.As4()}
+	}
+	start := time.Now()
+	err := unix.Sendto(c.fd, msg, 0, sa)
+	if err != nil && !errors.Is(err, unix.EMSGSIZE) && !errors.Is(err, unix.EAGAIN) {
+		// An error from an earlier probe's ICMP message may still be
+		// pending on the socket and is returned by this send: once more.
+		err = unix.Sendto(c.fd, msg, 0, sa)
+	}
+	switch {
+	case errors.Is(err, unix.EMSGSIZE):
+		// Larger than the interface or the path MTU the kernel already
+		// knows; the error queue says which size fits.
+		r := Reply{Kind: TooBig}
+		for _, e := range c.readErrors() {
+			if cr, ok := e.classify(c.v6); ok && cr.Kind == TooBig && e.Origin == originLocal {
+				r.MTU = cr.MTU
+			}
+		}
+		return r, nil
+	case errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM):
+		return Reply{}, fmt.Errorf("send to %v: %w (%w)", dst, ErrNotPermitted, err)
+	case errors.Is(err, unix.ENETUNREACH) || errors.Is(err, unix.EHOSTUNREACH):
+		return Reply{Kind: Unreachable, RTT: time.Since(start)}, nil
+	case err != nil:
+		return Reply{}, fmt.Errorf("send to %v: %w", dst, err)
+	}
+
+	deadline := start.Add(p.Timeout)
+	for {
+		if err := ctx.Err(); err != nil {
+			return Reply{}, err
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return Reply{Kind: Silent}, nil
+		}
+		wait := min(left, pollSlice)
+		fds := []unix.PollFd{{Fd: int32(c.fd), Events: unix.POLLIN}}
+		n, err := unix.Poll(fds, int(wait.Milliseconds())+1)
+		if err != nil && !errors.Is(err, unix.EINTR) {
+			return Reply{}, fmt.Errorf("wait for an answer from %v: %w", dst, err)
+		}
+		if n <= 0 {
+			continue
+		}
+		if fds[0].Revents&unix.POLLERR != 0 {
+			for _, e := range c.readErrors() {
+				if e.seq != c.seq || (c.mode == Privileged && e.id != c.id) {
+					continue
+				}
+				if r, ok := e.classify(c.v6); ok {
+					r.RTT = time.Since(start)
+					return r, nil
+				}
+			}
+		}
+		if fds[0].Revents&unix.POLLIN != 0 {
+			if r, ok := c.readReplies(); ok {
+				r.RTT = time.Since(start)
+				return r, nil
+			}
+		}
+	}
+}
+
+// setOptions sets the TTL and the don't-fragment behaviour for one probe.
+func (c *Conn) setOptions(p Probe) error {
+	ttlLevel, ttlOpt := unix.SOL_IP, unix.IP_TTL
+	dfLevel, dfOpt, dfOn, dfOff := unix.SOL_IP, unix.IP_MTU_DISCOVER, unix.IP_PMTUDISC_DO, unix.IP_PMTUDISC_DONT
+	if c.v6 {
+		ttlLevel, ttlOpt = unix.SOL_IPV6, unix.IPV6_UNICAST_HOPS
+		dfLevel, dfOpt, dfOn, dfOff = unix.SOL_IPV6, unix.IPV6_MTU_DISCOVER, unix.IPV6_PMTUDISC_DO, unix.IPV6_PMTUDISC_DONT
+	}
+	if err := unix.SetsockoptInt(c.fd, ttlLevel, ttlOpt, min(p.TTL, 255)); err != nil {
+		return fmt.Errorf("icmpprobe: set TTL %d: %w", p.TTL, err)
+	}
+	df := dfOff
+	if p.DontFragment {
+		df = dfOn
+	}
+	if err := unix.SetsockoptInt(c.fd, dfLevel, dfOpt, df); err != nil {
+		return fmt.Errorf("icmpprobe: set don't-fragment: %w", err)
+	}
+	return nil
+}
+
+// queuedErr is one entry of the error queue with the echo fields of the
+// packet it is about.
+type queuedErr struct {
+	extErr
+	id, seq uint16
+}
+
+// readErrors empties the socket's error queue.
+func (c *Conn) readErrors() []queuedErr {
+	var out []queuedErr
+	want := uint8(icmpv4Echo)
+	level, typ := unix.SOL_IP, unix.IP_RECVERR
+	if c.v6 {
+		want, level, typ = icmpv6Echo, unix.SOL_IPV6, unix.IPV6_RECVERR
+	}
+	for range 64 { // bounded: the queue holds at most a few entries per probe
+		n, oobn, _, _, err := unix.Recvmsg(c.fd, c.buf, c.oob, unix.MSG_ERRQUEUE|unix.MSG_DONTWAIT)
+		if err != nil {
+			break
+		}
+		msgs, err := unix.ParseSocketControlMessage(c.oob[:oobn])
+		if err != nil {
+			continue
+		}
+		for _, m := range msgs {
+			if int(m.Header.Level) != level || int(m.Header.Type) != typ {
+				continue
+			}
+			e, err := parseExtErr(m.Data)
+			if err != nil {
+				continue
+			}
+			q := queuedErr{extErr: e}
+			// The payload is the start of the echo request the error is
+			// about (empty for local errors).
+			q.id, q.seq, _ = echoFields(c.buf[:n], want)
+			if e.Origin == originLocal {
+				q.id, q.seq = c.id, c.seq
+			}
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// readReplies reads what arrived and returns the echo reply to the current
+// probe, if any.
+func (c *Conn) readReplies() (Reply, bool) {
+	want := uint8(icmpv4EchoReply)
+	if c.v6 {
+		want = icmpv6EchoReply
+	}
+	for range 256 { // a raw socket sees every ICMP packet of the host: bounded
+		n, from, err := unix.Recvfrom(c.fd, c.buf, unix.MSG_DONTWAIT)
+		if err != nil {
+			return Reply{}, false
+		}
+		b := c.buf[:n]
+		if c.mode == Privileged && !c.v6 {
+			var ok bool
+			if b, ok = stripIPv4(b); !ok {
+				continue
+			}
+		}
+		id, seq, ok := echoFields(b, want)
+		if !ok || seq != c.seq || (c.mode == Privileged && id != c.id) {
+			continue
+		}
+		return Reply{Kind: EchoReply, From: sockaddrAddr(from)}, true
+	}
+	return Reply{}, false
+}
+
+// drain discards what earlier probes left: late replies and errors.
+func (c *Conn) drain() {
+	c.readErrors()
+	for range 256 {
+		if _, _, err := unix.Recvfrom(c.fd, c.buf, unix.MSG_DONTWAIT); err != nil {
+			return
+		}
+	}
+}
+
+func sockaddrAddr(sa unix.Sockaddr) netip.Addr {
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return netip.AddrFrom4(a.Addr)
+	case *unix.SockaddrInet6:
+		return netip.AddrFrom16(a.Addr).Unmap()
+	}
+	return netip.Addr{}
+}

@@ -1,0 +1,533 @@
+package report
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The summary at the top of the HTML page and of the Markdown report answers
+// a support agent's first questions from the figures the checks publish. It
+// looks them up by these well-known names, first in the check named beside
+// each and then in any other result, and leaves out whatever is absent:
+// checks that are not in the run (--only, --quick) simply give fewer rows. A
+// check that wants its figure in the summary publishes it under one of these
+// names; docs/checks.md ("Key figures in the report summary") lists them.
+var (
+	// system
+	sumOSFacts     = []string{"os_pretty_name"}
+	sumOSName      = []string{"os_name"}
+	sumOSVersion   = []string{"os_version"}
+	sumUptime      = []string{"uptime_seconds"}
+	sumClockOffset = []string{"clock_offset_seconds"}
+	// network
+	sumConnType     = []string{"connection_type"}
+	sumConnectivity = []string{"connectivity"}
+	sumGatewayRTT   = []string{"gateway_rtt_ms"}
+	// wifi
+	sumSignal   = []string{"signal_dbm"}
+	sumBand     = []string{"band"}
+	sumStandard = []string{"standard"}
+	// bandwidth
+	sumDownload = []string{"download_mbps"}
+	sumUpload   = []string{"upload_mbps"}
+	// latency
+	sumLatency       = []string{"latency_ms", "rtt_ms", "rtt_avg_ms"}
+	sumJitter        = []string{"jitter_ms"}
+	sumLoss          = []string{"loss_percent", "packet_loss_percent"}
+	sumProblemsStart = []string{"problems_start", "loss_location"}
+	sumCallQuality   = []string{"call_quality"}
+	// responsiveness under load (wherever it is measured)
+	sumLoadGrade    = []string{"bufferbloat_grade", "responsiveness_grade"}
+	sumLoadIncrease = []string{"latency_increase_ms", "loaded_latency_increase_ms"}
+	// vpn; the target counts are read from the vpn result only, as such
+	// generic names may mean something else in another check
+	sumVPNState    = []string{"vpn_state", "vpn_status"}
+	sumVPNAnswered = "targets_answered"
+	sumVPNTested   = "targets_tested"
+	// dns
+	sumCompanyNames = "company_names_resolve"
+)
+
+// Check ids the summary prefers for each row.
+const (
+	idSystem    = "system"
+	idNetwork   = "network"
+	idWiFi      = "wifi"
+	idBandwidth = "bandwidth"
+	idLatency   = "latency"
+	idVPN       = "vpn"
+	idDNS       = "dns"
+	idCamera    = "camera"
+	idAudio     = "audio"
+)
+
+// Rune budgets of the summary. A row is a few words; the check's own
+// section shows the whole value.
+const (
+	keyMaxValue = 120 // a row's value and each of its details
+	keyMaxPart  = 60  // one machine-provided part inside a value
+)
+
+// keyFact is one row of the summary. Value and Details are one tidy line
+// each (flatClip), not yet escaped for any format: each renderer escapes
+// them for its own.
+type keyFact struct {
+	Label   string // wfh's own words
+	Value   string
+	Details []string
+	// Result is the index of the result the row links to, -1 for none.
+	// Status is the row's verdict, "" for none; it is the result's,
+	// except for a device row, which shows the device's own.
+	Result int
+	Status Status
+}
+
+// flatClip makes a machine-provided string one tidy line of at most max
+// runes: line breaks become spaces, control and bidi runes and invalid
+// UTF-8 become visible escapes (\x1b), and a cut is marked with "…". It
+// does no escaping for any format; the renderers do that.
+func flatClip(s string, max int) string {
+	var b strings.Builder
+	n := 0
+	flatten(s, func(piece string, _ rune, _ bool) bool {
+		w := utf8.RuneCountInString(piece)
+		if n+w > max {
+			b.WriteString("…")
+			return false
+		}
+		b.WriteString(piece)
+		n += w
+		return true
+	})
+	return b.String()
+}
+
+// keyFactsOf builds the summary's rows in a fixed order: computer,
+// connection, Wi-Fi, speed, latency, under load, VPN, DNS, camera,
+// microphone and speaker, local time.
+func keyFactsOf(r Report) []keyFact {
+	c := &keyBuilder{r: r}
+	c.computer()
+	c.connection()
+	c.wifi()
+	c.speed()
+	c.latency()
+	c.underLoad()
+	c.vpn()
+	c.dns()
+	c.fallback("Camera", idCamera)
+	c.audio()
+	c.localTime()
+	return c.facts
+}
+
+// keyBuilder holds one summary's lookups.
+type keyBuilder struct {
+	r     Report
+	facts []keyFact
+}
+
+// order lists result indexes with the results of check id first.
+func (c *keyBuilder) order(id string) []int {
+	var first, rest []int
+	for i, res := range c.r.Results {
+		if id != "" && res.ID == id {
+			first = append(first, i)
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	return append(first, rest...)
+}
+
+// result returns the index of the result of check id, or -1.
+func (c *keyBuilder) result(id string) int {
+	for i, res := range c.r.Results {
+		if res.ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// metric finds the first metric with one of names, preferring check id. A
+// metric that was not measured is returned too: "not measured (why)" is a
+// true answer.
+func (c *keyBuilder) metric(id string, names []string) (Metric, int, bool) {
+	for _, i := range c.order(id) {
+		for _, n := range names {
+			if m, ok := c.r.Results[i].Metric(n); ok {
+				return m, i, true
+			}
+		}
+	}
+	return Metric{}, -1, false
+}
+
+// measured is metric when it has a value.
+func (c *keyBuilder) measured(id string, names []string) (Metric, int, bool) {
+	m, i, ok := c.metric(id, names)
+	if !ok || m.Value == nil {
+		return Metric{}, -1, false
+	}
+	return m, i, true
+}
+
+// fact finds the first non-empty fact with one of names, preferring check id.
+func (c *keyBuilder) fact(id string, names []string) (string, int, bool) {
+	for _, i := range c.order(id) {
+		for _, n := range names {
+			if v := strings.TrimSpace(c.r.Results[i].Facts[n]); v != "" {
+				return v, i, true
+			}
+		}
+	}
+	return "", -1, false
+}
+
+// add appends a row; idx is the result that gives the row its verdict, or -1.
+func (c *keyBuilder) add(label string, idx int, value string, details ...string) {
+	f := keyFact{Label: label, Value: flatClip(value, keyMaxValue), Result: idx}
+	for _, d := range details {
+		if d != "" {
+			f.Details = append(f.Details, flatClip(d, keyMaxValue))
+		}
+	}
+	if idx >= 0 {
+		f.Status = c.r.Results[idx].Status
+	}
+	c.facts = append(c.facts, f)
+}
+
+// fallback shows a check's own summary when there is no figure for it,
+// and reports whether the check is in the report at all.
+func (c *keyBuilder) fallback(label, id string, details ...string) bool {
+	i := c.result(id)
+	if i < 0 {
+		return false
+	}
+	s := c.r.Results[i].Summary
+	if strings.TrimSpace(s) == "" {
+		s = lookOf(c.r.Results[i].Status).word
+	}
+	c.add(label, i, s, details...)
+	return true
+}
+
+// stopped is true for a check that did not measure (skipped or error): its
+// summary says why, which is better than a row of "not measured".
+func (c *keyBuilder) stopped(id string) bool {
+	i := c.result(id)
+	return i >= 0 && (c.r.Results[i].Status == Skipped || c.r.Results[i].Status == Error)
+}
+
+// part clips one machine-provided value inside a row, so that a runaway
+// value cannot push the rest of the row out.
+func part(s string) string { return flatClip(s, keyMaxPart) }
+
+func val(m Metric) string { return part(m.FormatValue()) }
+
+func (c *keyBuilder) computer() {
+	osName, idx, ok := c.fact(idSystem, sumOSFacts)
+	if !ok {
+		if name, i, ok := c.fact(idSystem, sumOSName); ok {
+			osName, idx = name, i
+			if v := strings.TrimSpace(c.r.Results[i].Facts[sumOSVersion[0]]); v != "" {
+				osName += " " + v
+			}
+		}
+	}
+	if osName == "" {
+		osName = osArch(c.r.Host)
+		idx = c.result(idSystem)
+	}
+	var restart string
+	if m, _, ok := c.measured(idSystem, sumUptime); ok && m.Unit == "s" && *m.Value >= 0 {
+		restart = "Last restart " + humanSeconds(*m.Value) + " ago"
+	}
+	if osName == "" && restart == "" {
+		return
+	}
+	if osName == "" {
+		osName = "unknown system"
+	}
+	c.add("Computer", idx, part(osName), restart)
+}
+
+var connTypeWords = map[string]string{
+	"wired": "Wired (cable)", "wifi": "Wi-Fi", "tunnel": "VPN tunnel", "other": "Other connection", "unknown": "Unknown connection type",
+}
+
+var connectivityWords = map[string]string{
+	"online":           "online",
+	"online_via_proxy": "online through a proxy",
+	"offline":          "offline",
+	"captive_portal":   "a sign-in page blocks the internet",
+	"intercepted":      "something intercepts secure connections",
+}
+
+// words maps a well-known value to plain words and shows anything else as
+// it is, clipped.
+func words(table map[string]string, v string) string {
+	if w, ok := table[v]; ok {
+		return w
+	}
+	return part(v)
+}
+
+func (c *keyBuilder) connection() {
+	ct, ci, okT := c.fact(idNetwork, sumConnType)
+	conn, cj, okC := c.fact(idNetwork, sumConnectivity)
+	if !okT && !okC {
+		c.fallback("Connection", idNetwork)
+		return
+	}
+	var parts []string
+	idx := ci
+	// an unknown type says nothing next to "offline"
+	if okT && (ct != "unknown" || !okC) {
+		parts = append(parts, words(connTypeWords, ct))
+	}
+	if okC {
+		parts = append(parts, words(connectivityWords, conn))
+		idx = cj
+	}
+	value := strings.Join(parts, ", ")
+	if r, size := utf8.DecodeRuneInString(value); r != utf8.RuneError {
+		value = string(unicode.ToUpper(r)) + value[size:]
+	}
+	var router string
+	if m, _, ok := c.measured(idNetwork, sumGatewayRTT); ok {
+		router = "Router answers in " + val(m)
+	}
+	c.add("Connection", idx, value, router)
+}
+
+func (c *keyBuilder) wifi() {
+	if c.stopped(idWiFi) {
+		c.fallback("Wi-Fi", idWiFi)
+		return
+	}
+	m, idx, ok := c.metric(idWiFi, sumSignal)
+	if !ok {
+		c.fallback("Wi-Fi", idWiFi)
+		return
+	}
+	parts := []string{"signal " + val(m)}
+	for _, names := range [][]string{sumBand, sumStandard} {
+		if v := strings.TrimSpace(c.r.Results[idx].Facts[names[0]]); v != "" {
+			parts = append(parts, part(v))
+		}
+	}
+	c.add("Wi-Fi", idx, strings.Join(parts, ", "))
+}
+
+func (c *keyBuilder) speed() {
+	if c.stopped(idBandwidth) {
+		c.fallback("Speed", idBandwidth)
+		return
+	}
+	down, di, okD := c.metric(idBandwidth, sumDownload)
+	up, ui, okU := c.metric(idBandwidth, sumUpload)
+	if !okD && !okU {
+		c.fallback("Speed", idBandwidth)
+		return
+	}
+	var parts []string
+	idx := ui
+	if okD {
+		parts = append(parts, val(down)+" down")
+		idx = di
+	}
+	if okU {
+		parts = append(parts, val(up)+" up")
+	}
+	c.add("Speed", idx, strings.Join(parts, ", "))
+}
+
+func (c *keyBuilder) latency() {
+	if c.stopped(idLatency) {
+		c.fallback("Latency", idLatency)
+		return
+	}
+	lat, idx, ok := c.metric(idLatency, sumLatency)
+	if !ok {
+		c.fallback("Latency", idLatency)
+		return
+	}
+	parts := []string{val(lat)}
+	res := c.r.Results[idx]
+	// jitter and loss from the same result, so the three figures describe
+	// the same measurement
+	for _, g := range []struct {
+		names []string
+		word  string
+	}{{sumJitter, "jitter "}, {sumLoss, "loss "}} {
+		for _, n := range g.names {
+			if m, ok := res.Metric(n); ok {
+				parts = append(parts, g.word+val(m))
+				break
+			}
+		}
+	}
+	var where, calls string
+	// "none" (no loss, nothing to locate) is left out like "not_measured"
+	if v, _, ok := c.fact(idLatency, sumProblemsStart); ok && v != "none" {
+		where = "Problems start: " + part(v)
+	}
+	if v, _, ok := c.fact(idLatency, sumCallQuality); ok && v != "not_measured" {
+		calls = "Calls: " + part(strings.ReplaceAll(v, "_", " "))
+	}
+	c.add("Latency", idx, strings.Join(parts, ", "), where, calls)
+}
+
+func (c *keyBuilder) underLoad() {
+	grade, gi, okG := c.fact(idBandwidth, sumLoadGrade)
+	inc, ii, okI := c.measured(idBandwidth, sumLoadIncrease)
+	if !okG && !okI {
+		return
+	}
+	var parts []string
+	idx := ii
+	if okG {
+		parts = append(parts, "grade "+part(grade))
+		idx = gi
+	}
+	if okI {
+		parts = append(parts, "+"+val(inc)+" when the line is busy")
+	}
+	c.add("Under load", idx, strings.Join(parts, ", "))
+}
+
+// vpn says whether the VPN is connected and whether the company services
+// the profile names answer through it.
+func (c *keyBuilder) vpn() {
+	var services string
+	if i := c.result(idVPN); i >= 0 {
+		res := c.r.Results[i]
+		answered, okA := res.Metric(sumVPNAnswered)
+		tested, okT := res.Metric(sumVPNTested)
+		if okA && okT && answered.Value != nil && tested.Value != nil && *tested.Value > 0 {
+			services = "Company services: " + trimFloat(*answered.Value, 0) + " of " + trimFloat(*tested.Value, 0) + " answer"
+		}
+	}
+	if v, i, ok := c.fact(idVPN, sumVPNState); ok {
+		c.add("VPN", i, part(v), services)
+		return
+	}
+	c.fallback("VPN", idVPN, services)
+}
+
+var companyNamesWords = map[string]string{"yes": "all resolve", "no": "none resolves", "partly": "some do not resolve"}
+
+// dns shows the check's own summary, which says whether names resolve and
+// which server is at fault, and whether the company's names resolve.
+func (c *keyBuilder) dns() {
+	var company string
+	if i := c.result(idDNS); i >= 0 {
+		if v := strings.TrimSpace(c.r.Results[i].Facts[sumCompanyNames]); v != "" {
+			company = "Company names: " + words(companyNamesWords, v)
+		}
+	}
+	c.fallback("DNS", idDNS, company)
+}
+
+// audio shows the default microphone and speaker: the devices calls use.
+func (c *keyBuilder) audio() {
+	i := c.result(idAudio)
+	if i < 0 {
+		return
+	}
+	res := c.r.Results[i]
+	found := false
+	if res.Status != Skipped && res.Status != Error {
+		for _, kind := range []struct{ kind, label string }{{"microphone", "Microphone"}, {"speaker", "Speaker"}} {
+			for _, it := range res.Items {
+				if it.Kind != kind.kind || it.Attributes["default"] != "yes" {
+					continue
+				}
+				var state []string
+				if it.Attributes["muted"] == "yes" {
+					state = append(state, "muted")
+				}
+				if v := it.Attributes["volume_percent"]; v != "" && v != "not available" {
+					state = append(state, "volume "+part(v)+" %")
+				}
+				f := keyFact{Label: kind.label, Value: flatClip(itemLabel(it), keyMaxValue), Result: i, Status: it.Status}
+				if s := flatClip(strings.Join(state, ", "), keyMaxValue); s != "" {
+					f.Details = []string{s}
+				}
+				c.facts = append(c.facts, f)
+				found = true
+				break
+			}
+		}
+	}
+	if !found {
+		c.fallback("Sound", idAudio)
+	}
+}
+
+// localTime is when the run started on the user's clock, which is what they
+// will tell the agent ("it broke at nine").
+func (c *keyBuilder) localTime() {
+	parts := whenPhrase(c.r)
+	if len(parts) == 0 {
+		return
+	}
+	var clock string
+	if m, _, ok := c.measured(idSystem, sumClockOffset); ok && m.Unit == "s" {
+		// positive: the computer's clock is behind (docs/checks.md, system)
+		v := *m.Value
+		switch {
+		case math.Abs(v) < 0.0005:
+			clock = "Clock is exact"
+		case v > 0:
+			clock = "Clock " + humanSeconds(v) + " behind"
+		default:
+			clock = "Clock " + humanSeconds(-v) + " ahead"
+		}
+	}
+	c.add("Local time of the run", -1, flatClip(strings.Join(parts, " "), keyMaxPart), clock)
+}
+
+// problem is one line of "what to fix" (or of "not run"): raw strings,
+// escaped by each renderer. Result is the index of its check's result.
+type problem struct {
+	Result       int
+	Status       Status
+	Message, Fix string
+}
+
+// problemsOf lists what to fix, worst first and otherwise in report order,
+// and apart from it the checks that did not run. A check that is not
+// passing but gives no problem finding (one that ran out of time) is
+// listed with its summary.
+func problemsOf(r Report) (fix, notRun []problem) {
+	for i, res := range r.Results {
+		if res.Status == Skipped {
+			notRun = append(notRun, problem{Result: i, Status: Skipped, Message: res.Summary})
+			continue
+		}
+		if res.Status == Pass {
+			continue
+		}
+		found := false
+		for _, f := range res.Findings {
+			if !isProblem(f) {
+				continue
+			}
+			found = true
+			fix = append(fix, problem{Result: i, Status: f.Severity, Message: f.Message, Fix: f.Fix})
+		}
+		if !found {
+			fix = append(fix, problem{Result: i, Status: res.Status, Message: res.Summary})
+		}
+	}
+	slices.SortStableFunc(fix, func(a, b problem) int { return cmp.Compare(b.Status.Rank(), a.Status.Rank()) })
+	return fix, notRun
+}
