@@ -13,12 +13,11 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"os"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
 )
 
 const (
@@ -100,7 +99,7 @@ func resolveFamily(ctx context.Context, env *checks.Env, host, family string) (n
 		if rctx.Err() != nil {
 			return netip.Addr{}, outDNS, "no answer from the DNS server"
 		}
-		return netip.Addr{}, outDNS, shortErr(err)
+		return netip.Addr{}, outDNS, probeutil.ShortErr(err)
 	}
 	for _, ia := range addrs {
 		ip, ok := netip.AddrFromSlice(ia.IP)
@@ -131,7 +130,7 @@ func handshake(ctx context.Context, conn net.Conn, host string, env *checks.Env)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		out, detail := classifyNetErr(err)
 		if out == outUnreachable { // a TLS-level failure, not a routing one
-			return outTLSError, shortErr(err)
+			return outTLSError, probeutil.ShortErr(err)
 		}
 		return out, detail
 	}
@@ -152,15 +151,15 @@ func handshake(ctx context.Context, conn net.Conn, host string, env *checks.Env)
 		case errors.As(err, &hostErr):
 			return outWrongName, "certificate is for " + certNames(peer[0])
 		case errors.As(err, &authErr):
-			return outUntrusted, "certificate for " + certNames(peer[0]) + " from an untrusted issuer (" + issuerName(peer[0]) + ")"
+			return outUntrusted, "certificate for " + certNames(peer[0]) + " from an untrusted issuer (" + probeutil.IssuerName(peer[0]) + ")"
 		case errors.As(err, &invErr) && invErr.Reason == x509.Expired:
 			return outTLSError, "certificate expired or not yet valid: check the computer's clock"
 		default:
-			return outTLSError, shortErr(err)
+			return outTLSError, probeutil.ShortErr(err)
 		}
 	}
 	if companyCA := companyRoots(env); companyCA != nil && chainEndsIn(chains, companyCA) {
-		return outCompanyCA, "certificate from the company CA (" + issuerName(peer[len(peer)-1]) + ")"
+		return outCompanyCA, "certificate from the company CA (" + probeutil.IssuerName(peer[len(peer)-1]) + ")"
 	}
 	return outOK, ""
 }
@@ -215,43 +214,21 @@ func certNames(c *x509.Certificate) string {
 	return "no name"
 }
 
-func issuerName(c *x509.Certificate) string {
-	if c.Issuer.CommonName != "" {
-		return c.Issuer.CommonName
-	}
-	if len(c.Issuer.Organization) > 0 {
-		return c.Issuer.Organization[0]
-	}
-	return "unnamed issuer"
-}
-
 // classifyNetErr maps a dial or read error to an outcome people can act on.
 func classifyNetErr(err error) (outcome, string) {
-	var netErr net.Error
-	switch {
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+	switch probeutil.ClassifyNetErr(err) {
+	case probeutil.NetErrReset:
 		return outReset, "the connection was cut"
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case probeutil.NetErrRefused:
 		return outRefused, "connection refused"
-	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.EADDRNOTAVAIL):
+	case probeutil.NetErrUnreachable:
 		return outUnreachable, "no route"
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+	case probeutil.NetErrTimeout:
 		return outTimeout, "no answer in time"
-	case errors.As(err, &netErr) && netErr.Timeout():
-		return outTimeout, "no answer in time"
-	case errors.Is(err, context.Canceled):
+	case probeutil.NetErrStopped:
 		return outTimeout, "stopped"
 	}
-	return outUnreachable, shortErr(err)
-}
-
-// shortErr keeps the last, most specific part of an error chain.
-func shortErr(err error) string {
-	s := err.Error()
-	if i := strings.LastIndex(s, ": "); i >= 0 && i+2 < len(s) {
-		s = s[i+2:]
-	}
-	return s
+	return outUnreachable, probeutil.ShortErr(err)
 }
 
 // probePortal fetches the captive-portal URL without following redirects:

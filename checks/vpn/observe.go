@@ -392,7 +392,7 @@ func (c *check) tunnelMTU(ctx context.Context, t iface, probes []targetProbe) mt
 	case errors.Is(err, icmpprobe.ErrNoEcho):
 		m.Why = fmt.Sprintf("%v does not answer ping", dst)
 	case err != nil:
-		m.Why = shortErr(err)
+		m.Why = probeutil.ShortErr(err)
 	case r.MTU > 0:
 		m.Path, m.Exact, m.To = r.MTU, r.Exact, dst
 	default:

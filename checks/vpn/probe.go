@@ -11,11 +11,9 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
@@ -132,7 +130,7 @@ func resolve(ctx context.Context, env *checks.Env, host string) ([]netip.Addr, o
 		case rctx.Err() != nil:
 			return nil, outDNS, "no answer from the DNS server"
 		}
-		return nil, outDNS, shortErr(err)
+		return nil, outDNS, probeutil.ShortErr(err)
 	}
 	var v4, v6 []netip.Addr
 	for _, ia := range ias {
@@ -401,7 +399,7 @@ func probeGateway(ctx context.Context, env *checks.Env, list []iface, g gatewayC
 	if err := tc.HandshakeContext(cctx); err != nil {
 		out, detail := classifyNetErr(err)
 		if out == outUnreachable { // a TLS-level failure, not a routing one
-			out, detail = outTLSError, shortErr(err)
+			out, detail = outTLSError, probeutil.ShortErr(err)
 		}
 		p.Out, p.Detail = out, detail
 		return p
@@ -433,14 +431,14 @@ func verifyPeer(env *checks.Env, peer []*x509.Certificate, host string) (outcome
 	case errors.As(err, &hostErr):
 		return outWrongName, "its certificate is for " + certNames(peer[0]) + ", not " + probeutil.CleanText(host, 100)
 	case errors.As(err, &authErr):
-		return outUntrusted, "its certificate was issued by " + issuerName(peer[0]) + ", which this computer does not trust"
+		return outUntrusted, "its certificate was issued by " + probeutil.IssuerName(peer[0]) + ", which this computer does not trust"
 	case errors.As(err, &invErr) && invErr.Reason == x509.Expired:
 		if now.After(peer[0].NotAfter) {
 			return outExpired, fmt.Sprintf("its certificate expired on %s (this computer's date is %s)", peer[0].NotAfter.UTC().Format("2006-01-02"), now.UTC().Format("2006-01-02"))
 		}
 		return outExpired, fmt.Sprintf("its certificate is valid only from %s (this computer's date is %s)", peer[0].NotBefore.UTC().Format("2006-01-02"), now.UTC().Format("2006-01-02"))
 	}
-	return outTLSError, shortErr(err)
+	return outTLSError, probeutil.ShortErr(err)
 }
 
 func certNames(c *x509.Certificate) string {
@@ -459,41 +457,19 @@ func certNames(c *x509.Certificate) string {
 	return "no name"
 }
 
-func issuerName(c *x509.Certificate) string {
-	switch {
-	case c.Issuer.CommonName != "":
-		return probeutil.CleanText(c.Issuer.CommonName, 100)
-	case len(c.Issuer.Organization) > 0:
-		return probeutil.CleanText(c.Issuer.Organization[0], 100)
-	}
-	return "an unnamed issuer"
-}
-
 // classifyNetErr maps a dial or read error to an outcome people can act on.
 func classifyNetErr(err error) (outcome, string) {
-	var netErr net.Error
-	switch {
-	case errors.Is(err, syscall.ECONNREFUSED):
+	switch probeutil.ClassifyNetErr(err) {
+	case probeutil.NetErrRefused:
 		return outRefused, "connection refused: the server is not accepting connections on that port"
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+	case probeutil.NetErrReset:
 		return outReset, "the connection was cut"
-	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.EADDRNOTAVAIL):
+	case probeutil.NetErrUnreachable:
 		return outUnreachable, "no route to it from this computer"
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+	case probeutil.NetErrTimeout:
 		return outTimeout, "no answer in time"
-	case errors.As(err, &netErr) && netErr.Timeout():
-		return outTimeout, "no answer in time"
-	case errors.Is(err, context.Canceled):
+	case probeutil.NetErrStopped:
 		return outTimeout, "stopped before it answered"
 	}
-	return outUnreachable, shortErr(err)
-}
-
-// shortErr keeps the last, most specific part of an error chain.
-func shortErr(err error) string {
-	s := err.Error()
-	if i := strings.LastIndex(s, ": "); i >= 0 && i+2 < len(s) {
-		s = s[i+2:]
-	}
-	return probeutil.CleanText(s, 160)
+	return outUnreachable, probeutil.ShortErr(err)
 }

@@ -53,7 +53,7 @@ func verdict(o observations) checks.Result {
 		if !o.Expected {
 			v.status = report.Skipped
 		}
-		v.res.Summary = "The network interfaces could not be listed, so a VPN tunnel cannot be looked for: " + shortErr(o.IfaceErr)
+		v.res.Summary = "The network interfaces could not be listed, so a VPN tunnel cannot be looked for: " + probeutil.ShortErr(o.IfaceErr)
 	case !o.Expected:
 		v.notExpected()
 	case o.Company == "":
@@ -140,10 +140,10 @@ func (v *builder) describe() {
 			"IT: write the gateway as a host name, host:port or https:// address, and gateway_type as tls, tcp or udp-silent.")
 	}
 	if o.Routes.Err != nil && o.Expected {
-		v.addLater(report.Pass, "The route table could not be read ("+shortErr(o.Routes.Err)+"): the tunnel's routes are not listed.", "")
+		v.addLater(report.Pass, "The route table could not be read ("+probeutil.ShortErr(o.Routes.Err)+"): the tunnel's routes are not listed.", "")
 	}
 	if o.ProcErr != nil {
-		v.addLater(report.Pass, "The running programs could not be listed ("+shortErr(o.ProcErr)+"): VPN apps are not named.", "")
+		v.addLater(report.Pass, "The running programs could not be listed ("+probeutil.ShortErr(o.ProcErr)+"): VPN apps are not named.", "")
 	}
 }
 
@@ -842,10 +842,10 @@ func (v *builder) readNotes() {
 	if errors.Is(o.WGErr, errWGPermission) {
 		v.addLater(report.Pass, "WireGuard's state (last handshake, traffic) could not be read: it needs administrator rights. Run wfh with sudo (as administrator on Windows) to see it.", "")
 	} else if o.WGErr != nil && !errors.Is(o.WGErr, probeutil.ErrNotInstalled) {
-		v.addLater(report.Pass, "WireGuard's state could not be read: "+shortErr(o.WGErr)+".", "")
+		v.addLater(report.Pass, "WireGuard's state could not be read: "+probeutil.ShortErr(o.WGErr)+".", "")
 	}
 	if o.DNSErr != nil {
-		v.addLater(report.Pass, "The DNS configuration could not be read ("+shortErr(o.DNSErr)+"): the tunnel's DNS servers are not listed.", "")
+		v.addLater(report.Pass, "The DNS configuration could not be read ("+probeutil.ShortErr(o.DNSErr)+"): the tunnel's DNS servers are not listed.", "")
 	}
 }
 
