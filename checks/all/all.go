@@ -4,6 +4,7 @@ package all
 
 import (
 	_ "github.com/wfh-cli/wfh/checks/audio"
+	_ "github.com/wfh-cli/wfh/checks/bandwidth"
 	_ "github.com/wfh-cli/wfh/checks/camera"
 	_ "github.com/wfh-cli/wfh/checks/dns"
 	_ "github.com/wfh-cli/wfh/checks/latency"

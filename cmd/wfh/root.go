@@ -80,7 +80,7 @@ words what is wrong and what to do. It writes a report you can hand to IT.`,
 		return usageError("%s; run '%s --help' for the flags", err.Error(), cmd.CommandPath())
 	})
 	root.CompletionOptions.HiddenDefaultCmd = true
-	root.AddCommand(newDoctorCmd(f, nil), newChecksCmd(f), newReportCmd(f, nil), newVersionCmd(f))
+	root.AddCommand(newDoctorCmd(f, nil), newChecksCmd(f), newReportCmd(f, nil), newServeCmd(f, nil), newVersionCmd(f))
 	return root
 }
 

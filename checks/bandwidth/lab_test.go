@@ -1,0 +1,114 @@
+package bandwidth
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/internal/netlab"
+	"github.com/wfh-cli/wfh/internal/speedserver"
+	"github.com/wfh-cli/wfh/report"
+)
+
+// These tests run the check in-process from the home namespace of the
+// link-truth topology (internal/netlab) against wfh serve's server in the
+// server namespace, through the impairment stage. They prove behaviour on a
+// real kernel and real TCP; accuracy against iperf3 is the bench's job
+// (bench/bandwidth), so the margins here are wide. They need root.
+
+// labServer serves wfh serve in the server namespace and returns its base URL.
+func labServer(t *testing.T, tp *netlab.Topology, cfg speedserver.Config) string {
+	t.Helper()
+	cfg.Logf = t.Logf
+	s, err := speedserver.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := tp.Server.Listen("tcp", netlab.TopoServerIPv4+":8080")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	return "http://" + netlab.TopoServerIPv4 + ":8080/"
+}
+
+func labEnv(t *testing.T, tp *netlab.Topology, base string) *checks.Env {
+	env, _ := testEnv(t, serverProfile(base))
+	env.Dialer = &netlab.Dialer{NS: tp.Home.NS}
+	return env
+}
+
+// A 20 Mbit/s link with 40 ms RTT reads about 20 × 1448/1500 Mbit/s of
+// goodput each way, settles before its time, and stays within 15 s.
+func TestLabShapedLink(t *testing.T) {
+	lab := netlab.New(t)
+	tp := lab.Topology()
+	base := labServer(t, tp, speedserver.Config{})
+	tp.ProviderLink.SetBoth(netlab.Impairment{Rate: 20e6, Delay: 20 * time.Millisecond})
+	r, took := runCheck(t, defaultConfig(), labEnv(t, tp, base))
+	t.Logf("%s (%v): %s", r.Status, took, r.Summary)
+	for _, f := range r.Findings {
+		t.Logf("  %s: %s", f.Severity, f.Message)
+	}
+	want := 20.0 * 1448 / 1500
+	for _, m := range []string{"download_mbps", "upload_mbps"} {
+		v := metric(t, r, m)
+		if v == nil || *v < want*0.85 || *v > want*1.05 {
+			t.Errorf("%s = %v, want %.1f within -15/+5 %%", m, v, want)
+		}
+	}
+	if v := metric(t, r, "idle_latency_ms"); v == nil || *v < 39 || *v > 60 {
+		t.Errorf("latency_ms %v, want about 40", v)
+	}
+	if took > total+time.Second {
+		t.Errorf("took %v", took)
+	}
+}
+
+// With the server unreachable (every packet toward it dropped), the check
+// says so within seconds.
+func TestLabServerUnreachable(t *testing.T) {
+	lab := netlab.New(t)
+	tp := lab.Topology()
+	base := labServer(t, tp, speedserver.Config{})
+	tp.BeyondLink.SetBoth(netlab.Impairment{Loss: 1})
+	r, took := runCheck(t, defaultConfig(), labEnv(t, tp, base))
+	t.Logf("%s (%v): %s", r.Status, took, r.Summary)
+	if r.Status != report.Error || !strings.Contains(r.Summary, "did not answer in time") || took > 3*time.Second {
+		t.Errorf("%v %+v", took, r)
+	}
+}
+
+// A slow link that the data budget cuts short, and a token-protected
+// server: the token in the address reaches every request.
+func TestLabTokenAndBudget(t *testing.T) {
+	lab := netlab.New(t)
+	tp := lab.Topology()
+	base := labServer(t, tp, speedserver.Config{Token: "s3cret"})
+	tp.ProviderLink.SetBoth(netlab.Impairment{Rate: 100e6, Delay: 5 * time.Millisecond})
+	env := labEnv(t, tp, base+"?token=s3cret")
+	env.Profile.Bandwidth.MaxData = 10_000_000
+	r, _ := runCheck(t, defaultConfig(), env)
+	t.Logf("%s: %s", r.Status, r.Summary)
+	if r.Facts["download_end"] != string(endBudget) || metric(t, r, "download_mbps") == nil {
+		t.Errorf("facts %v, metrics %+v", r.Facts, r.Metrics)
+	}
+	if strings.Contains(r.Summary+r.Facts["server"], "s3cret") {
+		t.Errorf("the token leaked into the report: %s %v", r.Summary, r.Facts)
+	}
+	// Without the token: refused, with the fix.
+	r, _ = runCheck(t, defaultConfig(), labEnv(t, tp, base))
+	if r.Status != report.Error || !strings.Contains(r.Summary, "token") {
+		t.Errorf("without the token: %s %s", r.Status, r.Summary)
+	}
+	_ = http.StatusOK
+}

@@ -1,0 +1,351 @@
+package bandwidth
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/showwin/speedtest-go/speedtest"
+
+	"github.com/wfh-cli/wfh/checks"
+)
+
+// target is the server the transfers go to.
+type target struct {
+	upload *url.URL // its upload.php; the other files sit beside it
+	host   string   // host[:port], for the report
+	// wfhServe is set when the server says it is wfh serve, which takes
+	// larger upload bodies than public servers.
+	wfhServe bool
+	name     string // "Sponsor (City)" for a listed server, else empty
+	source   string // "profile" or "nearest"
+	rtt      time.Duration
+	tried    []candidate // the servers compared when discovering
+}
+
+// candidate is one server tried during discovery.
+type candidate struct {
+	host, name string
+	rtt        time.Duration
+	wfhServe   bool
+	problem    *problem
+}
+
+// problem says in plain words why a server could not be used.
+type problem struct {
+	// kind is a stable word for scripts: timeout, refused, unreachable,
+	// dns_failed, tls_error, redirect, http_status, not_speedtest,
+	// reset, closed_early, no_data.
+	kind string
+	msg  string
+}
+
+func (p *problem) Error() string { return p.msg }
+
+// ioBuffer sizes the transports' buffers and the download reads.
+const ioBuffer = 128 << 10
+
+// userAgent names wfh to server operators reading their logs.
+const userAgent = "wfh-bandwidth-check"
+
+// uaTransport sets the User-Agent on every request, including those
+// speedtest-go makes through the client.
+type uaTransport struct{ base http.RoundTripper }
+
+func (t uaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("User-Agent", userAgent)
+	return t.base.RoundTrip(r)
+}
+
+// newClient builds an HTTP client whose every connection is counted by m.
+// It never follows redirects (a speed-test server does not redirect, and
+// a captive portal or filter does), never asks for compression (the wire
+// bytes are what is measured) and speaks HTTP/1.1 only, one transfer per
+// connection, as speed-test clients do.
+func newClient(m *meter, env *checks.Env, conns int, timeout time.Duration) (*http.Client, *http.Transport) {
+	tr := &http.Transport{
+		DialContext:           m.DialContext,
+		TLSClientConfig:       &tls.Config{RootCAs: env.Roots},
+		TLSHandshakeTimeout:   tlsTimeout,
+		ResponseHeaderTimeout: responseHeaderTimeout,
+		DisableCompression:    true,
+		MaxIdleConns:          conns,
+		MaxIdleConnsPerHost:   conns,
+		MaxConnsPerHost:       conns,
+		IdleConnTimeout:       10 * time.Second,
+		// Large buffers: at 300 Mbit/s the default 4 kB means tens of
+		// thousands of system calls a second, CPU a busy laptop lacks.
+		WriteBufferSize:   ioBuffer,
+		ReadBufferSize:    ioBuffer,
+		ForceAttemptHTTP2: false,
+		TLSNextProto:      map[string]func(string, *tls.Conn) http.RoundTripper{},
+	}
+	return &http.Client{
+		Transport:     uaTransport{tr},
+		Timeout:       timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}, tr
+}
+
+// dialer returns the Env's dialer bounded by dialTimeout.
+func dialer(env *checks.Env) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	var d checks.Dialer = &net.Dialer{}
+	if env.Dialer != nil {
+		d = env.Dialer
+	}
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		ctx, cancel := context.WithTimeout(ctx, dialTimeout)
+		defer cancel()
+		return d.DialContext(ctx, network, addr)
+	}
+}
+
+// serverHeader is what wfh serve puts in its Server header.
+const serverHeader = "wfh-serve"
+
+// probe fetches latency.txt beside upload.php and checks that the answer
+// is a speed-test server's ("test=test"). It returns the time to the
+// response headers and whether the server is wfh serve.
+func probe(ctx context.Context, client *http.Client, upload *url.URL) (time.Duration, bool, *problem) {
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fileURL(upload, "latency.txt"), nil)
+	if err != nil {
+		return 0, false, &problem{kind: "not_speedtest", msg: "its address cannot be used: " + err.Error()}
+	}
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, false, describe(ctx, err)
+	}
+	rtt := time.Since(start)
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	switch {
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		to := resp.Header.Get("Location")
+		if u, err := url.Parse(to); err == nil && u.Host != "" {
+			to = u.Host
+		}
+		return 0, false, &problem{kind: "redirect", msg: fmt.Sprintf("it redirects elsewhere (HTTP %d to %s), as captive portals and filters do", resp.StatusCode, quoteShort(to))}
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		return 0, false, &problem{kind: "http_status", msg: fmt.Sprintf("it refused the test (HTTP %d): the address may need a token (?token=…)", resp.StatusCode)}
+	case resp.StatusCode != http.StatusOK:
+		return 0, false, &problem{kind: "http_status", msg: fmt.Sprintf("it answered HTTP %d instead of a speed-test file", resp.StatusCode)}
+	case !bytes.HasPrefix(bytes.TrimSpace(body), []byte("test=test")):
+		what := "something that is not a speed-test answer"
+		if isHTML(resp.Header.Get("Content-Type"), body) {
+			what = "a web page"
+		}
+		return 0, false, &problem{kind: "not_speedtest", msg: "it answered with " + what + ", not a speed-test server's files"}
+	}
+	return rtt, resp.Header.Get("Server") == serverHeader, nil
+}
+
+func isHTML(contentType string, body []byte) bool {
+	if strings.HasPrefix(strings.ToLower(strings.TrimSpace(contentType)), "text/html") {
+		return true
+	}
+	b := bytes.ToLower(bytes.TrimSpace(body))
+	return bytes.HasPrefix(b, []byte("<!doctype html")) || bytes.HasPrefix(b, []byte("<html"))
+}
+
+func quoteShort(s string) string {
+	if len(s) > 80 {
+		s = s[:80] + "…"
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// describe turns a transport error into a plain-language problem.
+func describe(ctx context.Context, err error) *problem {
+	var dnsErr *net.DNSError
+	var tlsErr *tls.CertificateVerificationError
+	var recErr tls.RecordHeaderError
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		return &problem{kind: "timeout", msg: "it did not answer in time"}
+	case errors.As(err, &dnsErr):
+		return &problem{kind: "dns_failed", msg: "its name could not be looked up"}
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return &problem{kind: "refused", msg: "it refused the connection (nothing listens on that port)"}
+	case errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH):
+		return &problem{kind: "unreachable", msg: "there is no route to it"}
+	case errors.As(err, &tlsErr) || errors.As(err, &recErr):
+		return &problem{kind: "tls_error", msg: "its secure connection could not be verified"}
+	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return &problem{kind: "reset", msg: "it closed the connection without answering"}
+	}
+	return &problem{kind: "unreachable", msg: "it could not be reached (" + shortErr(err) + ")"}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+// shortErr is the innermost part of an error, without URLs that may be
+// long or carry a token.
+func shortErr(err error) string {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			break
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+			continue
+		}
+		err = u
+	}
+	s := err.Error()
+	if len(s) > 120 {
+		s = s[:120] + "…"
+	}
+	return s
+}
+
+// hostOf is the host[:port] shown in the report; a token in the query
+// never is.
+func hostOf(u *url.URL) string { return u.Host }
+
+// discover fetches the server list and picks the nearest server by round
+// trip among the first few.
+func (c *check) discover(ctx context.Context, env *checks.Env, client *http.Client) (*target, *problem) {
+	lctx, cancel := context.WithTimeout(ctx, listTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(lctx, http.MethodGet, c.cfg.listURL, nil)
+	if err != nil {
+		return nil, &problem{kind: "no_list", msg: "the server list address is not usable: " + err.Error()}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		p := describe(lctx, err)
+		return nil, &problem{kind: "no_list", msg: "the list of speed-test servers could not be fetched: " + p.msg}
+	}
+	data, rerr := io.ReadAll(io.LimitReader(resp.Body, maxListBytes))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, &problem{kind: "no_list", msg: fmt.Sprintf("the list of speed-test servers could not be fetched: HTTP %d", resp.StatusCode)}
+	}
+	if rerr != nil {
+		return nil, &problem{kind: "no_list", msg: "the list of speed-test servers could not be read: " + describe(lctx, rerr).msg}
+	}
+	servers, err := parseServerList(data)
+	if err != nil {
+		return nil, &problem{kind: "no_list", msg: err.Error()}
+	}
+	if len(servers) > maxCandidates {
+		servers = servers[:maxCandidates]
+	}
+	env.Report(fmt.Sprintf("choosing the nearest of %d servers", len(servers)))
+	tried := make([]candidate, len(servers))
+	uploads := make([]*url.URL, len(servers))
+	var wg sync.WaitGroup
+	for i, s := range servers {
+		u, _ := uploadURL(s.URL) // parseServerList kept only usable ones
+		uploads[i] = u
+		tried[i] = candidate{host: hostOf(u), name: serverName(s)}
+		wg.Go(func() {
+			tried[i].rtt, tried[i].wfhServe, tried[i].problem = probe(ctx, client, u)
+		})
+	}
+	wg.Wait()
+	best := -1
+	for i, cd := range tried {
+		if cd.problem == nil && (best < 0 || cd.rtt < tried[best].rtt) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return &target{source: "nearest", tried: tried}, &problem{kind: "no_server",
+			msg: fmt.Sprintf("none of the %d nearest speed-test servers answered", len(tried))}
+	}
+	return &target{upload: uploads[best], host: tried[best].host, name: tried[best].name,
+		source: "nearest", rtt: tried[best].rtt, wfhServe: tried[best].wfhServe, tried: tried}, nil
+}
+
+func serverName(s *speedtest.Server) string {
+	var parts []string
+	if s.Sponsor != "" && s.Sponsor != "?" {
+		parts = append(parts, s.Sponsor)
+	}
+	if s.Name != "" && s.Name != "?" {
+		parts = append(parts, "("+s.Name+")")
+	}
+	return strings.Join(parts, " ")
+}
+
+// idle measures the idle round trip with speedtest-go's HTTP ping (GETs
+// of latency.txt on one kept-alive connection, the first one discarded as
+// it includes the connection set-up).
+func idle(ctx context.Context, client *http.Client, upload *url.URL) latency {
+	ctx, cancel := context.WithTimeout(ctx, latencyTimeout)
+	defer cancel()
+	st := speedtest.New(speedtest.WithDoer(client))
+	srv := &speedtest.Server{URL: upload.String(), Host: upload.Host, ID: "wfh", Context: st}
+	ns, err := srv.HTTPPing(ctx, latencySamples, latencyInterval, nil)
+	var rtts []time.Duration
+	for _, v := range ns {
+		if v > 0 {
+			rtts = append(rtts, time.Duration(v))
+		}
+	}
+	if len(rtts) == 0 {
+		why := "the server did not answer the latency requests"
+		if err != nil && ctx.Err() == nil {
+			why += " (" + shortErr(err) + ")"
+		}
+		return latency{note: why}
+	}
+	return summarize(rtts)
+}
+
+// latency is the idle round trip to the server.
+type latency struct {
+	median, min, jitter time.Duration
+	samples             []time.Duration
+	note                string // why it was not measured
+}
+
+// summarize computes the median, the minimum and the jitter as the mean
+// absolute difference of consecutive samples (RFC 3550's idea, without
+// its smoothing: there are only a few samples).
+func summarize(rtts []time.Duration) latency {
+	l := latency{samples: rtts}
+	sorted := slices.Clone(rtts)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
+	l.min = sorted[0]
+	if n := len(sorted); n%2 == 1 {
+		l.median = sorted[n/2]
+	} else {
+		l.median = (sorted[n/2-1] + sorted[n/2]) / 2
+	}
+	if len(rtts) > 1 {
+		var sum time.Duration
+		for i := 1; i < len(rtts); i++ {
+			d := rtts[i] - rtts[i-1]
+			if d < 0 {
+				d = -d
+			}
+			sum += d
+		}
+		l.jitter = sum / time.Duration(len(rtts)-1)
+	}
+	return l
+}
