@@ -104,6 +104,11 @@ type Load struct {
 	// IdleRTT is the median idle round trip to the server, 0 when it
 	// could not be measured.
 	IdleRTT time.Duration
+	// Hold keeps the transfer going past the moment its rate settled,
+	// until Release (or the direction's time limit): a probe whose own
+	// figure needs the link loaded longer (a deep queue fills for
+	// seconds) holds it. Nil in tests that do not care.
+	Hold, Release func()
 }
 
 // config holds what tests change; New uses the defaults above.

@@ -147,7 +147,29 @@ func (c *check) transfer(ctx context.Context, env *checks.Env, tgt *target, d di
 	var amu sync.Mutex
 	var annotate []func(*report.Result)
 	var probes sync.WaitGroup
+	// held counts probes that want the load to last; the rate settling
+	// ends the direction only once none does.
+	var held atomic.Int32
 	for _, p := range c.cfg.probes {
+		load := load
+		var hmu sync.Mutex
+		holding := false
+		load.Hold = func() {
+			hmu.Lock()
+			defer hmu.Unlock()
+			if !holding {
+				holding = true
+				held.Add(1)
+			}
+		}
+		load.Release = func() {
+			hmu.Lock()
+			defer hmu.Unlock()
+			if holding {
+				holding = false
+				held.Add(-1)
+			}
+		}
 		probes.Go(func() {
 			if f := p.During(dctx, env, load); f != nil {
 				amu.Lock()
@@ -198,7 +220,7 @@ loop:
 				ended = endFailed
 			case used >= data:
 				ended = endBudget
-			case est.settled(c.cfg.tick):
+			case est.settled(c.cfg.tick) && held.Load() <= 0:
 				ended = endSettled
 			case w.requests.Load() == 0 && w.failures.Load() >= int64(3*c.cfg.connections):
 				// Every connection broke off three times and nothing ever

@@ -44,6 +44,17 @@ const (
 	// rate leaves out the ramp: TCP needs a few round trips to fill the
 	// queue (at least 1 s, 4 idle round trips on a long path, as warmMin).
 	loadedSkip = time.Second
+	// loadedWindow is the stretch of the transfer the loaded figures come
+	// from: its last two seconds, once the queue reached its steady state.
+	// A deep queue fills for seconds (CUBIC regains its window in about
+	// 4 s after a loss at 20 Mbit/s and 200 ms of queue), so figures from
+	// the whole transfer would mix the filling with the full queue.
+	loadedWindow = 2 * time.Second
+	// steadyTolerance: the loaded round trip is steady when the medians of
+	// the last two seconds, taken one second each, differ by at most this
+	// share (or steadyFloor), the same idea as the rate's settling.
+	steadyTolerance = 0.10
+	steadyFloor     = 5 * time.Millisecond
 	// minLoadedSamples is the fewest answered samples after the ramp that
 	// make a figure; a direction the budget cut short uses all of them.
 	minLoadedSamples = 5
@@ -136,10 +147,22 @@ func (p loadedLatency) During(ctx context.Context, env *checks.Env, load Load) f
 		}
 		targets = append(targets, gw)
 	}
+	// The transfer goes on until the round trip to the server is steady
+	// (or the direction's time limit): a deep queue takes seconds to fill.
+	release := func() {}
+	if load.Hold != nil && load.Release != nil && targets[0].addr != "" {
+		load.Hold()
+		release = load.Release
+	}
+	defer release()
 	var wg sync.WaitGroup
 	for _, t := range targets {
 		if t.addr != "" {
-			wg.Go(func() { p.sample(ctx, env, t) })
+			onSteady := func() {}
+			if t.role == roleServer {
+				onSteady = release
+			}
+			wg.Go(func() { p.sample(ctx, env, t, onSteady) })
 		}
 	}
 	wg.Wait()
@@ -165,7 +188,10 @@ func serverAddr(raw string) (string, error) {
 // sample connects to t.addr every interval until ctx ends. Each connect
 // runs on its own, as ping sends on schedule, so a slow answer does not
 // delay the next sample.
-func (p loadedLatency) sample(ctx context.Context, env *checks.Env, t *loadedTarget) {
+//
+// onSteady is called once the samples say the queue reached its steady
+// state (see steady).
+func (p loadedLatency) sample(ctx context.Context, env *checks.Env, t *loadedTarget, onSteady func()) {
 	d := env.Dialer
 	if d == nil {
 		d = &net.Dialer{}
@@ -207,7 +233,11 @@ func (p loadedLatency) sample(ctx context.Context, env *checks.Env, t *loadedTar
 			if s.state == sampleFailed {
 				t.failure = shortErr(err)
 			}
+			isSteady := steady(all, sent.Sub(start), p.skip)
 			mu.Unlock()
+			if isSteady {
+				onSteady()
+			}
 		})
 	}
 	once()
@@ -226,6 +256,42 @@ func (p loadedLatency) sample(ctx context.Context, env *checks.Env, t *loadedTar
 	}
 }
 
+// steady reports whether the answered round trips of the last second and
+// the second before it have medians within steadyTolerance (or
+// steadyFloor) of each other, after the ramp skip; now is the latest
+// send time. Lost samples count as unsteady: the queue is overflowing
+// or the link is failing, and either way a longer look is better.
+func steady(all []loadedSample, now, skip time.Duration) bool {
+	if now < skip+2*time.Second {
+		return false
+	}
+	window := func(from, to time.Duration) ([]time.Duration, bool) {
+		var rtts []time.Duration
+		for _, s := range all {
+			if s.at < from || s.at >= to {
+				continue
+			}
+			switch s.state {
+			case sampleAnswered:
+				rtts = append(rtts, s.rtt)
+			case sampleLost, sampleFailed:
+				return nil, false
+			}
+		}
+		return rtts, len(rtts) >= minLoadedSamples
+	}
+	a, ok1 := window(now-2*time.Second, now-time.Second)
+	b, ok2 := window(now-time.Second, now)
+	if !ok1 || !ok2 {
+		return false
+	}
+	slices.Sort(a)
+	slices.Sort(b)
+	ma, mb := a[len(a)/2], b[len(b)/2]
+	diff := max(ma-mb, mb-ma)
+	return diff <= max(steadyFloor, time.Duration(steadyTolerance*float64(max(ma, mb))))
+}
+
 // loadedFigures summarises one target's samples.
 type loadedFigures struct {
 	median, p90 time.Duration // 0 with over set when the rank fell on a lost sample
@@ -237,8 +303,8 @@ type loadedFigures struct {
 	why         string // why there is no figure
 }
 
-// figures takes the samples sent after skip (all of them when too few
-// were), counting lost ones as longer than any answer.
+// figures takes the samples of the transfer's last loadedWindow (those
+// after skip, or all of them, when too few were), counting lost ones as longer than any answer.
 func (p loadedLatency) figures(t *loadedTarget) loadedFigures {
 	var f loadedFigures
 	if t.why != "" {
@@ -261,7 +327,14 @@ func (p loadedLatency) figures(t *loadedTarget) loadedFigures {
 		}
 		return rtts, lost, failed
 	}
-	rtts, lost, failed := pick(p.skip)
+	from := p.skip
+	if n := len(t.samples); n > 0 {
+		from = max(from, t.samples[n-1].at-loadedWindow)
+	}
+	rtts, lost, failed := pick(from)
+	if len(rtts)+lost < minLoadedSamples {
+		rtts, lost, failed = pick(p.skip)
+	}
 	if len(rtts)+lost < minLoadedSamples {
 		rtts, lost, failed = pick(0)
 	}

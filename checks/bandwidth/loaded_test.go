@@ -302,3 +302,36 @@ func TestLoadedFieldsDocumented(t *testing.T) {
 		}
 	}
 }
+
+func TestSteady(t *testing.T) {
+	ms := time.Millisecond
+	series := func(rtt func(at time.Duration) time.Duration, until time.Duration) []loadedSample {
+		var out []loadedSample
+		for at := time.Duration(0); at < until; at += 100 * ms {
+			out = append(out, loadedSample{at: at, rtt: rtt(at), state: sampleAnswered})
+		}
+		return out
+	}
+	flat := func(time.Duration) time.Duration { return 180 * ms }
+	rising := func(at time.Duration) time.Duration { return 20*ms + at/20 } // +50 ms a second
+	for _, tc := range []struct {
+		name string
+		all  []loadedSample
+		now  time.Duration
+		want bool
+	}{
+		{"full queue, flat", series(flat, 4*time.Second), 3900 * ms, true},
+		{"too early: still in the ramp", series(flat, 2500*ms), 2400 * ms, false},
+		{"queue still filling", series(rising, 4*time.Second), 3900 * ms, false},
+		{"small wobble under the floor", series(func(at time.Duration) time.Duration { return 10*ms + at%(400*ms)/100 }, 4*time.Second), 3900 * ms, true},
+	} {
+		if got := steady(tc.all, tc.now, time.Second); got != tc.want {
+			t.Errorf("%s: steady %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	lossy := series(flat, 4*time.Second)
+	lossy[35].state = sampleLost
+	if steady(lossy, 3900*ms, time.Second) {
+		t.Error("a lost sample in the window counted as steady")
+	}
+}
