@@ -259,48 +259,17 @@ func FuzzServerAddr(f *testing.F) {
 
 // Every name the probe reports is documented in the bandwidth section.
 func TestLoadedFieldsDocumented(t *testing.T) {
-	doc, err := os.ReadFile("../../docs/checks.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(doc)
-	start := strings.Index(text, "\n## bandwidth\n")
-	if start < 0 {
-		t.Fatal("no bandwidth section")
-	}
-	section := text[start+1:]
-	if end := strings.Index(section, "\n## "); end >= 0 {
-		section = section[:end]
-	}
 	p := fastLoaded("192.0.2.1")
 	r := report.Result{Facts: map[string]string{}}
 	for _, dir := range []string{"download", "upload"} {
 		runProbe(t, p, &slowDialer{rtt: map[string]time.Duration{"192.0.2.10:8080": 5 * time.Millisecond, "192.0.2.1:443": time.Millisecond}},
 			dir, time.Millisecond, 300*time.Millisecond)(&r)
 	}
-	names := map[string]bool{itemKindLoaded: true, loadedMethod: true, roleServer: true, roleGateway: true}
-	for _, m := range r.Metrics {
-		names[m.Name] = true
+	names := reportschema.FieldNames(r)
+	for _, n := range []string{itemKindLoaded, loadedMethod, roleServer, roleGateway} {
+		names[n] = true
 	}
-	for k := range r.Facts {
-		names[k] = true
-	}
-	for _, it := range r.Items {
-		for _, m := range it.Metrics {
-			names[m.Name] = true
-		}
-		for k := range it.Attributes {
-			names[k] = true
-		}
-	}
-	for _, s := range r.Series {
-		names[s.Name] = true
-	}
-	for n := range names {
-		if !strings.Contains(section, "`"+n+"`") {
-			t.Errorf("docs/checks.md's bandwidth section does not name `%s`", n)
-		}
-	}
+	reportschema.AssertDocumented(t, "bandwidth", names)
 }
 
 func TestSteady(t *testing.T) {

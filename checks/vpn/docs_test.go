@@ -1,11 +1,10 @@
 package vpn
 
 import (
-	"os"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/wfh-cli/wfh/internal/reportschema"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -13,19 +12,6 @@ import (
 // with what the check reports: every fact, metric, item kind, item metric
 // and attribute, outcome and state must be named there.
 func TestReportFieldsDocumented(t *testing.T) {
-	doc, err := os.ReadFile("../../docs/checks.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(doc)
-	start := strings.Index(text, "\n## vpn\n")
-	if start < 0 {
-		t.Fatal("docs/checks.md has no vpn section")
-	}
-	section := text[start+1:]
-	if end := strings.Index(section, "\n## "); end >= 0 {
-		section = section[:end]
-	}
 	full := connectedObs()
 	full.Tunnels[0].Description = "WireGuard Tunnel"
 	full.VPNOnly = []nameLookup{{Name: "intranet.corp.example", Resolved: true}}
@@ -35,25 +21,10 @@ func TestReportFieldsDocumented(t *testing.T) {
 	noMTU := connectedObs()
 	noMTU.MTU = mtuResult{Why: "x"}
 	results := []report.Result{verdict(full), verdict(noMTU), verdict(observations{}), verdict(observations{Expected: true})}
-	names := map[string]bool{}
+	names := reportschema.FieldNames(results...)
 	for _, r := range results {
-		for _, m := range r.Metrics {
-			names[m.Name] = true
-		}
-		for k, v := range r.Facts {
-			names[k] = true
-			if k == "vpn_state" {
-				names[v] = true
-			}
-		}
-		for _, it := range r.Items {
-			names[it.Kind] = true
-			for _, m := range it.Metrics {
-				names[m.Name] = true
-			}
-			for k := range it.Attributes {
-				names[k] = true
-			}
+		if st := r.Facts["vpn_state"]; st != "" {
+			names[st] = true
 		}
 	}
 	for _, o := range []outcome{outOK, outRedirect, outHTTPError, outWrongName, outUntrusted, outExpired, outTLSError, outRefused,
@@ -66,9 +37,5 @@ func TestReportFieldsDocumented(t *testing.T) {
 	if len(names) < 40 {
 		t.Fatalf("only %d names collected", len(names))
 	}
-	for n := range names {
-		if !strings.Contains(section, "`"+n+"`") {
-			t.Errorf("docs/checks.md's vpn section does not name `%s`", n)
-		}
-	}
+	reportschema.AssertDocumented(t, "vpn", names)
 }
