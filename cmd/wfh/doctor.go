@@ -101,6 +101,9 @@ EXIT STATUS
   # Put the report on the clipboard, to paste into a ticket or a chat
   wfh doctor --copy
 
+  # A quick run of a few seconds: everything but the speed test
+  wfh doctor --quick
+
   # A page to open in any browser (self-contained: no script, nothing loaded)
   wfh doctor --format html --output wfh-report.html
 
