@@ -134,29 +134,19 @@ func handshake(ctx context.Context, conn net.Conn, host string, env *checks.Env)
 		}
 		return out, detail
 	}
-	if len(peer) == 0 {
+	chains, problem, err := probeutil.VerifyChain(peer, host, env.Roots, clock(env)())
+	switch problem {
+	case probeutil.CertOK:
+	case probeutil.CertMissing:
 		return outTLSError, "no certificate"
-	}
-	inter := x509.NewCertPool()
-	for _, c := range peer[1:] {
-		inter.AddCert(c)
-	}
-	opts := x509.VerifyOptions{DNSName: host, Roots: env.Roots, Intermediates: inter, CurrentTime: clock(env)()}
-	chains, err := peer[0].Verify(opts)
-	if err != nil {
-		var hostErr x509.HostnameError
-		var authErr x509.UnknownAuthorityError
-		var invErr x509.CertificateInvalidError
-		switch {
-		case errors.As(err, &hostErr):
-			return outWrongName, "certificate is for " + certNames(peer[0])
-		case errors.As(err, &authErr):
-			return outUntrusted, "certificate for " + certNames(peer[0]) + " from an untrusted issuer (" + probeutil.IssuerName(peer[0]) + ")"
-		case errors.As(err, &invErr) && invErr.Reason == x509.Expired:
-			return outTLSError, "certificate expired or not yet valid: check the computer's clock"
-		default:
-			return outTLSError, probeutil.ShortErr(err)
-		}
+	case probeutil.CertWrongName:
+		return outWrongName, "certificate is for " + probeutil.CertNames(peer[0])
+	case probeutil.CertUntrusted:
+		return outUntrusted, "certificate for " + probeutil.CertNames(peer[0]) + " from an untrusted issuer (" + probeutil.IssuerName(peer[0]) + ")"
+	case probeutil.CertExpired, probeutil.CertNotYetValid:
+		return outTLSError, "certificate expired or not yet valid: check the computer's clock"
+	default:
+		return outTLSError, probeutil.ShortErr(err)
 	}
 	if companyCA := companyRoots(env); companyCA != nil && chainEndsIn(chains, companyCA) {
 		return outCompanyCA, "certificate from the company CA (" + probeutil.IssuerName(peer[len(peer)-1]) + ")"
@@ -199,19 +189,6 @@ func chainEndsIn(chains [][]*x509.Certificate, roots []*x509.Certificate) bool {
 		}
 	}
 	return false
-}
-
-func certNames(c *x509.Certificate) string {
-	if len(c.DNSNames) > 0 {
-		if len(c.DNSNames) > 3 {
-			return strings.Join(c.DNSNames[:3], ", ") + ", …"
-		}
-		return strings.Join(c.DNSNames, ", ")
-	}
-	if c.Subject.CommonName != "" {
-		return c.Subject.CommonName
-	}
-	return "no name"
 }
 
 // classifyNetErr maps a dial or read error to an outcome people can act on.

@@ -12,7 +12,6 @@ import (
 	"net/netip"
 	"net/url"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -412,49 +411,23 @@ func probeGateway(ctx context.Context, env *checks.Env, list []iface, g gatewayC
 // verifyPeer verifies a server's chain for host against env.Roots (the
 // system's roots plus the profile's company CA) at env's time.
 func verifyPeer(env *checks.Env, peer []*x509.Certificate, host string) (outcome, string) {
-	if len(peer) == 0 {
-		return outTLSError, "the server sent no certificate"
-	}
-	inter := x509.NewCertPool()
-	for _, c := range peer[1:] {
-		inter.AddCert(c)
-	}
 	now := env.Clock()()
-	_, err := peer[0].Verify(x509.VerifyOptions{DNSName: host, Roots: env.Roots, Intermediates: inter, CurrentTime: now})
-	if err == nil {
+	_, problem, err := probeutil.VerifyChain(peer, host, env.Roots, now)
+	switch problem {
+	case probeutil.CertOK:
 		return outOK, ""
-	}
-	var hostErr x509.HostnameError
-	var authErr x509.UnknownAuthorityError
-	var invErr x509.CertificateInvalidError
-	switch {
-	case errors.As(err, &hostErr):
-		return outWrongName, "its certificate is for " + certNames(peer[0]) + ", not " + probeutil.CleanText(host, 100)
-	case errors.As(err, &authErr):
+	case probeutil.CertMissing:
+		return outTLSError, "the server sent no certificate"
+	case probeutil.CertWrongName:
+		return outWrongName, "its certificate is for " + probeutil.CertNames(peer[0]) + ", not " + probeutil.CleanText(host, 100)
+	case probeutil.CertUntrusted:
 		return outUntrusted, "its certificate was issued by " + probeutil.IssuerName(peer[0]) + ", which this computer does not trust"
-	case errors.As(err, &invErr) && invErr.Reason == x509.Expired:
-		if now.After(peer[0].NotAfter) {
-			return outExpired, fmt.Sprintf("its certificate expired on %s (this computer's date is %s)", peer[0].NotAfter.UTC().Format("2006-01-02"), now.UTC().Format("2006-01-02"))
-		}
+	case probeutil.CertExpired:
+		return outExpired, fmt.Sprintf("its certificate expired on %s (this computer's date is %s)", peer[0].NotAfter.UTC().Format("2006-01-02"), now.UTC().Format("2006-01-02"))
+	case probeutil.CertNotYetValid:
 		return outExpired, fmt.Sprintf("its certificate is valid only from %s (this computer's date is %s)", peer[0].NotBefore.UTC().Format("2006-01-02"), now.UTC().Format("2006-01-02"))
 	}
 	return outTLSError, probeutil.ShortErr(err)
-}
-
-func certNames(c *x509.Certificate) string {
-	names := c.DNSNames
-	for _, ip := range c.IPAddresses {
-		names = append(names, ip.String())
-	}
-	switch {
-	case len(names) > 3:
-		return probeutil.CleanText(strings.Join(names[:3], ", ")+", …", 160)
-	case len(names) > 0:
-		return probeutil.CleanText(strings.Join(names, ", "), 160)
-	case c.Subject.CommonName != "":
-		return probeutil.CleanText(c.Subject.CommonName, 100)
-	}
-	return "no name"
 }
 
 // classifyNetErr maps a dial or read error to an outcome people can act on.
