@@ -275,7 +275,7 @@ func facts(l link) map[string]string {
 	}
 	set("interface", l.Interface)
 	set("adapter", l.Adapter)
-	// "ssid" and "bssid" are report.SensitiveKeys: redaction replaces them
+	// "ssid" and "bssid" are redact.SensitiveKeys: redaction replaces them
 	// by key, whatever they contain, so they are reported as they are.
 	set("ssid", l.SSID)
 	set("bssid", l.BSSID)

@@ -1,4 +1,8 @@
-package report
+// Package summary answers a support agent's first questions from a report:
+// one row per key figure (KeyFacts), read under the names in report/keys.go,
+// and the problems to fix, worst first (Problems). The HTML card and the
+// Markdown first screen both show what it returns, so they never disagree.
+package summary
 
 import (
 	"cmp"
@@ -7,6 +11,10 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/wfh-cli/wfh/report"
+	"github.com/wfh-cli/wfh/report/internal/human"
+	"github.com/wfh-cli/wfh/report/internal/look"
 )
 
 // The summary at the top of the HTML page and of the Markdown report answers
@@ -72,10 +80,10 @@ const (
 	keyMaxPart  = 60  // one machine-provided part inside a value
 )
 
-// keyFact is one row of the summary. Value and Details are one tidy line
-// each (flatClip), not yet escaped for any format: each renderer escapes
+// Fact is one row of the summary. Value and Details are one tidy line
+// each (human.FlatClip), not yet escaped for any format: each renderer escapes
 // them for its own.
-type keyFact struct {
+type Fact struct {
 	Label   string // wfh's own words
 	Value   string
 	Details []string
@@ -83,33 +91,13 @@ type keyFact struct {
 	// Status is the row's verdict, "" for none; it is the result's,
 	// except for a device row, which shows the device's own.
 	Result int
-	Status Status
+	Status report.Status
 }
 
-// flatClip makes a machine-provided string one tidy line of at most max
-// runes: line breaks become spaces, control and bidi runes and invalid
-// UTF-8 become visible escapes (\x1b), and a cut is marked with "…". It
-// does no escaping for any format; the renderers do that.
-func flatClip(s string, max int) string {
-	var b strings.Builder
-	n := 0
-	flatten(s, func(piece string, _ rune, _ bool) bool {
-		w := utf8.RuneCountInString(piece)
-		if n+w > max {
-			b.WriteString("…")
-			return false
-		}
-		b.WriteString(piece)
-		n += w
-		return true
-	})
-	return b.String()
-}
-
-// keyFactsOf builds the summary's rows in a fixed order: computer,
+// KeyFacts builds the summary's rows in a fixed order: computer,
 // connection, Wi-Fi, speed, latency, under load, VPN, DNS, camera,
 // microphone and speaker, local time.
-func keyFactsOf(r Report) []keyFact {
+func KeyFacts(r report.Report) []Fact {
 	c := &keyBuilder{r: r}
 	c.computer()
 	c.connection()
@@ -127,8 +115,8 @@ func keyFactsOf(r Report) []keyFact {
 
 // keyBuilder holds one summary's lookups.
 type keyBuilder struct {
-	r     Report
-	facts []keyFact
+	r     report.Report
+	facts []Fact
 }
 
 // order lists result indexes with the results of check id first.
@@ -157,7 +145,7 @@ func (c *keyBuilder) result(id string) int {
 // metric finds the first metric with one of names, preferring check id. A
 // metric that was not measured is returned too: "not measured (why)" is a
 // true answer.
-func (c *keyBuilder) metric(id string, names []string) (Metric, int, bool) {
+func (c *keyBuilder) metric(id string, names []string) (report.Metric, int, bool) {
 	for _, i := range c.order(id) {
 		for _, n := range names {
 			if m, ok := c.r.Results[i].Metric(n); ok {
@@ -165,14 +153,14 @@ func (c *keyBuilder) metric(id string, names []string) (Metric, int, bool) {
 			}
 		}
 	}
-	return Metric{}, -1, false
+	return report.Metric{}, -1, false
 }
 
 // measured is metric when it has a value.
-func (c *keyBuilder) measured(id string, names []string) (Metric, int, bool) {
+func (c *keyBuilder) measured(id string, names []string) (report.Metric, int, bool) {
 	m, i, ok := c.metric(id, names)
 	if !ok || m.Value == nil {
-		return Metric{}, -1, false
+		return report.Metric{}, -1, false
 	}
 	return m, i, true
 }
@@ -191,10 +179,10 @@ func (c *keyBuilder) fact(id string, names []string) (string, int, bool) {
 
 // add appends a row; idx is the result that gives the row its verdict, or -1.
 func (c *keyBuilder) add(label string, idx int, value string, details ...string) {
-	f := keyFact{Label: label, Value: flatClip(value, keyMaxValue), Result: idx}
+	f := Fact{Label: label, Value: human.FlatClip(value, keyMaxValue), Result: idx}
 	for _, d := range details {
 		if d != "" {
-			f.Details = append(f.Details, flatClip(d, keyMaxValue))
+			f.Details = append(f.Details, human.FlatClip(d, keyMaxValue))
 		}
 	}
 	if idx >= 0 {
@@ -212,7 +200,7 @@ func (c *keyBuilder) fallback(label, id string, details ...string) bool {
 	}
 	s := c.r.Results[i].Summary
 	if strings.TrimSpace(s) == "" {
-		s = lookOf(c.r.Results[i].Status).word
+		s = look.Of(c.r.Results[i].Status).Word
 	}
 	c.add(label, i, s, details...)
 	return true
@@ -222,14 +210,14 @@ func (c *keyBuilder) fallback(label, id string, details ...string) bool {
 // summary says why, which is better than a row of "not measured".
 func (c *keyBuilder) stopped(id string) bool {
 	i := c.result(id)
-	return i >= 0 && (c.r.Results[i].Status == Skipped || c.r.Results[i].Status == Error)
+	return i >= 0 && (c.r.Results[i].Status == report.Skipped || c.r.Results[i].Status == report.Error)
 }
 
 // part clips one machine-provided value inside a row, so that a runaway
 // value cannot push the rest of the row out.
-func part(s string) string { return flatClip(s, keyMaxPart) }
+func part(s string) string { return human.FlatClip(s, keyMaxPart) }
 
-func val(m Metric) string { return part(m.FormatValue()) }
+func val(m report.Metric) string { return part(m.FormatValue()) }
 
 func (c *keyBuilder) computer() {
 	osName, idx, ok := c.fact(idSystem, sumOSFacts)
@@ -242,12 +230,12 @@ func (c *keyBuilder) computer() {
 		}
 	}
 	if osName == "" {
-		osName = osArch(c.r.Host)
+		osName = look.OSArch(c.r.Host)
 		idx = c.result(idSystem)
 	}
 	var restart string
 	if m, _, ok := c.measured(idSystem, sumUptime); ok && m.Unit == "s" && *m.Value >= 0 {
-		restart = "Last restart " + humanSeconds(*m.Value) + " ago"
+		restart = "Last restart " + human.Seconds(*m.Value) + " ago"
 	}
 	if osName == "" && restart == "" {
 		return
@@ -412,7 +400,7 @@ func (c *keyBuilder) vpn() {
 		answered, okA := res.Metric(sumVPNAnswered)
 		tested, okT := res.Metric(sumVPNTested)
 		if okA && okT && answered.Value != nil && tested.Value != nil && *tested.Value > 0 {
-			services = "Company services: " + trimFloat(*answered.Value, 0) + " of " + trimFloat(*tested.Value, 0) + " answer"
+			services = "Company services: " + human.TrimFloat(*answered.Value, 0) + " of " + human.TrimFloat(*tested.Value, 0) + " answer"
 		}
 	}
 	if v, i, ok := c.fact(idVPN, sumVPNState); ok {
@@ -444,7 +432,7 @@ func (c *keyBuilder) audio() {
 	}
 	res := c.r.Results[i]
 	found := false
-	if res.Status != Skipped && res.Status != Error {
+	if res.Status != report.Skipped && res.Status != report.Error {
 		for _, kind := range []struct{ kind, label string }{{"microphone", "Microphone"}, {"speaker", "Speaker"}} {
 			for _, it := range res.Items {
 				if it.Kind != kind.kind || it.Attributes["default"] != "yes" {
@@ -457,8 +445,8 @@ func (c *keyBuilder) audio() {
 				if v := it.Attributes["volume_percent"]; v != "" && v != "not available" {
 					state = append(state, "volume "+part(v)+" %")
 				}
-				f := keyFact{Label: kind.label, Value: flatClip(itemLabel(it), keyMaxValue), Result: i, Status: it.Status}
-				if s := flatClip(strings.Join(state, ", "), keyMaxValue); s != "" {
+				f := Fact{Label: kind.label, Value: human.FlatClip(look.ItemLabel(it), keyMaxValue), Result: i, Status: it.Status}
+				if s := human.FlatClip(strings.Join(state, ", "), keyMaxValue); s != "" {
 					f.Details = []string{s}
 				}
 				c.facts = append(c.facts, f)
@@ -475,7 +463,7 @@ func (c *keyBuilder) audio() {
 // localTime is when the run started on the user's clock, which is what they
 // will tell the agent ("it broke at nine").
 func (c *keyBuilder) localTime() {
-	parts := whenPhrase(c.r)
+	parts := look.When(c.r)
 	if len(parts) == 0 {
 		return
 	}
@@ -487,47 +475,47 @@ func (c *keyBuilder) localTime() {
 		case math.Abs(v) < 0.0005:
 			clock = "Clock is exact"
 		case v > 0:
-			clock = "Clock " + humanSeconds(v) + " behind"
+			clock = "Clock " + human.Seconds(v) + " behind"
 		default:
-			clock = "Clock " + humanSeconds(-v) + " ahead"
+			clock = "Clock " + human.Seconds(-v) + " ahead"
 		}
 	}
-	c.add("Local time of the run", -1, flatClip(strings.Join(parts, " "), keyMaxPart), clock)
+	c.add("Local time of the run", -1, human.FlatClip(strings.Join(parts, " "), keyMaxPart), clock)
 }
 
-// problem is one line of "what to fix" (or of "not run"): raw strings,
+// Problem is one line of "what to fix" (or of "not run"): raw strings,
 // escaped by each renderer. Result is the index of its check's result.
-type problem struct {
+type Problem struct {
 	Result       int
-	Status       Status
+	Status       report.Status
 	Message, Fix string
 }
 
-// problemsOf lists what to fix, worst first and otherwise in report order,
+// Problems lists what to fix, worst first and otherwise in report order,
 // and apart from it the checks that did not run. A check that is not
 // passing but gives no problem finding (one that ran out of time) is
 // listed with its summary.
-func problemsOf(r Report) (fix, notRun []problem) {
+func Problems(r report.Report) (fix, notRun []Problem) {
 	for i, res := range r.Results {
-		if res.Status == Skipped {
-			notRun = append(notRun, problem{Result: i, Status: Skipped, Message: res.Summary})
+		if res.Status == report.Skipped {
+			notRun = append(notRun, Problem{Result: i, Status: report.Skipped, Message: res.Summary})
 			continue
 		}
-		if res.Status == Pass {
+		if res.Status == report.Pass {
 			continue
 		}
 		found := false
 		for _, f := range res.Findings {
-			if !isProblem(f) {
+			if !look.IsProblem(f) {
 				continue
 			}
 			found = true
-			fix = append(fix, problem{Result: i, Status: f.Severity, Message: f.Message, Fix: f.Fix})
+			fix = append(fix, Problem{Result: i, Status: f.Severity, Message: f.Message, Fix: f.Fix})
 		}
 		if !found {
-			fix = append(fix, problem{Result: i, Status: res.Status, Message: res.Summary})
+			fix = append(fix, Problem{Result: i, Status: res.Status, Message: res.Summary})
 		}
 	}
-	slices.SortStableFunc(fix, func(a, b problem) int { return cmp.Compare(b.Status.Rank(), a.Status.Rank()) })
+	slices.SortStableFunc(fix, func(a, b Problem) int { return cmp.Compare(b.Status.Rank(), a.Status.Rank()) })
 	return fix, notRun
 }
