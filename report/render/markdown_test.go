@@ -132,43 +132,6 @@ func TestSummarySharedByHTMLAndMarkdown(t *testing.T) {
 	}
 }
 
-func TestKeyFactsVPNAndDNS(t *testing.T) {
-	r := baseReport()
-	r.Results = []report.Result{
-		{ID: "vpn", Status: report.Warn, Summary: "Connected to the VPN through wg0",
-			Metrics: []report.Metric{report.Measured("targets_answered", 2, ""), report.Measured("targets_tested", 3, "")},
-			Facts:   map[string]string{"vpn_state": "connected, with problems"}},
-		{ID: "dns", Status: report.Fail, Summary: "Company names do not resolve", Facts: map[string]string{"company_names_resolve": "no"}},
-		// generic names in another check are not the VPN's targets
-		{ID: "other", Status: report.Pass, Metrics: []report.Metric{report.Measured("targets_answered", 9, ""), report.Measured("targets_tested", 9, "")}},
-	}
-	got := map[string]summary.Fact{}
-	for _, k := range summary.KeyFacts(r) {
-		got[k.Label] = k
-	}
-	if k := got["VPN"]; k.Value != "connected, with problems" || len(k.Details) != 1 || k.Details[0] != "Company services: 2 of 3 answer" || k.Status != report.Warn {
-		t.Errorf("VPN row = %+v", k)
-	}
-	if k := got["DNS"]; k.Value != "Company names do not resolve" || len(k.Details) != 1 || k.Details[0] != "Company names: none resolves" {
-		t.Errorf("DNS row = %+v", k)
-	}
-	// a latency check that found no loss has nothing to locate
-	lat := baseReport()
-	lat.Results = []report.Result{{ID: "latency", Status: report.Pass, Metrics: []report.Metric{report.Measured("rtt_ms", 12, "ms")},
-		Facts: map[string]string{"loss_location": "none", "call_quality": "good"}}}
-	if k := summary.KeyFacts(lat)[1]; k.Label != "Latency" || len(k.Details) != 1 || k.Details[0] != "Calls: good" {
-		t.Errorf("latency row without loss = %+v", k)
-	}
-	// no targets tested: no count
-	r.Results[0].Metrics = []report.Metric{report.Measured("targets_answered", 0, ""), report.Measured("targets_tested", 0, "")}
-	r.Results[1].Facts = nil
-	for _, k := range summary.KeyFacts(r) {
-		if (k.Label == "VPN" || k.Label == "DNS") && len(k.Details) != 0 {
-			t.Errorf("%s row has details %q", k.Label, k.Details)
-		}
-	}
-}
-
 func TestMdHTML(t *testing.T) {
 	got := mdHTML("a <b> & [x](javascript:y) *i* `c` | \\ ~~s~~ Alice's \"x\" #1!\n\x1bz", 100)
 	want := "a &#60;b&#62; &#38; &#91;x&#93;(javascript:y) &#42;i&#42; &#96;c&#96; &#124; &#92; &#126;&#126;s&#126;&#126; Alice's \"x\" #1! &#92;x1bz"

@@ -17,48 +17,66 @@ import (
 	"github.com/wfh-cli/wfh/report/internal/look"
 )
 
-// The summary at the top of the HTML page and of the Markdown report answers
-// a support agent's first questions from the figures the checks publish. It
-// looks them up by these well-known names, first in the check named beside
-// each and then in any other result, and leaves out whatever is absent:
-// checks that are not in the run (--only, --quick) simply give fewer rows. A
-// check that wants its figure in the summary publishes it under one of these
-// names; docs/checks.md ("Key figures in the report summary") lists them.
-var (
-	// system
-	sumOSFacts     = []string{"os_pretty_name"}
-	sumOSName      = []string{"os_name"}
-	sumOSVersion   = []string{"os_version"}
-	sumUptime      = []string{"uptime_seconds"}
-	sumClockOffset = []string{"clock_offset_seconds"}
-	// network
-	sumConnType     = []string{"connection_type"}
-	sumConnectivity = []string{"connectivity"}
-	sumGatewayRTT   = []string{"gateway_rtt_ms"}
-	// wifi
-	sumSignal   = []string{"signal_dbm"}
-	sumBand     = []string{"band"}
-	sumStandard = []string{"standard"}
-	// bandwidth
-	sumDownload = []string{"download_mbps"}
-	sumUpload   = []string{"upload_mbps"}
-	// latency
-	sumLatency       = []string{"latency_ms", "rtt_ms", "rtt_avg_ms"}
-	sumJitter        = []string{"jitter_ms"}
-	sumLoss          = []string{"loss_percent", "packet_loss_percent"}
-	sumProblemsStart = []string{"problems_start", "loss_location"}
-	sumCallQuality   = []string{"call_quality"}
-	// responsiveness under load (wherever it is measured)
-	sumLoadGrade    = []string{"bufferbloat_grade", "responsiveness_grade"}
-	sumLoadIncrease = []string{"latency_increase_ms", "loaded_latency_increase_ms"}
-	// vpn; the target counts are read from the vpn result only, as such
-	// generic names may mean something else in another check
-	sumVPNState    = []string{"vpn_state", "vpn_status"}
-	sumVPNAnswered = "targets_answered"
-	sumVPNTested   = "targets_tested"
-	// dns
-	sumCompanyNames = "company_names_resolve"
-)
+// figure is one key figure the summary reads: a metric or a fact, under a
+// name from report/keys.go, and the check expected to publish it. A figure
+// is looked up first in that check's result and then in any other, so that
+// checks that are not in the run (--only, --quick) simply give fewer rows;
+// the VPN's target counts and the DNS check's company names are read from
+// their own check only, as such generic names may mean something else
+// elsewhere. docs/checks.md ("Key figures in the report summary") lists them.
+type figure struct {
+	Check string
+	Name  string
+	Fact  bool // a fact; otherwise a metric
+}
+
+func metricOf(check, name string) figure { return figure{Check: check, Name: name} }
+func factOf(check, name string) figure   { return figure{Check: check, Name: name, Fact: true} }
+
+// figures is every name the summary reads: the lookups below take their
+// names from here and nowhere else, so that the tests see all of them
+// (TestEveryKeyFigureIsPublished, TestEveryFigureShows).
+var figures = struct {
+	OSPrettyName, OSName, OSVersion, Uptime, ClockOffset figure
+	ConnectionType, Connectivity, GatewayRTT             figure
+	Signal, Band, Standard                               figure
+	Download, Upload, LoadGrade, LoadIncrease            figure
+	RTT, Jitter, Loss, ProblemsStart, CallQuality        figure
+	VPNState, VPNAnswered, VPNTested                     figure
+	CompanyNames                                         figure
+}{
+	OSPrettyName: factOf(idSystem, report.KeyOSPrettyName),
+	OSName:       factOf(idSystem, report.KeyOSName),
+	OSVersion:    factOf(idSystem, report.KeyOSVersion),
+	Uptime:       metricOf(idSystem, report.KeyUptimeSeconds),
+	ClockOffset:  metricOf(idSystem, report.KeyClockOffsetSeconds),
+
+	ConnectionType: factOf(idNetwork, report.KeyConnectionType),
+	Connectivity:   factOf(idNetwork, report.KeyConnectivity),
+	GatewayRTT:     metricOf(idNetwork, report.KeyGatewayRTTMs),
+
+	Signal:   metricOf(idWiFi, report.KeySignalDBm),
+	Band:     factOf(idWiFi, report.KeyBand),
+	Standard: factOf(idWiFi, report.KeyStandard),
+
+	Download: metricOf(idBandwidth, report.KeyDownloadMbps),
+	Upload:   metricOf(idBandwidth, report.KeyUploadMbps),
+	// responsiveness under load: measured by the speed test
+	LoadGrade:    factOf(idBandwidth, report.KeyBufferbloatGrade),
+	LoadIncrease: metricOf(idBandwidth, report.KeyLatencyIncreaseMs),
+
+	RTT:           metricOf(idLatency, report.KeyRTTMs),
+	Jitter:        metricOf(idLatency, report.KeyJitterMs),
+	Loss:          metricOf(idLatency, report.KeyLossPercent),
+	ProblemsStart: factOf(idLatency, report.KeyProblemsStart),
+	CallQuality:   factOf(idLatency, report.KeyCallQuality),
+
+	VPNState:    factOf(idVPN, report.KeyVPNState),
+	VPNAnswered: metricOf(idVPN, report.KeyTargetsAnswered),
+	VPNTested:   metricOf(idVPN, report.KeyTargetsTested),
+
+	CompanyNames: factOf(idDNS, report.KeyCompanyNamesResolve),
+}
 
 // Check ids the summary prefers for each row.
 const (
@@ -142,39 +160,41 @@ func (c *keyBuilder) result(id string) int {
 	return -1
 }
 
-// metric finds the first metric with one of names, preferring check id. A
+// metric finds metric figure f, preferring the result of its check. A
 // metric that was not measured is returned too: "not measured (why)" is a
 // true answer.
-func (c *keyBuilder) metric(id string, names []string) (report.Metric, int, bool) {
-	for _, i := range c.order(id) {
-		for _, n := range names {
-			if m, ok := c.r.Results[i].Metric(n); ok {
-				return m, i, true
-			}
+func (c *keyBuilder) metric(f figure) (report.Metric, int, bool) {
+	for _, i := range c.order(f.Check) {
+		if m, ok := c.r.Results[i].Metric(f.Name); ok {
+			return m, i, true
 		}
 	}
 	return report.Metric{}, -1, false
 }
 
 // measured is metric when it has a value.
-func (c *keyBuilder) measured(id string, names []string) (report.Metric, int, bool) {
-	m, i, ok := c.metric(id, names)
+func (c *keyBuilder) measured(f figure) (report.Metric, int, bool) {
+	m, i, ok := c.metric(f)
 	if !ok || m.Value == nil {
 		return report.Metric{}, -1, false
 	}
 	return m, i, true
 }
 
-// fact finds the first non-empty fact with one of names, preferring check id.
-func (c *keyBuilder) fact(id string, names []string) (string, int, bool) {
-	for _, i := range c.order(id) {
-		for _, n := range names {
-			if v := strings.TrimSpace(c.r.Results[i].Facts[n]); v != "" {
-				return v, i, true
-			}
+// fact finds the non-empty fact figure f, preferring the result of its
+// check.
+func (c *keyBuilder) fact(f figure) (string, int, bool) {
+	for _, i := range c.order(f.Check) {
+		if v := strings.TrimSpace(c.r.Results[i].Facts[f.Name]); v != "" {
+			return v, i, true
 		}
 	}
 	return "", -1, false
+}
+
+// factIn is fact figure f of result i only.
+func (c *keyBuilder) factIn(i int, f figure) string {
+	return strings.TrimSpace(c.r.Results[i].Facts[f.Name])
 }
 
 // add appends a row; idx is the result that gives the row its verdict, or -1.
@@ -220,11 +240,11 @@ func part(s string) string { return human.FlatClip(s, keyMaxPart) }
 func val(m report.Metric) string { return part(m.FormatValue()) }
 
 func (c *keyBuilder) computer() {
-	osName, idx, ok := c.fact(idSystem, sumOSFacts)
+	osName, idx, ok := c.fact(figures.OSPrettyName)
 	if !ok {
-		if name, i, ok := c.fact(idSystem, sumOSName); ok {
+		if name, i, ok := c.fact(figures.OSName); ok {
 			osName, idx = name, i
-			if v := strings.TrimSpace(c.r.Results[i].Facts[sumOSVersion[0]]); v != "" {
+			if v := c.factIn(i, figures.OSVersion); v != "" {
 				osName += " " + v
 			}
 		}
@@ -234,7 +254,7 @@ func (c *keyBuilder) computer() {
 		idx = c.result(idSystem)
 	}
 	var restart string
-	if m, _, ok := c.measured(idSystem, sumUptime); ok && m.Unit == "s" && *m.Value >= 0 {
+	if m, _, ok := c.measured(figures.Uptime); ok && m.Unit == "s" && *m.Value >= 0 {
 		restart = "Last restart " + human.Seconds(*m.Value) + " ago"
 	}
 	if osName == "" && restart == "" {
@@ -268,8 +288,8 @@ func words(table map[string]string, v string) string {
 }
 
 func (c *keyBuilder) connection() {
-	ct, ci, okT := c.fact(idNetwork, sumConnType)
-	conn, cj, okC := c.fact(idNetwork, sumConnectivity)
+	ct, ci, okT := c.fact(figures.ConnectionType)
+	conn, cj, okC := c.fact(figures.Connectivity)
 	if !okT && !okC {
 		c.fallback("Connection", idNetwork)
 		return
@@ -289,7 +309,7 @@ func (c *keyBuilder) connection() {
 		value = string(unicode.ToUpper(r)) + value[size:]
 	}
 	var router string
-	if m, _, ok := c.measured(idNetwork, sumGatewayRTT); ok {
+	if m, _, ok := c.measured(figures.GatewayRTT); ok {
 		router = "Router answers in " + val(m)
 	}
 	c.add("Connection", idx, value, router)
@@ -300,14 +320,14 @@ func (c *keyBuilder) wifi() {
 		c.fallback("Wi-Fi", idWiFi)
 		return
 	}
-	m, idx, ok := c.metric(idWiFi, sumSignal)
+	m, idx, ok := c.metric(figures.Signal)
 	if !ok {
 		c.fallback("Wi-Fi", idWiFi)
 		return
 	}
 	parts := []string{"signal " + val(m)}
-	for _, names := range [][]string{sumBand, sumStandard} {
-		if v := strings.TrimSpace(c.r.Results[idx].Facts[names[0]]); v != "" {
+	for _, f := range []figure{figures.Band, figures.Standard} {
+		if v := c.factIn(idx, f); v != "" {
 			parts = append(parts, part(v))
 		}
 	}
@@ -319,8 +339,8 @@ func (c *keyBuilder) speed() {
 		c.fallback("Speed", idBandwidth)
 		return
 	}
-	down, di, okD := c.metric(idBandwidth, sumDownload)
-	up, ui, okU := c.metric(idBandwidth, sumUpload)
+	down, di, okD := c.metric(figures.Download)
+	up, ui, okU := c.metric(figures.Upload)
 	if !okD && !okU {
 		c.fallback("Speed", idBandwidth)
 		return
@@ -342,7 +362,7 @@ func (c *keyBuilder) latency() {
 		c.fallback("Latency", idLatency)
 		return
 	}
-	lat, idx, ok := c.metric(idLatency, sumLatency)
+	lat, idx, ok := c.metric(figures.RTT)
 	if !ok {
 		c.fallback("Latency", idLatency)
 		return
@@ -352,30 +372,27 @@ func (c *keyBuilder) latency() {
 	// jitter and loss from the same result, so the three figures describe
 	// the same measurement
 	for _, g := range []struct {
-		names []string
-		word  string
-	}{{sumJitter, "jitter "}, {sumLoss, "loss "}} {
-		for _, n := range g.names {
-			if m, ok := res.Metric(n); ok {
-				parts = append(parts, g.word+val(m))
-				break
-			}
+		f    figure
+		word string
+	}{{figures.Jitter, "jitter "}, {figures.Loss, "loss "}} {
+		if m, ok := res.Metric(g.f.Name); ok {
+			parts = append(parts, g.word+val(m))
 		}
 	}
 	var where, calls string
-	// "none" (no loss, nothing to locate) is left out like "not_measured"
-	if v, _, ok := c.fact(idLatency, sumProblemsStart); ok && v != "none" {
+	// the latency check says where loss starts only when there is loss
+	if v, _, ok := c.fact(figures.ProblemsStart); ok {
 		where = "Problems start: " + part(v)
 	}
-	if v, _, ok := c.fact(idLatency, sumCallQuality); ok && v != "not_measured" {
+	if v, _, ok := c.fact(figures.CallQuality); ok && v != "not_measured" {
 		calls = "Calls: " + part(strings.ReplaceAll(v, "_", " "))
 	}
 	c.add("Latency", idx, strings.Join(parts, ", "), where, calls)
 }
 
 func (c *keyBuilder) underLoad() {
-	grade, gi, okG := c.fact(idBandwidth, sumLoadGrade)
-	inc, ii, okI := c.measured(idBandwidth, sumLoadIncrease)
+	grade, gi, okG := c.fact(figures.LoadGrade)
+	inc, ii, okI := c.measured(figures.LoadIncrease)
 	if !okG && !okI {
 		return
 	}
@@ -397,13 +414,13 @@ func (c *keyBuilder) vpn() {
 	var services string
 	if i := c.result(idVPN); i >= 0 {
 		res := c.r.Results[i]
-		answered, okA := res.Metric(sumVPNAnswered)
-		tested, okT := res.Metric(sumVPNTested)
+		answered, okA := res.Metric(figures.VPNAnswered.Name)
+		tested, okT := res.Metric(figures.VPNTested.Name)
 		if okA && okT && answered.Value != nil && tested.Value != nil && *tested.Value > 0 {
 			services = "Company services: " + human.TrimFloat(*answered.Value, 0) + " of " + human.TrimFloat(*tested.Value, 0) + " answer"
 		}
 	}
-	if v, i, ok := c.fact(idVPN, sumVPNState); ok {
+	if v, i, ok := c.fact(figures.VPNState); ok {
 		c.add("VPN", i, part(v), services)
 		return
 	}
@@ -417,7 +434,7 @@ var companyNamesWords = map[string]string{"yes": "all resolve", "no": "none reso
 func (c *keyBuilder) dns() {
 	var company string
 	if i := c.result(idDNS); i >= 0 {
-		if v := strings.TrimSpace(c.r.Results[i].Facts[sumCompanyNames]); v != "" {
+		if v := c.factIn(i, figures.CompanyNames); v != "" {
 			company = "Company names: " + words(companyNamesWords, v)
 		}
 	}
@@ -468,7 +485,7 @@ func (c *keyBuilder) localTime() {
 		return
 	}
 	var clock string
-	if m, _, ok := c.measured(idSystem, sumClockOffset); ok && m.Unit == "s" {
+	if m, _, ok := c.measured(figures.ClockOffset); ok && m.Unit == "s" {
 		// positive: the computer's clock is behind (docs/checks.md, system)
 		v := *m.Value
 		switch {
