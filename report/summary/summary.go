@@ -98,8 +98,8 @@ const (
 	keyMaxPart  = 60  // one machine-provided part inside a value
 )
 
-// Fact is one row of the summary. Value and Details are one tidy line
-// each (human.FlatClip), not yet escaped for any format: each renderer escapes
+// Fact is one row of the summary. Value and Details are one tidy line each
+// (human.FlatClip), not yet escaped for any format: each renderer escapes
 // them for its own.
 type Fact struct {
 	Label   string // wfh's own words
