@@ -1,14 +1,19 @@
-// Package report holds the wfh report model, its redaction and its renderers.
+// Package report holds the wfh report model: the results checks fill in, the
+// names of the key figures the summary reads (keys.go), what redaction must
+// know about the machine (Known), and reading a saved JSON report back.
 //
-// The model is plain data: checks fill it, renderers read it. A renderer never
-// runs a check and a check never formats output. The JSON form is a public,
-// versioned contract described by docs/report.schema.json.
+// The model is plain data: checks fill it, and the packages beside it only
+// read it. report/redact makes the copy that may be shared, report/summary
+// picks the key figures and problems a reader needs first, and report/render
+// writes text, Markdown, JSON and HTML. None of them runs a check, and a
+// check never formats output. The JSON form is a public, versioned contract
+// described by docs/report.schema.json.
 package report
 
 import (
-	"fmt"
-	"strings"
 	"time"
+
+	"github.com/wfh-cli/wfh/report/internal/human"
 )
 
 // SchemaVersion is major.minor. Later changes only add optional fields and bump
@@ -214,57 +219,14 @@ func (m Metric) FormatValue() string {
 	v := *m.Value
 	switch m.Unit {
 	case "s":
-		return humanSeconds(v)
+		return human.Seconds(v)
 	case "bytes":
-		return humanBytes(v)
+		return human.Bytes(v)
 	case "%", "percent":
-		return trimFloat(v, 1) + " %"
+		return human.TrimFloat(v, 1) + " %"
 	case "":
-		return trimFloat(v, 2)
+		return human.TrimFloat(v, 2)
 	default:
-		return trimFloat(v, 2) + " " + m.Unit
+		return human.TrimFloat(v, 2) + " " + m.Unit
 	}
-}
-
-func trimFloat(v float64, prec int) string {
-	s := fmt.Sprintf("%.*f", prec, v)
-	if strings.Contains(s, ".") {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
-	return s
-}
-
-func humanSeconds(v float64) string {
-	if v < 0 {
-		return "-" + humanSeconds(-v)
-	}
-	d := time.Duration(v * float64(time.Second))
-	switch {
-	case d >= 48*time.Hour:
-		return trimFloat(d.Hours()/24, 1) + " days"
-	case d >= 2*time.Hour:
-		return trimFloat(d.Hours(), 1) + " hours"
-	case d >= 2*time.Minute:
-		return trimFloat(d.Minutes(), 1) + " min"
-	case d >= time.Second:
-		return trimFloat(v, 2) + " s"
-	default:
-		return trimFloat(v*1000, 1) + " ms"
-	}
-}
-
-func humanBytes(v float64) string {
-	const unit = 1000 // disk vendors and OS dialogs on macOS use SI units
-	// Below ten kilobytes the figure is a packet size (an MTU), where
-	// every byte counts: 1380 B, not 1.4 kB.
-	if v < 10*unit {
-		return trimFloat(v, 0) + " B"
-	}
-	suffixes := []string{"kB", "MB", "GB", "TB", "PB"}
-	i := -1
-	for v >= unit && i < len(suffixes)-1 {
-		v /= unit
-		i++
-	}
-	return trimFloat(v, 1) + " " + suffixes[i]
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf16"
+
+	"github.com/wfh-cli/wfh/report/internal/human"
 )
 
 // MaxReportBytes bounds a report read back from a file. A full run's JSON is
@@ -104,7 +106,7 @@ func isDigits(s string) bool {
 
 // clip keeps an echoed value from flooding the one-line error.
 func clip(s string) string {
-	return htmlClean(s, 40)
+	return human.FlatClip(s, 40)
 }
 
 // jsonProblem turns a decoding error into one line with its position.

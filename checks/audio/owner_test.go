@@ -7,6 +7,8 @@ import (
 
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/report"
+	"github.com/wfh-cli/wfh/report/redact"
+	"github.com/wfh-cli/wfh/report/render"
 )
 
 func TestOwnerNameStaysOutOfRedactedReports(t *testing.T) {
@@ -22,10 +24,10 @@ func TestOwnerNameStaysOutOfRedactedReports(t *testing.T) {
 	if !strings.Contains(res.Summary+res.Findings[0].Message, "AirPods Pro") {
 		t.Errorf("the finding should still name the device: %+v", res.Findings)
 	}
-	rep := report.Redact(report.Report{SchemaVersion: report.SchemaVersion, Results: []report.Result{res}}, report.Known{})
-	for _, f := range report.Formats() {
+	rep := redact.Redact(report.Report{SchemaVersion: report.SchemaVersion, Results: []report.Result{res}}, report.Known{})
+	for _, f := range render.Formats() {
 		var buf bytes.Buffer
-		if err := report.Render(&buf, rep, f, report.RenderOptions{Verbose: true}); err != nil {
+		if err := render.Render(&buf, rep, f, render.Options{Verbose: true}); err != nil {
 			t.Fatal(err)
 		}
 		if strings.Contains(buf.String(), "Alice") {
@@ -33,7 +35,7 @@ func TestOwnerNameStaysOutOfRedactedReports(t *testing.T) {
 		}
 	}
 	var buf bytes.Buffer
-	report.Render(&buf, report.MarkUnredacted(report.Report{Results: []report.Result{res}}), report.FormatJSON, report.RenderOptions{})
+	render.Render(&buf, redact.MarkUnredacted(report.Report{Results: []report.Result{res}}), render.FormatJSON, render.Options{})
 	if !strings.Contains(buf.String(), "Alice's AirPods Pro") {
 		t.Error("--no-redact must keep the full name")
 	}

@@ -10,6 +10,8 @@ import (
 	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/internal/reportschema"
 	"github.com/wfh-cli/wfh/report"
+	"github.com/wfh-cli/wfh/report/redact"
+	"github.com/wfh-cli/wfh/report/render"
 )
 
 // Every kind of result the check produces must fit the published JSON
@@ -43,8 +45,8 @@ func TestResultsMatchSchema(t *testing.T) {
 	}
 	rep := reportschema.CheckResults(t, "audio", "Microphone and speakers", results)
 	var buf bytes.Buffer
-	red := report.Redact(rep, report.Known{})
-	if err := report.Render(&buf, red, report.FormatJSON, report.RenderOptions{}); err != nil {
+	red := redact.Redact(rep, report.Known{})
+	if err := render.Render(&buf, red, render.FormatJSON, render.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(buf.String(), "8C:64:22") || strings.Contains(buf.String(), "8C_64_22") {

@@ -539,20 +539,20 @@ func overall(r *report.Result) {
 			inc = m.Value
 		}
 	}
-	r.Metrics = slices.DeleteFunc(r.Metrics, func(m report.Metric) bool { return m.Name == "latency_increase_ms" })
+	r.Metrics = slices.DeleteFunc(r.Metrics, func(m report.Metric) bool { return m.Name == report.KeyLatencyIncreaseMs })
 	if inc != nil {
-		r.Metrics = append(r.Metrics, report.Measured("latency_increase_ms", *inc, "ms"))
+		r.Metrics = append(r.Metrics, report.Measured(report.KeyLatencyIncreaseMs, *inc, "ms"))
 	} else {
-		r.Metrics = append(r.Metrics, report.NotMeasured("latency_increase_ms", "ms", "no direction's round trip under load was measured"))
+		r.Metrics = append(r.Metrics, report.NotMeasured(report.KeyLatencyIncreaseMs, "ms", "no direction's round trip under load was measured"))
 	}
 	if i := strings.Index(r.Summary, summaryMarker); i >= 0 {
 		r.Summary = r.Summary[:i]
 	}
 	if g == "" {
-		delete(r.Facts, "bufferbloat_grade")
+		delete(r.Facts, report.KeyBufferbloatGrade)
 		return
 	}
-	r.Facts["bufferbloat_grade"] = string(g)
+	r.Facts[report.KeyBufferbloatGrade] = string(g)
 	r.Summary += summaryMarker + "bufferbloat grade " + string(g)
 	if inc != nil {
 		r.Summary += " (+" + formatMS(time.Duration(*inc*float64(time.Millisecond))) + ")"

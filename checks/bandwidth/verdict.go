@@ -157,7 +157,7 @@ func rateMetrics(o outcome) []report.Metric {
 	var ms []report.Metric
 	for i, d := range []dirResult{o.down, o.up} {
 		d.dir = direction(i) // an outcome without a server has zero results
-		name := d.dir.String() + "_mbps"
+		name := [...]string{download: report.KeyDownloadMbps, upload: report.KeyUploadMbps}[d.dir]
 		switch {
 		case o.problem != nil:
 			ms = append(ms, report.NotMeasured(name, "Mbit/s", "no speed-test server"))

@@ -11,6 +11,7 @@ import (
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/report"
+	"github.com/wfh-cli/wfh/report/redact"
 )
 
 func TestCheckContract(t *testing.T) {
@@ -127,7 +128,7 @@ func TestVerdictPass(t *testing.T) {
 
 	// The owner's name reaches no report that is redacted.
 	rep := report.Report{Results: []report.Result{res}}
-	red := report.Redact(rep, report.Known{})
+	red := redact.Redact(rep, report.Known{})
 	if got := red.Results[0].Items[4].Attributes["device_name"]; strings.Contains(got, "Jane") {
 		t.Errorf("redacted device_name = %q", got)
 	}

@@ -349,11 +349,11 @@ func companyFindings(res *checks.Result, ls []lookup, pathOK bool) []finding {
 	}
 	switch ok {
 	case total:
-		res.Facts["company_names_resolve"] = "yes"
+		res.Facts[report.KeyCompanyNamesResolve] = "yes"
 	case 0:
-		res.Facts["company_names_resolve"] = "no"
+		res.Facts[report.KeyCompanyNamesResolve] = "no"
 	default:
-		res.Facts["company_names_resolve"] = "partly"
+		res.Facts[report.KeyCompanyNamesResolve] = "partly"
 	}
 	if len(vpnMissing) > 0 {
 		fs = append(fs, finding{sev: report.Pass, msg: fmt.Sprintf(

@@ -125,14 +125,14 @@ func verdict(o observations, l limits) checks.Result {
 	in := pool(o.Targets)
 	status := report.Pass
 	if !in.measured {
-		res.Facts["call_quality"] = "not_measured"
+		res.Facts[report.KeyCallQuality] = "not_measured"
 		why := "no internet test site answered"
 		if noRoute(o.Targets) {
 			why = "no route to the internet"
 		}
 		res.Metrics = append(res.Metrics,
-			report.NotMeasured("rtt_ms", "ms", why), report.NotMeasured("jitter_ms", "ms", why),
-			report.NotMeasured("loss_percent", "%", why), report.NotMeasured("r_factor", "", why),
+			report.NotMeasured(report.KeyRTTMs, "ms", why), report.NotMeasured(report.KeyJitterMs, "ms", why),
+			report.NotMeasured(report.KeyLossPercent, "%", why), report.NotMeasured("r_factor", "", why),
 			report.NotMeasured("mos", "", why))
 		res.Summary = "Voice and video calls: not measured, " + why
 		if noRoute(o.Targets) {
@@ -159,16 +159,16 @@ func verdict(o observations, l limits) checks.Result {
 			q = qualityOfStatus(figStatus)
 		}
 		status = report.Worst(figStatus, statusOfQuality(q))
-		res.Facts["call_quality"] = q
+		res.Facts[report.KeyCallQuality] = q
 		res.Facts["codec"] = callCodec.Name
-		res.Metrics = append(res.Metrics, report.Measured("rtt_ms", round(in.rtt, 2), "ms"))
+		res.Metrics = append(res.Metrics, report.Measured(report.KeyRTTMs, round(in.rtt, 2), "ms"))
 		if in.jitterValid {
-			res.Metrics = append(res.Metrics, report.Measured("jitter_ms", round(in.jitter, 2), "ms"))
+			res.Metrics = append(res.Metrics, report.Measured(report.KeyJitterMs, round(in.jitter, 2), "ms"))
 		} else {
-			res.Metrics = append(res.Metrics, report.NotMeasured("jitter_ms", "ms", "fewer than two answers"))
+			res.Metrics = append(res.Metrics, report.NotMeasured(report.KeyJitterMs, "ms", "fewer than two answers"))
 		}
 		res.Metrics = append(res.Metrics,
-			report.Measured("loss_percent", round(in.loss, 2), "%"),
+			report.Measured(report.KeyLossPercent, round(in.loss, 2), "%"),
 			report.Measured("r_factor", round(e.R, 1), ""),
 			report.Measured("mos", round(e.MOS, 2), ""))
 		res.Summary = fmt.Sprintf("Voice and video calls: %s (round trip %s ms, jitter %s, loss %s %%)",
@@ -188,7 +188,7 @@ func verdict(o observations, l limits) checks.Result {
 		// Nothing to locate.
 	case in.measured && in.loss > 0 || loc.Level != 0:
 		res.Facts["loss_location"] = loc.Where
-		res.Facts["problems_start"] = problemsStart(loc)
+		res.Facts[report.KeyProblemsStart] = problemsStart(loc)
 		if f, ok := locationFinding(loc, in, l); ok {
 			res.Findings = append(res.Findings, f)
 			if loc.Level != 0 {

@@ -69,7 +69,7 @@ func (*check) Unmet(r checks.Result) (string, bool) {
 	if r.Status != report.Fail {
 		return "", false
 	}
-	switch r.Facts["connectivity"] {
+	switch r.Facts[report.KeyConnectivity] {
 	case stateCaptive:
 		return "captive portal: sign in first (see network)", true
 	case stateIntercepted:

@@ -38,8 +38,8 @@ func verdict(o observations) checks.Result {
 	case intercepted(o):
 		state = stateIntercepted
 	}
-	res.Facts["connectivity"] = state
-	res.Facts["connection_type"] = connectionType(o)
+	res.Facts[report.KeyConnectivity] = state
+	res.Facts[report.KeyConnectionType] = connectionType(o)
 
 	switch state {
 	case stateOnline:
@@ -319,15 +319,15 @@ func addPathItems(res *checks.Result, o observations) {
 		if g.Answered {
 			item.Summary = "answers"
 			item.Metrics = []report.Metric{report.Measured("rtt_ms", roundMS(g.RTT), "ms")}
-			res.Metrics = append(res.Metrics, report.Measured("gateway_rtt_ms", roundMS(g.RTT), "ms"))
+			res.Metrics = append(res.Metrics, report.Measured(report.KeyGatewayRTTMs, roundMS(g.RTT), "ms"))
 		} else if g.Err != nil {
 			item.Status = report.Skipped
 			item.Summary = "not pinged: " + g.Err.Error()
-			res.Metrics = append(res.Metrics, report.NotMeasured("gateway_rtt_ms", "ms", "ping not allowed: "+g.Err.Error()))
+			res.Metrics = append(res.Metrics, report.NotMeasured(report.KeyGatewayRTTMs, "ms", "ping not allowed: "+g.Err.Error()))
 		} else {
 			item.Status = report.Fail
 			item.Summary = "does not answer ping"
-			res.Metrics = append(res.Metrics, report.NotMeasured("gateway_rtt_ms", "ms", "the gateway did not answer"))
+			res.Metrics = append(res.Metrics, report.NotMeasured(report.KeyGatewayRTTMs, "ms", "the gateway did not answer"))
 		}
 		res.Items = append(res.Items, item)
 	}

@@ -122,13 +122,13 @@ func applyClock(res *checks.Result, c clockReading) {
 		res.Facts = map[string]string{}
 	}
 	if !c.measured {
-		res.Metrics = append(res.Metrics, report.NotMeasured("clock_offset_seconds", "s", c.notMeasured))
+		res.Metrics = append(res.Metrics, report.NotMeasured(report.KeyClockOffsetSeconds, "s", c.notMeasured))
 		res.Findings = append(res.Findings, report.Finding{Severity: report.Pass,
 			Message: "The clock was not compared with a time server: " + c.notMeasured + "."})
 		return
 	}
 	res.Metrics = append(res.Metrics,
-		report.Measured("clock_offset_seconds", round3(c.offset.Seconds()), "s"),
+		report.Measured(report.KeyClockOffsetSeconds, round3(c.offset.Seconds()), "s"),
 		report.Measured("clock_offset_uncertainty_seconds", round3(c.uncertainty.Seconds()), "s"))
 	res.Facts["clock_source"] = c.source
 

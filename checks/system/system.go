@@ -121,18 +121,18 @@ func run(ctx context.Context, env *checks.Env, p probe) checks.Result {
 	}
 	f := gather(ctx, env, p)
 	res := checks.Result{Facts: map[string]string{}}
-	setFact(res.Facts, "os_name", f.info.Name)
-	setFact(res.Facts, "os_version", f.info.Version)
-	setFact(res.Facts, "os_pretty_name", f.info.PrettyName)
+	setFact(res.Facts, report.KeyOSName, f.info.Name)
+	setFact(res.Facts, report.KeyOSVersion, f.info.Version)
+	setFact(res.Facts, report.KeyOSPrettyName, f.info.PrettyName)
 	setFact(res.Facts, "kernel", f.info.Kernel)
 	setFact(res.Facts, "arch", env.Arch)
 	setFact(res.Facts, "time_zone", f.zone.name)
 	setFact(res.Facts, "utc_offset", f.zone.offset)
 
 	if f.upErr != nil {
-		res.Metrics = append(res.Metrics, report.NotMeasured("uptime_seconds", "s", reason(f.upErr)))
+		res.Metrics = append(res.Metrics, report.NotMeasured(report.KeyUptimeSeconds, "s", reason(f.upErr)))
 	} else {
-		res.Metrics = append(res.Metrics, report.Measured("uptime_seconds", f.up.Seconds(), "s"))
+		res.Metrics = append(res.Metrics, report.Measured(report.KeyUptimeSeconds, f.up.Seconds(), "s"))
 	}
 	res.Metrics = append(res.Metrics, diskMetrics(f)...)
 

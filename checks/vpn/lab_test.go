@@ -26,6 +26,7 @@ import (
 	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/internal/reportschema"
 	"github.com/wfh-cli/wfh/report"
+	"github.com/wfh-cli/wfh/report/render"
 )
 
 // These tests build a real WireGuard VPN out of network namespaces and
@@ -338,7 +339,7 @@ func (r labRun) expect(t *testing.T, state string, status report.Status) {
 	t.Logf("%s: check %.2f s (process %s): %s", state, r.res.DurationSeconds, r.took.Round(time.Millisecond), r.res.Summary)
 	if testing.Verbose() && os.Getenv("WFH_VPN_SHOW") != "" {
 		var buf bytes.Buffer
-		_ = report.Render(&buf, report.Report{SchemaVersion: report.SchemaVersion, Results: []report.Result{r.res}, Overall: r.res.Status}, report.FormatText, report.RenderOptions{Verbose: true})
+		_ = render.Render(&buf, report.Report{SchemaVersion: report.SchemaVersion, Results: []report.Result{r.res}, Overall: r.res.Status}, render.FormatText, render.Options{Verbose: true})
 		t.Logf("report:\n%s", buf.String())
 	}
 }

@@ -381,7 +381,7 @@ func (v *builder) vpnOnlyItems() {
 // described; otherwise there is nothing to judge.
 func (v *builder) notExpected() {
 	o := v.o
-	v.res.Facts["vpn_state"] = stateNotInUse
+	v.res.Facts[report.KeyVPNState] = stateNotInUse
 	if len(o.Tunnels) == 0 {
 		v.status = report.Skipped
 		v.res.Summary = "No VPN in use, and the profile expects none"
@@ -391,7 +391,7 @@ func (v *builder) notExpected() {
 		return
 	}
 	v.status = report.Pass
-	v.res.Facts["vpn_state"] = stateConnected
+	v.res.Facts[report.KeyVPNState] = stateConnected
 	v.tunnelFacts()
 	v.readNotes()
 	v.res.Summary = "VPN connected through " + v.tunnelPhrase() + "; the profile names no company services to test"
@@ -512,20 +512,20 @@ func (v *builder) notConnected() {
 	}
 	if len(valid) == 0 && resolved {
 		v.status = report.Pass
-		v.res.Facts["vpn_state"] = stateDirect
+		v.res.Facts[report.KeyVPNState] = stateDirect
 		v.res.Summary = "No VPN connected, but the company names that need it resolve (on the company network?)"
 		v.add(report.Pass, "Company names that resolve only on the VPN resolve without it: this computer is probably on the company's network, where the VPN is not needed.", "")
 		return
 	}
 	if len(usable) > 0 {
 		v.status = report.Pass
-		v.res.Facts["vpn_state"] = stateDirect
+		v.res.Facts[report.KeyVPNState] = stateDirect
 		v.res.Summary = fmt.Sprintf("No VPN connected, but %d of %d company services answer without it (on the company network?)", len(usable), len(valid))
 		v.add(report.Pass, "Company services answer without the VPN: this computer is probably on the company's network, where the VPN is not needed.", "")
 		return
 	}
 	v.status = report.Fail
-	v.res.Facts["vpn_state"] = stateNotConnected
+	v.res.Facts[report.KeyVPNState] = stateNotConnected
 	v.res.Summary = "Not connected to the VPN"
 	app := "your VPN app"
 	if len(o.Clients) > 0 {
@@ -631,14 +631,14 @@ func (v *builder) connected() {
 		}
 	}
 	v.res.Metrics = append(v.res.Metrics,
-		report.Measured("targets_answered", float64(len(reached)), ""),
-		report.Measured("targets_tested", float64(len(valid)), ""))
+		report.Measured(report.KeyTargetsAnswered, float64(len(reached)), ""),
+		report.Measured(report.KeyTargetsTested, float64(len(valid)), ""))
 	phrase := v.tunnelPhrase()
 	hs, hsKnown := v.handshake()
 	switch {
 	case len(valid) == 0:
 		v.status = report.Pass
-		v.res.Facts["vpn_state"] = stateConnected
+		v.res.Facts[report.KeyVPNState] = stateConnected
 		v.res.Summary = "Connected to the VPN through " + phrase
 		v.add(report.Pass, "The profile names no company services, so traffic through the tunnel was not tested; IT can add vpn.targets to the profile (an intranet page, a file server's host:port) to test it end to end.", "")
 		if hsKnown && !hs.HasHandshake {
@@ -648,7 +648,7 @@ func (v *builder) connected() {
 		v.noTraffic(phrase, valid, hs, hsKnown)
 	default:
 		v.status = report.Pass
-		v.res.Facts["vpn_state"] = stateConnected
+		v.res.Facts[report.KeyVPNState] = stateConnected
 		v.res.Summary = fmt.Sprintf("Connected to the VPN through %s: %d of %d company services answer", phrase, len(reached), len(valid))
 		if med, ok := overallMedian(reached); ok {
 			v.res.Metrics = append(v.res.Metrics, report.Measured("target_connect_ms", ms(med), "ms"))
@@ -690,7 +690,7 @@ func (v *builder) connected() {
 	v.mtuFindings()
 	v.gatewayFindings(true)
 	if v.status == report.Pass && len(v.severities()) > 0 {
-		v.res.Facts["vpn_state"] = stateDegraded
+		v.res.Facts[report.KeyVPNState] = stateDegraded
 	}
 }
 
@@ -708,7 +708,7 @@ func (v *builder) handshake() (wgPeer, bool) {
 func (v *builder) noTraffic(phrase string, valid []targetProbe, hs wgPeer, hsKnown bool) {
 	o := v.o
 	v.status = report.Fail
-	v.res.Facts["vpn_state"] = stateNoTraffic
+	v.res.Facts[report.KeyVPNState] = stateNoTraffic
 	v.res.Summary = "Connected to the VPN through " + phrase + ", but it is not passing traffic: no company service answers"
 	allDNS := true
 	var outside []string

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/probeutil"
+	"github.com/wfh-cli/wfh/report"
 )
 
 // linuxProbe reads sysfs and procfs through env.FS and runs iw through
@@ -90,7 +91,7 @@ func (linuxProbe) read(ctx context.Context, env *checks.Env) reading {
 			r.note("Could not read the signal from /proc/net/wireless: %v", err)
 		}
 		if l.Signal == nil {
-			l.missing("signal_dbm", "neither iw nor /proc/net/wireless could be read")
+			l.missing(report.KeySignalDBm, "neither iw nor /proc/net/wireless could be read")
 		}
 		l.missing("noise_dbm", "/proc/net/wireless could not be read")
 	default:
@@ -124,9 +125,9 @@ func applyWext(l *link, s wextStats) {
 			l.Signal = ptr(s.Level.Value)
 		case wextRelative:
 			l.SignalRaw = ptr(s.Level.Value)
-			l.missing("signal_dbm", fmt.Sprintf("not measured in dBm: the driver reports the signal as %g on its own scale", s.Level.Value))
+			l.missing(report.KeySignalDBm, fmt.Sprintf("not measured in dBm: the driver reports the signal as %g on its own scale", s.Level.Value))
 		default:
-			l.missing("signal_dbm", "the driver reports no signal level")
+			l.missing(report.KeySignalDBm, "the driver reports no signal level")
 		}
 	}
 	switch s.Noise.Kind {

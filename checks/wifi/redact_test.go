@@ -7,12 +7,14 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/report"
+	"github.com/wfh-cli/wfh/report/redact"
+	"github.com/wfh-cli/wfh/report/render"
 )
 
 // TestPlantedSecrets proves that the SSID and BSSID the check reports never
 // reach a redacted report in any format, and that --no-redact shows them.
 // The check does not redact them itself: it relies on the "ssid" and
-// "bssid" keys being report.SensitiveKeys.
+// "bssid" keys being redact.SensitiveKeys.
 func TestPlantedSecrets(t *testing.T) {
 	const (
 		ssid  = "Smith Family WiFi"
@@ -37,19 +39,19 @@ func TestPlantedSecrets(t *testing.T) {
 	}
 	rep.Overall = report.ComputeOverall(rep.Results)
 
-	render := func(r report.Report, f report.Format, verbose bool) string {
+	show := func(r report.Report, f render.Format, verbose bool) string {
 		var b bytes.Buffer
-		if err := report.Render(&b, r, f, report.RenderOptions{Verbose: verbose}); err != nil {
+		if err := render.Render(&b, r, f, render.Options{Verbose: verbose}); err != nil {
 			t.Fatalf("render %s: %v", f, err)
 		}
 		return b.String()
 	}
 	secrets := []string{ssid, "Smith", bssid, strings.ToUpper(bssid), strings.ReplaceAll(bssid, ":", "-")}
 
-	redacted := report.Redact(rep, report.Known{})
-	for _, f := range report.Formats() {
+	redacted := redact.Redact(rep, report.Known{})
+	for _, f := range render.Formats() {
 		for _, verbose := range []bool{false, true} {
-			out := render(redacted, f, verbose)
+			out := show(redacted, f, verbose)
 			for _, s := range secrets {
 				if strings.Contains(out, s) {
 					t.Errorf("redacted %s (verbose %v) contains %q:\n%s", f, verbose, s, out)
@@ -62,9 +64,9 @@ func TestPlantedSecrets(t *testing.T) {
 		}
 	}
 
-	plain := report.MarkUnredacted(rep)
-	for _, f := range report.Formats() {
-		out := render(plain, f, true)
+	plain := redact.MarkUnredacted(rep)
+	for _, f := range render.Formats() {
+		out := show(plain, f, true)
 		for _, s := range []string{ssid, bssid} {
 			if !strings.Contains(out, s) {
 				t.Errorf("unredacted %s lacks %q:\n%s", f, s, out)

@@ -275,12 +275,12 @@ func facts(l link) map[string]string {
 	}
 	set("interface", l.Interface)
 	set("adapter", l.Adapter)
-	// "ssid" and "bssid" are report.SensitiveKeys: redaction replaces them
+	// "ssid" and "bssid" are redact.SensitiveKeys: redaction replaces them
 	// by key, whatever they contain, so they are reported as they are.
 	set("ssid", l.SSID)
 	set("bssid", l.BSSID)
-	set("band", l.Band)
-	set("standard", l.Standard)
+	set(report.KeyBand, l.Band)
+	set(report.KeyStandard, l.Standard)
 	set("mlo_bands", strings.Join(l.MLOBands, " + "))
 	set("source", l.Source)
 	set("traffic_via", l.TrafficVia)
@@ -309,7 +309,7 @@ func metrics(l link) []report.Metric {
 		}
 		return report.Measured(name, float64(v), unit)
 	}
-	sig := num("signal_dbm", l.Signal, "dBm")
+	sig := num(report.KeySignalDBm, l.Signal, "dBm")
 	if l.SignalEstimate != nil {
 		sig.Note = fmt.Sprintf("estimated from Windows's signal quality of %s %%", trimFloat(*l.SignalEstimate))
 	}

@@ -23,6 +23,8 @@ import (
 	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/internal/progress"
 	"github.com/wfh-cli/wfh/report"
+	"github.com/wfh-cli/wfh/report/redact"
+	"github.com/wfh-cli/wfh/report/render"
 )
 
 const (
@@ -120,7 +122,7 @@ EXIT STATUS
 			fl := cmd.Flags()
 			opts.timeoutSet, opts.failOnSet = fl.Changed("timeout"), fl.Changed("fail-on")
 			opts.onlySet, opts.skipSet = fl.Changed("only"), fl.Changed("skip")
-			if strings.EqualFold(strings.TrimSpace(opts.format), string(report.FormatJSON)) {
+			if strings.EqualFold(strings.TrimSpace(opts.format), string(render.FormatJSON)) {
 				f.jsonErrors = true
 			}
 			if runF != nil {
@@ -151,7 +153,7 @@ EXIT STATUS
 
 func joinFormats() string {
 	var s []string
-	for _, f := range report.Formats() {
+	for _, f := range render.Formats() {
 		s = append(s, string(f))
 	}
 	return strings.Join(s, ", ")
@@ -159,7 +161,7 @@ func joinFormats() string {
 
 // settings are the options after the profile and flags are merged.
 type settings struct {
-	format  report.Format
+	format  render.Format
 	failOn  report.Status
 	timeout time.Duration
 	profile *profile.Profile
@@ -167,7 +169,7 @@ type settings struct {
 }
 
 func resolveSettings(f *factory, o *doctorOptions) (*settings, error) {
-	format, err := report.ParseFormat(o.format)
+	format, err := render.ParseFormat(o.format)
 	if err != nil {
 		return nil, usageError("%s", err)
 	}
@@ -289,9 +291,9 @@ func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 		Results:         outcome.Results,
 	}
 	if o.noRedact {
-		rep = report.MarkUnredacted(rep)
+		rep = redact.MarkUnredacted(rep)
 	} else {
-		rep = report.Redact(rep, known)
+		rep = redact.Redact(rep, known)
 	}
 
 	werr := writeReport(f, o, s, rep)
@@ -366,16 +368,16 @@ func writeReport(f *factory, o *doctorOptions, s *settings, rep report.Report) e
 // emitReport renders rep and writes it to output, or to standard output
 // when output is empty; savedHint, when not empty, follows "Report saved
 // to FILE:" on a terminal. Every failure here is exit 3: there is no report.
-func emitReport(f *factory, rep report.Report, format report.Format, output string, verbose bool, savedHint string) error {
+func emitReport(f *factory, rep report.Report, format render.Format, output string, verbose bool, savedHint string) error {
 	var buf bytes.Buffer
 	toTerminal := output == "" && f.ios.IsStdoutTTY()
-	ro := report.RenderOptions{
+	ro := render.Options{
 		Color:   output == "" && f.ios.ColorStdout(),
 		Verbose: verbose,
 		// A file may be opened anywhere, so only a terminal decides this.
 		Unicode: !toTerminal || f.ios.Unicode(),
 	}
-	if err := report.Render(&buf, rep, format, ro); err != nil {
+	if err := render.Render(&buf, rep, format, ro); err != nil {
 		return &exitError{code: exitNoReport, msg: "could not produce the report: " + err.Error(), err: err}
 	}
 	if output != "" {
@@ -396,13 +398,13 @@ func emitReport(f *factory, rep report.Report, format report.Format, output stri
 }
 
 // fileExt is the usual file name extension of a report format.
-func fileExt(f report.Format) string {
+func fileExt(f render.Format) string {
 	switch f {
-	case report.FormatMarkdown:
+	case render.FormatMarkdown:
 		return "md"
-	case report.FormatJSON:
+	case render.FormatJSON:
 		return "json"
-	case report.FormatHTML:
+	case render.FormatHTML:
 		return "html"
 	default:
 		return "txt"

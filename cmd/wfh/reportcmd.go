@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wfh-cli/wfh/report"
+	"github.com/wfh-cli/wfh/report/render"
 )
 
 type reportOptions struct {
@@ -52,7 +53,7 @@ EXIT STATUS
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.file = args[0]
-			if strings.EqualFold(strings.TrimSpace(opts.format), string(report.FormatJSON)) {
+			if strings.EqualFold(strings.TrimSpace(opts.format), string(render.FormatJSON)) {
 				f.jsonErrors = true
 			}
 			if runF != nil {
@@ -70,7 +71,7 @@ EXIT STATUS
 }
 
 func reportRun(f *factory, o *reportOptions) error {
-	format, err := report.ParseFormat(o.format)
+	format, err := render.ParseFormat(o.format)
 	if err != nil {
 		return usageError("%s", err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wfh-cli/wfh/internal/clipboard"
 	"github.com/wfh-cli/wfh/report"
+	"github.com/wfh-cli/wfh/report/render"
 )
 
 // copyFunc puts text on the clipboard; the factory holds the system's and
@@ -31,7 +32,7 @@ func systemClipboard(ctx context.Context, text string) error {
 func copyReport(ctx context.Context, f *factory, rep report.Report, verbose bool) bool {
 	var buf bytes.Buffer
 	// A ticket is UTF-8 whatever the terminal can show.
-	if err := report.Render(&buf, rep, report.FormatMarkdown, report.RenderOptions{Unicode: true, Verbose: verbose}); err != nil {
+	if err := render.Render(&buf, rep, render.FormatMarkdown, render.Options{Unicode: true, Verbose: verbose}); err != nil {
 		fmt.Fprintln(f.ios.ErrOut, "wfh: "+oneLine("the report was not copied: "+err.Error()))
 		return false
 	}
@@ -67,7 +68,7 @@ func copyProblem(err error) string {
 // standard error is a terminal, or when --copy was asked for (whose
 // outcome the user is waiting to hear). When the report could not be
 // written (the error follows), only a copy that worked is worth a line.
-func printShareLine(f *factory, o *doctorOptions, format report.Format, copied, written bool) {
+func printShareLine(f *factory, o *doctorOptions, format render.Format, copied, written bool) {
 	switch {
 	case !written && copied:
 		fmt.Fprintln(f.ios.ErrOut, shareLine(&doctorOptions{}, format, true, false))
@@ -78,7 +79,7 @@ func printShareLine(f *factory, o *doctorOptions, format report.Format, copied, 
 }
 
 // shareLine is what to do with this run's report, in one line.
-func shareLine(o *doctorOptions, format report.Format, copied, stdoutTTY bool) string {
+func shareLine(o *doctorOptions, format render.Format, copied, stdoutTTY bool) string {
 	switch {
 	case copied && o.output != "":
 		return fmt.Sprintf("Report saved to %s and copied to the clipboard as Markdown: paste it into your helpdesk ticket or chat (or attach %s).", o.output, o.output)
@@ -97,13 +98,13 @@ func shareLine(o *doctorOptions, format report.Format, copied, stdoutTTY bool) s
 }
 
 // attachWords says what to do with a saved report of each format.
-func attachWords(f report.Format) string {
+func attachWords(f render.Format) string {
 	switch f {
-	case report.FormatMarkdown:
+	case render.FormatMarkdown:
 		return "attach it to your helpdesk ticket, or paste its contents."
-	case report.FormatHTML:
+	case render.FormatHTML:
 		return "attach it to your helpdesk ticket (it opens in any browser)."
-	case report.FormatJSON:
+	case render.FormatJSON:
 		return "attach it to your helpdesk ticket (IT reads it with wfh report)."
 	default:
 		return "attach it to your helpdesk ticket."

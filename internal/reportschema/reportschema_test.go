@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/report"
+	"github.com/wfh-cli/wfh/report/redact"
 )
 
 func f64(v float64) *float64 { return &v }
@@ -84,7 +85,7 @@ func TestSampleValidates(t *testing.T) {
 	if err := Validate(marshal(t, minimal)); err != nil {
 		t.Fatal(err)
 	}
-	r, err := json.MarshalIndent(report.Redact(sample(), report.Known{Hostname: "alice-laptop", User: "alice"}), "", "  ")
+	r, err := json.MarshalIndent(redact.Redact(sample(), report.Known{Hostname: "alice-laptop", User: "alice"}), "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/report"
+	"github.com/wfh-cli/wfh/report/render"
 )
 
 // CheckResults is for check packages' tests: it wraps results in a report,
@@ -31,15 +32,15 @@ func CheckResults(t testing.TB, id, title string, results []report.Result) repor
 	}
 	rep.Overall = report.ComputeOverall(rep.Results)
 	var buf bytes.Buffer
-	if err := report.Render(&buf, rep, report.FormatJSON, report.RenderOptions{}); err != nil {
+	if err := render.Render(&buf, rep, render.FormatJSON, render.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := Validate(buf.Bytes()); err != nil {
 		t.Errorf("schema: %v\n%s", err, buf.String())
 	}
-	for _, f := range []report.Format{report.FormatText, report.FormatMarkdown} {
+	for _, f := range []render.Format{render.FormatText, render.FormatMarkdown} {
 		buf.Reset()
-		if err := report.Render(&buf, rep, f, report.RenderOptions{Verbose: true}); err != nil {
+		if err := render.Render(&buf, rep, f, render.Options{Verbose: true}); err != nil {
 			t.Fatal(err)
 		}
 		if strings.Contains(buf.String(), "\x1b") {

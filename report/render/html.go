@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"bytes"
@@ -7,6 +7,11 @@ import (
 	"html/template"
 	"strconv"
 	"strings"
+
+	"github.com/wfh-cli/wfh/report"
+	"github.com/wfh-cli/wfh/report/internal/human"
+	"github.com/wfh-cli/wfh/report/internal/look"
+	"github.com/wfh-cli/wfh/report/summary"
 )
 
 // Rune budgets for one machine-provided string on the HTML page. The page
@@ -41,7 +46,7 @@ var htmlTemplate = template.Must(template.New("report").Parse(htmlHead + htmlSty
 
 // renderHTML writes the report as one self-contained page: inline CSS and
 // SVG, no script, nothing loaded from anywhere.
-func renderHTML(b *bytes.Buffer, r Report, o RenderOptions) error {
+func renderHTML(b *bytes.Buffer, r report.Report, o Options) error {
 	// Non-finite figures become "not measured" here too, so a chart never
 	// has to place NaN.
 	r = sanitizeForJSON(r)
@@ -51,7 +56,7 @@ func renderHTML(b *bytes.Buffer, r Report, o RenderOptions) error {
 // htmlClean makes a machine-provided string one tidy line of at most max
 // runes: line breaks become spaces, control and bidi runes and invalid
 // UTF-8 become visible escapes (\x1b). html/template does the HTML escaping.
-func htmlClean(s string, max int) string { return flatClip(s, max) }
+func htmlClean(s string, max int) string { return human.FlatClip(s, max) }
 
 // htmlStatus is how a status looks on the page. Class is one of a fixed
 // set, never the raw status, so a corrupt report cannot pick a class name.
@@ -59,13 +64,13 @@ type htmlStatus struct {
 	Class, Mark, Word string
 }
 
-func htmlStatusOf(s Status) htmlStatus {
-	look := lookOf(s)
+func htmlStatusOf(s report.Status) htmlStatus {
+	lk := look.Of(s)
 	class := "unknown"
 	if s.Valid() {
 		class = string(s)
 	}
-	return htmlStatus{Class: class, Mark: look.unicode, Word: look.word}
+	return htmlStatus{Class: class, Mark: lk.Unicode, Word: lk.Word}
 }
 
 type htmlPage struct {
@@ -122,7 +127,7 @@ type htmlItem struct {
 	Figures              []figure
 }
 
-func buildHTMLPage(r Report, o RenderOptions) htmlPage {
+func buildHTMLPage(r report.Report, o Options) htmlPage {
 	overall := overallOf(r)
 	p := htmlPage{
 		CSP:         htmlCSP,
@@ -133,16 +138,16 @@ func buildHTMLPage(r Report, o RenderOptions) htmlPage {
 		Interrupted: r.Interrupted,
 	}
 	p.Title = "wfh report: " + p.Overall.Word
-	if t, ok := localStart(r); ok {
+	if t, ok := look.LocalStart(r); ok {
 		p.Title += " · " + t.Format("2006-01-02 15:04")
 	}
-	if when := whenPhrase(r); len(when) > 0 {
+	if when := look.When(r); len(when) > 0 {
 		p.Meta = append(p.Meta, htmlClean(strings.Join(when, " "), htmlMaxTitle))
 	}
 	if d := formatSeconds(r.DurationSeconds); d != "" {
 		p.Meta = append(p.Meta, "took "+d)
 	}
-	if oa := osArch(r.Host); oa != "" {
+	if oa := look.OSArch(r.Host); oa != "" {
 		p.Meta = append(p.Meta, htmlClean(oa, htmlMaxLabel))
 	}
 	if r.Host.Hostname != "" {
@@ -171,10 +176,10 @@ func buildHTMLPage(r Report, o RenderOptions) htmlPage {
 	return p
 }
 
-// htmlProblems is "What to fix" and "Not run" (problemsOf), each line
+// htmlProblems is "What to fix" and "Not run" (summary.Problems), each line
 // linked to its check's section.
-func htmlProblems(r Report, anchors []string) (fix, notRun []htmlProblem) {
-	conv := func(ps []problem) []htmlProblem {
+func htmlProblems(r report.Report, anchors []string) (fix, notRun []htmlProblem) {
+	conv := func(ps []summary.Problem) []htmlProblem {
 		var out []htmlProblem
 		for _, p := range ps {
 			out = append(out, htmlProblem{Check: htmlClean(checkName(r.Results[p.Result]), htmlMaxTitle), Anchor: anchors[p.Result],
@@ -182,12 +187,12 @@ func htmlProblems(r Report, anchors []string) (fix, notRun []htmlProblem) {
 		}
 		return out
 	}
-	f, n := problemsOf(r)
+	f, n := summary.Problems(r)
 	return conv(f), conv(n)
 }
 
 // checkName is a check's title, or its id when a report has no title.
-func checkName(res Result) string {
+func checkName(res report.Result) string {
 	switch {
 	case strings.TrimSpace(res.Title) != "":
 		return res.Title
@@ -198,7 +203,7 @@ func checkName(res Result) string {
 	}
 }
 
-func buildHTMLCheck(res Result, anchor string, o RenderOptions) htmlCheck {
+func buildHTMLCheck(res report.Result, anchor string, o Options) htmlCheck {
 	c := htmlCheck{
 		Anchor:  anchor,
 		Title:   htmlClean(checkName(res), htmlMaxTitle),
@@ -211,7 +216,7 @@ func buildHTMLCheck(res Result, anchor string, o RenderOptions) htmlCheck {
 	}
 	for _, f := range res.Findings {
 		hf := htmlFinding{Message: htmlClean(f.Message, htmlMaxText), Fix: htmlClean(f.Fix, htmlMaxText), Status: htmlStatusOf(f.Severity)}
-		if isProblem(f) {
+		if look.IsProblem(f) {
 			c.Problems = append(c.Problems, hf)
 		} else {
 			c.Notes = append(c.Notes, hf)
@@ -223,11 +228,11 @@ func buildHTMLCheck(res Result, anchor string, o RenderOptions) htmlCheck {
 
 	notPass := 0
 	for _, it := range res.Items {
-		if it.Status != Pass {
+		if it.Status != report.Pass {
 			notPass++
 		}
 		c.Items = append(c.Items, htmlItem{
-			Label:   htmlClean(itemLabel(it), htmlMaxLabel),
+			Label:   htmlClean(look.ItemLabel(it), htmlMaxLabel),
 			Kind:    htmlClean(it.Kind, htmlMaxLabel),
 			Summary: htmlClean(it.Summary, htmlMaxText),
 			Status:  htmlStatusOf(it.Status),
@@ -243,7 +248,7 @@ func buildHTMLCheck(res Result, anchor string, o RenderOptions) htmlCheck {
 	return c
 }
 
-func htmlFigures(metrics []Metric, facts map[string]string) []figure {
+func htmlFigures(metrics []report.Metric, facts map[string]string) []figure {
 	fs := figuresOf(metrics, facts)
 	for i := range fs {
 		fs[i] = figure{htmlClean(fs[i].label, htmlMaxLabel), htmlClean(fs[i].value, htmlMaxValue)}

@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf16"
+
+	"github.com/wfh-cli/wfh/report"
 )
 
 // htmlOnlyFixtures are the sample reports added with the HTML report; their
@@ -15,7 +17,7 @@ import (
 // (schema_test.go) covers them and `wfh report` has real files to read.
 var htmlOnlyFixtures = []string{"full", "allfail", "nodevices", "longnames", "script"}
 
-func htmlSample(name string) Report {
+func htmlSample(name string) report.Report {
 	for _, sr := range htmlSampleReports {
 		if sr.name == name {
 			return sr.report()
@@ -27,7 +29,7 @@ func htmlSample(name string) Report {
 func TestFixtureJSONGolden(t *testing.T) {
 	for _, name := range htmlOnlyFixtures {
 		t.Run(name, func(t *testing.T) {
-			got := render(t, htmlSample(name), FormatJSON, RenderOptions{})
+			got := render(t, htmlSample(name), FormatJSON, Options{})
 			path := filepath.Join("testdata", name+".json.golden")
 			if *update {
 				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
@@ -37,7 +39,7 @@ func TestFixtureJSONGolden(t *testing.T) {
 			}
 			want, err := os.ReadFile(path)
 			if err != nil {
-				t.Fatalf("%v (run go test ./report -update to create it)", err)
+				t.Fatalf("%v (run go test ./report/... -update to create it)", err)
 			}
 			if got != string(want) {
 				t.Errorf("%s differs from golden\n%s", path, firstDiff(string(want), got))
@@ -51,8 +53,8 @@ func TestFixtureJSONGolden(t *testing.T) {
 func TestReadJSONRendersLikeTheRun(t *testing.T) {
 	for _, sr := range htmlSampleReports {
 		in := sr.report()
-		data := render(t, in, FormatJSON, RenderOptions{})
-		back, err := ReadJSON(strings.NewReader(data))
+		data := render(t, in, FormatJSON, Options{})
+		back, err := report.ReadJSON(strings.NewReader(data))
 		if err != nil {
 			t.Fatalf("%s: %v", sr.name, err)
 		}
@@ -72,7 +74,7 @@ func TestReadJSONRendersLikeTheRun(t *testing.T) {
 }
 
 func TestReadJSONVersions(t *testing.T) {
-	base := render(t, mixedReport(), FormatJSON, RenderOptions{})
+	base := render(t, mixedReport(), FormatJSON, Options{})
 	withVersion := func(v string) string {
 		return strings.Replace(base, `"schema_version": "1.0"`, `"schema_version": `+v, 1)
 	}
@@ -87,15 +89,15 @@ func TestReadJSONVersions(t *testing.T) {
 		// a later minor adds fields this build does not know
 		{strings.Replace(withVersion(`"1.3"`), `"results": [`, `"battery": {"percent": 80}, "results": [`, 1), nil, ""},
 		{strings.Replace(base, `"status": "pass",`, `"status": "pass", "confidence": 0.9,`, 1), nil, ""},
-		{withVersion(`"2.0"`), ErrSchemaVersion, "the report uses schema 2.0 and this wfh reads 1.x; update wfh to a release that reads 2.x"},
-		{withVersion(`"0.9"`), ErrSchemaVersion, "open it with an older wfh release that reads 0.x"},
-		{withVersion(`"1"`), ErrNotReport, `schema_version "1" is not MAJOR.MINOR`},
-		{withVersion(`"v1.0"`), ErrNotReport, "is not MAJOR.MINOR"},
-		{withVersion(`""`), ErrNotReport, "is not MAJOR.MINOR"},
-		{withVersion(`1.0`), ErrNotReport, "schema_version is a number on line 2, want a string"},
-		{strings.Replace(base, `"schema_version": "1.0",`, "", 1), ErrNotReport, "it has no schema_version"},
+		{withVersion(`"2.0"`), report.ErrSchemaVersion, "the report uses schema 2.0 and this wfh reads 1.x; update wfh to a release that reads 2.x"},
+		{withVersion(`"0.9"`), report.ErrSchemaVersion, "open it with an older wfh release that reads 0.x"},
+		{withVersion(`"1"`), report.ErrNotReport, `schema_version "1" is not MAJOR.MINOR`},
+		{withVersion(`"v1.0"`), report.ErrNotReport, "is not MAJOR.MINOR"},
+		{withVersion(`""`), report.ErrNotReport, "is not MAJOR.MINOR"},
+		{withVersion(`1.0`), report.ErrNotReport, "schema_version is a number on line 2, want a string"},
+		{strings.Replace(base, `"schema_version": "1.0",`, "", 1), report.ErrNotReport, "it has no schema_version"},
 	} {
-		_, err := ReadJSON(strings.NewReader(tc.doc))
+		_, err := report.ReadJSON(strings.NewReader(tc.doc))
 		switch {
 		case tc.want == nil && err != nil:
 			t.Errorf("%.80q: %v", tc.doc, err)
@@ -114,7 +116,7 @@ func utf16LE(s string) []byte {
 }
 
 func TestReadJSONBadInput(t *testing.T) {
-	good := render(t, fullReport(), FormatJSON, RenderOptions{})
+	good := render(t, fullReport(), FormatJSON, Options{})
 	for _, tc := range []struct {
 		name string
 		doc  []byte
@@ -133,16 +135,16 @@ func TestReadJSONBadInput(t *testing.T) {
 		{"bad value", []byte(strings.Replace(good, `"value": 2.1,`, `"value": "fast",`, 1)), "results.metrics.value is a string on line 32, want a number"},
 		{"bad time", []byte(strings.Replace(good, `"started_at": "2025-03-14T08:30:05Z"`, `"started_at": "yesterday"`, 1)), `a time is not in RFC 3339 form`},
 		{"syntax", []byte(strings.Replace(good, `"overall": "fail",`, `"overall": fail,`, 1)), "invalid JSON on line"},
-		{"too large", append([]byte(`{"schema_version": "1.0", "x": "`), bytes.Repeat([]byte("a"), MaxReportBytes)...), "larger than 32 MB"},
+		{"too large", append([]byte(`{"schema_version": "1.0", "x": "`), bytes.Repeat([]byte("a"), report.MaxReportBytes)...), "larger than 32 MB"},
 	} {
-		rep, err := ReadJSON(bytes.NewReader(tc.doc))
+		rep, err := report.ReadJSON(bytes.NewReader(tc.doc))
 		if tc.msg == "" {
 			if err != nil || len(rep.Results) != len(fullReport().Results) {
 				t.Errorf("%s: %v", tc.name, err)
 			}
 			continue
 		}
-		if err == nil || !errors.Is(err, ErrNotReport) || !strings.Contains(err.Error(), tc.msg) {
+		if err == nil || !errors.Is(err, report.ErrNotReport) || !strings.Contains(err.Error(), tc.msg) {
 			t.Errorf("%s: error %v, want %q", tc.name, err, tc.msg)
 		}
 		if err != nil && strings.ContainsAny(err.Error(), "\n\r") {
@@ -156,7 +158,7 @@ type failingReader struct{}
 func (failingReader) Read([]byte) (int, error) { return 0, errBroken }
 
 func TestReadJSONReadError(t *testing.T) {
-	if _, err := ReadJSON(failingReader{}); !errors.Is(err, errBroken) {
+	if _, err := report.ReadJSON(failingReader{}); !errors.Is(err, errBroken) {
 		t.Errorf("read error not wrapped: %v", err)
 	}
 }
@@ -164,7 +166,7 @@ func TestReadJSONReadError(t *testing.T) {
 func FuzzReadJSON(f *testing.F) {
 	for _, name := range []string{"full", "mixed", "hostile", "empty"} {
 		var b bytes.Buffer
-		if err := Render(&b, htmlSample(name), FormatJSON, RenderOptions{}); err != nil {
+		if err := Render(&b, htmlSample(name), FormatJSON, Options{}); err != nil {
 			f.Fatal(err)
 		}
 		f.Add(b.Bytes())
@@ -174,9 +176,9 @@ func FuzzReadJSON(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		rep, err := ReadJSON(bytes.NewReader(data))
+		rep, err := report.ReadJSON(bytes.NewReader(data))
 		if err != nil {
-			if !errors.Is(err, ErrNotReport) && !errors.Is(err, ErrSchemaVersion) {
+			if !errors.Is(err, report.ErrNotReport) && !errors.Is(err, report.ErrSchemaVersion) {
 				t.Fatalf("unexpected error kind: %v", err)
 			}
 			if strings.ContainsAny(err.Error(), "\n\r") {
@@ -187,7 +189,7 @@ func FuzzReadJSON(f *testing.F) {
 		// whatever was read renders in every format
 		for _, format := range Formats() {
 			var b bytes.Buffer
-			if err := Render(&b, rep, format, RenderOptions{Verbose: true}); err != nil {
+			if err := Render(&b, rep, format, Options{Verbose: true}); err != nil {
 				t.Fatalf("render %s: %v", format, err)
 			}
 		}

@@ -1,10 +1,16 @@
-package report
+package render
 
 import (
 	"bytes"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/wfh-cli/wfh/report/internal/human"
+	"github.com/wfh-cli/wfh/report/internal/look"
+
+	"github.com/wfh-cli/wfh/report"
+	"github.com/wfh-cli/wfh/report/summary"
 )
 
 // Byte budgets for one machine-provided string after escaping. They are
@@ -17,7 +23,7 @@ const (
 	mdMaxLabel   = 120 // item labels, kinds, figure and series names, host facts
 	mdMaxValue   = 300 // figure values
 	mdMaxText    = 380 // summaries, messages, fixes
-	mdMaxKey     = 200 // a summary row's value (keyMaxValue runes, escaped)
+	mdMaxKey     = 200 // a summary row's value (the summary clips it to 120 runes; escaping adds)
 	mdMaxKeyInfo = 160 // each of a summary row's details
 	mdMaxFirst   = 240 // a problem's message on the first screen
 )
@@ -35,7 +41,7 @@ const mdMoreReserve = 80
 // mdRenderer holds one render's state.
 type mdRenderer struct {
 	b    *bytes.Buffer
-	o    RenderOptions
+	o    Options
 	sep  string // between parts of a line
 	cell string // between the value and details of a summary row
 	dash string
@@ -43,11 +49,11 @@ type mdRenderer struct {
 
 // renderMarkdown writes a report for a ticket or a chat message. The first
 // screen answers the agent's first questions: the verdict, then one row per
-// key fact (keyFactsOf, shared with the HTML card), then the problems, worst
+// key fact (summary.KeyFacts, shared with the HTML card), then the problems, worst
 // first. Everything else (fixes, every check's figures and items) follows
 // in <details> blocks, which GitHub, GitLab, Gitea and many helpdesks fold,
 // and which read as plain text where they do not.
-func renderMarkdown(b *bytes.Buffer, r Report, o RenderOptions) {
+func renderMarkdown(b *bytes.Buffer, r report.Report, o Options) {
 	// "|" would read as a table separator to some renderers, so the ASCII
 	// separator is a comma.
 	m := &mdRenderer{b: b, o: o, sep: ", ", cell: "; ", dash: " -- "}
@@ -70,7 +76,7 @@ func renderMarkdown(b *bytes.Buffer, r Report, o RenderOptions) {
 		return
 	}
 	m.keyTable(r)
-	fix, notRun := problemsOf(r)
+	fix, notRun := summary.Problems(r)
 	m.firstProblems(r, fix)
 
 	m.fixes(r, fix, notRun)
@@ -88,21 +94,21 @@ func (m *mdRenderer) line(s string) {
 // infoLine answers "how bad, when, where, which build, is it safe to
 // share" before any result, as a reader of a ticket needs. Host and user
 // names are left out once redacted: "[hostname]" tells the agent nothing.
-func (m *mdRenderer) infoLine(r Report) string {
+func (m *mdRenderer) infoLine(r report.Report) string {
 	parts := []string{"**" + countsPhrase(r) + "**"}
-	if when := whenPhrase(r); len(when) > 0 {
+	if when := look.When(r); len(when) > 0 {
 		parts = append(parts, mdEscapeLimit(strings.Join(when, " "), mdMaxTitle))
 	}
 	if d := formatSeconds(r.DurationSeconds); d != "" {
 		parts = append(parts, "took "+d)
 	}
-	if oa := osArch(r.Host); oa != "" {
+	if oa := look.OSArch(r.Host); oa != "" {
 		parts = append(parts, mdEscapeLimit(oa, mdMaxLabel))
 	}
-	if h := r.Host.Hostname; h != "" && h != redactHostToken {
+	if h := r.Host.Hostname; h != "" && h != report.RedactedHostname {
 		parts = append(parts, "hostname "+mdEscapeLimit(h, mdMaxLabel))
 	}
-	if u := r.Host.User; u != "" && u != redactUserToken {
+	if u := r.Host.User; u != "" && u != report.RedactedUser {
 		parts = append(parts, "user "+mdEscapeLimit(u, mdMaxLabel))
 	}
 	parts = append(parts, mdEscapeLimit(toolPhrase(r.Tool), mdMaxLabel))
@@ -119,17 +125,17 @@ func (m *mdRenderer) infoLine(r Report) string {
 
 // verdict is "✖ FAIL", or "FAIL" without Unicode: the word is always there
 // for readers who cannot tell the marks or colours apart.
-func (m *mdRenderer) verdict(s Status) string {
+func (m *mdRenderer) verdict(s report.Status) string {
 	if m.o.Unicode {
-		return lookOf(s).unicode + " " + lookOf(s).word
+		return look.Of(s).Unicode + " " + look.Of(s).Word
 	}
-	return lookOf(s).word
+	return look.Of(s).Word
 }
 
 // keyTable is one row per key fact. Its cells hold only escaped text, so
 // no value can add or remove a cell.
-func (m *mdRenderer) keyTable(r Report) {
-	keys := keyFactsOf(r)
+func (m *mdRenderer) keyTable(r report.Report) {
+	keys := summary.KeyFacts(r)
 	if len(keys) == 0 {
 		return
 	}
@@ -151,7 +157,7 @@ func (m *mdRenderer) keyTable(r Report) {
 
 // firstProblems lists the problems, worst first, one line each and without
 // the fixes, while the first screen has room; the details hold them all.
-func (m *mdRenderer) firstProblems(r Report, fix []problem) {
+func (m *mdRenderer) firstProblems(r report.Report, fix []summary.Problem) {
 	if len(fix) == 0 {
 		m.line("Nothing to fix.")
 		m.line("")
@@ -180,7 +186,7 @@ func (m *mdRenderer) firstProblems(r Report, fix []problem) {
 }
 
 // fixes is every problem with its fix, and the checks that did not run.
-func (m *mdRenderer) fixes(r Report, fix, notRun []problem) {
+func (m *mdRenderer) fixes(r report.Report, fix, notRun []summary.Problem) {
 	if len(fix) == 0 && len(notRun) == 0 {
 		return
 	}
@@ -200,7 +206,7 @@ func (m *mdRenderer) fixes(r Report, fix, notRun []problem) {
 		m.line(l)
 	}
 	for _, p := range notRun {
-		l := "- " + m.verdict(Skipped) + " **" + mdEscapeLimit(checkName(r.Results[p.Result]), mdMaxTitle) + "**"
+		l := "- " + m.verdict(report.Skipped) + " **" + mdEscapeLimit(checkName(r.Results[p.Result]), mdMaxTitle) + "**"
 		if p.Message != "" {
 			l += ": " + mdEscapeLimit(p.Message, mdMaxText)
 		}
@@ -210,7 +216,7 @@ func (m *mdRenderer) fixes(r Report, fix, notRun []problem) {
 }
 
 // table is every check's verdict and summary line.
-func (m *mdRenderer) table(r Report) {
+func (m *mdRenderer) table(r report.Report) {
 	m.openDetails("All checks: " + strconv.Itoa(len(r.Results)))
 	m.line("| Check | Verdict | Summary |")
 	m.line("| --- | --- | --- |")
@@ -222,16 +228,10 @@ func (m *mdRenderer) table(r Report) {
 	m.closeDetails()
 }
 
-// isProblem is true for findings a reader has to act on; notes (pass) and
-// anything skipped are context only.
-func isProblem(f Finding) bool {
-	return f.Severity != Pass && f.Severity != Skipped
-}
-
 // section is one check in full, folded: its summary, problems with fixes,
 // figures, notes, items (all of them when verbose, else those not
 // passing) and, when verbose, its series.
-func (m *mdRenderer) section(res Result) {
+func (m *mdRenderer) section(res report.Result) {
 	title := m.verdict(res.Status) + m.sep + mdHTML(checkName(res), mdMaxTitle)
 	if res.ID != "" && res.ID != res.Title {
 		title += " (" + mdHTML(res.ID, mdMaxTitle) + ")"
@@ -247,7 +247,7 @@ func (m *mdRenderer) section(res Result) {
 
 	var list []string
 	for _, f := range res.Findings {
-		if isProblem(f) {
+		if look.IsProblem(f) {
 			l := "- " + m.verdict(f.Severity) + ": " + mdEscapeLimit(f.Message, mdMaxText)
 			if f.Fix != "" {
 				l += m.dash + "*Fix:* " + mdEscapeLimit(f.Fix, mdMaxText)
@@ -259,7 +259,7 @@ func (m *mdRenderer) section(res Result) {
 		list = append(list, m.figure(f))
 	}
 	for _, f := range res.Findings {
-		if !isProblem(f) {
+		if !look.IsProblem(f) {
 			l := "- Note: " + mdEscapeLimit(f.Message, mdMaxText)
 			if f.Fix != "" {
 				l += m.dash + "*Fix:* " + mdEscapeLimit(f.Fix, mdMaxText)
@@ -286,14 +286,14 @@ func (m *mdRenderer) figure(f figure) string {
 
 // items lists the rows of a result: those not passing, or all of them when
 // verbose, with their figures.
-func (m *mdRenderer) items(items []Item) {
-	var shown []Item
+func (m *mdRenderer) items(items []report.Item) {
+	var shown []report.Item
 	notPass := 0
 	for _, it := range items {
-		if it.Status != Pass {
+		if it.Status != report.Pass {
 			notPass++
 		}
-		if m.o.Verbose || it.Status != Pass {
+		if m.o.Verbose || it.Status != report.Pass {
 			shown = append(shown, it)
 		}
 	}
@@ -307,7 +307,7 @@ func (m *mdRenderer) items(items []Item) {
 	}
 	m.line("")
 	for _, it := range shown {
-		l := "- " + m.verdict(it.Status) + " **" + mdEscapeLimit(itemLabel(it), mdMaxLabel) + "**"
+		l := "- " + m.verdict(it.Status) + " **" + mdEscapeLimit(look.ItemLabel(it), mdMaxLabel) + "**"
 		if m.o.Verbose && it.Kind != "" {
 			l += " (" + mdEscapeLimit(it.Kind, mdMaxLabel) + ")"
 		}
@@ -325,7 +325,7 @@ func (m *mdRenderer) items(items []Item) {
 	m.line("")
 }
 
-func (m *mdRenderer) series(series []Series) {
+func (m *mdRenderer) series(series []report.Series) {
 	if len(series) == 0 {
 		return
 	}
@@ -371,7 +371,7 @@ func (m *mdRenderer) closeDetails() {
 // where HTML is not rendered.
 func mdHTML(s string, max int) string {
 	var b strings.Builder
-	for _, r := range flatClip(s, max) {
+	for _, r := range human.FlatClip(s, max) {
 		switch r {
 		case '&', '<', '>', '\\', '`', '*', '_', '[', ']', '|', '~':
 			b.WriteString("&#" + strconv.Itoa(int(r)) + ";")
@@ -405,7 +405,7 @@ func mdEscapeLimit(s string, max int) string {
 func mdEscapeBudget(s string, budget int) string {
 	var b strings.Builder
 	first := true
-	flatten(s, func(piece string, r rune, literal bool) bool {
+	human.Flatten(s, func(piece string, r rune, literal bool) bool {
 		if literal {
 			piece = mdEscapeRune(r, first)
 		} else {

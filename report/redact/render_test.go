@@ -1,10 +1,12 @@
-package report
+package redact
 
 import (
 	"bytes"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/wfh-cli/wfh/report/render"
 )
 
 // TestEveryRendererLeavesNoSecret plants a secret in every text field of a
@@ -12,27 +14,27 @@ import (
 // nothing private may reach any output. With --no-redact the same report
 // keeps the secrets and says it is not redacted.
 func TestEveryRendererLeavesNoSecret(t *testing.T) {
-	r, k := redactSample()
+	r, k := sample()
 	k.Keep = nil
 	count := 0
-	redactPlant(t, reflect.ValueOf(&r).Elem(), "Report", &count)
+	plant(t, reflect.ValueOf(&r).Elem(), "Report", &count)
 	redacted := Redact(r, k)
 	unredacted := MarkUnredacted(r)
-	for _, f := range Formats() {
+	for _, f := range render.Formats() {
 		for _, verbose := range []bool{false, true} {
-			o := RenderOptions{Verbose: verbose, Unicode: true}
+			o := render.Options{Verbose: verbose, Unicode: true}
 			var buf bytes.Buffer
-			if err := Render(&buf, redacted, f, o); err != nil {
+			if err := render.Render(&buf, redacted, f, o); err != nil {
 				t.Fatalf("%s: %v", f, err)
 			}
 			out := strings.ToLower(buf.String())
-			for _, secret := range redactSecretParts {
+			for _, secret := range secretParts {
 				if strings.Contains(out, strings.ToLower(secret)) {
 					t.Errorf("%s (verbose %v): %q survived redaction", f, verbose, secret)
 				}
 			}
 			buf.Reset()
-			if err := Render(&buf, unredacted, f, o); err != nil {
+			if err := render.Render(&buf, unredacted, f, o); err != nil {
 				t.Fatalf("%s: %v", f, err)
 			}
 			out = strings.ToLower(buf.String())

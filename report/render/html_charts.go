@@ -1,9 +1,12 @@
-package report
+package render
 
 import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/wfh-cli/wfh/report"
+	"github.com/wfh-cli/wfh/report/internal/human"
 )
 
 // Chart geometry in SVG user units; the SVG scales to the page's width, so
@@ -68,10 +71,10 @@ func coord(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 // seriesCharts draws the series of one result: series with the same name
 // and unit share a chart (RTT to each target, one line each), so they can be
 // compared at a glance.
-func seriesCharts(series []Series) []htmlChart {
+func seriesCharts(series []report.Series) []htmlChart {
 	type key struct{ name, unit string }
 	var order []key
-	groups := map[key][]Series{}
+	groups := map[key][]report.Series{}
 	for _, s := range series {
 		k := key{s.Name, s.Unit}
 		if _, ok := groups[k]; !ok {
@@ -109,7 +112,7 @@ func bucketMax(samples []*float64, n int) ([]*float64, int) {
 	return out, per
 }
 
-func lineChart(group []Series) htmlChart {
+func lineChart(group []report.Series) htmlChart {
 	first := group[0]
 	c := htmlChart{Width: chartWidth, Height: chartHeight}
 	unit := htmlClean(first.Unit, htmlMaxLabel)
@@ -177,7 +180,7 @@ func lineChart(group []Series) htmlChart {
 		return chartLeft + plotW*float64(i)/float64(n-1)
 	}
 	for _, v := range []float64{hi, (hi + lo) / 2, lo} {
-		text := trimFloat(v, 2)
+		text := human.TrimFloat(v, 2)
 		if unit != "" && len(unit) <= 6 {
 			text += " " + unit
 		}
@@ -190,7 +193,7 @@ func lineChart(group []Series) htmlChart {
 	}
 	left, right := "sample 1", "sample "+strconv.Itoa(total)
 	if iv := first.IntervalSeconds; iv > 0 && isFinite(iv) && total > 1 {
-		left, right = "0 s", humanSeconds(iv*float64(total-1))
+		left, right = "0 s", human.Seconds(iv*float64(total-1))
 	}
 	if total > 1 {
 		c.XLabels = []chartText{
@@ -262,8 +265,8 @@ func niceCeil(v float64) float64 {
 // metrics named idle_* and loaded_* (same unit, measured) of one result; nil
 // when the result does not have both. A difference ("..._increase_...") is
 // not a latency and is left out.
-func idleLoadedBars(metrics []Metric) *htmlBars {
-	var idle, loaded []Metric
+func idleLoadedBars(metrics []report.Metric) *htmlBars {
+	var idle, loaded []report.Metric
 	unit := ""
 	for _, m := range metrics {
 		isIdle, isLoaded := strings.HasPrefix(m.Name, "idle_"), strings.HasPrefix(m.Name, "loaded_")

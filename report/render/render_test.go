@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"bytes"
@@ -16,6 +16,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/fatih/color"
+
+	"github.com/wfh-cli/wfh/report"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -27,94 +29,94 @@ var (
 	testEnd   = testStart.Add(3200 * time.Millisecond)
 )
 
-func baseReport() Report {
-	return Report{
-		SchemaVersion:   SchemaVersion,
-		Tool:            Tool{Name: "wfh", Version: "0.3.0", Commit: "abc1234"},
+func baseReport() report.Report {
+	return report.Report{
+		SchemaVersion:   report.SchemaVersion,
+		Tool:            report.Tool{Name: "wfh", Version: "0.3.0", Commit: "abc1234"},
 		StartedAt:       testStart,
 		FinishedAt:      testEnd,
 		DurationSeconds: 3.2,
-		Host: Host{OS: "linux", Arch: "amd64", Hostname: "[hostname]", User: "[user]",
+		Host: report.Host{OS: "linux", Arch: "amd64", Hostname: "[hostname]", User: "[user]",
 			TimeZone: "Europe/Paris", UTCOffset: "+01:00"},
 		Redaction: "on",
 	}
 }
 
-func allPassReport() Report {
+func allPassReport() report.Report {
 	r := baseReport()
-	r.Results = []Result{
-		{ID: "system", Title: "System basics", Status: Pass, Summary: "Your computer looks healthy.",
+	r.Results = []report.Result{
+		{ID: "system", Title: "System basics", Status: report.Pass, Summary: "Your computer looks healthy.",
 			DurationSeconds: 0.04,
-			Metrics:         []Metric{Measured("uptime_seconds", 280000, "s"), Measured("disk_free_bytes", 120e9, "bytes")},
+			Metrics:         []report.Metric{report.Measured("uptime_seconds", 280000, "s"), report.Measured("disk_free_bytes", 120e9, "bytes")},
 			Facts:           map[string]string{"os_name": "Ubuntu 24.04", "kernel": "6.8.0"}},
-		{ID: "network", Title: "Network", Status: Pass, Summary: "You are online.", DurationSeconds: 1.25,
-			Metrics: []Metric{Measured("gateway_rtt_ms", 2.4, "ms")},
-			Items: []Item{
-				{Label: "1.1.1.1", Kind: "ping target", Status: Pass, Summary: "12 ms average",
-					Metrics: []Metric{Measured("rtt_avg", 12.04, "ms")}},
+		{ID: "network", Title: "Network", Status: report.Pass, Summary: "You are online.", DurationSeconds: 1.25,
+			Metrics: []report.Metric{report.Measured("gateway_rtt_ms", 2.4, "ms")},
+			Items: []report.Item{
+				{Label: "1.1.1.1", Kind: "ping target", Status: report.Pass, Summary: "12 ms average",
+					Metrics: []report.Metric{report.Measured("rtt_avg", 12.04, "ms")}},
 			},
-			Series: []Series{{Name: "rtt", Unit: "ms", Item: "1.1.1.1", IntervalSeconds: 0.2,
+			Series: []report.Series{{Name: "rtt", Unit: "ms", Item: "1.1.1.1", IntervalSeconds: 0.2,
 				Samples: []*float64{f64(11.5), f64(12.1), f64(12.5)}}}},
-		{ID: "time", Title: "Clock", Status: Pass, Summary: "Your clock is right.", DurationSeconds: 0.3},
+		{ID: "time", Title: "Clock", Status: report.Pass, Summary: "Your clock is right.", DurationSeconds: 0.3},
 	}
-	r.Overall = ComputeOverall(r.Results)
+	r.Overall = report.ComputeOverall(r.Results)
 	return r
 }
 
-func mixedReport() Report {
+func mixedReport() report.Report {
 	r := baseReport()
 	r.Profile = "Acme onboarding"
-	r.Results = []Result{
-		{ID: "system", Title: "System basics", Status: Pass, Summary: "Your computer looks healthy.",
+	r.Results = []report.Result{
+		{ID: "system", Title: "System basics", Status: report.Pass, Summary: "Your computer looks healthy.",
 			DurationSeconds: 0.04,
-			Metrics: []Metric{Measured("uptime_seconds", 280000, "s"), Measured("memory_free_bytes", 3.4e9, "bytes"),
-				Measured("cpu_load_percent", 12.345, "%")},
+			Metrics: []report.Metric{report.Measured("uptime_seconds", 280000, "s"), report.Measured("memory_free_bytes", 3.4e9, "bytes"),
+				report.Measured("cpu_load_percent", 12.345, "%")},
 			Facts:    map[string]string{"os_name": "Ubuntu 24.04 LTS", "kernel": "6.8.0-45-generic", "time_zone": "Europe/Paris"},
-			Findings: []Finding{{Severity: Pass, Message: "Restarted 3 days ago."}}},
-		{ID: "network", Title: "Network", Status: Fail, Summary: "One of three targets did not answer.",
+			Findings: []report.Finding{{Severity: report.Pass, Message: "Restarted 3 days ago."}}},
+		{ID: "network", Title: "Network", Status: report.Fail, Summary: "One of three targets did not answer.",
 			DurationSeconds: 2.1,
-			Metrics: []Metric{Measured("gateway_rtt_ms", 3.42, "ms"), Measured("packet_loss_percent", 33.333, "%"),
-				NotMeasured("ipv6_rtt_ms", "ms", "no IPv6 route")},
+			Metrics: []report.Metric{report.Measured("gateway_rtt_ms", 3.42, "ms"), report.Measured("packet_loss_percent", 33.333, "%"),
+				report.NotMeasured("ipv6_rtt_ms", "ms", "no IPv6 route")},
 			Facts: map[string]string{"interface": "wlan0", "gateway": "[gateway]"},
-			Findings: []Finding{
-				{Severity: Fail, Message: "9.9.9.9 did not answer any of 5 pings.",
+			Findings: []report.Finding{
+				{Severity: report.Fail, Message: "9.9.9.9 did not answer any of 5 pings.",
 					Fix: "Restart your router; if it persists, call your internet provider."},
-				{Severity: Pass, Message: "Raw ICMP was not available, so TCP probes were used."},
+				{Severity: report.Pass, Message: "Raw ICMP was not available, so TCP probes were used."},
 			},
-			Items: []Item{
-				{Label: "1.1.1.1", Kind: "ping target", Status: Pass, Summary: "12 ms average",
-					Metrics: []Metric{Measured("rtt_avg", 12.04, "ms"), Measured("loss", 0, "%")}},
-				{Label: "8.8.8.8", Kind: "ping target", Status: Warn, Summary: "1 of 5 lost",
-					Metrics:    []Metric{Measured("rtt_avg", 48.9, "ms"), Measured("loss", 20, "%")},
+			Items: []report.Item{
+				{Label: "1.1.1.1", Kind: "ping target", Status: report.Pass, Summary: "12 ms average",
+					Metrics: []report.Metric{report.Measured("rtt_avg", 12.04, "ms"), report.Measured("loss", 0, "%")}},
+				{Label: "8.8.8.8", Kind: "ping target", Status: report.Warn, Summary: "1 of 5 lost",
+					Metrics:    []report.Metric{report.Measured("rtt_avg", 48.9, "ms"), report.Measured("loss", 20, "%")},
 					Attributes: map[string]string{"address": "8.8.8.8", "via": "tcp/443"}},
-				{Label: "9.9.9.9", Kind: "ping target", Status: Fail, Summary: "no replies",
-					Metrics: []Metric{NotMeasured("rtt_avg", "ms", "no replies"), Measured("loss", 100, "%")}},
+				{Label: "9.9.9.9", Kind: "ping target", Status: report.Fail, Summary: "no replies",
+					Metrics: []report.Metric{report.NotMeasured("rtt_avg", "ms", "no replies"), report.Measured("loss", 100, "%")}},
 			},
-			Series: []Series{
+			Series: []report.Series{
 				{Name: "rtt", Unit: "ms", Item: "8.8.8.8", IntervalSeconds: 0.2,
 					Samples: []*float64{f64(45.1), nil, f64(50.2), f64(47.3), f64(53)}},
 				{Name: "rtt", Unit: "ms", Item: "9.9.9.9", IntervalSeconds: 0.2,
 					Samples: []*float64{nil, nil, nil, nil, nil}},
 			}},
-		{ID: "wifi", Title: "Wi-Fi", Status: Warn, Summary: "The Wi-Fi signal is weak.", DurationSeconds: 0.5,
-			Metrics:  []Metric{Measured("signal_dbm", -74, "dBm")},
+		{ID: "wifi", Title: "Wi-Fi", Status: report.Warn, Summary: "The Wi-Fi signal is weak.", DurationSeconds: 0.5,
+			Metrics:  []report.Metric{report.Measured("signal_dbm", -74, "dBm")},
 			Facts:    map[string]string{"ssid": "[ssid]", "band": "2.4 GHz"},
-			Findings: []Finding{{Severity: Warn, Message: "Signal is -74 dBm; calls may stutter.", Fix: "Move closer to your router or use a cable."}}},
-		{ID: "speed", Title: "Speed test", Status: Skipped, Summary: "Skipped: the machine is offline."},
-		{ID: "audio", Title: "Microphone and speakers", Status: Error, Summary: "Could not list audio devices.",
+			Findings: []report.Finding{{Severity: report.Warn, Message: "Signal is -74 dBm; calls may stutter.", Fix: "Move closer to your router or use a cable."}}},
+		{ID: "speed", Title: "Speed test", Status: report.Skipped, Summary: "Skipped: the machine is offline."},
+		{ID: "audio", Title: "Microphone and speakers", Status: report.Error, Summary: "Could not list audio devices.",
 			DurationSeconds: 0.02,
-			Findings: []Finding{{Severity: Error, Message: "pactl failed: exit status 1",
+			Findings: []report.Finding{{Severity: report.Error, Message: "pactl failed: exit status 1",
 				Fix: "Install PulseAudio or PipeWire tools, then run wfh again."}}},
-		{ID: "dns", Title: "Name lookups", Status: Pass, Summary: "Names resolve quickly.", DurationSeconds: 0.31,
-			Items: []Item{{Label: "[resolver]", Kind: "resolver", Status: Pass, Summary: "18 ms"}}},
+		{ID: "dns", Title: "Name lookups", Status: report.Pass, Summary: "Names resolve quickly.", DurationSeconds: 0.31,
+			Items: []report.Item{{Label: "[resolver]", Kind: "resolver", Status: report.Pass, Summary: "18 ms"}}},
 	}
-	r.Overall = ComputeOverall(r.Results)
+	r.Overall = report.ComputeOverall(r.Results)
 	return r
 }
 
 // hostileReport holds strings a broken or malicious machine could produce:
 // they must not break the layout of any renderer.
-func hostileReport() Report {
+func hostileReport() report.Report {
 	long := strings.Repeat("日本語ネットワーク名", 300)
 	r := baseReport()
 	r.Redaction = "off"
@@ -122,13 +124,13 @@ func hostileReport() Report {
 	r.Host.Hostname = "evil\x1b[31mred\x1b[0m\r\nhost"
 	r.Host.User = "ali\tce"
 	r.Host.TimeZone = "Mars/Olympus\nMons"
-	r.Results = []Result{
-		{ID: "net|work", Title: "Net | work `code` *bold* _it_ [link](http://x)", Status: Fail,
+	r.Results = []report.Result{
+		{ID: "net|work", Title: "Net | work `code` *bold* _it_ [link](http://x)", Status: report.Fail,
 			Summary:         "line one\nline two\r\n| a | b |\n# heading\n<script>alert(1)</script>",
 			DurationSeconds: 1,
-			Metrics: []Metric{
-				Measured("weird|name_ms", 1.5, "ms"),
-				NotMeasured("esc\x1b[2J", "ms", "because\nreasons | `x`"),
+			Metrics: []report.Metric{
+				report.Measured("weird|name_ms", 1.5, "ms"),
+				report.NotMeasured("esc\x1b[2J", "ms", "because\nreasons | `x`"),
 			},
 			Facts: map[string]string{
 				"ssid":        "<img src=x onerror=alert(1)>",
@@ -137,34 +139,34 @@ func hostileReport() Report {
 				"newline|key": "v1\nv2",
 				"long":        long,
 			},
-			Findings: []Finding{
-				{Severity: Fail, Message: "Pipe | in message\nand a `backtick`", Fix: "Run `rm -rf /` <b>now</b>\x07"},
-				{Severity: Warn, Message: long, Fix: long},
+			Findings: []report.Finding{
+				{Severity: report.Fail, Message: "Pipe | in message\nand a `backtick`", Fix: "Run `rm -rf /` <b>now</b>\x07"},
+				{Severity: report.Warn, Message: long, Fix: long},
 			},
-			Items: []Item{
-				{Label: long, Kind: "k|ind", Status: Fail, Summary: "- list?\n> quote",
+			Items: []report.Item{
+				{Label: long, Kind: "k|ind", Status: report.Fail, Summary: "- list?\n> quote",
 					Attributes: map[string]string{"a|b": "c\x1b]0;title\x07d"}},
 				{Label: "# not a heading", Status: "bogus", Summary: "unknown status"},
 			},
-			Series: []Series{{Name: "rtt|x", Unit: "m\ns", Item: "<i>", Samples: []*float64{f64(1), nil, f64(3)}}},
+			Series: []report.Series{{Name: "rtt|x", Unit: "m\ns", Item: "<i>", Samples: []*float64{f64(1), nil, f64(3)}}},
 		},
-		{ID: "sys", Title: long, Status: Pass, Summary: long},
+		{ID: "sys", Title: long, Status: report.Pass, Summary: long},
 	}
-	r.Overall = ComputeOverall(r.Results)
+	r.Overall = report.ComputeOverall(r.Results)
 	return r
 }
 
 // emptyReport is a run stopped before any check reported.
-func emptyReport() Report {
+func emptyReport() report.Report {
 	r := baseReport()
 	r.Interrupted = true
-	r.Overall = ComputeOverall(nil)
+	r.Overall = report.ComputeOverall(nil)
 	return r
 }
 
 var sampleReports = []struct {
 	name   string
-	report func() Report
+	report func() report.Report
 }{
 	{"allpass", allPassReport},
 	{"mixed", mixedReport},
@@ -174,22 +176,22 @@ var sampleReports = []struct {
 
 type goldenCase struct {
 	format  Format
-	opts    RenderOptions
+	opts    Options
 	reports []string // nil: every sample report
 }
 
 // Unicode is the default in goldens because most terminals have it; the
 // ".ascii" variants cover the rest.
 var goldenCases = []goldenCase{
-	{FormatText, RenderOptions{Unicode: true}, nil},
-	{FormatText, RenderOptions{Unicode: true, Verbose: true}, nil},
-	{FormatText, RenderOptions{}, []string{"mixed", "hostile"}},
-	{FormatText, RenderOptions{Verbose: true}, []string{"mixed", "hostile"}},
-	{FormatText, RenderOptions{Unicode: true, Color: true}, []string{"mixed"}},
-	{FormatMarkdown, RenderOptions{Unicode: true}, nil},
-	{FormatMarkdown, RenderOptions{Unicode: true, Verbose: true}, nil},
-	{FormatMarkdown, RenderOptions{}, []string{"mixed"}},
-	{FormatJSON, RenderOptions{}, nil},
+	{FormatText, Options{Unicode: true}, nil},
+	{FormatText, Options{Unicode: true, Verbose: true}, nil},
+	{FormatText, Options{}, []string{"mixed", "hostile"}},
+	{FormatText, Options{Verbose: true}, []string{"mixed", "hostile"}},
+	{FormatText, Options{Unicode: true, Color: true}, []string{"mixed"}},
+	{FormatMarkdown, Options{Unicode: true}, nil},
+	{FormatMarkdown, Options{Unicode: true, Verbose: true}, nil},
+	{FormatMarkdown, Options{}, []string{"mixed"}},
+	{FormatJSON, Options{}, nil},
 }
 
 func goldenName(report string, c goldenCase) string {
@@ -208,7 +210,7 @@ func goldenName(report string, c goldenCase) string {
 	return name + ".golden"
 }
 
-func render(t *testing.T, r Report, f Format, o RenderOptions) string {
+func render(t *testing.T, r report.Report, f Format, o Options) string {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := Render(&buf, r, f, o); err != nil {
@@ -238,10 +240,10 @@ func TestGolden(t *testing.T) {
 				}
 				want, err := os.ReadFile(path)
 				if err != nil {
-					t.Fatalf("%v (run go test ./report -update to create it)", err)
+					t.Fatalf("%v (run go test ./report/... -update to create it)", err)
 				}
 				if got != string(want) {
-					t.Errorf("%s differs from golden; run go test ./report -update and review the diff\n%s",
+					t.Errorf("%s differs from golden; run go test ./report/... -update and review the diff\n%s",
 						name, firstDiff(string(want), got))
 				}
 			})
@@ -276,12 +278,12 @@ func firstDiff(want, got string) string {
 }
 
 // allOptions is every combination of the three switches.
-func allOptions() []RenderOptions {
-	var out []RenderOptions
+func allOptions() []Options {
+	var out []Options
 	for _, c := range []bool{false, true} {
 		for _, v := range []bool{false, true} {
 			for _, u := range []bool{false, true} {
-				out = append(out, RenderOptions{Color: c, Verbose: v, Unicode: u})
+				out = append(out, Options{Color: c, Verbose: v, Unicode: u})
 			}
 		}
 	}
@@ -308,7 +310,7 @@ func TestTextASCIIOnlyWithoutUnicode(t *testing.T) {
 // decoration must be ASCII when Unicode is off.
 func TestMarkdownDecorationASCIIWithoutUnicode(t *testing.T) {
 	for _, name := range []string{"allpass", "mixed", "empty"} {
-		out := render(t, reportNamed(name), FormatMarkdown, RenderOptions{Verbose: true})
+		out := render(t, reportNamed(name), FormatMarkdown, Options{Verbose: true})
 		for i := 0; i < len(out); i++ {
 			if out[i] >= utf8.RuneSelf {
 				t.Fatalf("%s: non-ASCII byte at %d in %q", name, i, around(out, i))
@@ -317,7 +319,7 @@ func TestMarkdownDecorationASCIIWithoutUnicode(t *testing.T) {
 	}
 }
 
-func reportNamed(name string) Report {
+func reportNamed(name string) report.Report {
 	for _, sr := range sampleReports {
 		if sr.name == name {
 			return sr.report()
@@ -377,13 +379,13 @@ func TestColorOnlyWhenAsked(t *testing.T) {
 	}
 	// the caller's decision wins over NO_COLOR in the environment
 	t.Setenv("NO_COLOR", "1")
-	if out := render(t, mixedReport(), FormatText, RenderOptions{Color: true}); !strings.Contains(out, "\x1b[31m") {
+	if out := render(t, mixedReport(), FormatText, Options{Color: true}); !strings.Contains(out, "\x1b[31m") {
 		t.Errorf("Color: true ignored when NO_COLOR is set")
 	}
 }
 
 func TestTextLinesStayOneLine(t *testing.T) {
-	out := render(t, hostileReport(), FormatText, RenderOptions{Unicode: true, Verbose: true})
+	out := render(t, hostileReport(), FormatText, Options{Unicode: true, Verbose: true})
 	for _, l := range strings.Split(out, "\n") {
 		if n := utf8.RuneCountInString(l); n > 700 {
 			t.Errorf("line of %d runes: %.80q…", n, l)
@@ -455,22 +457,22 @@ func TestMarkdownStructure(t *testing.T) {
 
 // worstCaseReport sets every string the renderers show to a long value made
 // of the characters that grow most when escaped.
-func worstCaseReport(s string) Report {
-	m := Metric{Name: s, Value: f64(1), Unit: s, Note: s}
-	nm := Metric{Name: s, Unit: s, Note: s}
+func worstCaseReport(s string) report.Report {
+	m := report.Metric{Name: s, Value: f64(1), Unit: s, Note: s}
+	nm := report.Metric{Name: s, Unit: s, Note: s}
 	facts := map[string]string{s: s, s + "2": s}
-	r := Report{
-		SchemaVersion: s, Tool: Tool{Name: s, Version: s, Commit: s},
+	r := report.Report{
+		SchemaVersion: s, Tool: report.Tool{Name: s, Version: s, Commit: s},
 		StartedAt: testStart, DurationSeconds: 1,
-		Host:    Host{OS: s, Arch: s, Hostname: s, User: s, TimeZone: s, UTCOffset: s},
-		Profile: s, Redaction: s, Overall: Status(s),
+		Host:    report.Host{OS: s, Arch: s, Hostname: s, User: s, TimeZone: s, UTCOffset: s},
+		Profile: s, Redaction: s, Overall: report.Status(s),
 	}
-	for _, st := range []Status{Fail, Pass, Status(s)} {
-		r.Results = append(r.Results, Result{ID: s, Title: s, Status: st, Summary: s,
-			Findings: []Finding{{Severity: Fail, Message: s, Fix: s}, {Severity: Pass, Message: s, Fix: s}},
-			Metrics:  []Metric{m, nm}, Facts: facts,
-			Items:  []Item{{Label: s, Kind: s, Status: Status(s), Summary: s, Metrics: []Metric{m, nm}, Attributes: facts}},
-			Series: []Series{{Name: s, Unit: s, Item: s, Samples: []*float64{f64(1), nil}}},
+	for _, st := range []report.Status{report.Fail, report.Pass, report.Status(s)} {
+		r.Results = append(r.Results, report.Result{ID: s, Title: s, Status: st, Summary: s,
+			Findings: []report.Finding{{Severity: report.Fail, Message: s, Fix: s}, {Severity: report.Pass, Message: s, Fix: s}},
+			Metrics:  []report.Metric{m, nm}, Facts: facts,
+			Items:  []report.Item{{Label: s, Kind: s, Status: report.Status(s), Summary: s, Metrics: []report.Metric{m, nm}, Attributes: facts}},
+			Series: []report.Series{{Name: s, Unit: s, Item: s, Samples: []*float64{f64(1), nil}}},
 		})
 	}
 	return r
@@ -495,7 +497,7 @@ func TestLineLimitsWorstCase(t *testing.T) {
 }
 
 func TestMarkdownNoProblemsSection(t *testing.T) {
-	out := render(t, allPassReport(), FormatMarkdown, RenderOptions{})
+	out := render(t, allPassReport(), FormatMarkdown, Options{})
 	if strings.Contains(out, "Problems and fixes") {
 		t.Errorf("problems section shown for an all-pass report")
 	}
@@ -579,11 +581,11 @@ func FuzzMarkdownEscape(f *testing.F) {
 func TestJSONRoundTrip(t *testing.T) {
 	for _, sr := range sampleReports {
 		in := sr.report()
-		out := render(t, in, FormatJSON, RenderOptions{Verbose: true, Color: true})
+		out := render(t, in, FormatJSON, Options{Verbose: true, Color: true})
 		if !strings.HasSuffix(out, "}\n") {
 			t.Errorf("%s: JSON does not end with a newline", sr.name)
 		}
-		var back Report
+		var back report.Report
 		dec := json.NewDecoder(strings.NewReader(out))
 		dec.DisallowUnknownFields() // exactly the model, nothing extra
 		if err := dec.Decode(&back); err != nil {
@@ -604,7 +606,7 @@ func TestJSONRoundTrip(t *testing.T) {
 }
 
 func TestJSONNoHTMLEscape(t *testing.T) {
-	out := render(t, hostileReport(), FormatJSON, RenderOptions{})
+	out := render(t, hostileReport(), FormatJSON, Options{})
 	if !strings.Contains(out, "<script>") || strings.Contains(out, `\u003c`) {
 		t.Errorf("JSON escapes HTML characters")
 	}
@@ -630,8 +632,8 @@ func TestNonFiniteValues(t *testing.T) {
 		}
 	}
 
-	var back Report
-	if err := json.Unmarshal([]byte(render(t, r, FormatJSON, RenderOptions{})), &back); err != nil {
+	var back report.Report
+	if err := json.Unmarshal([]byte(render(t, r, FormatJSON, Options{})), &back); err != nil {
 		t.Fatal(err)
 	}
 	m0, m1 := back.Results[0].Metrics[0], back.Results[0].Metrics[1]
@@ -674,7 +676,7 @@ func TestParseFormat(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Errorf("ParseFormat(x) error = %v, want %s", err, want)
 	}
-	if err := Render(&bytes.Buffer{}, mixedReport(), "yaml", RenderOptions{}); err == nil ||
+	if err := Render(&bytes.Buffer{}, mixedReport(), "yaml", Options{}); err == nil ||
 		!strings.Contains(err.Error(), "valid formats: text, markdown, json, html") {
 		t.Errorf("Render with unknown format: %v", err)
 	}
@@ -688,7 +690,7 @@ func (failingWriter) Write([]byte) (int, error) { return 0, errBroken }
 
 func TestWriteErrorWrapped(t *testing.T) {
 	for _, f := range Formats() {
-		err := Render(failingWriter{}, mixedReport(), f, RenderOptions{})
+		err := Render(failingWriter{}, mixedReport(), f, Options{})
 		if !errors.Is(err, errBroken) || !strings.Contains(err.Error(), string(f)) {
 			t.Errorf("%s: error %v does not wrap the write error with context", f, err)
 		}
@@ -714,7 +716,7 @@ func TestHumanLabel(t *testing.T) {
 }
 
 func TestTextHeaderAndFooter(t *testing.T) {
-	out := render(t, mixedReport(), FormatText, RenderOptions{Unicode: true})
+	out := render(t, mixedReport(), FormatText, Options{Unicode: true})
 	for _, want := range []string{
 		"wfh doctor · 2025-03-14 09:30 Europe/Paris (UTC+01:00) · 3.2 s\n",
 		"Profile: Acme onboarding\n",
@@ -736,18 +738,10 @@ func TestTextHeaderAndFooter(t *testing.T) {
 	if strings.Contains(out, "samples") {
 		t.Errorf("non-verbose text shows series")
 	}
-	verbose := render(t, mixedReport(), FormatText, RenderOptions{Unicode: true, Verbose: true})
+	verbose := render(t, mixedReport(), FormatText, Options{Unicode: true, Verbose: true})
 	for _, want := range []string{"1.1.1.1", "5 samples (1 lost), min/avg/max 45.1/48.9/53 ms", "5 samples, all lost"} {
 		if !strings.Contains(verbose, want) {
 			t.Errorf("verbose text lacks %q", want)
-		}
-	}
-}
-
-func TestFormatValueNegativeSeconds(t *testing.T) {
-	for v, want := range map[float64]string{-3: "-3 s", -0.25: "-250 ms", 2.5: "2.5 s"} {
-		if got := Measured("x", v, "s").FormatValue(); got != want {
-			t.Errorf("FormatValue(%v s) = %q, want %q", v, got, want)
 		}
 	}
 }

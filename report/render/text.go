@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"bytes"
@@ -7,6 +7,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/fatih/color"
+
+	"github.com/wfh-cli/wfh/report"
+	"github.com/wfh-cli/wfh/report/internal/human"
+	"github.com/wfh-cli/wfh/report/internal/look"
 )
 
 // Limits on how much of one machine-provided string the terminal report
@@ -24,14 +28,14 @@ const (
 // that concurrent renders never share colour settings.
 type textRenderer struct {
 	b      *bytes.Buffer
-	o      RenderOptions
-	colors map[Status]*color.Color
+	o      Options
+	colors map[report.Status]*color.Color
 	// indent lines up continuation lines under the status word.
 	indent string
 	sep    string
 }
 
-func renderText(b *bytes.Buffer, r Report, o RenderOptions) {
+func renderText(b *bytes.Buffer, r report.Report, o Options) {
 	t := &textRenderer{b: b, o: o, colors: newPalette(o.Color), sep: " | "}
 	if o.Unicode {
 		t.sep = " · "
@@ -56,13 +60,13 @@ func renderText(b *bytes.Buffer, r Report, o RenderOptions) {
 	overall := overallOf(r)
 	// What to do with the report is the command's last line, on standard
 	// error: the report itself is also read by agents and scripts.
-	t.line("Overall: " + t.paint(overall, lookOf(overall).word) + dash + countsPhrase(r))
+	t.line("Overall: " + t.paint(overall, look.Of(overall).Word) + dash + countsPhrase(r))
 }
 
 // newPalette builds colour objects whose state is set explicitly, so the
 // caller's decision wins over fatih/color's own guess from NO_COLOR and the
 // TTY, and the package-global color.NoColor is never read or written.
-func newPalette(enabled bool) map[Status]*color.Color {
+func newPalette(enabled bool) map[report.Status]*color.Color {
 	mk := func(attrs ...color.Attribute) *color.Color {
 		c := color.New(attrs...)
 		if enabled {
@@ -72,17 +76,17 @@ func newPalette(enabled bool) map[Status]*color.Color {
 		}
 		return c
 	}
-	return map[Status]*color.Color{
-		Pass:    mk(color.FgGreen),
-		Warn:    mk(color.FgYellow),
-		Fail:    mk(color.FgRed),
-		Error:   mk(color.FgRed),
-		Skipped: mk(color.Faint),
-		"":      mk(color.FgRed), // any unknown status
+	return map[report.Status]*color.Color{
+		report.Pass:    mk(color.FgGreen),
+		report.Warn:    mk(color.FgYellow),
+		report.Fail:    mk(color.FgRed),
+		report.Error:   mk(color.FgRed),
+		report.Skipped: mk(color.Faint),
+		"":             mk(color.FgRed), // any unknown status
 	}
 }
 
-func (t *textRenderer) paint(s Status, text string) string {
+func (t *textRenderer) paint(s report.Status, text string) string {
 	c, ok := t.colors[s]
 	if !ok {
 		c = t.colors[""]
@@ -97,11 +101,11 @@ func (t *textRenderer) markWidth() int {
 	return 4 // "[ok]"
 }
 
-func (t *textRenderer) mark(s Status) string {
+func (t *textRenderer) mark(s report.Status) string {
 	if t.o.Unicode {
-		return lookOf(s).unicode
+		return look.Of(s).Unicode
 	}
-	return lookOf(s).ascii
+	return look.Of(s).ASCII
 }
 
 func (t *textRenderer) line(s string) {
@@ -119,7 +123,7 @@ func (t *textRenderer) clean(s string, max int) string {
 	if t.o.Unicode {
 		ellipsis = "…"
 	}
-	flatten(s, func(piece string, r rune, literal bool) bool {
+	human.Flatten(s, func(piece string, r rune, literal bool) bool {
 		if literal && r >= utf8.RuneSelf && !t.o.Unicode {
 			if r > 0xFFFF {
 				piece = fmt.Sprintf(`\U%08x`, r)
@@ -139,9 +143,9 @@ func (t *textRenderer) clean(s string, max int) string {
 	return b.String()
 }
 
-func (t *textRenderer) header(r Report) {
+func (t *textRenderer) header(r report.Report) {
 	first := []string{"wfh doctor"}
-	if when := whenPhrase(r); len(when) > 0 {
+	if when := look.When(r); len(when) > 0 {
 		first = append(first, t.clean(strings.Join(when, " "), textMaxTitle))
 	}
 	if d := formatSeconds(r.DurationSeconds); d != "" {
@@ -153,7 +157,7 @@ func (t *textRenderer) header(r Report) {
 	}
 
 	var machine []string
-	if oa := osArch(r.Host); oa != "" {
+	if oa := look.OSArch(r.Host); oa != "" {
 		machine = append(machine, t.clean(oa, textMaxLabel))
 	}
 	if r.Host.Hostname != "" {
@@ -173,11 +177,11 @@ func (t *textRenderer) header(r Report) {
 	t.line("")
 }
 
-func (t *textRenderer) result(res Result) {
-	look := lookOf(res.Status)
+func (t *textRenderer) result(res report.Result) {
+	lk := look.Of(res.Status)
 	mark := t.mark(res.Status)
-	head := mark + strings.Repeat(" ", t.markWidth()-utf8.RuneCountInString(mark)) + " " + look.word
-	pad := strings.Repeat(" ", max(statusWordWidth-len(look.word), 0))
+	head := mark + strings.Repeat(" ", t.markWidth()-utf8.RuneCountInString(mark)) + " " + lk.Word
+	pad := strings.Repeat(" ", max(statusWordWidth-len(lk.Word), 0))
 	title := t.clean(res.Title, textMaxTitle)
 	if res.ID != "" {
 		title += " (" + t.clean(res.ID, textMaxLabel) + ")"
@@ -224,8 +228,8 @@ func (t *textRenderer) figures(indent string, figs []figure) {
 	}
 }
 
-func (t *textRenderer) finding(f Finding) {
-	if f.Severity == Pass || f.Severity == Skipped {
+func (t *textRenderer) finding(f report.Finding) {
+	if f.Severity == report.Pass || f.Severity == report.Skipped {
 		t.line(t.indent + "Note: " + t.clean(f.Message, textMaxLine))
 	} else {
 		t.line(t.indent + "Problem: " + t.clean(f.Message, textMaxLine))
@@ -237,17 +241,17 @@ func (t *textRenderer) finding(f Finding) {
 
 // items shows the rows that need attention; verbose mode shows them all with
 // their figures, for the support agent rather than the teleworker.
-func (t *textRenderer) items(items []Item) {
+func (t *textRenderer) items(items []report.Item) {
 	dash := " - "
 	if t.o.Unicode {
 		dash = " — "
 	}
 	sub := t.indent + strings.Repeat(" ", t.markWidth()+1)
 	for _, it := range items {
-		if !t.o.Verbose && it.Status == Pass {
+		if !t.o.Verbose && it.Status == report.Pass {
 			continue
 		}
-		text := t.indent + t.paint(it.Status, t.mark(it.Status)) + " " + t.clean(itemLabel(it), textMaxLabel)
+		text := t.indent + t.paint(it.Status, t.mark(it.Status)) + " " + t.clean(look.ItemLabel(it), textMaxLabel)
 		if t.o.Verbose && it.Kind != "" {
 			text += " (" + t.clean(it.Kind, textMaxLabel) + ")"
 		}
@@ -261,7 +265,7 @@ func (t *textRenderer) items(items []Item) {
 	}
 }
 
-func (t *textRenderer) series(series []Series) {
+func (t *textRenderer) series(series []report.Series) {
 	for _, s := range series {
 		name := t.clean(humanLabel(s.Name, s.Unit), textMaxLabel)
 		if s.Item != "" {

@@ -1,4 +1,8 @@
-package report
+// Package summary answers a support agent's first questions from a report:
+// one row per key figure (KeyFacts), read under the names in report/keys.go,
+// and the problems to fix, worst first (Problems). The HTML card and the
+// Markdown first screen both show what it returns, so they never disagree.
+package summary
 
 import (
 	"cmp"
@@ -7,50 +11,72 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/wfh-cli/wfh/report"
+	"github.com/wfh-cli/wfh/report/internal/human"
+	"github.com/wfh-cli/wfh/report/internal/look"
 )
 
-// The summary at the top of the HTML page and of the Markdown report answers
-// a support agent's first questions from the figures the checks publish. It
-// looks them up by these well-known names, first in the check named beside
-// each and then in any other result, and leaves out whatever is absent:
-// checks that are not in the run (--only, --quick) simply give fewer rows. A
-// check that wants its figure in the summary publishes it under one of these
-// names; docs/checks.md ("Key figures in the report summary") lists them.
-var (
-	// system
-	sumOSFacts     = []string{"os_pretty_name"}
-	sumOSName      = []string{"os_name"}
-	sumOSVersion   = []string{"os_version"}
-	sumUptime      = []string{"uptime_seconds"}
-	sumClockOffset = []string{"clock_offset_seconds"}
-	// network
-	sumConnType     = []string{"connection_type"}
-	sumConnectivity = []string{"connectivity"}
-	sumGatewayRTT   = []string{"gateway_rtt_ms"}
-	// wifi
-	sumSignal   = []string{"signal_dbm"}
-	sumBand     = []string{"band"}
-	sumStandard = []string{"standard"}
-	// bandwidth
-	sumDownload = []string{"download_mbps"}
-	sumUpload   = []string{"upload_mbps"}
-	// latency
-	sumLatency       = []string{"latency_ms", "rtt_ms", "rtt_avg_ms"}
-	sumJitter        = []string{"jitter_ms"}
-	sumLoss          = []string{"loss_percent", "packet_loss_percent"}
-	sumProblemsStart = []string{"problems_start", "loss_location"}
-	sumCallQuality   = []string{"call_quality"}
-	// responsiveness under load (wherever it is measured)
-	sumLoadGrade    = []string{"bufferbloat_grade", "responsiveness_grade"}
-	sumLoadIncrease = []string{"latency_increase_ms", "loaded_latency_increase_ms"}
-	// vpn; the target counts are read from the vpn result only, as such
-	// generic names may mean something else in another check
-	sumVPNState    = []string{"vpn_state", "vpn_status"}
-	sumVPNAnswered = "targets_answered"
-	sumVPNTested   = "targets_tested"
-	// dns
-	sumCompanyNames = "company_names_resolve"
-)
+// figure is one key figure the summary reads: a metric or a fact, under a
+// name from report/keys.go, and the check expected to publish it. A figure
+// is looked up first in that check's result and then in any other, so that
+// checks that are not in the run (--only, --quick) simply give fewer rows;
+// the VPN's target counts and the DNS check's company names are read from
+// their own check only, as such generic names may mean something else
+// elsewhere. docs/checks.md ("Key figures in the report summary") lists them.
+type figure struct {
+	Check string
+	Name  string
+	Fact  bool // a fact; otherwise a metric
+}
+
+func metricOf(check, name string) figure { return figure{Check: check, Name: name} }
+func factOf(check, name string) figure   { return figure{Check: check, Name: name, Fact: true} }
+
+// figures is every name the summary reads: the lookups below take their
+// names from here and nowhere else, so that the tests see all of them
+// (TestEveryKeyFigureIsPublished, TestEveryFigureShows).
+var figures = struct {
+	OSPrettyName, OSName, OSVersion, Uptime, ClockOffset figure
+	ConnectionType, Connectivity, GatewayRTT             figure
+	Signal, Band, Standard                               figure
+	Download, Upload, LoadGrade, LoadIncrease            figure
+	RTT, Jitter, Loss, ProblemsStart, CallQuality        figure
+	VPNState, VPNAnswered, VPNTested                     figure
+	CompanyNames                                         figure
+}{
+	OSPrettyName: factOf(idSystem, report.KeyOSPrettyName),
+	OSName:       factOf(idSystem, report.KeyOSName),
+	OSVersion:    factOf(idSystem, report.KeyOSVersion),
+	Uptime:       metricOf(idSystem, report.KeyUptimeSeconds),
+	ClockOffset:  metricOf(idSystem, report.KeyClockOffsetSeconds),
+
+	ConnectionType: factOf(idNetwork, report.KeyConnectionType),
+	Connectivity:   factOf(idNetwork, report.KeyConnectivity),
+	GatewayRTT:     metricOf(idNetwork, report.KeyGatewayRTTMs),
+
+	Signal:   metricOf(idWiFi, report.KeySignalDBm),
+	Band:     factOf(idWiFi, report.KeyBand),
+	Standard: factOf(idWiFi, report.KeyStandard),
+
+	Download: metricOf(idBandwidth, report.KeyDownloadMbps),
+	Upload:   metricOf(idBandwidth, report.KeyUploadMbps),
+	// responsiveness under load: measured by the speed test
+	LoadGrade:    factOf(idBandwidth, report.KeyBufferbloatGrade),
+	LoadIncrease: metricOf(idBandwidth, report.KeyLatencyIncreaseMs),
+
+	RTT:           metricOf(idLatency, report.KeyRTTMs),
+	Jitter:        metricOf(idLatency, report.KeyJitterMs),
+	Loss:          metricOf(idLatency, report.KeyLossPercent),
+	ProblemsStart: factOf(idLatency, report.KeyProblemsStart),
+	CallQuality:   factOf(idLatency, report.KeyCallQuality),
+
+	VPNState:    factOf(idVPN, report.KeyVPNState),
+	VPNAnswered: metricOf(idVPN, report.KeyTargetsAnswered),
+	VPNTested:   metricOf(idVPN, report.KeyTargetsTested),
+
+	CompanyNames: factOf(idDNS, report.KeyCompanyNamesResolve),
+}
 
 // Check ids the summary prefers for each row.
 const (
@@ -72,10 +98,10 @@ const (
 	keyMaxPart  = 60  // one machine-provided part inside a value
 )
 
-// keyFact is one row of the summary. Value and Details are one tidy line
-// each (flatClip), not yet escaped for any format: each renderer escapes
+// Fact is one row of the summary. Value and Details are one tidy line each
+// (human.FlatClip), not yet escaped for any format: each renderer escapes
 // them for its own.
-type keyFact struct {
+type Fact struct {
 	Label   string // wfh's own words
 	Value   string
 	Details []string
@@ -83,33 +109,13 @@ type keyFact struct {
 	// Status is the row's verdict, "" for none; it is the result's,
 	// except for a device row, which shows the device's own.
 	Result int
-	Status Status
+	Status report.Status
 }
 
-// flatClip makes a machine-provided string one tidy line of at most max
-// runes: line breaks become spaces, control and bidi runes and invalid
-// UTF-8 become visible escapes (\x1b), and a cut is marked with "…". It
-// does no escaping for any format; the renderers do that.
-func flatClip(s string, max int) string {
-	var b strings.Builder
-	n := 0
-	flatten(s, func(piece string, _ rune, _ bool) bool {
-		w := utf8.RuneCountInString(piece)
-		if n+w > max {
-			b.WriteString("…")
-			return false
-		}
-		b.WriteString(piece)
-		n += w
-		return true
-	})
-	return b.String()
-}
-
-// keyFactsOf builds the summary's rows in a fixed order: computer,
+// KeyFacts builds the summary's rows in a fixed order: computer,
 // connection, Wi-Fi, speed, latency, under load, VPN, DNS, camera,
 // microphone and speaker, local time.
-func keyFactsOf(r Report) []keyFact {
+func KeyFacts(r report.Report) []Fact {
 	c := &keyBuilder{r: r}
 	c.computer()
 	c.connection()
@@ -127,8 +133,8 @@ func keyFactsOf(r Report) []keyFact {
 
 // keyBuilder holds one summary's lookups.
 type keyBuilder struct {
-	r     Report
-	facts []keyFact
+	r     report.Report
+	facts []Fact
 }
 
 // order lists result indexes with the results of check id first.
@@ -154,47 +160,49 @@ func (c *keyBuilder) result(id string) int {
 	return -1
 }
 
-// metric finds the first metric with one of names, preferring check id. A
+// metric finds metric figure f, preferring the result of its check. A
 // metric that was not measured is returned too: "not measured (why)" is a
 // true answer.
-func (c *keyBuilder) metric(id string, names []string) (Metric, int, bool) {
-	for _, i := range c.order(id) {
-		for _, n := range names {
-			if m, ok := c.r.Results[i].Metric(n); ok {
-				return m, i, true
-			}
+func (c *keyBuilder) metric(f figure) (report.Metric, int, bool) {
+	for _, i := range c.order(f.Check) {
+		if m, ok := c.r.Results[i].Metric(f.Name); ok {
+			return m, i, true
 		}
 	}
-	return Metric{}, -1, false
+	return report.Metric{}, -1, false
 }
 
 // measured is metric when it has a value.
-func (c *keyBuilder) measured(id string, names []string) (Metric, int, bool) {
-	m, i, ok := c.metric(id, names)
+func (c *keyBuilder) measured(f figure) (report.Metric, int, bool) {
+	m, i, ok := c.metric(f)
 	if !ok || m.Value == nil {
-		return Metric{}, -1, false
+		return report.Metric{}, -1, false
 	}
 	return m, i, true
 }
 
-// fact finds the first non-empty fact with one of names, preferring check id.
-func (c *keyBuilder) fact(id string, names []string) (string, int, bool) {
-	for _, i := range c.order(id) {
-		for _, n := range names {
-			if v := strings.TrimSpace(c.r.Results[i].Facts[n]); v != "" {
-				return v, i, true
-			}
+// fact finds the non-empty fact figure f, preferring the result of its
+// check.
+func (c *keyBuilder) fact(f figure) (string, int, bool) {
+	for _, i := range c.order(f.Check) {
+		if v := strings.TrimSpace(c.r.Results[i].Facts[f.Name]); v != "" {
+			return v, i, true
 		}
 	}
 	return "", -1, false
 }
 
+// factIn is fact figure f of result i only.
+func (c *keyBuilder) factIn(i int, f figure) string {
+	return strings.TrimSpace(c.r.Results[i].Facts[f.Name])
+}
+
 // add appends a row; idx is the result that gives the row its verdict, or -1.
 func (c *keyBuilder) add(label string, idx int, value string, details ...string) {
-	f := keyFact{Label: label, Value: flatClip(value, keyMaxValue), Result: idx}
+	f := Fact{Label: label, Value: human.FlatClip(value, keyMaxValue), Result: idx}
 	for _, d := range details {
 		if d != "" {
-			f.Details = append(f.Details, flatClip(d, keyMaxValue))
+			f.Details = append(f.Details, human.FlatClip(d, keyMaxValue))
 		}
 	}
 	if idx >= 0 {
@@ -212,7 +220,7 @@ func (c *keyBuilder) fallback(label, id string, details ...string) bool {
 	}
 	s := c.r.Results[i].Summary
 	if strings.TrimSpace(s) == "" {
-		s = lookOf(c.r.Results[i].Status).word
+		s = look.Of(c.r.Results[i].Status).Word
 	}
 	c.add(label, i, s, details...)
 	return true
@@ -222,32 +230,32 @@ func (c *keyBuilder) fallback(label, id string, details ...string) bool {
 // summary says why, which is better than a row of "not measured".
 func (c *keyBuilder) stopped(id string) bool {
 	i := c.result(id)
-	return i >= 0 && (c.r.Results[i].Status == Skipped || c.r.Results[i].Status == Error)
+	return i >= 0 && (c.r.Results[i].Status == report.Skipped || c.r.Results[i].Status == report.Error)
 }
 
 // part clips one machine-provided value inside a row, so that a runaway
 // value cannot push the rest of the row out.
-func part(s string) string { return flatClip(s, keyMaxPart) }
+func part(s string) string { return human.FlatClip(s, keyMaxPart) }
 
-func val(m Metric) string { return part(m.FormatValue()) }
+func val(m report.Metric) string { return part(m.FormatValue()) }
 
 func (c *keyBuilder) computer() {
-	osName, idx, ok := c.fact(idSystem, sumOSFacts)
+	osName, idx, ok := c.fact(figures.OSPrettyName)
 	if !ok {
-		if name, i, ok := c.fact(idSystem, sumOSName); ok {
+		if name, i, ok := c.fact(figures.OSName); ok {
 			osName, idx = name, i
-			if v := strings.TrimSpace(c.r.Results[i].Facts[sumOSVersion[0]]); v != "" {
+			if v := c.factIn(i, figures.OSVersion); v != "" {
 				osName += " " + v
 			}
 		}
 	}
 	if osName == "" {
-		osName = osArch(c.r.Host)
+		osName = look.OSArch(c.r.Host)
 		idx = c.result(idSystem)
 	}
 	var restart string
-	if m, _, ok := c.measured(idSystem, sumUptime); ok && m.Unit == "s" && *m.Value >= 0 {
-		restart = "Last restart " + humanSeconds(*m.Value) + " ago"
+	if m, _, ok := c.measured(figures.Uptime); ok && m.Unit == "s" && *m.Value >= 0 {
+		restart = "Last restart " + human.Seconds(*m.Value) + " ago"
 	}
 	if osName == "" && restart == "" {
 		return
@@ -280,8 +288,8 @@ func words(table map[string]string, v string) string {
 }
 
 func (c *keyBuilder) connection() {
-	ct, ci, okT := c.fact(idNetwork, sumConnType)
-	conn, cj, okC := c.fact(idNetwork, sumConnectivity)
+	ct, ci, okT := c.fact(figures.ConnectionType)
+	conn, cj, okC := c.fact(figures.Connectivity)
 	if !okT && !okC {
 		c.fallback("Connection", idNetwork)
 		return
@@ -301,7 +309,7 @@ func (c *keyBuilder) connection() {
 		value = string(unicode.ToUpper(r)) + value[size:]
 	}
 	var router string
-	if m, _, ok := c.measured(idNetwork, sumGatewayRTT); ok {
+	if m, _, ok := c.measured(figures.GatewayRTT); ok {
 		router = "Router answers in " + val(m)
 	}
 	c.add("Connection", idx, value, router)
@@ -312,14 +320,14 @@ func (c *keyBuilder) wifi() {
 		c.fallback("Wi-Fi", idWiFi)
 		return
 	}
-	m, idx, ok := c.metric(idWiFi, sumSignal)
+	m, idx, ok := c.metric(figures.Signal)
 	if !ok {
 		c.fallback("Wi-Fi", idWiFi)
 		return
 	}
 	parts := []string{"signal " + val(m)}
-	for _, names := range [][]string{sumBand, sumStandard} {
-		if v := strings.TrimSpace(c.r.Results[idx].Facts[names[0]]); v != "" {
+	for _, f := range []figure{figures.Band, figures.Standard} {
+		if v := c.factIn(idx, f); v != "" {
 			parts = append(parts, part(v))
 		}
 	}
@@ -331,8 +339,8 @@ func (c *keyBuilder) speed() {
 		c.fallback("Speed", idBandwidth)
 		return
 	}
-	down, di, okD := c.metric(idBandwidth, sumDownload)
-	up, ui, okU := c.metric(idBandwidth, sumUpload)
+	down, di, okD := c.metric(figures.Download)
+	up, ui, okU := c.metric(figures.Upload)
 	if !okD && !okU {
 		c.fallback("Speed", idBandwidth)
 		return
@@ -354,7 +362,7 @@ func (c *keyBuilder) latency() {
 		c.fallback("Latency", idLatency)
 		return
 	}
-	lat, idx, ok := c.metric(idLatency, sumLatency)
+	lat, idx, ok := c.metric(figures.RTT)
 	if !ok {
 		c.fallback("Latency", idLatency)
 		return
@@ -364,30 +372,27 @@ func (c *keyBuilder) latency() {
 	// jitter and loss from the same result, so the three figures describe
 	// the same measurement
 	for _, g := range []struct {
-		names []string
-		word  string
-	}{{sumJitter, "jitter "}, {sumLoss, "loss "}} {
-		for _, n := range g.names {
-			if m, ok := res.Metric(n); ok {
-				parts = append(parts, g.word+val(m))
-				break
-			}
+		f    figure
+		word string
+	}{{figures.Jitter, "jitter "}, {figures.Loss, "loss "}} {
+		if m, ok := res.Metric(g.f.Name); ok {
+			parts = append(parts, g.word+val(m))
 		}
 	}
 	var where, calls string
-	// "none" (no loss, nothing to locate) is left out like "not_measured"
-	if v, _, ok := c.fact(idLatency, sumProblemsStart); ok && v != "none" {
+	// the latency check says where loss starts only when there is loss
+	if v, _, ok := c.fact(figures.ProblemsStart); ok {
 		where = "Problems start: " + part(v)
 	}
-	if v, _, ok := c.fact(idLatency, sumCallQuality); ok && v != "not_measured" {
+	if v, _, ok := c.fact(figures.CallQuality); ok && v != "not_measured" {
 		calls = "Calls: " + part(strings.ReplaceAll(v, "_", " "))
 	}
 	c.add("Latency", idx, strings.Join(parts, ", "), where, calls)
 }
 
 func (c *keyBuilder) underLoad() {
-	grade, gi, okG := c.fact(idBandwidth, sumLoadGrade)
-	inc, ii, okI := c.measured(idBandwidth, sumLoadIncrease)
+	grade, gi, okG := c.fact(figures.LoadGrade)
+	inc, ii, okI := c.measured(figures.LoadIncrease)
 	if !okG && !okI {
 		return
 	}
@@ -409,13 +414,13 @@ func (c *keyBuilder) vpn() {
 	var services string
 	if i := c.result(idVPN); i >= 0 {
 		res := c.r.Results[i]
-		answered, okA := res.Metric(sumVPNAnswered)
-		tested, okT := res.Metric(sumVPNTested)
+		answered, okA := res.Metric(figures.VPNAnswered.Name)
+		tested, okT := res.Metric(figures.VPNTested.Name)
 		if okA && okT && answered.Value != nil && tested.Value != nil && *tested.Value > 0 {
-			services = "Company services: " + trimFloat(*answered.Value, 0) + " of " + trimFloat(*tested.Value, 0) + " answer"
+			services = "Company services: " + human.TrimFloat(*answered.Value, 0) + " of " + human.TrimFloat(*tested.Value, 0) + " answer"
 		}
 	}
-	if v, i, ok := c.fact(idVPN, sumVPNState); ok {
+	if v, i, ok := c.fact(figures.VPNState); ok {
 		c.add("VPN", i, part(v), services)
 		return
 	}
@@ -429,7 +434,7 @@ var companyNamesWords = map[string]string{"yes": "all resolve", "no": "none reso
 func (c *keyBuilder) dns() {
 	var company string
 	if i := c.result(idDNS); i >= 0 {
-		if v := strings.TrimSpace(c.r.Results[i].Facts[sumCompanyNames]); v != "" {
+		if v := c.factIn(i, figures.CompanyNames); v != "" {
 			company = "Company names: " + words(companyNamesWords, v)
 		}
 	}
@@ -444,7 +449,7 @@ func (c *keyBuilder) audio() {
 	}
 	res := c.r.Results[i]
 	found := false
-	if res.Status != Skipped && res.Status != Error {
+	if res.Status != report.Skipped && res.Status != report.Error {
 		for _, kind := range []struct{ kind, label string }{{"microphone", "Microphone"}, {"speaker", "Speaker"}} {
 			for _, it := range res.Items {
 				if it.Kind != kind.kind || it.Attributes["default"] != "yes" {
@@ -457,8 +462,8 @@ func (c *keyBuilder) audio() {
 				if v := it.Attributes["volume_percent"]; v != "" && v != "not available" {
 					state = append(state, "volume "+part(v)+" %")
 				}
-				f := keyFact{Label: kind.label, Value: flatClip(itemLabel(it), keyMaxValue), Result: i, Status: it.Status}
-				if s := flatClip(strings.Join(state, ", "), keyMaxValue); s != "" {
+				f := Fact{Label: kind.label, Value: human.FlatClip(look.ItemLabel(it), keyMaxValue), Result: i, Status: it.Status}
+				if s := human.FlatClip(strings.Join(state, ", "), keyMaxValue); s != "" {
 					f.Details = []string{s}
 				}
 				c.facts = append(c.facts, f)
@@ -475,59 +480,59 @@ func (c *keyBuilder) audio() {
 // localTime is when the run started on the user's clock, which is what they
 // will tell the agent ("it broke at nine").
 func (c *keyBuilder) localTime() {
-	parts := whenPhrase(c.r)
+	parts := look.When(c.r)
 	if len(parts) == 0 {
 		return
 	}
 	var clock string
-	if m, _, ok := c.measured(idSystem, sumClockOffset); ok && m.Unit == "s" {
+	if m, _, ok := c.measured(figures.ClockOffset); ok && m.Unit == "s" {
 		// positive: the computer's clock is behind (docs/checks.md, system)
 		v := *m.Value
 		switch {
 		case math.Abs(v) < 0.0005:
 			clock = "Clock is exact"
 		case v > 0:
-			clock = "Clock " + humanSeconds(v) + " behind"
+			clock = "Clock " + human.Seconds(v) + " behind"
 		default:
-			clock = "Clock " + humanSeconds(-v) + " ahead"
+			clock = "Clock " + human.Seconds(-v) + " ahead"
 		}
 	}
-	c.add("Local time of the run", -1, flatClip(strings.Join(parts, " "), keyMaxPart), clock)
+	c.add("Local time of the run", -1, human.FlatClip(strings.Join(parts, " "), keyMaxPart), clock)
 }
 
-// problem is one line of "what to fix" (or of "not run"): raw strings,
+// Problem is one line of "what to fix" (or of "not run"): raw strings,
 // escaped by each renderer. Result is the index of its check's result.
-type problem struct {
+type Problem struct {
 	Result       int
-	Status       Status
+	Status       report.Status
 	Message, Fix string
 }
 
-// problemsOf lists what to fix, worst first and otherwise in report order,
+// Problems lists what to fix, worst first and otherwise in report order,
 // and apart from it the checks that did not run. A check that is not
 // passing but gives no problem finding (one that ran out of time) is
 // listed with its summary.
-func problemsOf(r Report) (fix, notRun []problem) {
+func Problems(r report.Report) (fix, notRun []Problem) {
 	for i, res := range r.Results {
-		if res.Status == Skipped {
-			notRun = append(notRun, problem{Result: i, Status: Skipped, Message: res.Summary})
+		if res.Status == report.Skipped {
+			notRun = append(notRun, Problem{Result: i, Status: report.Skipped, Message: res.Summary})
 			continue
 		}
-		if res.Status == Pass {
+		if res.Status == report.Pass {
 			continue
 		}
 		found := false
 		for _, f := range res.Findings {
-			if !isProblem(f) {
+			if !look.IsProblem(f) {
 				continue
 			}
 			found = true
-			fix = append(fix, problem{Result: i, Status: f.Severity, Message: f.Message, Fix: f.Fix})
+			fix = append(fix, Problem{Result: i, Status: f.Severity, Message: f.Message, Fix: f.Fix})
 		}
 		if !found {
-			fix = append(fix, problem{Result: i, Status: res.Status, Message: res.Summary})
+			fix = append(fix, Problem{Result: i, Status: res.Status, Message: res.Summary})
 		}
 	}
-	slices.SortStableFunc(fix, func(a, b problem) int { return cmp.Compare(b.Status.Rank(), a.Status.Rank()) })
+	slices.SortStableFunc(fix, func(a, b Problem) int { return cmp.Compare(b.Status.Rank(), a.Status.Rank()) })
 	return fix, notRun
 }

@@ -1,36 +1,43 @@
-package report
+package redact
 
 import (
 	"encoding/json"
+	"flag"
 	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wfh-cli/wfh/report"
 )
 
-// redactText runs one string through the free-text rules, as a result summary.
-func redactText(t *testing.T, s string, k Known) string {
+// redactString runs one string through the free-text rules, as a result summary.
+// The goldens live in report/render; `go test ./report/... -update` passes
+// the flag to every package's tests, so each must accept it.
+var _ = flag.Bool("update", false, "rewrite golden files (report/render)")
+
+func redactString(t *testing.T, s string, k report.Known) string {
 	t.Helper()
-	r := Redact(Report{Results: []Result{{Summary: s}}}, k)
+	r := Redact(report.Report{Results: []report.Result{{Summary: s}}}, k)
 	return r.Results[0].Summary
 }
 
-type redactCase struct {
+type textCase struct {
 	in, want string
 }
 
-func runRedactCases(t *testing.T, k Known, cases []redactCase) {
+func runRedactCases(t *testing.T, k report.Known, cases []textCase) {
 	t.Helper()
 	for _, c := range cases {
-		if got := redactText(t, c.in, k); got != c.want {
+		if got := redactString(t, c.in, k); got != c.want {
 			t.Errorf("Redact(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }
 
 func TestRedactIPv4(t *testing.T) {
-	runRedactCases(t, Known{}, []redactCase{
+	runRedactCases(t, report.Known{}, []textCase{
 		{"ping 8.8.8.8 ok", "ping [public-ipv4-1] ok"},
 		{"resolver 8.8.8.8:53", "resolver [public-ipv4-1]:53"},
 		{"public address (1.2.3.4)", "public address ([public-ipv4-1])"},
@@ -61,7 +68,7 @@ func TestRedactIPv4(t *testing.T) {
 }
 
 func TestRedactIPv6(t *testing.T) {
-	runRedactCases(t, Known{}, []redactCase{
+	runRedactCases(t, report.Known{}, []textCase{
 		{"addr 2001:db8::1", "addr [public-ipv6-1]"},
 		{"https://[2606:4700::1111]:443/", "https://[[public-ipv6-1]]:443/"},
 		{"ip6:2001:db8::1", "ip6:[public-ipv6-1]"},
@@ -80,7 +87,7 @@ func TestRedactIPv6(t *testing.T) {
 }
 
 func TestRedactMAC(t *testing.T) {
-	runRedactCases(t, Known{}, []redactCase{
+	runRedactCases(t, report.Known{}, []textCase{
 		{"ether aa:bb:cc:dd:ee:ff up", "ether [mac-1] up"},
 		{"Physical Address AA-BB-CC-DD-EE-FF", "Physical Address [mac-1]"},
 		{"aa:bb:cc:dd:ee:ff = AA-BB-CC-DD-EE-FF, not 00:11:22:33:44:55", "[mac-1] = [mac-1], not [mac-2]"},
@@ -99,8 +106,8 @@ func TestRedactMAC(t *testing.T) {
 }
 
 func TestRedactHostname(t *testing.T) {
-	k := Known{Hostname: "Alice-Laptop.corp.example.com"}
-	runRedactCases(t, k, []redactCase{
+	k := report.Known{Hostname: "Alice-Laptop.corp.example.com"}
+	runRedactCases(t, k, []textCase{
 		{"alice-laptop.corp.example.com is up", "[hostname] is up"},
 		{"ALICE-LAPTOP answered", "[hostname] answered"},
 		{"mdns alice-laptop.local", "mdns [hostname].local"},
@@ -113,33 +120,33 @@ func TestRedactHostname(t *testing.T) {
 	})
 	for _, name := range []string{"localhost", "LOCALHOST.localdomain", "ab"} {
 		in := "resolved " + name + " fine"
-		if got := redactText(t, in, Known{Hostname: name}); got != in {
+		if got := redactString(t, in, report.Known{Hostname: name}); got != in {
 			t.Errorf("hostname %q: %q became %q", name, in, got)
 		}
 	}
 }
 
 func TestRedactUser(t *testing.T) {
-	k := Known{User: "alice"}
-	runRedactCases(t, k, []redactCase{
+	k := report.Known{User: "alice"}
+	runRedactCases(t, k, []textCase{
 		{"Alice's camera", "[user]'s camera"},
 		{"owner alice", "owner [user]"},
 		{"mail alice@example.com", "mail [user]@example.com"},
 		{"malice alice2 alice_x alice-laptop", "malice alice2 alice_x alice-laptop"},
 	})
-	runRedactCases(t, Known{User: `CORP\bob.smith`}, []redactCase{
+	runRedactCases(t, report.Known{User: `CORP\bob.smith`}, []textCase{
 		{`signed in as CORP\bob.smith`, `signed in as [user]`},
 		{`profile CORP\BOB.SMITH`, `profile [user]`},
 		{"bob.smith's files", "[user]'s files"},
 	})
 	// Unix names may be any bytes; they cannot become a regexp.
-	runRedactCases(t, Known{User: "j\xf6rg", Hostname: "h\xf6st"}, []redactCase{
+	runRedactCases(t, report.Known{User: "j\xf6rg", Hostname: "h\xf6st"}, []textCase{
 		{"j\xf6rg on h\xf6st.", "[user] on [hostname]."},
 	})
 	// Shared account names are words too: "root cause" must survive a root
 	// login, while the Host.User field is still replaced.
 	for _, name := range []string{"root", "Administrator", "user", "admin", "pi"} {
-		r := Redact(Report{Host: Host{User: name}, Results: []Result{{Summary: "root cause: user " + name + " is admin"}}}, Known{User: name})
+		r := Redact(report.Report{Host: report.Host{User: name}, Results: []report.Result{{Summary: "root cause: user " + name + " is admin"}}}, report.Known{User: name})
 		if want := "root cause: user " + name + " is admin"; r.Results[0].Summary != want {
 			t.Errorf("user %q: summary %q, want %q", name, r.Results[0].Summary, want)
 		}
@@ -150,7 +157,7 @@ func TestRedactUser(t *testing.T) {
 }
 
 func TestRedactHomeDir(t *testing.T) {
-	runRedactCases(t, Known{HomeDir: "/home/alice", User: "alice"}, []redactCase{
+	runRedactCases(t, report.Known{HomeDir: "/home/alice", User: "alice"}, []textCase{
 		{"config /home/alice/.config/wfh/profile.yaml", "config ~/.config/wfh/profile.yaml"},
 		{"home is /home/alice.", "home is ~."},
 		{"'/home/alice'", "'~'"},
@@ -159,33 +166,33 @@ func TestRedactHomeDir(t *testing.T) {
 		{"/home/alice.old/x", "/home/[user].old/x"},
 		{"/mnt/home/alice/x", "/mnt/home/[user]/x"},
 	})
-	runRedactCases(t, Known{HomeDir: "/Users/alice/"}, []redactCase{
+	runRedactCases(t, report.Known{HomeDir: "/Users/alice/"}, []textCase{
 		{"log in /Users/alice/Library/Logs", "log in ~/Library/Logs"},
 		// Only Windows paths are case-insensitive.
 		{"/users/alice/x", "/users/[user]/x"},
 	})
-	runRedactCases(t, Known{HomeDir: `C:\Users\Alice`}, []redactCase{
+	runRedactCases(t, report.Known{HomeDir: `C:\Users\Alice`}, []textCase{
 		{`cache c:\users\alice\AppData\Local`, `cache ~\AppData\Local`},
 		{`C:/Users/ALICE/Desktop`, `~/Desktop`},
 		{`json "C:\\Users\\Alice\\x"`, `json "~\\x"`},
 	})
-	runRedactCases(t, Known{HomeDir: `\\files\home$\alice`}, []redactCase{
+	runRedactCases(t, report.Known{HomeDir: `\\files\home$\alice`}, []textCase{
 		{`roaming \\FILES\home$\alice\Documents`, `roaming ~\Documents`},
 	})
 	for _, home := range []string{"/", `C:\`, "", "C:"} {
 		in := "path /etc/hosts and C:\\Windows"
-		if got := redactText(t, in, Known{HomeDir: home}); got != in {
+		if got := redactString(t, in, report.Known{HomeDir: home}); got != in {
 			t.Errorf("home %q: %q became %q", home, in, got)
 		}
 	}
 }
 
 func TestRedactKeep(t *testing.T) {
-	k := Known{
+	k := report.Known{
 		Hostname: "vpn",
 		Keep:     []string{"203.0.113.7", "vpn.example.com", "198.51.100.0/24", "2001:db8::53", "CorpWiFi"},
 	}
-	runRedactCases(t, k, []redactCase{
+	runRedactCases(t, k, []textCase{
 		{"dns 203.0.113.7 and 203.0.113.8", "dns 203.0.113.7 and [public-ipv4-1]"},
 		{"range 198.51.100.9:443", "range 198.51.100.9:443"},
 		{"resolver [2001:DB8::53]:53 and 2001:db8::54", "resolver [2001:DB8::53]:53 and [public-ipv6-1]"},
@@ -196,14 +203,14 @@ func TestRedactKeep(t *testing.T) {
 		// The 2 of 203.0.113.72 is not a kept address.
 		{"203.0.113.72", "[public-ipv4-1]"},
 	})
-	r := Redact(Report{Results: []Result{{Facts: map[string]string{"ssid": "CorpWiFi", "bssid": "aa:bb:cc:dd:ee:ff"}}}}, k)
+	r := Redact(report.Report{Results: []report.Result{{Facts: map[string]string{"ssid": "CorpWiFi", "bssid": "aa:bb:cc:dd:ee:ff"}}}}, k)
 	if got := r.Results[0].Facts; got["ssid"] != "CorpWiFi" || got["bssid"] != "[redacted]" {
 		t.Errorf("facts = %v: a sensitive value the profile names stays, others go", got)
 	}
 }
 
 func TestRedactSensitiveKeys(t *testing.T) {
-	in := Report{Results: []Result{{
+	in := report.Report{Results: []report.Result{{
 		Facts: map[string]string{
 			"ssid":       "Smith Family 5G",
 			"serial":     "C02XL0GHJGH5",
@@ -211,11 +218,11 @@ func TestRedactSensitiveKeys(t *testing.T) {
 			"user_agent": "wfh/1.0",
 			"username":   "",
 		},
-		Items: []Item{{Label: "wlan0", Status: Pass, Attributes: map[string]string{
+		Items: []report.Item{{Label: "wlan0", Status: report.Pass, Attributes: map[string]string{
 			"bssid": "AABB.CCDD.EEFF", "mac_address": "aabbccddeeff", "channel": "36",
 		}}},
 	}}}
-	out := Redact(in, Known{})
+	out := Redact(in, report.Known{})
 	facts, attrs := out.Results[0].Facts, out.Results[0].Items[0].Attributes
 	want := map[string]string{
 		"ssid": "[redacted]", "serial": "[redacted]", "SSID": "no exact match, ordinary text",
@@ -248,11 +255,11 @@ func TestRedactSensitiveKeys(t *testing.T) {
 func TestRedactHostFields(t *testing.T) {
 	// With an empty Known the report's own host fields still drive the
 	// free-text rules.
-	in := Report{
-		Host:    Host{OS: "linux", Arch: "amd64", Hostname: "alice-laptop", User: "alice", TimeZone: "Europe/Paris", UTCOffset: "+01:00"},
-		Results: []Result{{Summary: "alice on alice-laptop"}},
+	in := report.Report{
+		Host:    report.Host{OS: "linux", Arch: "amd64", Hostname: "alice-laptop", User: "alice", TimeZone: "Europe/Paris", UTCOffset: "+01:00"},
+		Results: []report.Result{{Summary: "alice on alice-laptop"}},
 	}
-	out := Redact(in, Known{})
+	out := Redact(in, report.Known{})
 	if out.Host.Hostname != "[hostname]" || out.Host.User != "[user]" {
 		t.Errorf("host = %+v", out.Host)
 	}
@@ -271,22 +278,22 @@ func TestRedactHostFields(t *testing.T) {
 }
 
 func TestRedactTokensConsistent(t *testing.T) {
-	in := Report{Results: []Result{
+	in := report.Report{Results: []report.Result{
 		{
 			Summary: "8.8.8.8 then 1.1.1.1 then 2001:db8::1",
 			Facts:   map[string]string{"b_second": "9.9.9.9", "a_first": "1.1.1.1"},
-			Items: []Item{
-				{Label: "8.8.8.8", Status: Pass, Summary: "via 9.9.9.9", Attributes: map[string]string{"addr": "2001:db8::1"}},
-				{Label: "dns.google (8.8.4.4)", Status: Pass},
+			Items: []report.Item{
+				{Label: "8.8.8.8", Status: report.Pass, Summary: "via 9.9.9.9", Attributes: map[string]string{"addr": "2001:db8::1"}},
+				{Label: "dns.google (8.8.4.4)", Status: report.Pass},
 			},
-			Series: []Series{
+			Series: []report.Series{
 				{Name: "rtt 8.8.8.8", Unit: "ms", Item: "8.8.8.8", Samples: []*float64{}},
 				{Name: "rtt", Unit: "ms", Item: "dns.google (8.8.4.4)"},
 			},
 		},
 		{Summary: "again 1.1.1.1 and 8.8.8.8"},
 	}}
-	out := Redact(in, Known{})
+	out := Redact(in, report.Known{})
 	res := out.Results[0]
 	checks := [][2]string{
 		{res.Summary, "[public-ipv4-1] then [public-ipv4-2] then [public-ipv6-1]"},
@@ -308,15 +315,15 @@ func TestRedactTokensConsistent(t *testing.T) {
 	}
 	// Numbering does not depend on map order.
 	for range 20 {
-		if again := Redact(in, Known{}); !reflect.DeepEqual(again, out) {
+		if again := Redact(in, report.Known{}); !reflect.DeepEqual(again, out) {
 			t.Fatal("two runs numbered tokens differently")
 		}
 	}
 }
 
 func TestRedactContinuesExistingTokens(t *testing.T) {
-	in := Report{Results: []Result{{Summary: "old [public-ipv4-1] and [mac-3], new 8.8.8.8 and aa:bb:cc:dd:ee:ff"}}}
-	got := Redact(in, Known{}).Results[0].Summary
+	in := report.Report{Results: []report.Result{{Summary: "old [public-ipv4-1] and [mac-3], new 8.8.8.8 and aa:bb:cc:dd:ee:ff"}}}
+	got := Redact(in, report.Known{}).Results[0].Summary
 	if want := "old [public-ipv4-1] and [mac-3], new [public-ipv4-2] and [mac-4]"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
@@ -324,8 +331,8 @@ func TestRedactContinuesExistingTokens(t *testing.T) {
 
 func TestRedactTokensAreSafeFromNames(t *testing.T) {
 	// Names that are words inside tokens must not break them.
-	k := Known{Hostname: "public", User: "hostname", HomeDir: "/home/redacted"}
-	in := Report{Results: []Result{{
+	k := report.Known{Hostname: "public", User: "hostname", HomeDir: "/home/redacted"}
+	in := report.Report{Results: []report.Result{{
 		Summary: "public hostname 8.8.8.8 aa:bb:cc:dd:ee:ff /home/redacted/x",
 		Facts:   map[string]string{"ssid": "x"},
 	}}}
@@ -338,49 +345,49 @@ func TestRedactTokensAreSafeFromNames(t *testing.T) {
 	}
 }
 
-func redactF64(v float64) *float64 { return &v }
+func f64(v float64) *float64 { return &v }
 
-// redactSample is a report with private data in the places checks put it.
-func redactSample() (Report, Known) {
-	k := Known{
+// sample is a report with private data in the places checks put it.
+func sample() (report.Report, report.Known) {
+	k := report.Known{
 		Hostname: "alice-laptop.corp.example.com",
 		User:     "alice",
 		HomeDir:  "/home/alice",
 		Keep:     []string{"8.8.8.8", "vpn.example.com"},
 	}
 	start := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
-	r := Report{
-		SchemaVersion: SchemaVersion,
-		Tool:          Tool{Name: "wfh", Version: "1.0.0"},
+	r := report.Report{
+		SchemaVersion: report.SchemaVersion,
+		Tool:          report.Tool{Name: "wfh", Version: "1.0.0"},
 		StartedAt:     start, FinishedAt: start.Add(5 * time.Second), DurationSeconds: 5,
-		Host:      Host{OS: "linux", Arch: "amd64", Hostname: "alice-laptop", User: "alice", TimeZone: "Europe/Paris", UTCOffset: "+01:00"},
+		Host:      report.Host{OS: "linux", Arch: "amd64", Hostname: "alice-laptop", User: "alice", TimeZone: "Europe/Paris", UTCOffset: "+01:00"},
 		Profile:   "acme",
 		Redaction: "off",
-		Overall:   Warn,
-		Results: []Result{
+		Overall:   report.Warn,
+		Results: []report.Result{
 			{
-				ID: "network", Title: "Network", Status: Warn,
+				ID: "network", Title: "Network", Status: report.Warn,
 				Summary: "alice-laptop reaches the internet from 203.0.113.7",
-				Findings: []Finding{{Severity: Warn, Message: "Public address 203.0.113.7 changes often",
+				Findings: []report.Finding{{Severity: report.Warn, Message: "Public address 203.0.113.7 changes often",
 					Fix: "Ask alice's ISP; see /home/alice/wfh.log"}},
-				Metrics: []Metric{Measured("rtt", 12.5, "ms"), NotMeasured("jitter", "ms", "no reply from 2001:db8::7")},
+				Metrics: []report.Metric{report.Measured("rtt", 12.5, "ms"), report.NotMeasured("jitter", "ms", "no reply from 2001:db8::7")},
 				Facts:   map[string]string{"ssid": "Smith Family", "gateway": "192.168.1.1", "public_ip": "203.0.113.7"},
-				Items: []Item{{
-					Label: "203.0.113.7", Kind: "address", Status: Pass, Summary: "ether aa:bb:cc:dd:ee:ff",
-					Metrics:    []Metric{NotMeasured("loss", "%", "host alice-laptop asleep")},
+				Items: []report.Item{{
+					Label: "203.0.113.7", Kind: "address", Status: report.Pass, Summary: "ether aa:bb:cc:dd:ee:ff",
+					Metrics:    []report.Metric{report.NotMeasured("loss", "%", "host alice-laptop asleep")},
 					Attributes: map[string]string{"bssid": "00:11:22:33:44:55", "dns": "8.8.8.8", "via": "vpn.example.com"},
 				}},
-				Series: []Series{{Name: "rtt 203.0.113.7", Unit: "ms", Item: "203.0.113.7", IntervalSeconds: 1,
-					Samples: []*float64{redactF64(10), nil, redactF64(12)}}},
+				Series: []report.Series{{Name: "rtt 203.0.113.7", Unit: "ms", Item: "203.0.113.7", IntervalSeconds: 1,
+					Samples: []*float64{f64(10), nil, f64(12)}}},
 			},
-			{ID: "clock", Title: "Clock", Status: Pass, Summary: "in sync"},
+			{ID: "clock", Title: "Clock", Status: report.Pass, Summary: "in sync"},
 		},
 	}
 	return r, k
 }
 
 func TestRedactIdempotent(t *testing.T) {
-	r, k := redactSample()
+	r, k := sample()
 	once := Redact(r, k)
 	if twice := Redact(once, k); !reflect.DeepEqual(twice, once) {
 		a, _ := json.MarshalIndent(once, "", " ")
@@ -390,7 +397,7 @@ func TestRedactIdempotent(t *testing.T) {
 }
 
 func TestRedactDoesNotModifyInput(t *testing.T) {
-	r, k := redactSample()
+	r, k := sample()
 	before, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)
@@ -413,11 +420,11 @@ func TestRedactDoesNotModifyInput(t *testing.T) {
 }
 
 func TestRedactKeepsNilAndEmpty(t *testing.T) {
-	out := Redact(Report{}, Known{})
+	out := Redact(report.Report{}, report.Known{})
 	if out.Results != nil {
 		t.Error("nil results became non-nil")
 	}
-	out = Redact(Report{Results: []Result{{Series: []Series{{Samples: []*float64{}}}}}}, Known{})
+	out = Redact(report.Report{Results: []report.Result{{Series: []report.Series{{Samples: []*float64{}}}}}}, report.Known{})
 	if s := out.Results[0].Series[0].Samples; s == nil || len(s) != 0 {
 		t.Errorf("empty samples became %#v", s)
 	}
@@ -426,11 +433,11 @@ func TestRedactKeepsNilAndEmpty(t *testing.T) {
 	}
 }
 
-// redactPlantExempt lists the string fields that hold program constants or
+// plantExempt lists the string fields that hold program constants or
 // wfh's own data, not anything discovered on the machine. A new string field
 // in the model is planted with secrets by TestRedactLeavesNoSecret and fails
 // it until Redact covers it or it is listed here.
-var redactPlantExempt = map[string]bool{
+var plantExempt = map[string]bool{
 	"Report.SchemaVersion": true, "Report.Redaction": true,
 	"Tool.Name": true, "Tool.Version": true, "Tool.Commit": true,
 	"Host.Arch": true, "Host.TimeZone": true, "Host.UTCOffset": true,
@@ -440,17 +447,17 @@ var redactPlantExempt = map[string]bool{
 
 // The identity fields hold the names themselves, which Redact replaces whole
 // and also looks for in free text.
-var redactPlantIdentity = map[string]string{"Host.Hostname": "alice-laptop", "Host.User": "alice"}
+var plantIdentity = map[string]string{"Host.Hostname": "alice-laptop", "Host.User": "alice"}
 
-const redactSecret = "alice on alice-laptop.corp.example.com (ALICE-LAPTOP) at 203.0.113.7 and [2001:db8:42::7]:443, " +
+const secret = "alice on alice-laptop.corp.example.com (ALICE-LAPTOP) at 203.0.113.7 and [2001:db8:42::7]:443, " +
 	"ether aa:bb:cc:dd:ee:ff, AA-BB-CC-DD-EE-01, pool-203-0-113-7.isp.example, files in /home/alice/x, " +
 	"mail bob.smith@acme.example, proxy https://carol:pw0rd@proxy.example/, https://sso.example/?token=t0ken-leak, " +
 	"device {8F2A4F3C-1D5E-4B6A-9C7D-0E1F2A3B4C5D}, usb-Jabra_EVOLVE_30_A08C7D1B2C3D-00, Dave's iPhone, on Smith Family"
 
-var redactSecretParts = []string{"alice", "203.0.113.7", "203-0-113-7", "2001:db8:42::7", "aa:bb:cc:dd:ee", "/home/", "smith family",
+var secretParts = []string{"alice", "203.0.113.7", "203-0-113-7", "2001:db8:42::7", "aa:bb:cc:dd:ee", "/home/", "smith family",
 	"bob.smith", "carol", "pw0rd", "t0ken-leak", "8f2a4f3c", "a08c7d1b2c3d", "dave"}
 
-func redactPlant(t *testing.T, v reflect.Value, owner string, count *int) {
+func plant(t *testing.T, v reflect.Value, owner string, count *int) {
 	switch v.Kind() {
 	case reflect.Struct:
 		if v.Type() == reflect.TypeFor[time.Time]() {
@@ -458,46 +465,46 @@ func redactPlant(t *testing.T, v reflect.Value, owner string, count *int) {
 		}
 		for i := range v.NumField() {
 			f := v.Type().Field(i)
-			if f.Type == reflect.TypeFor[Status]() {
+			if f.Type == reflect.TypeFor[report.Status]() {
 				continue
 			}
 			if f.Type.Kind() == reflect.String {
 				name := v.Type().Name() + "." + f.Name
-				if value, ok := redactPlantIdentity[name]; ok {
+				if value, ok := plantIdentity[name]; ok {
 					v.Field(i).SetString(value)
-				} else if !redactPlantExempt[name] {
-					v.Field(i).SetString(redactSecret)
+				} else if !plantExempt[name] {
+					v.Field(i).SetString(secret)
 					*count++
 				}
 				continue
 			}
-			redactPlant(t, v.Field(i), v.Type().Name(), count)
+			plant(t, v.Field(i), v.Type().Name(), count)
 		}
 	case reflect.Slice:
 		for i := range v.Len() {
-			redactPlant(t, v.Index(i), owner, count)
+			plant(t, v.Index(i), owner, count)
 		}
 	case reflect.Map:
 		if v.IsNil() {
 			return
 		}
 		for _, key := range v.MapKeys() {
-			v.SetMapIndex(key, reflect.ValueOf(redactSecret))
+			v.SetMapIndex(key, reflect.ValueOf(secret))
 			*count++
 		}
 		v.SetMapIndex(reflect.ValueOf("ssid"), reflect.ValueOf("Smith Family"))
 	case reflect.Pointer, reflect.Float64, reflect.Bool:
 	default:
-		t.Fatalf("%s: unexpected %s field: teach redactPlant about it", owner, v.Kind())
+		t.Fatalf("%s: unexpected %s field: teach plant about it", owner, v.Kind())
 	}
 }
 
 func TestRedactLeavesNoSecret(t *testing.T) {
-	r, k := redactSample()
+	r, k := sample()
 	k.Keep = nil
-	r.Results[0].Items = append(r.Results[0].Items, Item{Attributes: map[string]string{"x": ""}, Metrics: []Metric{{}}})
+	r.Results[0].Items = append(r.Results[0].Items, report.Item{Attributes: map[string]string{"x": ""}, Metrics: []report.Metric{{}}})
 	count := 0
-	redactPlant(t, reflect.ValueOf(&r).Elem(), "Report", &count)
+	plant(t, reflect.ValueOf(&r).Elem(), "Report", &count)
 	if count < 15 {
 		t.Fatalf("planted only %d fields", count)
 	}
@@ -506,7 +513,7 @@ func TestRedactLeavesNoSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := strings.ToLower(string(data))
-	for _, secret := range redactSecretParts {
+	for _, secret := range secretParts {
 		if strings.Contains(out, strings.ToLower(secret)) {
 			t.Errorf("%q survived redaction:\n%s", secret, data)
 		}
@@ -532,21 +539,21 @@ func FuzzRedact(f *testing.F) {
 	}
 	const host = "alice-laptop"
 	anyCase := regexp.MustCompile("(?i)" + regexp.QuoteMeta(host))
-	k := Known{Hostname: host + ".example.net", User: "alice", HomeDir: "/home/alice", Keep: []string{"8.8.8.8", "vpn.example.com"}}
+	k := report.Known{Hostname: host + ".example.net", User: "alice", HomeDir: "/home/alice", Keep: []string{"8.8.8.8", "vpn.example.com"}}
 	f.Fuzz(func(t *testing.T, s string) {
 		for anyCase.MatchString(s) {
 			s = anyCase.ReplaceAllString(s, "")
 		}
 		planted := s + " " + host + " " + s
-		r := Report{
-			Host: Host{OS: s, Hostname: host, User: s},
-			Results: []Result{{
+		r := report.Report{
+			Host: report.Host{OS: s, Hostname: host, User: s},
+			Results: []report.Result{{
 				Title: s, Summary: planted,
-				Findings: []Finding{{Message: planted, Fix: s}},
-				Metrics:  []Metric{{Note: planted}},
+				Findings: []report.Finding{{Message: planted, Fix: s}},
+				Metrics:  []report.Metric{{Note: planted}},
 				Facts:    map[string]string{s: planted, "ssid": s},
-				Items:    []Item{{Label: planted, Summary: s, Attributes: map[string]string{"a": planted}}},
-				Series:   []Series{{Name: planted, Item: planted}},
+				Items:    []report.Item{{Label: planted, Summary: s, Attributes: map[string]string{"a": planted}}},
+				Series:   []report.Series{{Name: planted, Item: planted}},
 			}},
 		}
 		out := Redact(r, k)

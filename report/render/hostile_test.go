@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"encoding/json"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wfh-cli/wfh/report"
 )
 
 // hostilePayload is what a broken or malicious machine could put in any
@@ -29,7 +31,7 @@ func plantEverywhere(t *testing.T, v reflect.Value, s string) {
 			return
 		}
 		for i := range v.NumField() {
-			if v.Type().Field(i).Type == reflect.TypeFor[Status]() {
+			if v.Type().Field(i).Type == reflect.TypeFor[report.Status]() {
 				continue // statuses are exercised apart, below
 			}
 			plantEverywhere(t, v.Field(i), s)
@@ -64,19 +66,19 @@ func TestHostileStringsInEveryFieldEveryFormat(t *testing.T) {
 	plantEverywhere(t, reflect.ValueOf(&r).Elem(), hostilePayload)
 	withStatus := fullReport()
 	plantEverywhere(t, reflect.ValueOf(&withStatus).Elem(), hostilePayload)
-	withStatus.Overall = Status(hostilePayload)
+	withStatus.Overall = report.Status(hostilePayload)
 	for i := range withStatus.Results {
 		res := &withStatus.Results[i]
-		res.Status = Status(hostilePayload)
+		res.Status = report.Status(hostilePayload)
 		for j := range res.Findings {
-			res.Findings[j].Severity = Status(hostilePayload)
+			res.Findings[j].Severity = report.Status(hostilePayload)
 		}
 		for j := range res.Items {
-			res.Items[j].Status = Status(hostilePayload)
+			res.Items[j].Status = report.Status(hostilePayload)
 		}
 	}
 
-	for name, rep := range map[string]Report{"strings": r, "strings and statuses": withStatus} {
+	for name, rep := range map[string]report.Report{"strings": r, "strings and statuses": withStatus} {
 		for _, f := range Formats() {
 			for _, o := range allOptions() {
 				if o.Color {
@@ -96,7 +98,7 @@ func TestHostileStringsInEveryFieldEveryFormat(t *testing.T) {
 						}
 					}
 				case FormatJSON:
-					var back Report
+					var back report.Report
 					if err := json.Unmarshal([]byte(out), &back); err != nil {
 						t.Fatalf("%s: %v", where, err)
 					}

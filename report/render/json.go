@@ -1,9 +1,11 @@
-package report
+package render
 
 import (
 	"bytes"
 	"encoding/json"
 	"math"
+
+	"github.com/wfh-cli/wfh/report"
 )
 
 // nonFiniteNote explains a value dropped by sanitizeForJSON.
@@ -13,7 +15,7 @@ const nonFiniteNote = "not a finite number"
 // contract (docs/report.schema.json), so nothing is added or renamed here.
 // HTML escaping is off because the output is data, not a web page, and
 // "<" as \u003c only confuses people reading a pasted report.
-func renderJSON(b *bytes.Buffer, r Report) error {
+func renderJSON(b *bytes.Buffer, r report.Report) error {
 	enc := json.NewEncoder(b)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
@@ -28,17 +30,17 @@ func renderJSON(b *bytes.Buffer, r Report) error {
 // nil (a lost sample, which is what the schema already says null means), and
 // a non-finite duration or interval becomes 0. The input is never modified:
 // slices that hold floats are copied, everything else is shared read-only.
-func sanitizeForJSON(r Report) Report {
+func sanitizeForJSON(r report.Report) report.Report {
 	r.DurationSeconds = finiteOrZero(r.DurationSeconds)
 	if r.Results == nil {
 		return r
 	}
-	results := make([]Result, len(r.Results))
+	results := make([]report.Result, len(r.Results))
 	for i, res := range r.Results {
 		res.DurationSeconds = finiteOrZero(res.DurationSeconds)
 		res.Metrics = sanitizeMetrics(res.Metrics)
 		if res.Items != nil {
-			items := make([]Item, len(res.Items))
+			items := make([]report.Item, len(res.Items))
 			for j, it := range res.Items {
 				it.Metrics = sanitizeMetrics(it.Metrics)
 				items[j] = it
@@ -46,7 +48,7 @@ func sanitizeForJSON(r Report) Report {
 			res.Items = items
 		}
 		if res.Series != nil {
-			series := make([]Series, len(res.Series))
+			series := make([]report.Series, len(res.Series))
 			for j, s := range res.Series {
 				s.IntervalSeconds = finiteOrZero(s.IntervalSeconds)
 				if s.Samples != nil {
@@ -68,11 +70,11 @@ func sanitizeForJSON(r Report) Report {
 	return r
 }
 
-func sanitizeMetrics(in []Metric) []Metric {
+func sanitizeMetrics(in []report.Metric) []report.Metric {
 	if in == nil {
 		return nil
 	}
-	out := make([]Metric, len(in))
+	out := make([]report.Metric, len(in))
 	for i, m := range in {
 		if m.Value != nil && !isFinite(*m.Value) {
 			m.Value = nil

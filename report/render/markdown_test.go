@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"os"
@@ -7,6 +7,10 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/wfh-cli/wfh/report"
+	"github.com/wfh-cli/wfh/report/redact"
+	"github.com/wfh-cli/wfh/report/summary"
 )
 
 // firstScreen is what a ticket or chat shows before anything is unfolded:
@@ -24,7 +28,7 @@ func TestMarkdownFirstScreen(t *testing.T) {
 		md := render(t, fullReport(), FormatMarkdown, o)
 		first := firstScreen(md)
 		n := utf8.RuneCountInString(first)
-		if o == (RenderOptions{Unicode: true}) {
+		if o == (Options{Unicode: true}) {
 			t.Logf("full report: %d characters of Markdown (%d bytes), first screen %d characters (%d bytes)",
 				utf8.RuneCountInString(md), len(md), n, len(first))
 		}
@@ -67,9 +71,9 @@ func TestMarkdownFirstScreenBudget(t *testing.T) {
 	r := fullReport()
 	long := strings.Repeat("The loss is high and the line is unstable. ", 6)
 	for i := range 40 {
-		r.Results[0].Findings = append(r.Results[0].Findings, Finding{Severity: Warn, Message: strconv.Itoa(i) + " " + long, Fix: long})
+		r.Results[0].Findings = append(r.Results[0].Findings, report.Finding{Severity: report.Warn, Message: strconv.Itoa(i) + " " + long, Fix: long})
 	}
-	r.Results[0].Status = Warn
+	r.Results[0].Status = report.Warn
 	for _, o := range allOptions() {
 		md := render(t, r, FormatMarkdown, o)
 		first := firstScreen(md)
@@ -86,7 +90,7 @@ func TestMarkdownFirstScreenBudget(t *testing.T) {
 }
 
 func TestMarkdownNothingToFix(t *testing.T) {
-	out := render(t, allPassReport(), FormatMarkdown, RenderOptions{})
+	out := render(t, allPassReport(), FormatMarkdown, Options{})
 	if !strings.Contains(firstScreen(out), "Nothing to fix.") || strings.Contains(out, "Problems and fixes") {
 		t.Errorf("an all-pass report:\n%s", out)
 	}
@@ -95,13 +99,13 @@ func TestMarkdownNothingToFix(t *testing.T) {
 // TestMarkdownHidesRedactedIdentity: "[hostname]" tells an agent nothing
 // and costs first-screen room; a real name (--no-redact) is shown.
 func TestMarkdownHidesRedactedIdentity(t *testing.T) {
-	out := firstScreen(render(t, fullReport(), FormatMarkdown, RenderOptions{}))
+	out := firstScreen(render(t, fullReport(), FormatMarkdown, Options{}))
 	if strings.Contains(out, "[hostname]") || strings.Contains(out, "[user]") || !strings.Contains(out, "private data redacted") {
 		t.Errorf("redacted report:\n%s", out)
 	}
-	r := MarkUnredacted(fullReport())
+	r := redact.MarkUnredacted(fullReport())
 	r.Host.Hostname, r.Host.User = "alice-laptop", "alice"
-	out = firstScreen(render(t, r, FormatMarkdown, RenderOptions{}))
+	out = firstScreen(render(t, r, FormatMarkdown, Options{}))
 	for _, want := range []string{"hostname alice-laptop", "user alice", "**private data NOT redacted**"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("unredacted report lacks %q:\n%s", want, out)
@@ -113,10 +117,10 @@ func TestMarkdownHidesRedactedIdentity(t *testing.T) {
 // from the one lookup.
 func TestSummarySharedByHTMLAndMarkdown(t *testing.T) {
 	r := fullReport()
-	md := firstScreen(render(t, r, FormatMarkdown, RenderOptions{Unicode: true}))
-	page := render(t, r, FormatHTML, RenderOptions{})
+	md := firstScreen(render(t, r, FormatMarkdown, Options{Unicode: true}))
+	page := render(t, r, FormatHTML, Options{})
 	card := textOf(between(page, `<dl class="facts">`, "</dl>"))
-	for _, k := range keyFactsOf(r) {
+	for _, k := range summary.KeyFacts(r) {
 		for _, s := range append([]string{k.Label, k.Value}, k.Details...) {
 			if !strings.Contains(md, s) {
 				t.Errorf("Markdown lacks %q of row %s", s, k.Label)
@@ -124,43 +128,6 @@ func TestSummarySharedByHTMLAndMarkdown(t *testing.T) {
 			if !strings.Contains(card, s) {
 				t.Errorf("HTML card lacks %q of row %s", s, k.Label)
 			}
-		}
-	}
-}
-
-func TestKeyFactsVPNAndDNS(t *testing.T) {
-	r := baseReport()
-	r.Results = []Result{
-		{ID: "vpn", Status: Warn, Summary: "Connected to the VPN through wg0",
-			Metrics: []Metric{Measured("targets_answered", 2, ""), Measured("targets_tested", 3, "")},
-			Facts:   map[string]string{"vpn_state": "connected, with problems"}},
-		{ID: "dns", Status: Fail, Summary: "Company names do not resolve", Facts: map[string]string{"company_names_resolve": "no"}},
-		// generic names in another check are not the VPN's targets
-		{ID: "other", Status: Pass, Metrics: []Metric{Measured("targets_answered", 9, ""), Measured("targets_tested", 9, "")}},
-	}
-	got := map[string]keyFact{}
-	for _, k := range keyFactsOf(r) {
-		got[k.Label] = k
-	}
-	if k := got["VPN"]; k.Value != "connected, with problems" || len(k.Details) != 1 || k.Details[0] != "Company services: 2 of 3 answer" || k.Status != Warn {
-		t.Errorf("VPN row = %+v", k)
-	}
-	if k := got["DNS"]; k.Value != "Company names do not resolve" || len(k.Details) != 1 || k.Details[0] != "Company names: none resolves" {
-		t.Errorf("DNS row = %+v", k)
-	}
-	// a latency check that found no loss has nothing to locate
-	lat := baseReport()
-	lat.Results = []Result{{ID: "latency", Status: Pass, Metrics: []Metric{Measured("rtt_ms", 12, "ms")},
-		Facts: map[string]string{"loss_location": "none", "call_quality": "good"}}}
-	if k := keyFactsOf(lat)[1]; k.Label != "Latency" || len(k.Details) != 1 || k.Details[0] != "Calls: good" {
-		t.Errorf("latency row without loss = %+v", k)
-	}
-	// no targets tested: no count
-	r.Results[0].Metrics = []Metric{Measured("targets_answered", 0, ""), Measured("targets_tested", 0, "")}
-	r.Results[1].Facts = nil
-	for _, k := range keyFactsOf(r) {
-		if (k.Label == "VPN" || k.Label == "DNS") && len(k.Details) != 0 {
-			t.Errorf("%s row has details %q", k.Label, k.Details)
 		}
 	}
 }
@@ -205,12 +172,12 @@ func TestMarkdownTables(t *testing.T) {
 }
 
 // TestMarkdownGoldenFull: the full run, as a ticket shows it; review the
-// diff by eye after go test ./report -update.
+// diff by eye after go test ./report/... -update.
 func TestMarkdownGoldenFull(t *testing.T) {
 	for _, c := range []goldenCase{
-		{FormatMarkdown, RenderOptions{Unicode: true}, nil},
-		{FormatMarkdown, RenderOptions{Unicode: true, Verbose: true}, nil},
-		{FormatMarkdown, RenderOptions{}, nil},
+		{FormatMarkdown, Options{Unicode: true}, nil},
+		{FormatMarkdown, Options{Unicode: true, Verbose: true}, nil},
+		{FormatMarkdown, Options{}, nil},
 	} {
 		name := goldenName("full", c)
 		got := render(t, fullReport(), c.format, c.opts)
@@ -223,10 +190,10 @@ func TestMarkdownGoldenFull(t *testing.T) {
 		}
 		want, err := os.ReadFile(path)
 		if err != nil {
-			t.Fatalf("%v (run go test ./report -update to create it)", err)
+			t.Fatalf("%v (run go test ./report/... -update to create it)", err)
 		}
 		if got != string(want) {
-			t.Errorf("%s differs from golden; run go test ./report -update and review the diff\n%s", name, firstDiff(string(want), got))
+			t.Errorf("%s differs from golden; run go test ./report/... -update and review the diff\n%s", name, firstDiff(string(want), got))
 		}
 	}
 }

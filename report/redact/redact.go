@@ -1,4 +1,9 @@
-package report
+// Package redact makes the copy of a report that may be shared: the private
+// data a check found on the machine or along the path (public addresses, MAC
+// addresses, device serials, the machine's and user's names, values under
+// SensitiveKeys) is replaced by tokens, on a deep copy, before any renderer
+// runs.
+package redact
 
 import (
 	"maps"
@@ -10,26 +15,17 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-)
 
-// Known carries the machine's own identifiers, which redaction must find in free text.
-type Known struct {
-	Hostname string
-	User     string // login name
-	HomeDir  string // e.g. /home/alice, /Users/alice, C:\Users\alice
-	// Keep lists addresses and names the profile or wfh's own defaults name
-	// (a corporate VPN gateway, 8.8.8.8): never redacted, because the reader
-	// of the ticket already knows them and needs to see them.
-	Keep []string
-}
+	"github.com/wfh-cli/wfh/report"
+)
 
 // The replacement texts are bracketed, and the bracketed forms are never
 // rewritten by any rule, so that redacting a redacted report changes nothing.
 const (
-	redactHostToken  = "[hostname]"
-	redactUserToken  = "[user]"
-	redactValueToken = "[redacted]"
-	redactHomeToken  = "~"
+	hostToken  = report.RedactedHostname
+	userToken  = report.RedactedUser
+	valueToken = "[redacted]"
+	homeToken  = "~"
 )
 
 // SensitiveKeys returns the fact and attribute keys whose values are private
@@ -89,31 +85,31 @@ func IsSensitiveKey(key string) bool {
 // Private, loopback, link-local, CGNAT, ULA, multicast and unspecified
 // addresses stay, because an agent needs the gateway address and they
 // identify nobody; so does anything in k.Keep.
-func Redact(r Report, k Known) Report {
-	out := redactClone(r)
+func Redact(r report.Report, k report.Known) report.Report {
+	out := clone(r)
 	rd := newRedactor(k, out.Host)
-	redactVisit(&out, rd.scanTokens, func(_, v string) string { return rd.scanTokens(v) })
+	visit(&out, rd.scanTokens, func(_, v string) string { return rd.scanTokens(v) })
 	rd.collectPrivate(out)
 
 	if out.Host.Hostname != "" && !rd.keptValue(out.Host.Hostname) {
-		out.Host.Hostname = redactHostToken
+		out.Host.Hostname = hostToken
 	}
 	if out.Host.User != "" && !rd.keptValue(out.Host.User) {
-		out.Host.User = redactUserToken
+		out.Host.User = userToken
 	}
-	redactVisit(&out, rd.text, rd.keyed)
+	visit(&out, rd.text, rd.keyed)
 	out.Redaction = "on"
 	return out
 }
 
 // MarkUnredacted returns r with Redaction = "off" (for --no-redact). The
 // result shares slices and maps with r, as nothing else changes.
-func MarkUnredacted(r Report) Report {
+func MarkUnredacted(r report.Report) report.Report {
 	r.Redaction = "off"
 	return r
 }
 
-// redactVisit calls text on every free-text field of r and keyed on every fact
+// visit calls text on every free-text field of r and keyed on every fact
 // and attribute value, storing what they return. Maps are visited in key order
 // so that tokens are numbered the same way on every run.
 //
@@ -121,10 +117,10 @@ func MarkUnredacted(r Report) Report {
 // constants that consumers key on; Tool, statuses and times are wfh's own; the
 // time zone and UTC offset are needed to diagnose the clock and name a region,
 // not a person.
-func redactVisit(r *Report, text func(string) string, keyed func(key, value string) string) {
+func visit(r *report.Report, text func(string) string, keyed func(key, value string) string) {
 	r.Host.OS = text(r.Host.OS)
 	r.Profile = text(r.Profile)
-	metrics := func(ms []Metric) {
+	metrics := func(ms []report.Metric) {
 		for i := range ms {
 			ms[i].Note = text(ms[i].Note)
 		}
@@ -159,21 +155,21 @@ func redactVisit(r *Report, text func(string) string, keyed func(key, value stri
 	}
 }
 
-// redactClone copies everything r points to, so that redacting the copy
+// clone copies everything r points to, so that redacting the copy
 // cannot reach the caller's report. Nil stays nil and empty stays empty,
 // because encoding/json writes them differently.
-func redactClone(r Report) Report {
-	r.Results = redactCloneEach(r.Results, func(res Result) Result {
+func clone(r report.Report) report.Report {
+	r.Results = cloneEach(r.Results, func(res report.Result) report.Result {
 		res.Findings = slices.Clone(res.Findings)
-		res.Metrics = redactCloneEach(res.Metrics, redactCloneMetric)
+		res.Metrics = cloneEach(res.Metrics, cloneMetric)
 		res.Facts = maps.Clone(res.Facts)
-		res.Items = redactCloneEach(res.Items, func(it Item) Item {
-			it.Metrics = redactCloneEach(it.Metrics, redactCloneMetric)
+		res.Items = cloneEach(res.Items, func(it report.Item) report.Item {
+			it.Metrics = cloneEach(it.Metrics, cloneMetric)
 			it.Attributes = maps.Clone(it.Attributes)
 			return it
 		})
-		res.Series = redactCloneEach(res.Series, func(s Series) Series {
-			s.Samples = redactCloneEach(s.Samples, redactCloneFloat)
+		res.Series = cloneEach(res.Series, func(s report.Series) report.Series {
+			s.Samples = cloneEach(s.Samples, cloneFloat)
 			return s
 		})
 		return res
@@ -181,7 +177,7 @@ func redactClone(r Report) Report {
 	return r
 }
 
-func redactCloneEach[T any](s []T, f func(T) T) []T {
+func cloneEach[T any](s []T, f func(T) T) []T {
 	if s == nil {
 		return nil
 	}
@@ -192,12 +188,12 @@ func redactCloneEach[T any](s []T, f func(T) T) []T {
 	return out
 }
 
-func redactCloneMetric(m Metric) Metric {
-	m.Value = redactCloneFloat(m.Value)
+func cloneMetric(m report.Metric) report.Metric {
+	m.Value = cloneFloat(m.Value)
 	return m
 }
 
-func redactCloneFloat(p *float64) *float64 {
+func cloneFloat(p *float64) *float64 {
 	if p == nil {
 		return nil
 	}
@@ -206,39 +202,39 @@ func redactCloneFloat(p *float64) *float64 {
 }
 
 var (
-	// redactTokenRE matches every text redaction writes; rules never look
+	// tokenRE matches every text redaction writes; rules never look
 	// inside a match, which keeps tokens intact and Redact idempotent.
-	redactTokenRE = regexp.MustCompile(`\[(?:(public-ipv4|public-ipv6|mac|id)-([0-9]+)|hostname|user|redacted)\]`)
+	tokenRE = regexp.MustCompile(`\[(?:(public-ipv4|public-ipv6|mac|id)-([0-9]+)|hostname|user|redacted)\]`)
 
 	// Candidates only: every match is confirmed by net/netip or by the
 	// boundary checks in the rules.
-	redactIPv4RE       = regexp.MustCompile(`[0-9]{1,3}(?:\.[0-9]{1,3}){3}`)
-	redactIPv4DashedRE = regexp.MustCompile(`[0-9]{1,3}(?:-[0-9]{1,3}){3}`)
-	redactIPv6RE       = regexp.MustCompile(`[0-9A-Fa-f.:]{3,}`)
+	ipv4RE       = regexp.MustCompile(`[0-9]{1,3}(?:\.[0-9]{1,3}){3}`)
+	ipv4DashedRE = regexp.MustCompile(`[0-9]{1,3}(?:-[0-9]{1,3}){3}`)
+	ipv6RE       = regexp.MustCompile(`[0-9A-Fa-f.:]{3,}`)
 	// Six or more two-digit groups with one separator: MACs, and the longer
 	// EUI-64 and DHCP client IDs that contain one.
-	redactMACRE = regexp.MustCompile(`[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5,}|[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5,}`)
+	macRE = regexp.MustCompile(`[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5,}|[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5,}`)
 
 	// A UUID (a hardware UUID, a Windows device or endpoint GUID) names one
 	// device or machine.
-	redactUUIDRE = regexp.MustCompile(`[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}`)
+	uuidRE = regexp.MustCompile(`[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}`)
 	// A udev USB name, as PulseAudio, PipeWire and /dev/v4l/by-id use it:
 	// "usb-Vendor_Model_SERIAL-00". The serial is the last "_" field before
 	// the dash; rule usbSerial decides whether it is one.
-	redactUSBRE = regexp.MustCompile(`usb-(?:[A-Za-z0-9.:+]+_)+([A-Za-z0-9]{8,})-`)
+	usbRE = regexp.MustCompile(`usb-(?:[A-Za-z0-9.:+]+_)+([A-Za-z0-9]{8,})-`)
 	// Credentials in a URL: "scheme://user:password@host".
-	redactUserinfoRE = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)([^/?#\s@\[\]]+)@`)
+	userinfoRE = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)([^/?#\s@\[\]]+)@`)
 	// Query parameters that carry a secret or a person: sign-in redirects
 	// (code, state, login_hint, SAML), signed links, API keys.
-	redactQueryRE = regexp.MustCompile(`(?i)([?&;](?:access_token|id_token|refresh_token|token|code|state|session|session_?id|sid|sig|signature|key|api_?key|password|passwd|pwd|pass|secret|client_secret|auth|login_hint|username|user|email|samlrequest|samlresponse|relaystate|x-amz-signature|x-amz-credential|x-amz-security-token)=)([^&#\s"'<>]+)`)
+	queryRE = regexp.MustCompile(`(?i)([?&;](?:access_token|id_token|refresh_token|token|code|state|session|session_?id|sid|sig|signature|key|api_?key|password|passwd|pwd|pass|secret|client_secret|auth|login_hint|username|user|email|samlrequest|samlresponse|relaystate|x-amz-signature|x-amz-credential|x-amz-security-token)=)([^&#\s"'<>]+)`)
 	// A mail address identifies its owner; the domain (the company) stays.
-	redactEmailRE = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`)
+	emailRE = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`)
 	// A device named after its owner: "Alice's iPhone", "Bob’s AirPods".
 	// Only before a device word, as "Zoom's servers" names nobody.
-	redactOwnerRE = regexp.MustCompile(`(\p{Lu}[\p{L}.\-]{0,30})(['’]s\s+(?:iPhone|iPad|iPod|iMac|Mac|MacBook|AirPods|Apple Watch|Watch|Galaxy|Pixel|Phone|Buds|Earbuds|Headphones|Headset|Laptop|PC|Surface|ThinkPad|Beats|Echo|Kindle)\b)`)
+	ownerRE = regexp.MustCompile(`(\p{Lu}[\p{L}.\-]{0,30})(['’]s\s+(?:iPhone|iPad|iPod|iMac|Mac|MacBook|AirPods|Apple Watch|Watch|Galaxy|Pixel|Phone|Buds|Earbuds|Headphones|Headset|Laptop|PC|Surface|ThinkPad|Beats|Echo|Kindle)\b)`)
 
-	redactCGNAT       = netip.MustParsePrefix("100.64.0.0/10")
-	redactThisNetwork = netip.MustParsePrefix("0.0.0.0/8")
+	cgnat       = netip.MustParsePrefix("100.64.0.0/10")
+	thisNetwork = netip.MustParsePrefix("0.0.0.0/8")
 )
 
 // Loopback names are every machine's name, so they identify nobody and are
@@ -246,7 +242,7 @@ var (
 // them is complete, and a rule with one small, fixed exception is easier to
 // trust. The price is "Ubuntu 24.04" reading "[hostname] 24.04" on a machine
 // that kept the default name.
-func redactSharedHostname(name string) bool {
+func sharedHostname(name string) bool {
 	switch strings.ToLower(name) {
 	case "localhost", "localhost.localdomain", "localdomain", "ip6-localhost", "ip6-loopback":
 		return true
@@ -258,7 +254,7 @@ func redactSharedHostname(name string) bool {
 // ordinary words ("run as administrator", "root cause", the "Public" folder,
 // our own "[user]" token) that would be garbled everywhere in the report.
 // The Host.User field is still replaced.
-func redactSharedUser(name string) bool {
+func sharedUser(name string) bool {
 	switch strings.ToLower(name) {
 	case "root", "admin", "administrator", "user", "users", "guest", "test", "default",
 		"owner", "public", "system", "home", "nobody", "ubuntu":
@@ -273,19 +269,19 @@ func redactSharedUser(name string) bool {
 type redactor struct {
 	keepAddrs    []netip.Addr
 	keepPrefixes []netip.Prefix
-	keepNames    []redactMatcher
+	keepNames    []matcher
 	keepValues   []string
-	home         redactMatcher
-	hostNames    []redactMatcher
-	userNames    []redactMatcher
+	home         matcher
+	hostNames    []matcher
+	userNames    []matcher
 	// private holds the values checks put under SensitiveKeys, to find
 	// them wherever else they appear.
-	private []redactMatcher
+	private []matcher
 	tokens  map[string]string
 	last    map[string]int
 }
 
-func newRedactor(k Known, h Host) *redactor {
+func newRedactor(k report.Known, h report.Host) *redactor {
 	rd := &redactor{tokens: map[string]string{}, last: map[string]int{}}
 	for _, e := range k.Keep {
 		e = strings.TrimSpace(e)
@@ -298,10 +294,10 @@ func newRedactor(k Known, h Host) *redactor {
 		} else if p, err := netip.ParsePrefix(e); err == nil {
 			rd.keepPrefixes = append(rd.keepPrefixes, p.Masked())
 		} else {
-			rd.keepNames = append(rd.keepNames, redactLiteral(e))
+			rd.keepNames = append(rd.keepNames, literal(e))
 		}
 	}
-	rd.home = redactHomeMatcher(k.HomeDir)
+	rd.home = homeMatcher(k.HomeDir)
 
 	// The report's own host fields count too, so that a caller passing an
 	// empty Known still gets the names out of free text.
@@ -313,10 +309,10 @@ func newRedactor(k Known, h Host) *redactor {
 			hosts = append(hosts, short)
 		}
 	}
-	rd.hostNames = redactNameMatchers(hosts, redactSharedHostname)
+	rd.hostNames = nameMatchers(hosts, sharedHostname)
 
 	var users []string
-	for _, n := range []string{k.User, h.User, redactLastPathElem(k.HomeDir)} {
+	for _, n := range []string{k.User, h.User, lastPathElem(k.HomeDir)} {
 		n = strings.TrimSpace(n)
 		users = append(users, n)
 		// DOMAIN\alice and alice@corp.example: the bare name appears alone too.
@@ -327,29 +323,29 @@ func newRedactor(k Known, h Host) *redactor {
 			users = append(users, before)
 		}
 	}
-	rd.userNames = redactNameMatchers(users, redactSharedUser)
+	rd.userNames = nameMatchers(users, sharedUser)
 	return rd
 }
 
-// redactMatcher finds the spans of s to look at; *regexp.Regexp is one.
-type redactMatcher interface {
+// matcher finds the spans of s to look at; *regexp.Regexp is one.
+type matcher interface {
 	FindAllStringIndex(s string, n int) [][]int
 }
 
-// redactLiteral matches name in any case. A name that is not valid UTF-8 (a
+// literal matches name in any case. A name that is not valid UTF-8 (a
 // Unix host or user name may be any bytes) cannot be a regexp, so it matches
 // byte for byte instead.
-func redactLiteral(name string) redactMatcher {
+func literal(name string) matcher {
 	if !utf8.ValidString(name) {
-		return redactBytes(name)
+		return literalBytes(name)
 	}
 	return regexp.MustCompile("(?i)" + regexp.QuoteMeta(name))
 }
 
-// redactBytes matches its text byte for byte.
-type redactBytes string
+// literalBytes matches its text byte for byte.
+type literalBytes string
 
-func (b redactBytes) FindAllStringIndex(s string, _ int) [][]int {
+func (b literalBytes) FindAllStringIndex(s string, _ int) [][]int {
 	var out [][]int
 	for i := 0; b != "" && i <= len(s); {
 		k := strings.Index(s[i:], string(b))
@@ -362,12 +358,12 @@ func (b redactBytes) FindAllStringIndex(s string, _ int) [][]int {
 	return out
 }
 
-// redactNameMatchers turns names into case-insensitive matchers, longest
+// nameMatchers turns names into case-insensitive matchers, longest
 // first so that "alice-laptop.local" is replaced whole before "alice-laptop".
-func redactNameMatchers(names []string, shared func(string) bool) []redactMatcher {
+func nameMatchers(names []string, shared func(string) bool) []matcher {
 	var keep []string
 	for _, n := range names {
-		if utf8.RuneCountInString(n) < 3 || shared(n) || redactTokenRE.MatchString(n) {
+		if utf8.RuneCountInString(n) < 3 || shared(n) || tokenRE.MatchString(n) {
 			continue
 		}
 		if _, err := netip.ParseAddr(n); err == nil {
@@ -378,14 +374,14 @@ func redactNameMatchers(names []string, shared func(string) bool) []redactMatche
 		}
 	}
 	sort.SliceStable(keep, func(i, j int) bool { return len(keep[i]) > len(keep[j]) })
-	out := make([]redactMatcher, len(keep))
+	out := make([]matcher, len(keep))
 	for i, n := range keep {
-		out[i] = redactLiteral(n)
+		out[i] = literal(n)
 	}
 	return out
 }
 
-func redactLastPathElem(p string) string {
+func lastPathElem(p string) string {
 	p = strings.TrimRight(p, `/\`)
 	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
 		return p[i+1:]
@@ -393,14 +389,14 @@ func redactLastPathElem(p string) string {
 	return "" // a bare word is not a home directory
 }
 
-// redactHomeMatcher matches the home directory written with either slash, as
+// homeMatcher matches the home directory written with either slash, as
 // tools and JSON escaping on Windows double or flip them. Windows paths match
 // case-insensitively because the file system does.
-func redactHomeMatcher(home string) redactMatcher {
+func homeMatcher(home string) matcher {
 	home = strings.TrimSpace(home)
 	parts := strings.FieldsFunc(home, func(r rune) bool { return r == '/' || r == '\\' })
-	windows := strings.Contains(home, `\`) || redactIsDrive(home)
-	if len(parts) == 0 || (len(parts) == 1 && redactIsDrive(parts[0])) {
+	windows := strings.Contains(home, `\`) || isDrive(home)
+	if len(parts) == 0 || (len(parts) == 1 && isDrive(parts[0])) {
 		return nil // a root would turn every path into "~"
 	}
 	var b strings.Builder
@@ -422,19 +418,19 @@ func redactHomeMatcher(home string) redactMatcher {
 		b.WriteString(regexp.QuoteMeta(p))
 	}
 	if !utf8.ValidString(home) {
-		return redactBytes(home) // see redactLiteral
+		return literalBytes(home) // see literal
 	}
 	return regexp.MustCompile(b.String())
 }
 
-func redactIsDrive(s string) bool {
+func isDrive(s string) bool {
 	return len(s) >= 2 && s[1] == ':' && (s[0]|0x20) >= 'a' && (s[0]|0x20) <= 'z'
 }
 
 // scanTokens notes the highest token numbers already in s, so that redacting
 // a partly redacted report never gives a new address an old address's token.
 func (rd *redactor) scanTokens(s string) string {
-	for _, m := range redactTokenRE.FindAllStringSubmatch(s, -1) {
+	for _, m := range tokenRE.FindAllStringSubmatch(s, -1) {
 		if m[1] == "" {
 			continue
 		}
@@ -475,7 +471,7 @@ func (rd *redactor) keyed(key, v string) string {
 		if v == "" || rd.keptValue(v) {
 			return v
 		}
-		return redactValueToken
+		return valueToken
 	}
 	return rd.text(v)
 }
@@ -497,10 +493,10 @@ func (rd *redactor) text(s string) string {
 	s = rd.outsideProtected(s, rd.ipv4)
 	s = rd.outsideProtected(s, rd.ipv4Dashed)
 	for _, re := range rd.hostNames {
-		s = rd.outsideProtected(s, func(g string) string { return redactWord(g, re, redactHostToken) })
+		s = rd.outsideProtected(s, func(g string) string { return replaceWord(g, re, hostToken) })
 	}
 	for _, re := range rd.userNames {
-		s = rd.outsideProtected(s, func(g string) string { return redactWord(g, re, redactUserToken) })
+		s = rd.outsideProtected(s, func(g string) string { return replaceWord(g, re, userToken) })
 	}
 	// After the user rule, so that the user's own address reads
 	// "[user]@corp.example"
@@ -509,7 +505,7 @@ func (rd *redactor) text(s string) string {
 	// Last, so that a MAC or an address a check also put under a
 	// sensitive key keeps its numbered token in free text.
 	for _, re := range rd.private {
-		s = rd.outsideProtected(s, func(g string) string { return redactWord(g, re, redactValueToken) })
+		s = rd.outsideProtected(s, func(g string) string { return replaceWord(g, re, valueToken) })
 	}
 	return s
 }
@@ -517,10 +513,10 @@ func (rd *redactor) text(s string) string {
 // outsideProtected applies rule to the parts of s that are neither a token
 // nor a name from Keep. The ends of each part count as word boundaries.
 func (rd *redactor) outsideProtected(s string, rule func(string) string) string {
-	spans := redactTokenRE.FindAllStringIndex(s, -1)
+	spans := tokenRE.FindAllStringIndex(s, -1)
 	for _, re := range rd.keepNames {
 		for _, m := range re.FindAllStringIndex(s, -1) {
-			if redactNameBoundary(s, m[0], m[1]) && !redactAfterDotWord(s, m[0]) {
+			if nameBoundary(s, m[0], m[1]) && !afterDotWord(s, m[0]) {
 				spans = append(spans, m)
 			}
 		}
@@ -544,9 +540,9 @@ func (rd *redactor) outsideProtected(s string, rule func(string) string) string 
 	return b.String()
 }
 
-// redactReplace replaces the matches of re that f accepts; f may narrow a
+// replaceAll replaces the matches of re that f accepts; f may narrow a
 // match to the part that passes its checks.
-func redactReplace(s string, re redactMatcher, f func(s string, i, j int) (ni, nj int, repl string, ok bool)) string {
+func replaceAll(s string, re matcher, f func(s string, i, j int) (ni, nj int, repl string, ok bool)) string {
 	locs := re.FindAllStringIndex(s, -1)
 	if locs == nil {
 		return s
@@ -566,13 +562,13 @@ func redactReplace(s string, re redactMatcher, f func(s string, i, j int) (ni, n
 	return b.String()
 }
 
-// redactWordRune is a rune that continues a name: "alice" is not a whole
+// wordRune is a rune that continues a name: "alice" is not a whole
 // word in "alice-laptop" or "alice2".
-func redactWordRune(r rune) bool {
+func wordRune(r rune) bool {
 	return r == '_' || r == '-' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
 }
 
-func redactRuneBefore(s string, i int) rune {
+func runeBefore(s string, i int) rune {
 	if i <= 0 {
 		return -1
 	}
@@ -580,7 +576,7 @@ func redactRuneBefore(s string, i int) rune {
 	return r
 }
 
-func redactRuneAfter(s string, j int) rune {
+func runeAfter(s string, j int) rune {
 	if j >= len(s) {
 		return -1
 	}
@@ -588,19 +584,19 @@ func redactRuneAfter(s string, j int) rune {
 	return r
 }
 
-func redactNameBoundary(s string, i, j int) bool {
-	return !redactWordRune(redactRuneBefore(s, i)) && !redactWordRune(redactRuneAfter(s, j))
+func nameBoundary(s string, i, j int) bool {
+	return !wordRune(runeBefore(s, i)) && !wordRune(runeAfter(s, j))
 }
 
-// redactAfterDotWord reports whether s[i:] continues a dotted name, as
+// afterDotWord reports whether s[i:] continues a dotted name, as
 // "example.com" does in "evil.example.com".
-func redactAfterDotWord(s string, i int) bool {
-	return redactRuneBefore(s, i) == '.' && redactWordRune(redactRuneBefore(s, i-1))
+func afterDotWord(s string, i int) bool {
+	return runeBefore(s, i) == '.' && wordRune(runeBefore(s, i-1))
 }
 
-func redactWord(s string, re redactMatcher, token string) string {
-	return redactReplace(s, re, func(s string, i, j int) (int, int, string, bool) {
-		return i, j, token, redactNameBoundary(s, i, j)
+func replaceWord(s string, re matcher, token string) string {
+	return replaceAll(s, re, func(s string, i, j int) (int, int, string, bool) {
+		return i, j, token, nameBoundary(s, i, j)
 	})
 }
 
@@ -608,26 +604,26 @@ func (rd *redactor) homeDir(s string) string {
 	if rd.home == nil {
 		return s
 	}
-	return redactReplace(s, rd.home, func(s string, i, j int) (int, int, string, bool) {
-		before, after := redactRuneBefore(s, i), redactRuneAfter(s, j)
+	return replaceAll(s, rd.home, func(s string, i, j int) (int, int, string, bool) {
+		before, after := runeBefore(s, i), runeAfter(s, j)
 		// "/mnt/home/alice" and "/home/alice2" are other directories.
-		if redactWordRune(before) || before == '.' || before == '~' || redactWordRune(after) {
+		if wordRune(before) || before == '.' || before == '~' || wordRune(after) {
 			return 0, 0, "", false
 		}
-		if after == '.' && redactWordRune(redactRuneAfter(s, j+1)) {
+		if after == '.' && wordRune(runeAfter(s, j+1)) {
 			return 0, 0, "", false // "/home/alice.old"
 		}
-		return i, j, redactHomeToken, true
+		return i, j, homeToken, true
 	})
 }
 
-// redactPublic reports whether an address can point at a person: a global
+// isPublic reports whether an address can point at a person: a global
 // unicast address outside the private ranges, CGNAT and 0.0.0.0/8 (which,
 // like 0.0.0.0, means "this host" and is no one's address).
-func redactPublic(a netip.Addr) bool {
+func isPublic(a netip.Addr) bool {
 	a = a.WithZone("").Unmap()
 	return a.IsGlobalUnicast() && !a.IsPrivate() &&
-		!(a.Is4() && (redactCGNAT.Contains(a) || redactThisNetwork.Contains(a)))
+		!(a.Is4() && (cgnat.Contains(a) || thisNetwork.Contains(a)))
 }
 
 func (rd *redactor) addrToken(a netip.Addr) string {
@@ -639,32 +635,32 @@ func (rd *redactor) addrToken(a netip.Addr) string {
 }
 
 func (rd *redactor) ipv4(s string) string {
-	return redactReplace(s, redactIPv4RE, func(s string, i, j int) (int, int, string, bool) {
+	return replaceAll(s, ipv4RE, func(s string, i, j int) (int, int, string, bool) {
 		// "v1.2.3.4", "1.2.3.4.5" and "1.2.3.4567" are versions and numbers.
-		before, after := redactRuneBefore(s, i), redactRuneAfter(s, j)
-		if before == '.' || (redactWordRune(before) && before != '-') ||
-			(redactWordRune(after) && after != '-') ||
-			(after == '.' && unicode.IsDigit(redactRuneAfter(s, j+1))) {
+		before, after := runeBefore(s, i), runeAfter(s, j)
+		if before == '.' || (wordRune(before) && before != '-') ||
+			(wordRune(after) && after != '-') ||
+			(after == '.' && unicode.IsDigit(runeAfter(s, j+1))) {
 			return 0, 0, "", false
 		}
-		if !redactNoStump(s, i, j) {
+		if !noStump(s, i, j) {
 			return 0, 0, "", false
 		}
 		a, err := netip.ParseAddr(s[i:j])
-		if err != nil || !redactPublic(a) || rd.keptAddr(a) {
+		if err != nil || !isPublic(a) || rd.keptAddr(a) {
 			return 0, 0, "", false
 		}
 		return i, j, rd.addrToken(a), true
 	})
 }
 
-// redactNoStump reports whether replacing s[i:j] leaves no piece of an IPv6
+// noStump reports whether replacing s[i:j] leaves no piece of an IPv6
 // address beside it. A part taken out of "1::2:3:4:5:6:7:8.8.8.8" would leave
 // "1::2:3:4:5:6:7", which the next pass reads as an address of its own; the
 // IPv6 rule has already decided about every real address in the text.
-func redactNoStump(s string, i, j int) bool {
+func noStump(s string, i, j int) bool {
 	colons := 0
-	for k := i - 1; k >= 0 && redactHexRun(s[k]); k-- {
+	for k := i - 1; k >= 0 && hexRun(s[k]); k-- {
 		if s[k] == ':' {
 			colons++
 		}
@@ -673,7 +669,7 @@ func redactNoStump(s string, i, j int) bool {
 		return false
 	}
 	colons = 0
-	for k := j; k < len(s) && redactHexRun(s[k]); k++ {
+	for k := j; k < len(s) && hexRun(s[k]); k++ {
 		if s[k] == ':' {
 			colons++
 		}
@@ -681,7 +677,7 @@ func redactNoStump(s string, i, j int) bool {
 	return colons < 2
 }
 
-func redactHexRun(c byte) bool {
+func hexRun(c byte) bool {
 	return c == ':' || c == '.' || ('0' <= c && c <= '9') || ('a' <= c|0x20 && c|0x20 <= 'f')
 }
 
@@ -690,28 +686,28 @@ func redactHexRun(c byte) bool {
 // It requires the name context (a dash before or a dot after) so that a
 // free-standing "12-34-56-78" is left alone.
 func (rd *redactor) ipv4Dashed(s string) string {
-	return redactReplace(s, redactIPv4DashedRE, func(s string, i, j int) (int, int, string, bool) {
-		before, after := redactRuneBefore(s, i), redactRuneAfter(s, j)
+	return replaceAll(s, ipv4DashedRE, func(s string, i, j int) (int, int, string, bool) {
+		before, after := runeBefore(s, i), runeAfter(s, j)
 		if unicode.IsDigit(before) || unicode.IsDigit(after) ||
-			(before == '-' && unicode.IsDigit(redactRuneBefore(s, i-1))) ||
-			(after == '-' && unicode.IsDigit(redactRuneAfter(s, j+1))) ||
+			(before == '-' && unicode.IsDigit(runeBefore(s, i-1))) ||
+			(after == '-' && unicode.IsDigit(runeAfter(s, j+1))) ||
 			(before != '-' && after != '.') {
 			return 0, 0, "", false
 		}
 		a, err := netip.ParseAddr(strings.ReplaceAll(s[i:j], "-", "."))
-		if err != nil || !redactPublic(a) || rd.keptAddr(a) {
+		if err != nil || !isPublic(a) || rd.keptAddr(a) {
 			return 0, 0, "", false
 		}
 		return i, j, rd.addrToken(a), true
 	})
 }
 
-// redactFindIPv6 narrows a run of hex digits, colons and dots to the IPv6
+// findIPv6 narrows a run of hex digits, colons and dots to the IPv6
 // address in it, if any. Leading groups are dropped only where the run starts
 // inside a word ("ip6:2001:db8::1" holds "2001:db8::1") or with a stray
 // colon: taking any valid tail of an invalid run ("0::2" of "1::0::2") would
 // leave a stump that the next pass reads as another address.
-func redactFindIPv6(s string, i, j int) (int, int, netip.Addr, bool) {
+func findIPv6(s string, i, j int) (int, int, netip.Addr, bool) {
 	for j > i && s[j-1] == '.' {
 		j-- // end of a sentence
 	}
@@ -720,9 +716,9 @@ func redactFindIPv6(s string, i, j int) (int, int, netip.Addr, bool) {
 	}
 	for strings.Count(s[i:j], ":") >= 2 {
 		cand := s[i:j]
-		if !redactWordRune(redactRuneBefore(s, i)) {
-			if a, err := netip.ParseAddr(cand); err == nil && !redactHardwareShape(cand) {
-				if redactWordRune(redactRuneAfter(s, j)) {
+		if !wordRune(runeBefore(s, i)) {
+			if a, err := netip.ParseAddr(cand); err == nil && !hardwareShape(cand) {
+				if wordRune(runeAfter(s, j)) {
 					return 0, 0, netip.Addr{}, false // "::Ba" in "x ::Bar"
 				}
 				return i, j, a, true
@@ -736,10 +732,10 @@ func redactFindIPv6(s string, i, j int) (int, int, netip.Addr, bool) {
 	return 0, 0, netip.Addr{}, false
 }
 
-// redactHardwareShape reports whether text that parses as IPv6 is really a
+// hardwareShape reports whether text that parses as IPv6 is really a
 // hardware address: eight two-digit groups ("aa:bb:cc:dd:ee:ff:00:11") is an
 // EUI-64, and no allocated IPv6 address is written that way.
-func redactHardwareShape(s string) bool {
+func hardwareShape(s string) bool {
 	groups := strings.Split(s, ":")
 	for _, g := range groups {
 		if len(g) != 2 {
@@ -750,18 +746,18 @@ func redactHardwareShape(s string) bool {
 }
 
 func (rd *redactor) ipv6(s string) string {
-	return redactReplace(s, redactIPv6RE, func(s string, i, j int) (int, int, string, bool) {
-		i, j, a, ok := redactFindIPv6(s, i, j)
+	return replaceAll(s, ipv6RE, func(s string, i, j int) (int, int, string, bool) {
+		i, j, a, ok := findIPv6(s, i, j)
 		if !ok || rd.keptAddr(a) {
 			return 0, 0, "", false
 		}
-		if redactPublic(a) {
+		if isPublic(a) {
 			return i, j, rd.addrToken(a), true
 		}
 		// A link-local or ULA address built from the MAC (EUI-64, still the
 		// default on many Linux systems) would give the MAC away: keep the
 		// prefix the agent needs and redact the interface ID as that MAC.
-		if mac, ok := redactEUI64MAC(a); ok {
+		if mac, ok := eui64MAC(a); ok {
 			prefix := netip.PrefixFrom(a.WithZone(""), 64).Masked().Addr().String()
 			return i, j, prefix + rd.token("mac", mac), true
 		}
@@ -769,7 +765,7 @@ func (rd *redactor) ipv6(s string) string {
 	})
 }
 
-func redactEUI64MAC(a netip.Addr) (string, bool) {
+func eui64MAC(a netip.Addr) (string, bool) {
 	if !a.Is6() || a.Is4In6() {
 		return "", false
 	}
@@ -778,10 +774,10 @@ func redactEUI64MAC(a netip.Addr) (string, bool) {
 		return "", false
 	}
 	mac := []byte{b[8] ^ 0x02, b[9], b[10], b[13], b[14], b[15]}
-	return redactFormatMAC(mac), true
+	return formatMAC(mac), true
 }
 
-func redactFormatMAC(b []byte) string {
+func formatMAC(b []byte) string {
 	const hex = "0123456789abcdef"
 	var sb strings.Builder
 	for i, c := range b {
@@ -798,12 +794,12 @@ func (rd *redactor) mac(s string) string {
 	// Kept IPv6 addresses can contain a MAC's shape ("fe80::aa:bb:cc:dd:ee:ff");
 	// the address rule has already decided about them.
 	var v6 [][2]int
-	for _, m := range redactIPv6RE.FindAllStringIndex(s, -1) {
-		if i, j, _, ok := redactFindIPv6(s, m[0], m[1]); ok {
+	for _, m := range ipv6RE.FindAllStringIndex(s, -1) {
+		if i, j, _, ok := findIPv6(s, m[0], m[1]); ok {
 			v6 = append(v6, [2]int{i, j})
 		}
 	}
-	return redactReplace(s, redactMACRE, func(s string, i, j int) (int, int, string, bool) {
+	return replaceAll(s, macRE, func(s string, i, j int) (int, int, string, bool) {
 		for _, sp := range v6 {
 			if i < sp[1] && sp[0] < j {
 				return 0, 0, "", false
@@ -811,10 +807,10 @@ func (rd *redactor) mac(s string) string {
 		}
 		// "mac:aa:bb:..." matches from the "ac" of "mac": drop whole groups
 		// until the match starts at a word boundary.
-		for redactWordRune(redactRuneBefore(s, i)) && j-i > 17 {
+		for wordRune(runeBefore(s, i)) && j-i > 17 {
 			i += 3
 		}
-		if redactWordRune(redactRuneBefore(s, i)) || redactWordRune(redactRuneAfter(s, j)) || !redactNoStump(s, i, j) {
+		if wordRune(runeBefore(s, i)) || wordRune(runeAfter(s, j)) || !noStump(s, i, j) {
 			return 0, 0, "", false
 		}
 		key := strings.ToLower(strings.ReplaceAll(s[i:j], "-", ":"))
@@ -829,7 +825,7 @@ func (rd *redactor) mac(s string) string {
 // characters ("Home", "lan") are common words that would garble wfh's own
 // sentences, while naming nobody. Matching is exact, case included: the
 // values are machine strings, copied, not retyped.
-func (rd *redactor) collectPrivate(r Report) {
+func (rd *redactor) collectPrivate(r report.Report) {
 	var vals []string
 	add := func(m map[string]string) {
 		for _, k := range slices.Sorted(maps.Keys(m)) {
@@ -837,10 +833,10 @@ func (rd *redactor) collectPrivate(r Report) {
 				continue
 			}
 			v := strings.TrimSpace(m[k])
-			if utf8.RuneCountInString(v) < 5 || rd.keptValue(v) || redactTokenRE.MatchString(v) || !utf8.ValidString(v) {
+			if utf8.RuneCountInString(v) < 5 || rd.keptValue(v) || tokenRE.MatchString(v) || !utf8.ValidString(v) {
 				continue
 			}
-			if _, err := netip.ParseAddr(v); err == nil || redactMACRE.MatchString(v) && len(v) <= 23 {
+			if _, err := netip.ParseAddr(v); err == nil || macRE.MatchString(v) && len(v) <= 23 {
 				continue
 			}
 			if !slices.Contains(vals, v) {
@@ -863,42 +859,42 @@ func (rd *redactor) collectPrivate(r Report) {
 // userinfo replaces the credentials in a URL ("https://alice:pw@proxy")
 // and keeps its scheme and host.
 func (rd *redactor) userinfo(s string) string {
-	return redactUserinfoRE.ReplaceAllString(s, "${1}"+redactValueToken+"@")
+	return userinfoRE.ReplaceAllString(s, "${1}"+valueToken+"@")
 }
 
 // query replaces the values of URL query parameters that carry secrets or
 // people, and keeps the parameter names, which say what it was.
 func (rd *redactor) query(s string) string {
-	return redactQueryRE.ReplaceAllString(s, "${1}"+redactValueToken)
+	return queryRE.ReplaceAllString(s, "${1}"+valueToken)
 }
 
 // email replaces the local part of a mail address and keeps the domain,
 // which tells the agent whose account it is (the company's or a private
 // one).
 func (rd *redactor) email(s string) string {
-	return redactReplace(s, redactEmailRE, func(s string, i, j int) (int, int, string, bool) {
+	return replaceAll(s, emailRE, func(s string, i, j int) (int, int, string, bool) {
 		at := strings.LastIndexByte(s[i:j], '@')
 		// "x.alice@" inside a longer word is not an address's start
-		if redactWordRune(redactRuneBefore(s, i)) || at <= 0 {
+		if wordRune(runeBefore(s, i)) || at <= 0 {
 			return 0, 0, "", false
 		}
-		return i, i + at, redactValueToken, true
+		return i, i + at, valueToken, true
 	})
 }
 
 // uuid numbers UUIDs like MACs, so that the agent can still tell two
 // devices apart.
 func (rd *redactor) uuid(s string) string {
-	return redactReplace(s, redactUUIDRE, func(s string, i, j int) (int, int, string, bool) {
-		if redactHexWord(redactRuneBefore(s, i)) || redactHexWord(redactRuneAfter(s, j)) {
+	return replaceAll(s, uuidRE, func(s string, i, j int) (int, int, string, bool) {
+		if hexWord(runeBefore(s, i)) || hexWord(runeAfter(s, j)) {
 			return 0, 0, "", false
 		}
 		return i, j, rd.token("id", strings.ToLower(s[i:j])), true
 	})
 }
 
-// redactHexWord is a rune that would make a UUID part of a longer word.
-func redactHexWord(r rune) bool {
+// hexWord is a rune that would make a UUID part of a longer word.
+func hexWord(r rune) bool {
 	return r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r)
 }
 
@@ -906,7 +902,7 @@ func redactHexWord(r rune) bool {
 // can end in a long word too ("_Microphone-00"), so the last field counts
 // as a serial only with at least two digits in it.
 func (rd *redactor) usbSerial(s string) string {
-	locs := redactUSBRE.FindAllStringSubmatchIndex(s, -1)
+	locs := usbRE.FindAllStringSubmatchIndex(s, -1)
 	if locs == nil {
 		return s
 	}
@@ -917,7 +913,7 @@ func (rd *redactor) usbSerial(s string) string {
 		serial := s[i:j]
 		digits := strings.IndexFunc(serial, unicode.IsDigit) >= 0 &&
 			strings.IndexFunc(serial[strings.IndexFunc(serial, unicode.IsDigit)+1:], unicode.IsDigit) >= 0
-		if !digits || redactWordRune(redactRuneBefore(s, l[0])) {
+		if !digits || wordRune(runeBefore(s, l[0])) {
 			continue
 		}
 		b.WriteString(s[last:i])
@@ -930,11 +926,11 @@ func (rd *redactor) usbSerial(s string) string {
 
 // owner replaces the owner's name in "Alice's iPhone".
 func (rd *redactor) owner(s string) string {
-	return redactReplace(s, redactOwnerRE, func(s string, i, j int) (int, int, string, bool) {
-		if redactWordRune(redactRuneBefore(s, i)) {
+	return replaceAll(s, ownerRE, func(s string, i, j int) (int, int, string, bool) {
+		if wordRune(runeBefore(s, i)) {
 			return 0, 0, "", false
 		}
-		name := redactOwnerRE.FindStringSubmatchIndex(s[i:j])
-		return i, i + name[3], redactValueToken, true
+		name := ownerRE.FindStringSubmatchIndex(s[i:j])
+		return i, i + name[3], valueToken, true
 	})
 }

@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"image"
@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/wfh-cli/wfh/internal/browsertest"
+	"github.com/wfh-cli/wfh/report"
 )
 
 // artifactDir is where screenshots go: $WFH_TEST_ARTIFACTS when CI sets it
@@ -30,7 +31,7 @@ func artifactDir(t *testing.T) string {
 // browserReport is the full run with device names, an SSID and summaries
 // that would run script, fetch a canary URL or restyle the page if they
 // were ever treated as markup.
-func browserReport() Report {
+func browserReport() report.Report {
 	r := fullReport()
 	for i := range r.Results {
 		res := &r.Results[i]
@@ -51,10 +52,10 @@ func browserReport() Report {
 	return r
 }
 
-func writePage(t *testing.T, dir, name string, r Report) string {
+func writePage(t *testing.T, dir, name string, r report.Report) string {
 	t.Helper()
 	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, []byte(render(t, r, FormatHTML, RenderOptions{})), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(render(t, r, FormatHTML, Options{})), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path

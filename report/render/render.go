@@ -1,4 +1,9 @@
-package report
+// Package render writes a report for people and programs: text for the
+// terminal, Markdown for tickets and chat, JSON for scripts (the versioned
+// contract of docs/report.schema.json) and one self-contained HTML page. It
+// only reads the report it is given: redaction happens before (report/redact),
+// and the first screen's key figures and problems come from report/summary.
+package render
 
 import (
 	"bytes"
@@ -9,9 +14,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/wfh-cli/wfh/report"
+	"github.com/wfh-cli/wfh/report/internal/human"
 )
 
 // Format names an output form of the report.
@@ -45,9 +50,9 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("unknown format %q; valid formats: %s", s, strings.Join(names, ", "))
 }
 
-// RenderOptions are the caller's decisions about the output device; the
+// Options are the caller's decisions about the output device; the
 // renderers never look at the environment themselves.
-type RenderOptions struct {
+type Options struct {
 	Color   bool // ANSI colour on the text renderer; the caller decides from NO_COLOR/--no-color/TTY
 	Verbose bool // show every measurement, item and series; otherwise key figures only
 	Unicode bool // status glyphs (✔ ▲ ✖ …) allowed; otherwise ASCII only
@@ -56,7 +61,7 @@ type RenderOptions struct {
 // Render writes r to w in format f. It only reads the report. The output is
 // built in memory first so that a failing writer never leaves a half report
 // that looks complete, and so that there is a single write error to report.
-func Render(w io.Writer, r Report, f Format, o RenderOptions) error {
+func Render(w io.Writer, r report.Report, f Format, o Options) error {
 	var buf bytes.Buffer
 	switch f {
 	case FormatText:
@@ -81,47 +86,21 @@ func Render(w io.Writer, r Report, f Format, o RenderOptions) error {
 	return nil
 }
 
-// statusLook is how one status is shown to people.
-type statusLook struct {
-	word    string // fixed caps word, the part colour-blind readers rely on
-	ascii   string // mark for terminals without Unicode
-	unicode string // glyph mark
-}
-
-// looks is an immutable table; unknown statuses fall back to unknownLook so a
-// corrupt value never reads as good (as Status.Rank does).
-var looks = map[Status]statusLook{
-	Pass:    {"PASS", "[ok]", "✔"},
-	Warn:    {"WARN", "[!]", "▲"},
-	Fail:    {"FAIL", "[x]", "✖"},
-	Skipped: {"SKIPPED", "[-]", "○"},
-	Error:   {"ERROR", "[?]", "⊘"},
-}
-
-var unknownLook = statusLook{"UNKNOWN", "[?]", "?"}
-
-func lookOf(s Status) statusLook {
-	if l, ok := looks[s]; ok {
-		return l
-	}
-	return unknownLook
-}
-
 // statusWordWidth is the widest status word, so titles line up.
 const statusWordWidth = 7
 
 // overallOf trusts the report's verdict but fills it in when a caller forgot,
 // rather than printing an empty verdict.
-func overallOf(r Report) Status {
+func overallOf(r report.Report) report.Status {
 	if r.Overall == "" {
-		return ComputeOverall(r.Results)
+		return report.ComputeOverall(r.Results)
 	}
 	return r.Overall
 }
 
 // countsPhrase says how many results had each verdict, worst first, leaving
 // out zero counts ("1 failed, 1 warning, 3 passed, 1 skipped").
-func countsPhrase(r Report) string {
+func countsPhrase(r report.Report) string {
 	c := r.Counts()
 	var parts []string
 	add := func(n int, one, many string) {
@@ -132,11 +111,11 @@ func countsPhrase(r Report) string {
 			parts = append(parts, strconv.Itoa(n)+" "+many)
 		}
 	}
-	add(c[Fail], "failed", "failed")
-	add(c[Error], "error", "errors")
-	add(c[Warn], "warning", "warnings")
-	add(c[Pass], "passed", "passed")
-	add(c[Skipped], "skipped", "skipped")
+	add(c[report.Fail], "failed", "failed")
+	add(c[report.Error], "error", "errors")
+	add(c[report.Warn], "warning", "warnings")
+	add(c[report.Pass], "passed", "passed")
+	add(c[report.Skipped], "skipped", "skipped")
 	unknown := 0
 	for s, n := range c {
 		if !s.Valid() {
@@ -150,69 +129,6 @@ func countsPhrase(r Report) string {
 	return strings.Join(parts, ", ")
 }
 
-// localStart returns when the run started on the teleworker's clock. The
-// report's own offset is used rather than the reader's zone: a support agent
-// in another country must see the time the user saw.
-func localStart(r Report) (time.Time, bool) {
-	if r.StartedAt.IsZero() {
-		return time.Time{}, false
-	}
-	if secs, ok := parseUTCOffset(r.Host.UTCOffset); ok {
-		return r.StartedAt.In(time.FixedZone("", secs)), true
-	}
-	return r.StartedAt, true
-}
-
-// parseUTCOffset accepts "+01:00", "+0100", "-05" and "Z".
-func parseUTCOffset(s string) (int, bool) {
-	if s == "Z" {
-		return 0, true
-	}
-	if len(s) < 3 || (s[0] != '+' && s[0] != '-') {
-		return 0, false
-	}
-	digits := strings.ReplaceAll(s[1:], ":", "")
-	if len(digits) != 2 && len(digits) != 4 {
-		return 0, false
-	}
-	for _, c := range digits {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-	}
-	h, _ := strconv.Atoi(digits[:2])
-	m := 0
-	if len(digits) == 4 {
-		m, _ = strconv.Atoi(digits[2:])
-	}
-	if h > 14 || m > 59 {
-		return 0, false
-	}
-	secs := h*3600 + m*60
-	if s[0] == '-' {
-		secs = -secs
-	}
-	return secs, true
-}
-
-// whenPhrase is "2024-03-05 10:04 Europe/Paris (UTC+01:00)", with the parts
-// that are unknown left out. The strings are raw; callers escape them.
-func whenPhrase(r Report) []string {
-	var parts []string
-	if t, ok := localStart(r); ok {
-		parts = append(parts, t.Format("2006-01-02 15:04"))
-	}
-	switch {
-	case r.Host.TimeZone != "" && r.Host.UTCOffset != "":
-		parts = append(parts, r.Host.TimeZone, "(UTC"+r.Host.UTCOffset+")")
-	case r.Host.TimeZone != "":
-		parts = append(parts, r.Host.TimeZone)
-	case r.Host.UTCOffset != "":
-		parts = append(parts, "UTC"+r.Host.UTCOffset)
-	}
-	return parts
-}
-
 // formatSeconds renders a run or check duration; "" when there is nothing
 // worth showing (a skipped check that took no time, a corrupt value).
 func formatSeconds(sec float64) string {
@@ -220,28 +136,16 @@ func formatSeconds(sec float64) string {
 	case math.IsNaN(sec) || math.IsInf(sec, 0) || sec <= 0:
 		return ""
 	case sec < 0.1:
-		return trimFloat(sec*1000, 0) + " ms"
+		return human.TrimFloat(sec*1000, 0) + " ms"
 	case sec < 60:
-		return trimFloat(sec, 1) + " s"
+		return human.TrimFloat(sec, 1) + " s"
 	default:
 		total := int64(math.Round(sec))
 		return fmt.Sprintf("%d min %d s", total/60, total%60)
 	}
 }
 
-// osArch is "linux/amd64", or whichever half is known.
-func osArch(h Host) string {
-	switch {
-	case h.OS != "" && h.Arch != "":
-		return h.OS + "/" + h.Arch
-	case h.OS != "":
-		return h.OS
-	default:
-		return h.Arch
-	}
-}
-
-func toolPhrase(t Tool) string {
+func toolPhrase(t report.Tool) string {
 	name := t.Name
 	if name == "" {
 		name = "wfh"
@@ -258,7 +162,7 @@ func toolPhrase(t Tool) string {
 
 // redacted is true only for an explicit "on": a report whose redaction state
 // is unknown must not be presented as safe to share.
-func redacted(r Report) bool { return r.Redaction == "on" }
+func redacted(r report.Report) bool { return r.Redaction == "on" }
 
 // unitSuffixes maps a unit to the name endings that merely repeat it, so that
 // "uptime_seconds" reads "uptime: 3.2 days" instead of repeating the unit.
@@ -299,7 +203,7 @@ type figure struct {
 
 // figuresOf lists metrics in report order, then facts sorted by key so that
 // the output does not change between runs of the same machine.
-func figuresOf(metrics []Metric, facts map[string]string) []figure {
+func figuresOf(metrics []report.Metric, facts map[string]string) []figure {
 	out := make([]figure, 0, len(metrics)+len(facts))
 	for _, m := range metrics {
 		out = append(out, figure{humanLabel(m.Name, m.Unit), m.FormatValue()})
@@ -317,7 +221,7 @@ func sortedKeys(m map[string]string) []string {
 // seriesPhrase is "10 samples (1 lost), min/avg/max 10.2/12.3/15 ms". A nil
 // sample is a lost probe; a non-finite one cannot be trusted either, so it
 // counts as lost too.
-func seriesPhrase(s Series) string {
+func seriesPhrase(s report.Series) string {
 	n := len(s.Samples)
 	if n == 0 {
 		return "no samples"
@@ -343,20 +247,11 @@ func seriesPhrase(s Series) string {
 		count += " (" + strconv.Itoa(lost) + " lost)"
 	}
 	avg := sum / float64(n-lost)
-	stats := count + ", min/avg/max " + trimFloat(lo, 2) + "/" + trimFloat(avg, 2) + "/" + trimFloat(hi, 2)
+	stats := count + ", min/avg/max " + human.TrimFloat(lo, 2) + "/" + human.TrimFloat(avg, 2) + "/" + human.TrimFloat(hi, 2)
 	if s.Unit != "" {
 		stats += " " + s.Unit
 	}
 	return stats
-}
-
-// itemLabel keeps a row with an empty label visible and distinct from a
-// formatting glitch.
-func itemLabel(it Item) string {
-	if strings.TrimSpace(it.Label) == "" {
-		return "(no label)"
-	}
-	return it.Label
 }
 
 func plural(n int, one, many string) string {
@@ -364,68 +259,4 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return strconv.Itoa(n) + " " + many
-}
-
-// isFlatSpace reports runes that end or break a line; inside a one-line field
-// they become a plain space so a machine string cannot start a new line.
-func isFlatSpace(r rune) bool {
-	switch r {
-	case ' ', '\t', '\n', '\v', '\f', '\r', 0x85, 0x2028, 0x2029:
-		return true
-	}
-	return false
-}
-
-// needsVisibleEscape reports runes that would act on the terminal or on the
-// reading order (ANSI ESC, BEL, backspace, bidi overrides) instead of being
-// read; they are shown as \xNN or \uNNNN so the reader still sees them.
-func needsVisibleEscape(r rune) bool {
-	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)
-}
-
-func visibleEscape(r rune) string {
-	if r < 0x100 {
-		return fmt.Sprintf(`\x%02x`, r)
-	}
-	if r > 0xFFFF {
-		return fmt.Sprintf(`\U%08x`, r)
-	}
-	return fmt.Sprintf(`\u%04x`, r)
-}
-
-// flatten walks s and calls emit for each piece of a safe one-line version
-// of it: whitespace runs collapse into one space, leading and trailing space
-// goes, invalid UTF-8 bytes and control runes become visible escapes.
-// literal says whether the piece is the rune itself (true) or an escape;
-// emit returns false to stop early.
-func flatten(s string, emit func(piece string, r rune, literal bool) bool) {
-	pendingSpace := false
-	started := false
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		if isFlatSpace(r) {
-			pendingSpace = started
-			continue
-		}
-		if pendingSpace {
-			if !emit(" ", ' ', true) {
-				return
-			}
-			pendingSpace = false
-		}
-		started = true
-		var ok bool
-		switch {
-		case r == utf8.RuneError && size == 1:
-			ok = emit(fmt.Sprintf(`\x%02x`, s[i-1]), r, false)
-		case needsVisibleEscape(r):
-			ok = emit(visibleEscape(r), r, false)
-		default:
-			ok = emit(string(r), r, true)
-		}
-		if !ok {
-			return
-		}
-	}
 }

@@ -1,4 +1,4 @@
-package report
+package redact
 
 import (
 	"encoding/json"
@@ -6,10 +6,12 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/wfh-cli/wfh/report"
 )
 
 func TestRedactURLCredentialsAndSecrets(t *testing.T) {
-	runRedactCases(t, Known{Keep: []string{"intranet.acme.example"}}, []redactCase{
+	runRedactCases(t, report.Known{Keep: []string{"intranet.acme.example"}}, []textCase{
 		{"proxy http://alice:s3cret@proxy.corp.example:8080/", "proxy http://[redacted]@proxy.corp.example:8080/"},
 		{"socks5://token@10.0.0.1:1080", "socks5://[redacted]@10.0.0.1:1080"},
 		{"redirects to https://login.example/authorize?client_id=wfh&login_hint=bob%40acme.example&state=xyz123&code=abc",
@@ -26,7 +28,7 @@ func TestRedactURLCredentialsAndSecrets(t *testing.T) {
 }
 
 func TestRedactDeviceIdentifiers(t *testing.T) {
-	runRedactCases(t, Known{}, []redactCase{
+	runRedactCases(t, report.Known{}, []textCase{
 		{`SWD\MMDEVAPI\{0.0.1.00000000}.{8F2A4F3C-1D5E-4B6A-9C7D-0E1F2A3B4C5D}`, `SWD\MMDEVAPI\{0.0.1.00000000}.{[id-1]}`},
 		{"hardware 564D7A1E-26C4-11EE-BE56-0242AC120002 and again 564d7a1e-26c4-11ee-be56-0242ac120002",
 			"hardware [id-1] and again [id-1]"},
@@ -42,7 +44,7 @@ func TestRedactDeviceIdentifiers(t *testing.T) {
 }
 
 func TestRedactOwnerNamedDevices(t *testing.T) {
-	runRedactCases(t, Known{}, []redactCase{
+	runRedactCases(t, report.Known{}, []textCase{
 		{"Headset (Alice's AirPods Pro)", "Headset ([redacted]'s AirPods Pro)"},
 		{"Continuity camera: Jean-Luc’s iPhone Camera", "Continuity camera: [redacted]’s iPhone Camera"},
 		{"Zoom's servers and Microsoft's Teams", "Zoom's servers and Microsoft's Teams"},
@@ -53,17 +55,17 @@ func TestRedactOwnerNamedDevices(t *testing.T) {
 // TestRedactPrivateValuesEverywhere: a value a check marks private (puts
 // under a sensitive key) is redacted wherever else it appears, exactly.
 func TestRedactPrivateValuesEverywhere(t *testing.T) {
-	r := Report{Results: []Result{{
+	r := report.Report{Results: []report.Result{{
 		ID: "wifi", Title: "Wi-Fi", Summary: "Connected to Smith Family 5G on wlan0; the Smith Family-guest network is another",
 		Facts: map[string]string{"ssid": "Smith Family 5G", "interface": "wlan0", "band": "5 GHz"},
-		Items: []Item{
+		Items: []report.Item{
 			{Label: "Smith Family 5G", Attributes: map[string]string{"profile": "Smith Family 5G"}},
 			{Label: "AirPods Pro", Attributes: map[string]string{"device_name": "Alice Dupont AirPods Pro", "bssid": "aa:bb:cc:dd:ee:ff"}},
 			{Label: "Home", Summary: "lan and Home", Attributes: map[string]string{"ssid": "Home", "hostname": "192.168.1.20"}},
 		},
-		Findings: []Finding{{Severity: Pass, Message: "Alice Dupont AirPods Pro was seen; router aa:bb:cc:dd:ee:ff; host 192.168.1.20"}},
+		Findings: []report.Finding{{Severity: report.Pass, Message: "Alice Dupont AirPods Pro was seen; router aa:bb:cc:dd:ee:ff; host 192.168.1.20"}},
 	}}}
-	out := Redact(r, Known{})
+	out := Redact(r, report.Known{})
 	data, _ := json.Marshal(out)
 	if strings.Contains(string(data), "Smith Family 5G") || strings.Contains(string(data), "Alice Dupont") {
 		t.Errorf("a private value survived: %s", data)
@@ -82,11 +84,11 @@ func TestRedactPrivateValuesEverywhere(t *testing.T) {
 		}
 	}
 	// kept values stay everywhere
-	kept := Redact(r, Known{Keep: []string{"Smith Family 5G"}})
+	kept := Redact(r, report.Known{Keep: []string{"Smith Family 5G"}})
 	if kept.Results[0].Facts["ssid"] != "Smith Family 5G" || !strings.Contains(kept.Results[0].Summary, "Smith Family 5G") {
 		t.Errorf("a profile-named SSID was redacted: %+v", kept.Results[0])
 	}
-	if again := Redact(out, Known{}); !reflect.DeepEqual(again, out) {
+	if again := Redact(out, report.Known{}); !reflect.DeepEqual(again, out) {
 		t.Errorf("not idempotent")
 	}
 }
@@ -95,19 +97,19 @@ func TestRedactPrivateValuesEverywhere(t *testing.T) {
 // vpn checks publish stays readable (interface names, resolver roles,
 // profile-named gateways), while addresses and identities go.
 func TestSensitiveKeysOfTheNewChecks(t *testing.T) {
-	r := Report{Results: []Result{
+	r := report.Report{Results: []report.Result{
 		{ID: "vpn", Facts: map[string]string{"gateway": "vpn.acme.example", "tunnel_interface": "utun4", "tunnel_dns": "10.8.0.1 (for acme.example)"},
-			Items: []Item{
+			Items: []report.Item{
 				{Label: "wg0", Kind: "tunnel", Attributes: map[string]string{"peer_endpoint": "203.0.113.50:51820", "client": "WireGuard", "process": "wireguard-go"}},
 				{Label: "https://intranet.acme.example/", Kind: "vpn_target", Attributes: map[string]string{"address": "10.1.2.3", "interface": "utun4",
 					"redirect_to": "https://sso.acme.example/login?RelayState=abc&SAMLRequest=xyz"}},
 			}},
 		{ID: "dns", Facts: map[string]string{"search_domains": "acme.example", "public_resolver": "8.8.8.8"},
-			Items: []Item{{Label: "203.0.113.53", Kind: "resolver", Attributes: map[string]string{"interface": "Wi-Fi", "role": "system"}}}},
-		{ID: "latency", Items: []Item{{Label: "provider 198.51.100.1", Attributes: map[string]string{"address": "198.51.100.1", "role": "first_hop"}}}},
+			Items: []report.Item{{Label: "203.0.113.53", Kind: "resolver", Attributes: map[string]string{"interface": "Wi-Fi", "role": "system"}}}},
+		{ID: "latency", Items: []report.Item{{Label: "provider 198.51.100.1", Attributes: map[string]string{"address": "198.51.100.1", "role": "first_hop"}}}},
 		{ID: "bandwidth", Facts: map[string]string{"server": "speed.example.net", "server_name": "Example ISP"}},
 	}}
-	out := Redact(r, Known{Keep: []string{"vpn.acme.example", "intranet.acme.example", "8.8.8.8"}})
+	out := Redact(r, report.Known{Keep: []string{"vpn.acme.example", "intranet.acme.example", "8.8.8.8"}})
 	data, _ := json.Marshal(out)
 	for _, gone := range []string{"203.0.113.50", "203.0.113.53", "198.51.100.1", "RelayState=abc", "SAMLRequest=xyz"} {
 		if strings.Contains(string(data), gone) {
@@ -125,7 +127,7 @@ func TestSensitiveKeysOfTheNewChecks(t *testing.T) {
 // TestSensitiveKeysDocumented: check authors find the private keys in
 // docs/checks.md ("Private data in reports").
 func TestSensitiveKeysDocumented(t *testing.T) {
-	doc, err := os.ReadFile("../docs/checks.md")
+	doc, err := os.ReadFile("../../docs/checks.md")
 	if err != nil {
 		t.Fatal(err)
 	}

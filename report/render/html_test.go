@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"crypto/sha256"
@@ -11,14 +11,16 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/wfh-cli/wfh/report"
 )
 
 var htmlGoldenCases = []struct {
-	opts    RenderOptions
+	opts    Options
 	reports []string // nil: every HTML sample report
 }{
-	{RenderOptions{}, nil},
-	{RenderOptions{Verbose: true}, []string{"full"}},
+	{Options{}, nil},
+	{Options{Verbose: true}, []string{"full"}},
 }
 
 func TestHTMLGolden(t *testing.T) {
@@ -43,10 +45,10 @@ func TestHTMLGolden(t *testing.T) {
 				}
 				want, err := os.ReadFile(path)
 				if err != nil {
-					t.Fatalf("%v (run go test ./report -update to create it)", err)
+					t.Fatalf("%v (run go test ./report/... -update to create it)", err)
 				}
 				if got != string(want) {
-					t.Errorf("%s differs from golden; run go test ./report -update and review the diff\n%s",
+					t.Errorf("%s differs from golden; run go test ./report/... -update and review the diff\n%s",
 						name, firstDiff(string(want), got))
 				}
 			})
@@ -137,7 +139,7 @@ func TestHTMLStructureAndEscaping(t *testing.T) {
 			checkHTMLStructure(t, sr.name, page)
 		}
 	}
-	page := render(t, scriptReport(), FormatHTML, RenderOptions{})
+	page := render(t, scriptReport(), FormatHTML, Options{})
 	// attributes are checked above; these are the elements
 	for _, bad := range []string{"<script", "<img", "<iframe", "<svg onload"} {
 		if strings.Contains(page, bad) {
@@ -157,7 +159,7 @@ func TestHTMLStructureAndEscaping(t *testing.T) {
 }
 
 func TestHTMLContentSecurityPolicy(t *testing.T) {
-	page := render(t, fullReport(), FormatHTML, RenderOptions{})
+	page := render(t, fullReport(), FormatHTML, Options{})
 	m := regexp.MustCompile(`<meta http-equiv="Content-Security-Policy" content="([^"]*)">`).FindStringSubmatch(page)
 	if m == nil {
 		t.Fatal("no Content-Security-Policy meta element")
@@ -202,7 +204,7 @@ func between(s, from, to string) string {
 }
 
 func TestHTMLSummaryCard(t *testing.T) {
-	page := render(t, fullReport(), FormatHTML, RenderOptions{})
+	page := render(t, fullReport(), FormatHTML, Options{})
 	card := textOf(between(page, `<dl class="facts">`, "</dl>"))
 	want := []string{
 		"Computer ▲ WARN Debian GNU/Linux 12 (bookworm) Last restart 23 days ago",
@@ -237,7 +239,7 @@ func TestHTMLSummaryCard(t *testing.T) {
 }
 
 func TestHTMLSummaryLeavesOutWhatIsAbsent(t *testing.T) {
-	page := render(t, allPassReport(), FormatHTML, RenderOptions{})
+	page := render(t, allPassReport(), FormatHTML, Options{})
 	card := textOf(between(page, `<dl class="facts">`, "</dl>"))
 	for _, absent := range []string{"Speed", "Latency", "Under load", "VPN", "DNS", "Camera", "Microphone", "Speaker", "Sound", "Wi-Fi"} {
 		if strings.Contains(card, absent) {
@@ -255,7 +257,7 @@ func TestHTMLSummaryLeavesOutWhatIsAbsent(t *testing.T) {
 }
 
 func TestHTMLSummaryFallsBackToCheckSummaries(t *testing.T) {
-	page := render(t, allFailReport(), FormatHTML, RenderOptions{})
+	page := render(t, allFailReport(), FormatHTML, Options{})
 	card := textOf(between(page, `<dl class="facts">`, "</dl>"))
 	for _, want := range []string{
 		"Connection ✖ FAIL Offline",
@@ -274,7 +276,7 @@ func TestHTMLSummaryFallsBackToCheckSummaries(t *testing.T) {
 	if !strings.Contains(fixes, "ERROR Latency, jitter and loss : did not finish within 5 s") {
 		t.Errorf("what to fix: %s", fixes)
 	}
-	none := render(t, noDevicesReport(), FormatHTML, RenderOptions{})
+	none := render(t, noDevicesReport(), FormatHTML, Options{})
 	card = textOf(between(none, `<dl class="facts">`, "</dl>"))
 	for _, want := range []string{"Camera ▲ WARN No camera found", "Sound ▲ WARN no audio devices found"} {
 		if !strings.Contains(card, want) {
@@ -284,7 +286,7 @@ func TestHTMLSummaryFallsBackToCheckSummaries(t *testing.T) {
 }
 
 func TestHTMLEmptyAndUnredacted(t *testing.T) {
-	page := render(t, emptyReport(), FormatHTML, RenderOptions{})
+	page := render(t, emptyReport(), FormatHTML, Options{})
 	for _, want := range []string{"No checks ran.", "Interrupted: the run was stopped", "ERROR"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("empty report lacks %q", want)
@@ -293,13 +295,13 @@ func TestHTMLEmptyAndUnredacted(t *testing.T) {
 	if strings.Contains(page, "NOT redacted") {
 		t.Error("a redacted report says it is not")
 	}
-	if page := render(t, hostileReport(), FormatHTML, RenderOptions{}); !strings.Contains(page, "Private data is NOT redacted") {
+	if page := render(t, hostileReport(), FormatHTML, Options{}); !strings.Contains(page, "Private data is NOT redacted") {
 		t.Error("an unredacted report must say so")
 	}
 }
 
 func TestHTMLItemsFolding(t *testing.T) {
-	page := render(t, fullReport(), FormatHTML, RenderOptions{})
+	page := render(t, fullReport(), FormatHTML, Options{})
 	// five passing anchors and interfaces stay folded; the latency
 	// targets, two of them warning, are open
 	if !strings.Contains(page, `<details class="items">`+"\n<summary>5 items, 0 not passing</summary>") {
@@ -308,16 +310,16 @@ func TestHTMLItemsFolding(t *testing.T) {
 	if !strings.Contains(page, `<details class="items" open>`+"\n<summary>3 items, 2 not passing</summary>") {
 		t.Error("items that need a look should be open")
 	}
-	verbose := render(t, fullReport(), FormatHTML, RenderOptions{Verbose: true})
+	verbose := render(t, fullReport(), FormatHTML, Options{Verbose: true})
 	if strings.Contains(verbose, `<details class="items">`) {
 		t.Error("--verbose opens every list")
 	}
 }
 
 func TestHTMLChartGeometry(t *testing.T) {
-	s := Series{Name: "rtt_ms", Unit: "ms", Item: "gw", IntervalSeconds: 0.5,
+	s := report.Series{Name: "rtt_ms", Unit: "ms", Item: "gw", IntervalSeconds: 0.5,
 		Samples: []*float64{f64(10), nil, f64(12), f64(math.NaN()), f64(30), f64(11)}}
-	c := lineChart([]Series{s})
+	c := lineChart([]report.Series{s})
 	if got := len(c.Lines[0].Lost); got != 2 || !c.HasLost {
 		t.Errorf("lost markers = %d, want 2 (a nil and a NaN sample)", got)
 	}
@@ -331,12 +333,12 @@ func TestHTMLChartGeometry(t *testing.T) {
 		t.Errorf("x label %q title %q", c.XLabels[1].Text, c.Title)
 	}
 
-	long := Series{Name: "rtt", Unit: "ms"}
+	long := report.Series{Name: "rtt", Unit: "ms"}
 	for i := 0; i < 5000; i++ {
 		v := float64(i % 97)
 		long.Samples = append(long.Samples, &v)
 	}
-	c = lineChart([]Series{long})
+	c = lineChart([]report.Series{long})
 	points := strings.Count(c.Lines[0].Runs[0], ",")
 	if points > chartMaxPoints || points < chartMaxPoints/2 || !strings.Contains(c.Note, "highest of 9 samples") {
 		t.Errorf("5000 samples drawn as %d points, note %q", points, c.Note)
@@ -345,22 +347,22 @@ func TestHTMLChartGeometry(t *testing.T) {
 		t.Errorf("axis top %q, x label %q", c.Grid[0].Text, c.XLabels[1].Text)
 	}
 
-	lost := lineChart([]Series{{Name: "rtt", Unit: "ms", Samples: []*float64{nil, nil}}})
+	lost := lineChart([]report.Series{{Name: "rtt", Unit: "ms", Samples: []*float64{nil, nil}}})
 	if lost.Empty != "no sample received" || len(lost.Lines[0].Lost) != 2 {
 		t.Errorf("all lost: %+v", lost)
 	}
-	if none := lineChart([]Series{{Name: "rtt"}}); none.Empty != "no samples" {
+	if none := lineChart([]report.Series{{Name: "rtt"}}); none.Empty != "no samples" {
 		t.Errorf("no samples: %q", none.Empty)
 	}
-	neg := lineChart([]Series{{Name: "signal", Unit: "dBm", Samples: []*float64{f64(-61), f64(-72)}}})
+	neg := lineChart([]report.Series{{Name: "signal", Unit: "dBm", Samples: []*float64{f64(-61), f64(-72)}}})
 	if neg.Grid[0].Text != "0 dBm" || neg.Grid[2].Text != "-80 dBm" {
 		t.Errorf("negative axis %q..%q", neg.Grid[2].Text, neg.Grid[0].Text)
 	}
-	var many []Series
+	var many []report.Series
 	for i := 0; i < 7; i++ {
-		many = append(many, Series{Name: "rtt", Unit: "ms", Item: strings.Repeat("x", i+1), Samples: []*float64{f64(1)}})
+		many = append(many, report.Series{Name: "rtt", Unit: "ms", Item: strings.Repeat("x", i+1), Samples: []*float64{f64(1)}})
 	}
-	many = append(many, Series{Name: "loss", Unit: "%", Samples: []*float64{f64(1)}})
+	many = append(many, report.Series{Name: "loss", Unit: "%", Samples: []*float64{f64(1)}})
 	if charts := seriesCharts(many); len(charts) != 3 || len(charts[0].Lines) != chartMaxLines || len(charts[1].Lines) != 2 {
 		t.Errorf("7 rtt series and 1 loss series gave %d charts", len(charts))
 	}
@@ -382,11 +384,11 @@ func TestHTMLIdleLoadedBars(t *testing.T) {
 	if b.Bars[0].Class != "idle" || b.Bars[2].Label != "loaded latency upload" || b.Bars[2].W != "345.6" {
 		t.Errorf("bars %+v", b.Bars)
 	}
-	for _, ms := range [][]Metric{
-		{Measured("idle_latency_ms", 20, "ms")},
-		{Measured("idle_latency_ms", 20, "ms"), NotMeasured("loaded_latency_ms", "ms", "no server")},
-		{Measured("idle_latency_ms", 20, "ms"), Measured("loaded_latency_ms", 20, "s")},
-		{Measured("idle_latency_ms", 20, "ms"), Measured("loaded_latency_increase_ms", 20, "ms")},
+	for _, ms := range [][]report.Metric{
+		{report.Measured("idle_latency_ms", 20, "ms")},
+		{report.Measured("idle_latency_ms", 20, "ms"), report.NotMeasured("loaded_latency_ms", "ms", "no server")},
+		{report.Measured("idle_latency_ms", 20, "ms"), report.Measured("loaded_latency_ms", 20, "s")},
+		{report.Measured("idle_latency_ms", 20, "ms"), report.Measured("loaded_latency_increase_ms", 20, "ms")},
 	} {
 		if b := idleLoadedBars(ms); b != nil {
 			t.Errorf("bars from %+v", ms)
@@ -416,12 +418,12 @@ func TestHTMLClean(t *testing.T) {
 
 // TestHTMLFullReportSize keeps the page small enough to attach anywhere.
 func TestHTMLFullReportSize(t *testing.T) {
-	page := render(t, fullReport(), FormatHTML, RenderOptions{})
+	page := render(t, fullReport(), FormatHTML, Options{})
 	t.Logf("full report: %d bytes of HTML", len(page))
 	if len(page) > 100_000 {
 		t.Errorf("full report is %d bytes; budget 100 kB", len(page))
 	}
-	big := render(t, bigReport(), FormatHTML, RenderOptions{Verbose: true})
+	big := render(t, bigReport(), FormatHTML, Options{Verbose: true})
 	if len(big) > 1_000_000 {
 		t.Errorf("bench report is %d bytes", len(big))
 	}
@@ -432,7 +434,7 @@ func FuzzHTMLRender(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		page := render(t, worstCaseReport(s), FormatHTML, RenderOptions{})
+		page := render(t, worstCaseReport(s), FormatHTML, Options{})
 		checkHTMLStructure(t, "fuzz", page)
 		for i := 0; i < len(page); i++ {
 			if c := page[i]; (c < 0x20 && c != '\n') || c == 0x7f {
