@@ -131,12 +131,9 @@ type check struct{ cfg config }
 // New returns the bandwidth check.
 func New() checks.Check { return &check{cfg: defaultConfig()} }
 
-func init() { checks.Register(New()) }
-
 func (*check) ID() string            { return "bandwidth" }
 func (*check) Title() string         { return "Internet speed" }
 func (*check) Budget() time.Duration { return budget }
-func (*check) Order() int            { return 27 }
 func (*check) Needs() checks.Needs {
 	return checks.Needs{Requires: []checks.Need{checks.NeedInternet}, LoadsNetwork: true}
 }

@@ -24,18 +24,6 @@ func TestCheckContract(t *testing.T) {
 	if got := c.Needs(); !reflect.DeepEqual(got, checks.Needs{Requires: []checks.Need{checks.NeedDevices}}) {
 		t.Errorf("Needs = %+v", got)
 	}
-	if !slicesContains(checks.Default.IDs(), "camera") {
-		t.Error("the check does not join the default registry")
-	}
-}
-
-func slicesContains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func env(required bool) *checks.Env {

@@ -84,8 +84,6 @@ type check struct {
 // New returns the dns check.
 func New() checks.Check { return &check{discover: Discover, label: randomLabel} }
 
-func init() { checks.Register(New()) }
-
 func (*check) ID() string            { return "dns" }
 func (*check) Title() string         { return "DNS (name lookups)" }
 func (*check) Budget() time.Duration { return budget }
@@ -97,10 +95,6 @@ func (*check) Budget() time.Duration { return budget }
 func (*check) Needs() checks.Needs {
 	return checks.Needs{Requires: []checks.Need{checks.NeedNetwork}}
 }
-
-// Order places the check right after network: when the network check says
-// names cannot be looked up, this is the next question.
-func (*check) Order() int { return 15 }
 
 // settings is the profile's dns section with defaults applied and
 // unusable values left out.

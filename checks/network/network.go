@@ -51,8 +51,6 @@ func New() checks.Check {
 	return &check{interfaces: systemInterfaces, routes: systemRoutes, ping: icmpPing, proxy: systemProxy}
 }
 
-func init() { checks.Register(New()) }
-
 func (*check) ID() string            { return "network" }
 func (*check) Title() string         { return "Network and internet" }
 func (*check) Budget() time.Duration { return budget }
@@ -206,6 +204,3 @@ func plural(n int, what string) string {
 	}
 	return strconv.Itoa(n) + " " + what + "s"
 }
-
-// Order places the check in reports (Network: the first question of every ticket).
-func (*check) Order() int { return 10 }

@@ -30,13 +30,6 @@ func TestCheckContract(t *testing.T) {
 	if len(n.Requires) != 1 || n.Requires[0] != checks.NeedNetwork || n.LoadsNetwork || n.Privileges != "" {
 		t.Errorf("needs = %+v", n)
 	}
-	found := false
-	for _, id := range checks.Default.IDs() {
-		found = found || id == "wifi"
-	}
-	if !found {
-		t.Error("wifi is not registered")
-	}
 }
 
 // iface describes one sysfs network interface of a fixture tree.

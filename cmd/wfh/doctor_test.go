@@ -56,11 +56,7 @@ type harness struct {
 func newHarness(t *testing.T, list ...checks.Check) *harness {
 	t.Helper()
 	ios, out, errOut := iostreams.Test()
-	reg := &checks.Registry{}
-	for _, c := range list {
-		reg.Register(c)
-	}
-	h := &harness{f: &factory{ios: ios, registry: reg, newEnv: testEnv, build: buildInfo{Version: "1.2.3", Commit: "abc"}}}
+	h := &harness{f: &factory{ios: ios, registry: checks.NewRegistry(list...), newEnv: testEnv, build: buildInfo{Version: "1.2.3", Commit: "abc"}}}
 	h.stdout, h.stderr = &strings.Builder{}, &strings.Builder{}
 	ios.Out, ios.ErrOut = multi{out, h.stdout}, multi{errOut, h.stderr}
 	return h
