@@ -57,8 +57,8 @@ func TestRegistryRejectsBadIDs(t *testing.T) {
 }
 
 func TestNeedsString(t *testing.T) {
-	n := Needs{Requires: []Need{NeedInternet}, LoadsNetwork: true, Privileges: "raw ICMP"}
-	if got := n.String(); got != "internet, runs alone (loads the network), privileges: raw ICMP" {
+	n := Needs{Requires: []Need{NeedInternet}, Uses: []Resource{LocalNetwork}, LoadsNetwork: true, Privileges: "raw ICMP"}
+	if got := n.String(); got != "internet (skipped when offline), local network, runs alone (loads the network), privileges: raw ICMP" {
 		t.Errorf("got %q", got)
 	}
 	if (Needs{}).String() != "nothing" {

@@ -17,6 +17,21 @@ func TestChecks(t *testing.T) {
 	if got := strings.Join(reg.IDs(), ","); !strings.HasPrefix(got, want) {
 		t.Errorf("report order %s, want %s", got, want)
 	}
+	// A required need no selected check provides gates nothing; such a need
+	// is a Resource (Needs.Uses).
+	providers := map[checks.Need]string{}
+	for _, c := range Checks() {
+		if p, ok := c.(checks.Provider); ok {
+			providers[p.Provides()] = c.ID()
+		}
+	}
+	for _, c := range Checks() {
+		for _, n := range c.Needs().Requires {
+			if _, ok := providers[n]; !ok {
+				t.Errorf("%s requires %q, which no check provides", c.ID(), n)
+			}
+		}
+	}
 	// Each call builds fresh checks: a run never shares a check's state
 	// with another.
 	a, b := Checks(), Checks()

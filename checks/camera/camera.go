@@ -52,7 +52,7 @@ func (*check) ID() string            { return "camera" }
 func (*check) Title() string         { return "Camera" }
 func (*check) Budget() time.Duration { return budget }
 func (*check) Needs() checks.Needs {
-	return checks.Needs{Requires: []checks.Need{checks.NeedDevices}}
+	return checks.Needs{Uses: []checks.Resource{checks.LocalDevices}}
 }
 
 func (c *check) Run(ctx context.Context, env *checks.Env) checks.Result {

@@ -21,7 +21,7 @@ func TestCheckContract(t *testing.T) {
 	if c.Budget() != 5*time.Second || cmdTimeout >= c.Budget()-margin || queryTimeout >= c.Budget()-margin {
 		t.Errorf("budget %v must exceed each step (command %v, query %v) plus the margin", c.Budget(), cmdTimeout, queryTimeout)
 	}
-	if got := c.Needs(); !reflect.DeepEqual(got, checks.Needs{Requires: []checks.Need{checks.NeedDevices}}) {
+	if got := c.Needs(); !reflect.DeepEqual(got, checks.Needs{Uses: []checks.Resource{checks.LocalDevices}}) {
 		t.Errorf("Needs = %+v", got)
 	}
 }

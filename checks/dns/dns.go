@@ -93,7 +93,7 @@ func (*check) Budget() time.Duration { return budget }
 // the reasons it fails ("names cannot be looked up"): this check must run
 // then. It reports "offline" itself when no server answers at all.
 func (*check) Needs() checks.Needs {
-	return checks.Needs{Requires: []checks.Need{checks.NeedNetwork}}
+	return checks.Needs{Uses: []checks.Resource{checks.LocalNetwork}}
 }
 
 // settings is the profile's dns section with defaults applied and

@@ -55,7 +55,7 @@ func (*check) ID() string            { return "network" }
 func (*check) Title() string         { return "Network and internet" }
 func (*check) Budget() time.Duration { return budget }
 func (*check) Needs() checks.Needs {
-	return checks.Needs{Requires: []checks.Need{checks.NeedNetwork}, Privileges: "ICMP for the gateway ping: root, CAP_NET_RAW or ping_group_range"}
+	return checks.Needs{Uses: []checks.Resource{checks.LocalNetwork}, Privileges: "ICMP for the gateway ping: root, CAP_NET_RAW or ping_group_range"}
 }
 
 // Provides implements checks.Provider.

@@ -44,7 +44,7 @@ func (*check) Budget() time.Duration { return budget }
 // then would hide the one result that says why.
 func (*check) Needs() checks.Needs {
 	return checks.Needs{
-		Requires:   []checks.Need{checks.NeedNetwork},
+		Uses:       []checks.Resource{checks.LocalNetwork},
 		Privileges: "WireGuard's last handshake: root or administrator; the tunnel MTU search: ICMP (root, CAP_NET_RAW or ping_group_range)",
 	}
 }

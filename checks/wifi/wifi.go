@@ -73,7 +73,7 @@ func (*check) ID() string            { return "wifi" }
 func (*check) Title() string         { return "Wi-Fi signal" }
 func (*check) Budget() time.Duration { return budget }
 func (*check) Needs() checks.Needs {
-	return checks.Needs{Requires: []checks.Need{checks.NeedNetwork}}
+	return checks.Needs{Uses: []checks.Resource{checks.LocalNetwork}}
 }
 
 func (c *check) Run(ctx context.Context, env *checks.Env) checks.Result {

@@ -27,7 +27,7 @@ func TestCheckContract(t *testing.T) {
 		}
 	}
 	n := c.Needs()
-	if len(n.Requires) != 1 || n.Requires[0] != checks.NeedNetwork || n.LoadsNetwork || n.Privileges != "" {
+	if len(n.Requires) != 0 || len(n.Uses) != 1 || n.Uses[0] != checks.LocalNetwork || n.LoadsNetwork || n.Privileges != "" {
 		t.Errorf("needs = %+v", n)
 	}
 }
