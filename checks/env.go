@@ -39,9 +39,10 @@ type Env struct {
 	Getenv func(string) string
 	// Profile is the loaded organisation profile; never nil (defaults apply).
 	Profile *profile.Profile
-	// Progress reports live state of a long check ("download 43 Mbit/s").
-	// The runner binds it per check; it is safe to call from any goroutine.
-	Progress func(msg string)
+	// OnProgress receives the live state of a long check ("download 43
+	// Mbit/s"). The runner binds it per check and it is safe to call from
+	// any goroutine; checks call Progress, which allows it to be nil.
+	OnProgress func(msg string)
 	// Logf writes debugging detail shown with --verbose.
 	Logf func(format string, args ...any)
 	// MicTest is set by --mic-test: the audio check may record a few
@@ -67,15 +68,13 @@ type Resolver interface {
 	LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error)
 }
 
-// progress returns a callable progress function even when none is set.
-func (e *Env) progress(msg string) {
-	if e.Progress != nil {
-		e.Progress(msg)
+// Progress shows msg as the check's live state, when anyone watches; it
+// never blocks the check.
+func (e *Env) Progress(msg string) {
+	if e.OnProgress != nil {
+		e.OnProgress(msg)
 	}
 }
-
-// Report sends live progress for the check; it never blocks the check.
-func (e *Env) Report(msg string) { e.progress(msg) }
 
 // Debugf logs detail for --verbose; a nil Logf discards it.
 func (e *Env) Debugf(format string, args ...any) {

@@ -152,7 +152,7 @@ func (c *check) Run(ctx context.Context, env *checks.Env) checks.Result {
 	defer func() { tr.CloseIdleConnections(); m.stop() }()
 	o.target, o.problem = c.resolve(ctx, env, client, lim)
 	if o.problem == nil {
-		env.Report("measuring latency")
+		env.Progress("measuring latency")
 		o.latency = idle(ctx, client, o.target.upload)
 	}
 	tr.CloseIdleConnections()
@@ -217,7 +217,7 @@ func (c *check) resolve(ctx context.Context, env *checks.Env, client *http.Clien
 		if err != nil {
 			return nil, &problem{kind: "bad_address", msg: "the profile's bandwidth.server " + err.Error()}
 		}
-		env.Report("contacting " + hostOf(u))
+		env.Progress("contacting " + hostOf(u))
 		rtt, wfhServe, p := probe(ctx, client, u)
 		t := &target{upload: u, host: hostOf(u), source: "profile", rtt: rtt, wfhServe: wfhServe}
 		if p != nil {
@@ -225,6 +225,6 @@ func (c *check) resolve(ctx context.Context, env *checks.Env, client *http.Clien
 		}
 		return t, nil
 	}
-	env.Report("fetching the server list")
+	env.Progress("fetching the server list")
 	return c.discover(ctx, env, client)
 }

@@ -42,11 +42,11 @@ func testEnv(t *testing.T, prof *profile.Profile) (*checks.Env, *progressLog) {
 	}
 	pl := &progressLog{}
 	return &checks.Env{
-		Now:      time.Now,
-		Dialer:   &loopbackOnly{},
-		Profile:  prof,
-		Progress: pl.add,
-		Logf:     func(f string, a ...any) { t.Logf(f, a...) },
+		Now:        time.Now,
+		Dialer:     &loopbackOnly{},
+		Profile:    prof,
+		OnProgress: pl.add,
+		Logf:       func(f string, a ...any) { t.Logf(f, a...) },
 	}, pl
 }
 

@@ -177,7 +177,7 @@ func (c *check) Run(ctx context.Context, env *checks.Env) checks.Result {
 	wg.Go(func() { o.lookups = lookupAll(ctx, env, set.names, set.company) })
 	wg.Go(func() { o.public = measureServer(ctx, env, pub, planQueries(pub, set.names, set.company, c.label)) })
 
-	env.Report("listing the DNS servers")
+	env.Progress("listing the DNS servers")
 	cfg, err := probeutil.Bounded(ctx, env, discoverLimit, "its DNS servers", func(ctx context.Context) (Config, error) {
 		return c.discover(ctx, env)
 	})
@@ -194,7 +194,7 @@ func (c *check) Run(ctx context.Context, env *checks.Env) checks.Result {
 			asked--
 		}
 	}
-	env.Report("asking " + plural(asked, "DNS server"))
+	env.Progress("asking " + plural(asked, "DNS server"))
 	o.servers = make([]serverResult, len(targets))
 	for i, t := range targets {
 		if t.alsoPublic {

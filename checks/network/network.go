@@ -127,7 +127,7 @@ func (c *check) observe(ctx context.Context, env *checks.Env) observations {
 
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	env.Report("probing " + plural(len(anchors)*len(families), "secure site"))
+	env.Progress("probing " + plural(len(anchors)*len(families), "secure site"))
 	for _, a := range anchors {
 		for _, fam := range families {
 			wg.Go(func() {
