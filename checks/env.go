@@ -3,9 +3,13 @@ package checks
 import (
 	"context"
 	"crypto/x509"
+	"errors"
+	"fmt"
 	"io/fs"
 	"net"
 	"net/http"
+	"os/exec"
+	"path/filepath"
 	"time"
 
 	"github.com/wfh-cli/wfh/internal/profile"
@@ -52,10 +56,36 @@ type Env struct {
 }
 
 // Commander runs a command and returns its standard output. Implementations
-// must honour ctx and return an error that includes stderr when it fails.
+// must honour ctx, and when the command cannot start or fails return a
+// *CommandError (as ExecCommander does), so callers tell a missing program
+// from a failing one by type, never by wording.
 type Commander interface {
 	Run(ctx context.Context, name string, args ...string) ([]byte, error)
 }
+
+// CommandError is a command that could not start or failed.
+type CommandError struct {
+	// Name is the program as asked for ("iw").
+	Name string
+	// Err is why: an *exec.Error wrapping exec.ErrNotFound when the program
+	// is not installed, an *exec.ExitError when it exited non-zero, the
+	// context's error when it was stopped, or another cause.
+	Err error
+	// Stderr is the first line of its standard error, if any.
+	Stderr string
+}
+
+func (e *CommandError) Error() string {
+	if errors.Is(e.Err, exec.ErrNotFound) {
+		return fmt.Sprintf("%s is not installed or not on PATH: %v", filepath.Base(e.Name), e.Err)
+	}
+	if e.Stderr != "" {
+		return fmt.Sprintf("%s: %v: %s", e.Name, e.Err, e.Stderr)
+	}
+	return fmt.Sprintf("%s: %v", e.Name, e.Err)
+}
+
+func (e *CommandError) Unwrap() error { return e.Err }
 
 // Dialer is satisfied by *net.Dialer.
 type Dialer interface {
