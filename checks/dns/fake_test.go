@@ -260,4 +260,3 @@ func garbage() handler {
 		return action{raw: b}
 	}
 }
-
