@@ -24,31 +24,53 @@ type Check interface {
 	Title() string
 	// Budget is the longest the check may run; the runner enforces it.
 	Budget() time.Duration
-	// Needs says what the check depends on, for `wfh checks` and the runner.
+	// Needs says what the check depends on (for the runner) and what it
+	// touches (for `wfh checks`).
 	Needs() Needs
 	// Run measures and returns a Result. ID, Title and DurationSeconds are
 	// filled in by the runner; the check sets Status, Summary and the rest.
 	Run(ctx context.Context, env *Env) Result
 }
 
-// Need is a named precondition a check may depend on.
+// Need is a precondition that gates a check: a check requiring it waits for
+// the check that provides it (see Provider) and is skipped when that check
+// finds it unmet. Every Need has a provider; what a check merely touches is
+// a Resource.
 type Need string
 
+// NeedInternet: the check is pointless offline and is skipped when the
+// check that provides NeedInternet (network) says the machine is offline.
+const NeedInternet Need = "internet"
+
+// describe names the need for `wfh checks`, with what happens when it is
+// unmet.
+func (n Need) describe() string {
+	if n == NeedInternet {
+		return "internet (skipped when offline)"
+	}
+	return string(n)
+}
+
+// Resource is something a check reads or talks to, named in `wfh checks` so
+// a user knows what it touches. Unlike a Need it gates nothing: no check
+// provides it and the runner never waits for it.
+type Resource string
+
 const (
-	// NeedInternet: the check is pointless offline and is skipped when the
-	// check that provides NeedInternet (network) says the machine is offline.
-	NeedInternet Need = "internet"
-	// NeedNetwork: the check uses the local network (gateway, LAN).
-	NeedNetwork Need = "network"
-	// NeedDevices: the check reads local hardware (camera, audio).
-	NeedDevices Need = "devices"
+	// LocalNetwork: the check talks to the local network (gateway, LAN,
+	// the resolvers the router hands out) and works without the internet.
+	LocalNetwork Resource = "local network"
+	// LocalDevices: the check reads hardware (camera, microphone, speakers).
+	LocalDevices Resource = "local devices"
 )
 
-// Needs describes a check's dependencies.
+// Needs describes what a check depends on and what it touches.
 type Needs struct {
 	// Requires lists preconditions. A required need whose provider check is
 	// selected gates this check on the provider's verdict.
 	Requires []Need
+	// Uses lists what the check touches, for people; it gates nothing.
+	Uses []Resource
 	// Privileges describes elevated rights that give better results, empty
 	// when none ("raw ICMP: root or ping_group_range").
 	Privileges string
@@ -61,7 +83,10 @@ type Needs struct {
 func (n Needs) String() string {
 	var parts []string
 	for _, r := range n.Requires {
-		parts = append(parts, string(r))
+		parts = append(parts, r.describe())
+	}
+	for _, u := range n.Uses {
+		parts = append(parts, string(u))
 	}
 	if n.LoadsNetwork {
 		parts = append(parts, "runs alone (loads the network)")

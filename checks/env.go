@@ -3,9 +3,13 @@ package checks
 import (
 	"context"
 	"crypto/x509"
+	"errors"
+	"fmt"
 	"io/fs"
 	"net"
 	"net/http"
+	"os/exec"
+	"path/filepath"
 	"time"
 
 	"github.com/wfh-cli/wfh/internal/profile"
@@ -39,9 +43,10 @@ type Env struct {
 	Getenv func(string) string
 	// Profile is the loaded organisation profile; never nil (defaults apply).
 	Profile *profile.Profile
-	// Progress reports live state of a long check ("download 43 Mbit/s").
-	// The runner binds it per check; it is safe to call from any goroutine.
-	Progress func(msg string)
+	// OnProgress receives the live state of a long check ("download 43
+	// Mbit/s"). The runner binds it per check and it is safe to call from
+	// any goroutine; checks call Progress, which allows it to be nil.
+	OnProgress func(msg string)
 	// Logf writes debugging detail shown with --verbose.
 	Logf func(format string, args ...any)
 	// MicTest is set by --mic-test: the audio check may record a few
@@ -51,10 +56,36 @@ type Env struct {
 }
 
 // Commander runs a command and returns its standard output. Implementations
-// must honour ctx and return an error that includes stderr when it fails.
+// must honour ctx, and when the command cannot start or fails return a
+// *CommandError (as ExecCommander does), so callers tell a missing program
+// from a failing one by type, never by wording.
 type Commander interface {
 	Run(ctx context.Context, name string, args ...string) ([]byte, error)
 }
+
+// CommandError is a command that could not start or failed.
+type CommandError struct {
+	// Name is the program as asked for ("iw").
+	Name string
+	// Err is why: an *exec.Error wrapping exec.ErrNotFound when the program
+	// is not installed, an *exec.ExitError when it exited non-zero, the
+	// context's error when it was stopped, or another cause.
+	Err error
+	// Stderr is the first line of its standard error, if any.
+	Stderr string
+}
+
+func (e *CommandError) Error() string {
+	if errors.Is(e.Err, exec.ErrNotFound) {
+		return fmt.Sprintf("%s is not installed or not on PATH: %v", filepath.Base(e.Name), e.Err)
+	}
+	if e.Stderr != "" {
+		return fmt.Sprintf("%s: %v: %s", e.Name, e.Err, e.Stderr)
+	}
+	return fmt.Sprintf("%s: %v", e.Name, e.Err)
+}
+
+func (e *CommandError) Unwrap() error { return e.Err }
 
 // Dialer is satisfied by *net.Dialer.
 type Dialer interface {
@@ -67,15 +98,13 @@ type Resolver interface {
 	LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error)
 }
 
-// progress returns a callable progress function even when none is set.
-func (e *Env) progress(msg string) {
-	if e.Progress != nil {
-		e.Progress(msg)
+// Progress shows msg as the check's live state, when anyone watches; it
+// never blocks the check.
+func (e *Env) Progress(msg string) {
+	if e.OnProgress != nil {
+		e.OnProgress(msg)
 	}
 }
-
-// Report sends live progress for the check; it never blocks the check.
-func (e *Env) Report(msg string) { e.progress(msg) }
 
 // Debugf logs detail for --verbose; a nil Logf discards it.
 func (e *Env) Debugf(format string, args ...any) {

@@ -4,72 +4,43 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 )
 
-// Registry is an ordered set of checks: by Order() for checks that declare
-// one (see Ordered), then in the order they joined. It is the order of
-// results in every report.
+// Registry is the fixed, ordered set of checks a run chooses from; its order
+// is the order of results in every report. cmd/wfh builds it from
+// checks/all.Checks(); tests build their own. It never changes once built,
+// so it is safe to share.
 type Registry struct {
-	mu     sync.Mutex
 	checks []Check
 }
 
-// Default is the registry check packages join from init(); it is the only
-// package-level mutable state in wfh.
-var Default = &Registry{}
-
-// Register adds c. A duplicate or malformed ID is a programming error and
-// panics at start-up, long before a user runs anything.
-func (r *Registry) Register(c Check) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	id := c.ID()
-	if !validID(id) {
-		panic(fmt.Sprintf("checks: invalid check id %q", id))
-	}
-	for _, existing := range r.checks {
-		if existing.ID() == id {
+// NewRegistry returns a registry of list, in list order. A duplicate or
+// malformed ID is a programming error and panics; checks/all's tests build
+// the real list, so such a panic never reaches a user.
+func NewRegistry(list ...Check) *Registry {
+	seen := make(map[string]bool, len(list))
+	for _, c := range list {
+		id := c.ID()
+		if !validID(id) {
+			panic(fmt.Sprintf("checks: invalid check id %q", id))
+		}
+		if seen[id] {
 			panic(fmt.Sprintf("checks: duplicate check id %q", id))
 		}
+		seen[id] = true
 	}
-	r.checks = append(r.checks, c)
-	// Package initialisation order is an accident of import paths; reports
-	// should read in the order a support agent asks the questions.
-	sort.SliceStable(r.checks, func(i, j int) bool { return order(r.checks[i]) < order(r.checks[j]) })
+	return &Registry{checks: append([]Check(nil), list...)}
 }
 
-// Ordered is implemented by checks that say where they belong in a report:
-// lower comes first. Checks without it come after those with it.
-type Ordered interface {
-	Order() int
-}
-
-// defaultOrder places checks that declare no order after the rest.
-const defaultOrder = 1000
-
-func order(c Check) int {
-	if o, ok := c.(Ordered); ok {
-		return o.Order()
-	}
-	return defaultOrder
-}
-
-// Register adds c to the Default registry.
-func Register(c Check) { Default.Register(c) }
-
-// All returns the registered checks in order.
+// All returns the checks in order.
 func (r *Registry) All() []Check {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	return append([]Check(nil), r.checks...)
 }
 
-// IDs returns the registered IDs in order.
+// IDs returns the check IDs in order.
 func (r *Registry) IDs() []string {
-	all := r.All()
-	ids := make([]string, len(all))
-	for i, c := range all {
+	ids := make([]string, len(r.checks))
+	for i, c := range r.checks {
 		ids[i] = c.ID()
 	}
 	return ids
@@ -89,9 +60,8 @@ func (e *UnknownCheckError) Error() string {
 // skip, in registry order. Unknown names in either list are an error that
 // lists the valid names.
 func (r *Registry) Select(only, skip []string) ([]Check, error) {
-	all := r.All()
 	byID := map[string]Check{}
-	for _, c := range all {
+	for _, c := range r.checks {
 		byID[c.ID()] = c
 	}
 	valid := r.IDs()
@@ -119,7 +89,7 @@ func (r *Registry) Select(only, skip []string) ([]Check, error) {
 		return nil, err
 	}
 	var out []Check
-	for _, c := range all {
+	for _, c := range r.checks {
 		if len(onlySet) > 0 && !onlySet[c.ID()] {
 			continue
 		}

@@ -10,10 +10,7 @@ import (
 var sprintf = fmt.Sprintf
 
 func TestRegistrySelect(t *testing.T) {
-	reg := &Registry{}
-	for _, id := range []string{"system", "network", "dns"} {
-		reg.Register(newFake(id, pass))
-	}
+	reg := NewRegistry(newFake("system", pass), newFake("network", pass), newFake("dns", pass))
 	ids := func(cs []Check) string {
 		var s []string
 		for _, c := range cs {
@@ -47,23 +44,21 @@ func TestRegistrySelect(t *testing.T) {
 }
 
 func TestRegistryRejectsBadIDs(t *testing.T) {
-	for _, id := range []string{"", "Has Space", "dup"} {
-		reg := &Registry{}
-		reg.Register(newFake("dup", pass))
+	for _, id := range []string{"", "Has Space", "dup", strings.Repeat("x", 33)} {
 		func() {
 			defer func() {
 				if recover() == nil {
-					t.Errorf("Register(%q) did not panic", id)
+					t.Errorf("NewRegistry with id %q did not panic", id)
 				}
 			}()
-			reg.Register(newFake(id, pass))
+			NewRegistry(newFake("dup", pass), newFake(id, pass))
 		}()
 	}
 }
 
 func TestNeedsString(t *testing.T) {
-	n := Needs{Requires: []Need{NeedInternet}, LoadsNetwork: true, Privileges: "raw ICMP"}
-	if got := n.String(); got != "internet, runs alone (loads the network), privileges: raw ICMP" {
+	n := Needs{Requires: []Need{NeedInternet}, Uses: []Resource{LocalNetwork}, LoadsNetwork: true, Privileges: "raw ICMP"}
+	if got := n.String(); got != "internet (skipped when offline), local network, runs alone (loads the network), privileges: raw ICMP" {
 		t.Errorf("got %q", got)
 	}
 	if (Needs{}).String() != "nothing" {
@@ -71,20 +66,14 @@ func TestNeedsString(t *testing.T) {
 	}
 }
 
-type orderedFake struct {
-	*fakeCheck
-	order int
-}
-
-func (o orderedFake) Order() int { return o.order }
-
-func TestRegistryOrdersByDeclaredOrder(t *testing.T) {
-	reg := &Registry{}
-	reg.Register(newFake("unordered", pass))
-	reg.Register(orderedFake{newFake("system", pass), 30})
-	reg.Register(orderedFake{newFake("network", pass), 10})
-	reg.Register(orderedFake{newFake("wifi", pass), 20})
-	if got := strings.Join(reg.IDs(), ","); got != "network,wifi,system,unordered" {
+func TestRegistryKeepsListOrder(t *testing.T) {
+	list := []Check{newFake("network", pass), newFake("wifi", pass), newFake("system", pass)}
+	reg := NewRegistry(list...)
+	list[0] = newFake("changed", pass) // the registry keeps its own copy
+	if got := strings.Join(reg.IDs(), ","); got != "network,wifi,system" {
 		t.Errorf("order %s", got)
+	}
+	if got := len((&Registry{}).All()); got != 0 {
+		t.Errorf("zero registry holds %d checks", got)
 	}
 }

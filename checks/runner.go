@@ -23,7 +23,7 @@ type Observer interface {
 // Runner executes checks concurrently, each under its own budget and all
 // under one overall deadline, then the network-loading checks one at a time.
 type Runner struct {
-	// Env is copied for each check; the runner binds Progress and Logf.
+	// Env is copied for each check; the runner binds OnProgress and Logf.
 	Env Env
 	// Timeout is the overall deadline of the run.
 	Timeout time.Duration
@@ -170,14 +170,14 @@ func (st *run) runOne(s *slot) {
 	var finished atomic.Bool
 	env := st.r.Env
 	if st.r.Observer != nil {
-		env.Progress = func(msg string) {
+		env.OnProgress = func(msg string) {
 			if !finished.Load() {
 				st.r.Observer.Progress(c, msg)
 			}
 		}
 		st.r.Observer.Started(c)
 	} else {
-		env.Progress = nil
+		env.OnProgress = nil
 	}
 	if logf := st.r.Env.Logf; logf != nil {
 		env.Logf = func(format string, args ...any) {

@@ -286,13 +286,13 @@ func (o *recordingObserver) Finished(c Check, r Result) {
 func TestRunnerReportsEventsAndDropsLateProgress(t *testing.T) {
 	lateEnv := make(chan *Env, 1)
 	c := newFake("live", func(_ context.Context, env *Env) Result {
-		env.Report("43 Mbit/s")
+		env.Progress("43 Mbit/s")
 		lateEnv <- env
 		return Result{Status: report.Warn}
 	})
 	obs := &recordingObserver{}
 	(&Runner{Timeout: time.Second, Observer: obs}).Run(context.Background(), []Check{c})
-	(<-lateEnv).Report("after the end")
+	(<-lateEnv).Progress("after the end")
 	if got := strings.Join(obs.events, "|"); got != "start live|finish live warn" {
 		t.Errorf("events %q", got)
 	}

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -88,11 +87,12 @@ const maxCommandOutput = 8 << 20
 type ExecCommander struct{}
 
 // Run runs name with args. Output is in the C locale on Unix so parsers see
-// the words they expect; the error carries the first line of stderr.
+// the words they expect; the error is a *CommandError carrying the first
+// line of stderr.
 func (ExecCommander) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
 	path, err := exec.LookPath(name)
 	if err != nil {
-		return nil, fmt.Errorf("%s is not installed or not on PATH: %w", filepath.Base(name), err)
+		return nil, &CommandError{Name: name, Err: err}
 	}
 	cmd := exec.CommandContext(ctx, path, args...)
 	if runtime.GOOS != "windows" {
@@ -107,16 +107,13 @@ func (ExecCommander) Run(ctx context.Context, name string, args ...string) ([]by
 	err = cmd.Run()
 	if err != nil {
 		if ctx.Err() != nil {
-			return stdout.Bytes(), fmt.Errorf("%s: %w", name, ctx.Err())
+			return stdout.Bytes(), &CommandError{Name: name, Err: ctx.Err()}
 		}
 		first, _, _ := strings.Cut(strings.TrimSpace(stderr.String()), "\n")
-		if first != "" {
-			return stdout.Bytes(), fmt.Errorf("%s: %w: %s", name, err, first)
-		}
-		return stdout.Bytes(), fmt.Errorf("%s: %w", name, err)
+		return stdout.Bytes(), &CommandError{Name: name, Err: err, Stderr: first}
 	}
 	if stdout.truncated {
-		return stdout.Bytes(), fmt.Errorf("%s: %w", name, errTooMuchOutput)
+		return stdout.Bytes(), &CommandError{Name: name, Err: errTooMuchOutput}
 	}
 	return stdout.Bytes(), nil
 }

@@ -152,26 +152,15 @@ func fail(err error) {
 	os.Exit(1)
 }
 
-// build compiles cmd/wfh with the bandwidth check linked in through an
-// overlay, so the bench works before and after checks/all lists it.
+// build compiles cmd/wfh from this module.
 func build(dir string) (string, error) {
 	root, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
 	if err != nil {
 		return "", fmt.Errorf("go list: %w", err)
 	}
 	mod := strings.TrimSpace(string(root))
-	extra := filepath.Join(dir, "bench_bandwidth.go")
-	if err := os.WriteFile(extra, []byte("package all\n\nimport _ \"github.com/wfh-cli/wfh/checks/bandwidth\"\n"), 0o644); err != nil {
-		return "", err
-	}
-	overlay, _ := json.Marshal(map[string]any{"Replace": map[string]string{
-		filepath.Join(mod, "checks", "all", "zz_bench_bandwidth.go"): extra}})
-	ov := filepath.Join(dir, "overlay.json")
-	if err := os.WriteFile(ov, overlay, 0o644); err != nil {
-		return "", err
-	}
 	bin := filepath.Join(dir, "wfh")
-	cmd := exec.Command("go", "build", "-overlay", ov, "-o", bin, "./cmd/wfh")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/wfh")
 	cmd.Dir = mod
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("build wfh: %v: %s", err, out)

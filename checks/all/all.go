@@ -1,15 +1,36 @@
-// Package all links every check into the binary; each joins the registry
-// from its own init.
+// Package all lists every check wfh runs. It is the one place a check joins
+// the binary: a check package registers nothing itself.
 package all
 
 import (
-	_ "github.com/wfh-cli/wfh/checks/audio"
-	_ "github.com/wfh-cli/wfh/checks/bandwidth"
-	_ "github.com/wfh-cli/wfh/checks/camera"
-	_ "github.com/wfh-cli/wfh/checks/dns"
-	_ "github.com/wfh-cli/wfh/checks/latency"
-	_ "github.com/wfh-cli/wfh/checks/network"
-	_ "github.com/wfh-cli/wfh/checks/system"
-	_ "github.com/wfh-cli/wfh/checks/vpn"
-	_ "github.com/wfh-cli/wfh/checks/wifi"
+	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/audio"
+	"github.com/wfh-cli/wfh/checks/bandwidth"
+	"github.com/wfh-cli/wfh/checks/camera"
+	"github.com/wfh-cli/wfh/checks/dns"
+	"github.com/wfh-cli/wfh/checks/latency"
+	"github.com/wfh-cli/wfh/checks/network"
+	"github.com/wfh-cli/wfh/checks/system"
+	"github.com/wfh-cli/wfh/checks/vpn"
+	"github.com/wfh-cli/wfh/checks/wifi"
 )
+
+// Checks returns a new instance of every check, in the order reports show
+// them: the order a support agent asks the questions. Is the machine online
+// and do names resolve; is the VPN up; how are the Wi-Fi, the latency and
+// the speed; then the machine itself and its devices. The runner runs them
+// concurrently (bandwidth alone, last), so this order is only the report's.
+func Checks() []checks.Check {
+	list := []checks.Check{
+		network.New(),
+		dns.New(),
+		vpn.New(),
+		wifi.New(),
+		latency.New(),
+		bandwidth.New(),
+		system.New(),
+		audio.New(),
+		camera.New(),
+	}
+	return append(list, testChecks()...)
+}

@@ -47,14 +47,11 @@ type check struct {
 // New returns the audio check for the OS wfh was built for.
 func New() checks.Check { return &check{probe: newProbe(), record: newRecorder()} }
 
-// init registers the check; checks/all imports this package for it.
-func init() { checks.Register(New()) }
-
 func (*check) ID() string            { return "audio" }
 func (*check) Title() string         { return "Microphone and speakers" }
 func (*check) Budget() time.Duration { return budget }
 func (*check) Needs() checks.Needs {
-	return checks.Needs{Requires: []checks.Need{checks.NeedDevices}}
+	return checks.Needs{Uses: []checks.Resource{checks.LocalDevices}}
 }
 
 func (c *check) Run(ctx context.Context, env *checks.Env) checks.Result {
@@ -395,6 +392,3 @@ func summary(labels []string, defMic, defSpk, mics, speakers int) string {
 	}
 	return strings.Join(parts, "; ")
 }
-
-// Order places the check in reports (devices last).
-func (*check) Order() int { return 40 }

@@ -115,7 +115,7 @@ func (c *check) micTest(ctx context.Context, env *checks.Env, res *checks.Result
 		add()
 		return
 	}
-	env.Report(fmt.Sprintf("speak now: recording %v from the default microphone", micRecordTime))
+	env.Progress(fmt.Sprintf("speak now: recording %v from the default microphone", micRecordTime))
 	rctx, cancel := context.WithTimeout(ctx, micRecordTime+1500*time.Millisecond)
 	defer cancel()
 	pcm, err := c.record(rctx, env)

@@ -87,7 +87,7 @@ func TestMicTestVerdicts(t *testing.T) {
 		{"too short", func(context.Context, *checks.Env) ([]byte, error) { return tone(100, 0.1), nil }, "not measured", report.Pass, ""},
 	} {
 		var progress []string
-		env := &checks.Env{Progress: func(m string) { progress = append(progress, m) }}
+		env := &checks.Env{OnProgress: func(m string) { progress = append(progress, m) }}
 		res := base()
 		(&check{record: tc.rec}).micTest(context.Background(), env, &res)
 		if res.Facts["mic_test"] != tc.level || res.Status != tc.status {

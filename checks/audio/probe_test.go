@@ -4,49 +4,28 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os/exec"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/checkstest"
 	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/report"
 )
 
-// reply is what the fake runs answer for one command line.
-type reply struct {
-	out  string
-	err  error
-	hang bool // block until the context ends, like a wedged sound server
-}
+// commands is what the machine's commands answer, keyed by command line.
+type commands = map[string]checkstest.Reply
 
-// fakeExec answers commands from a table keyed by the joined command line;
-// a command not in the table is not installed.
-type fakeExec map[string]reply
-
-func (f fakeExec) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
-	key := strings.Join(append([]string{name}, args...), " ")
-	r, ok := f[key]
-	if !ok {
-		return nil, fmt.Errorf("%s: %w", name, exec.ErrNotFound)
-	}
-	if r.hang {
-		<-ctx.Done()
-		return nil, ctx.Err()
-	}
-	return []byte(r.out), r.err
-}
-
-func testEnv(t *testing.T, goos string, ex fakeExec, fs fstest.MapFS, p *profile.Profile) *checks.Env {
+func testEnv(t *testing.T, goos string, ex commands, fs fstest.MapFS, p *profile.Profile) *checks.Env {
 	if p == nil {
 		p = profile.Default()
 	}
 	if fs == nil {
 		fs = fstest.MapFS{}
 	}
-	return &checks.Env{OS: goos, Exec: ex, FS: fs, Profile: p, Logf: t.Logf}
+	return &checks.Env{OS: goos, Exec: checkstest.NewCommands(t, ex), FS: fs, Profile: p, Logf: t.Logf}
 }
 
 func runWith(t *testing.T, pr probe, env *checks.Env) (checks.Result, time.Duration) {
@@ -61,12 +40,15 @@ func runWith(t *testing.T, pr probe, env *checks.Env) (checks.Result, time.Durat
 
 const refused = "Connection failure: Connection refused"
 
-func pactlOK(sinks, sources, defSink, defSource string) fakeExec {
-	return fakeExec{
-		"pactl -f json list sinks":   {out: sinks},
-		"pactl -f json list sources": {out: sources},
-		"pactl get-default-sink":     {out: defSink + "\n"},
-		"pactl get-default-source":   {out: defSource + "\n"},
+// errNoCommand is how pactl before 15 fails get-default-sink.
+var errNoCommand = errors.New("exit status 1: No valid command specified.")
+
+func pactlOK(sinks, sources, defSink, defSource string) commands {
+	return commands{
+		"pactl -f json list sinks":   {Out: sinks},
+		"pactl -f json list sources": {Out: sources},
+		"pactl get-default-sink":     {Out: defSink + "\n"},
+		"pactl get-default-source":   {Out: defSource + "\n"},
 	}
 }
 
@@ -89,7 +71,7 @@ func TestLinuxBranches(t *testing.T) {
 
 	tests := []struct {
 		name        string
-		ex          fakeExec
+		ex          commands
 		fs          fstest.MapFS
 		p           *profile.Profile
 		status      report.Status
@@ -117,30 +99,32 @@ func TestLinuxBranches(t *testing.T) {
 			status: report.Warn, finding: "No microphone found.", mics: 0},
 		{name: "no microphone, required", ex: pactlOK(sinksJSON, `[]`, "alsa_output.usb", ""), p: micReq,
 			status: report.Fail, finding: "No microphone found. Your organisation's profile requires a microphone.", mics: 0},
-		{name: "text fallback for pactl < 16", ex: fakeExec{
-			"pactl -f json list sinks":   {err: errors.New("exit status 1: pactl: invalid option -- 'f'")},
-			"pactl list sinks":           {out: readFixture(t, "linux/pactl-list-1.txt")},
-			"pactl list sources":         {out: readFixture(t, "linux/pactl-list-1.txt")},
-			"pactl info":                 {out: "Default Sink: bluez_sink.8C_64_22_BE_B2_9A\nDefault Source: bluez_source.8C_64_22_BE_B2_9A\n"},
-			"pactl -f json list sources": {err: errors.New("exit status 1: pactl: invalid option -- 'f'")},
+		{name: "text fallback for pactl < 16", ex: commands{
+			"pactl -f json list sinks":   {Err: errors.New("exit status 1: pactl: invalid option -- 'f'")},
+			"pactl list sinks":           {Out: readFixture(t, "linux/pactl-list-1.txt")},
+			"pactl list sources":         {Out: readFixture(t, "linux/pactl-list-1.txt")},
+			"pactl info":                 {Out: "Default Sink: bluez_sink.8C_64_22_BE_B2_9A\nDefault Source: bluez_source.8C_64_22_BE_B2_9A\n"},
+			"pactl -f json list sources": {Err: errors.New("exit status 1: pactl: invalid option -- 'f'")},
+			"pactl get-default-sink":     {Err: errNoCommand},
+			"pactl get-default-source":   {Err: errNoCommand},
 		}, status: report.Warn, finding: "Your headset 'MW600' is in call mode; sound quality is low.", fix: fixCallMode, mics: 2, source: "pactl list"},
-		{name: "no server, ALSA cards", ex: fakeExec{"pactl -f json list sinks": {err: errors.New("exit status 1: " + refused)}},
+		{name: "no server, ALSA cards", ex: commands{"pactl -f json list sinks": {Err: errors.New("exit status 1: " + refused)}},
 			fs:     fstest.MapFS{"proc/asound/cards": {Data: []byte(" 0 [PCH            ]: HDA-Intel - HDA Intel PCH\n")}},
 			status: report.Warn, summary: "the sound server is not running", finding: "The sound server is not running (no sound server (PulseAudio or PipeWire) answered), so apps cannot use the sound card (HDA Intel PCH).", fix: fixNoServer, source: "/proc/asound/cards"},
-		{name: "no pactl, no cards", ex: fakeExec{}, fs: fstest.MapFS{"proc/asound/cards": {Data: []byte("--- no soundcards ---\n")}},
+		{name: "no pactl, no cards", ex: commands{"pactl": checkstest.NotInstalled}, fs: fstest.MapFS{"proc/asound/cards": {Data: []byte("--- no soundcards ---\n")}},
 			status: report.Warn, summary: "no audio devices found", finding: "No audio devices found: pactl is not installed"},
-		{name: "no pactl, no /proc/asound, no aplay", ex: fakeExec{}, status: report.Warn, summary: "no audio devices found"},
-		{name: "no server, no cards, required", ex: fakeExec{}, p: micReq, status: report.Fail, summary: "no audio devices found"},
-		{name: "hung pactl", ex: fakeExec{"pactl -f json list sinks": {hang: true}}, status: report.Error,
+		{name: "no pactl, no /proc/asound, no aplay", ex: commands{"pactl": checkstest.NotInstalled, "aplay": checkstest.NotInstalled}, status: report.Warn, summary: "no audio devices found"},
+		{name: "no server, no cards, required", ex: commands{"pactl": checkstest.NotInstalled, "aplay": checkstest.NotInstalled}, p: micReq, status: report.Fail, summary: "no audio devices found"},
+		{name: "hung pactl", ex: commands{"pactl -f json list sinks": {Hang: true}}, status: report.Error,
 			summary: "could not read the audio devices: the sound server: pactl did not answer within 1.5s", maxDuration: 2 * time.Second},
-		{name: "garbage from pactl", ex: fakeExec{
-			"pactl -f json list sinks": {out: "\x00\x01 core dumped"},
-			"pactl list sinks":         {out: "\x00\x01 core dumped"},
+		{name: "garbage from pactl", ex: commands{
+			"pactl -f json list sinks": {Out: "\x00\x01 core dumped"},
+			"pactl list sinks":         {Out: "\x00\x01 core dumped"},
 		}, status: report.Error, summary: "could not read the audio devices: pactl list sinks printed something that is not a device list"},
-		{name: "sources fail after sinks", ex: fakeExec{
-			"pactl -f json list sinks":   {out: sinksJSON},
-			"pactl -f json list sources": {err: errors.New("exit status 1: weird")},
-			"pactl list sources":         {err: errors.New("exit status 1: weird")},
+		{name: "sources fail after sinks", ex: commands{
+			"pactl -f json list sinks":   {Out: sinksJSON},
+			"pactl -f json list sources": {Err: errors.New("exit status 1: weird")},
+			"pactl list sources":         {Err: errors.New("exit status 1: weird")},
 		}, status: report.Error, summary: "could not read the audio devices: list the sources: pactl: exit status 1: weird"},
 	}
 	for _, tt := range tests {
@@ -197,13 +181,13 @@ func TestRealSampleVerdicts(t *testing.T) {
 	// pactl-list-3: the running digital microphone is muted; as the default
 	// source it must be reported.
 	text := readFixture(t, "linux/pactl-list-3.txt")
-	ex := fakeExec{
-		"pactl -f json list sinks":   {err: errors.New("exit status 1: pactl: invalid option -- 'f'")},
-		"pactl -f json list sources": {err: errors.New("exit status 1: pactl: invalid option -- 'f'")},
-		"pactl list sinks":           {out: text},
-		"pactl list sources":         {out: text},
-		"pactl get-default-sink":     {out: "alsa_output.pci-0000_00_1f.3-platform-skl_hda_dsp_generic.HiFi__hw_sofhdadsp__sink\n"},
-		"pactl get-default-source":   {out: "alsa_input.pci-0000_00_1f.3-platform-skl_hda_dsp_generic.HiFi__hw_sofhdadsp_6__source\n"},
+	ex := commands{
+		"pactl -f json list sinks":   {Err: errors.New("exit status 1: pactl: invalid option -- 'f'")},
+		"pactl -f json list sources": {Err: errors.New("exit status 1: pactl: invalid option -- 'f'")},
+		"pactl list sinks":           {Out: text},
+		"pactl list sources":         {Out: text},
+		"pactl get-default-sink":     {Out: "alsa_output.pci-0000_00_1f.3-platform-skl_hda_dsp_generic.HiFi__hw_sofhdadsp__sink\n"},
+		"pactl get-default-source":   {Out: "alsa_input.pci-0000_00_1f.3-platform-skl_hda_dsp_generic.HiFi__hw_sofhdadsp_6__source\n"},
 	}
 	res, _ := runWith(t, linuxProbe{}, testEnv(t, "linux", ex, nil, nil))
 	if res.Status != report.Warn || res.Summary != "Your microphone 'sof-hda-dsp Digital Microphone' is muted" {
@@ -221,30 +205,31 @@ func TestRealSampleVerdicts(t *testing.T) {
 }
 
 func TestMacBranches(t *testing.T) {
-	ex := fakeExec{
-		"system_profiler SPAudioDataType -json": {out: readFixture(t, "macos/spaudio-usb-headset.json")},
-		"osascript -e get volume settings":      {out: "output volume:50, input volume:0, alert volume:100, output muted:false\n"},
+	ex := commands{
+		"system_profiler SPAudioDataType -json": {Out: readFixture(t, "macos/spaudio-usb-headset.json")},
+		"osascript -e get volume settings":      {Out: "output volume:50, input volume:0, alert volume:100, output muted:false\n"},
 	}
 	res, _ := runWith(t, darwinProbe{}, testEnv(t, "darwin", ex, nil, nil))
 	if res.Status != report.Warn || res.Summary != "Your microphone 'Jabra Evolve2 40' is at 0 % volume, so nobody can hear you" {
 		t.Errorf("got %s %q", res.Status, res.Summary)
 	}
-	ex["osascript -e get volume settings"] = reply{out: "output volume:30, input volume:60, alert volume:100, output muted:true\n"}
+	ex["osascript -e get volume settings"] = checkstest.Reply{Out: "output volume:30, input volume:60, alert volume:100, output muted:true\n"}
 	res, _ = runWith(t, darwinProbe{}, testEnv(t, "darwin", ex, nil, nil))
 	if _, ok := finding(res, "Your speakers 'Jabra Evolve2 40' are muted."); !ok || res.Status != report.Warn {
 		t.Errorf("got %s %+v", res.Status, res.Findings)
 	}
 	delete(ex, "osascript -e get volume settings")
+	ex["osascript"] = checkstest.NotInstalled
 	res, _ = runWith(t, darwinProbe{}, testEnv(t, "darwin", ex, nil, nil))
 	if res.Status != report.Pass || res.Summary != "microphone: Jabra Evolve2 40; speakers: Jabra Evolve2 40" {
 		t.Errorf("without osascript: %s %q", res.Status, res.Summary)
 	}
-	ex["system_profiler SPAudioDataType -json"] = reply{out: readFixture(t, "macos/spaudio-empty.json")}
+	ex["system_profiler SPAudioDataType -json"] = checkstest.Reply{Out: readFixture(t, "macos/spaudio-empty.json")}
 	res, _ = runWith(t, darwinProbe{}, testEnv(t, "darwin", ex, nil, nil))
 	if res.Status != report.Warn || res.Summary != "No audio devices found" {
 		t.Errorf("empty: %s %q", res.Status, res.Summary)
 	}
-	res, _ = runWith(t, darwinProbe{}, testEnv(t, "darwin", fakeExec{}, nil, nil))
+	res, _ = runWith(t, darwinProbe{}, testEnv(t, "darwin", commands{"system_profiler": checkstest.NotInstalled}, nil, nil))
 	if res.Status != report.Error || !strings.Contains(res.Summary, "system_profiler is not installed") {
 		t.Errorf("missing: %s %q", res.Status, res.Summary)
 	}
@@ -252,7 +237,7 @@ func TestMacBranches(t *testing.T) {
 
 func TestWindowsBranches(t *testing.T) {
 	key := "powershell -NoProfile -NonInteractive -Command " + endpointScript
-	ex := fakeExec{key: {out: "\uFEFF" + readFixture(t, "windows/endpoints-three.json")}}
+	ex := commands{key: {Out: "\uFEFF" + readFixture(t, "windows/endpoints-three.json")}}
 	res, _ := runWith(t, windowsProbe{}, testEnv(t, "windows", ex, nil, nil))
 	if res.Status != report.Pass || res.Summary != "microphone: Microphone (USB Headset); speakers: Speakers (Realtek(R) Audio)" {
 		t.Errorf("got %s %q %+v", res.Status, res.Summary, res.Findings)
@@ -262,17 +247,17 @@ func TestWindowsBranches(t *testing.T) {
 			t.Errorf("Windows must not guess mute or volume: %+v", it.Attributes)
 		}
 	}
-	ex[key] = reply{out: ""}
+	ex[key] = checkstest.Reply{Out: ""}
 	res, _ = runWith(t, windowsProbe{}, testEnv(t, "windows", ex, nil, nil))
 	if res.Status != report.Warn || res.Summary != "No audio devices found" {
 		t.Errorf("none: %s %q", res.Status, res.Summary)
 	}
-	ex[key] = reply{out: "garbage"}
+	ex[key] = checkstest.Reply{Out: "garbage"}
 	res, _ = runWith(t, windowsProbe{}, testEnv(t, "windows", ex, nil, nil))
 	if res.Status != report.Error {
 		t.Errorf("garbage: %s %q", res.Status, res.Summary)
 	}
-	ex[key] = reply{hang: true}
+	ex[key] = checkstest.Reply{Hang: true}
 	res, took := runWith(t, windowsProbe{}, testEnv(t, "windows", ex, nil, nil))
 	if res.Status != report.Error || took > budget {
 		t.Errorf("hang: %s %q after %v", res.Status, res.Summary, took)

@@ -19,12 +19,14 @@ import (
 // layout, and lose the headset's Bluetooth address to redaction.
 func TestResultsMatchSchema(t *testing.T) {
 	text := readFixture(t, "linux/pactl-list-1.txt")
-	ex := fakeExec{
-		"pactl list sinks":           {out: text},
-		"pactl list sources":         {out: text},
-		"pactl -f json list sinks":   {out: "not json"},
-		"pactl -f json list sources": {out: "not json"},
-		"pactl info":                 {out: "Default Sink: bluez_sink.8C_64_22_BE_B2_9A\nDefault Source: bluez_source.8C_64_22_BE_B2_9A\n"},
+	ex := commands{
+		"pactl list sinks":           {Out: text},
+		"pactl list sources":         {Out: text},
+		"pactl -f json list sinks":   {Out: "not json"},
+		"pactl -f json list sources": {Out: "not json"},
+		"pactl info":                 {Out: "Default Sink: bluez_sink.8C_64_22_BE_B2_9A\nDefault Source: bluez_source.8C_64_22_BE_B2_9A\n"},
+		"pactl get-default-sink":     {Err: errNoCommand},
+		"pactl get-default-source":   {Err: errNoCommand},
 	}
 	btScan, err := linuxProbe{}.devices(context.Background(), testEnv(t, "linux", ex, nil, nil))
 	if err != nil {

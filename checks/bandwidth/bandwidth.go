@@ -131,12 +131,9 @@ type check struct{ cfg config }
 // New returns the bandwidth check.
 func New() checks.Check { return &check{cfg: defaultConfig()} }
 
-func init() { checks.Register(New()) }
-
 func (*check) ID() string            { return "bandwidth" }
 func (*check) Title() string         { return "Internet speed" }
 func (*check) Budget() time.Duration { return budget }
-func (*check) Order() int            { return 27 }
 func (*check) Needs() checks.Needs {
 	return checks.Needs{Requires: []checks.Need{checks.NeedInternet}, LoadsNetwork: true}
 }
@@ -155,7 +152,7 @@ func (c *check) Run(ctx context.Context, env *checks.Env) checks.Result {
 	defer func() { tr.CloseIdleConnections(); m.stop() }()
 	o.target, o.problem = c.resolve(ctx, env, client, lim)
 	if o.problem == nil {
-		env.Report("measuring latency")
+		env.Progress("measuring latency")
 		o.latency = idle(ctx, client, o.target.upload)
 	}
 	tr.CloseIdleConnections()
@@ -220,7 +217,7 @@ func (c *check) resolve(ctx context.Context, env *checks.Env, client *http.Clien
 		if err != nil {
 			return nil, &problem{kind: "bad_address", msg: "the profile's bandwidth.server " + err.Error()}
 		}
-		env.Report("contacting " + hostOf(u))
+		env.Progress("contacting " + hostOf(u))
 		rtt, wfhServe, p := probe(ctx, client, u)
 		t := &target{upload: u, host: hostOf(u), source: "profile", rtt: rtt, wfhServe: wfhServe}
 		if p != nil {
@@ -228,6 +225,6 @@ func (c *check) resolve(ctx context.Context, env *checks.Env, client *http.Clien
 		}
 		return t, nil
 	}
-	env.Report("fetching the server list")
+	env.Progress("fetching the server list")
 	return c.discover(ctx, env, client)
 }

@@ -235,7 +235,7 @@ loop:
 			}
 			if now.Sub(lastProgress) >= progressEvery {
 				lastProgress = now
-				env.Report(fmt.Sprintf("%s %s", d, formatRate(est.trailing(time.Second)*8)))
+				env.Progress(fmt.Sprintf("%s %s", d, formatRate(est.trailing(time.Second)*8)))
 			}
 		}
 	}

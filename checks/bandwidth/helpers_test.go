@@ -2,37 +2,20 @@ package bandwidth
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/netip"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/checkstest"
 	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/internal/speedserver"
 	"github.com/wfh-cli/wfh/report"
 )
-
-// loopbackOnly is the tests' dialer: it refuses every address that is not
-// loopback, so no test can reach a real speed-test server even by mistake.
-type loopbackOnly struct{ d net.Dialer }
-
-func (l *loopbackOnly) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, err
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil || !ip.IsLoopback() {
-		return nil, fmt.Errorf("test dialer: %s is not a loopback address", addr)
-	}
-	return l.d.DialContext(ctx, network, addr)
-}
 
 // testEnv builds an Env whose network is loopback only.
 func testEnv(t *testing.T, prof *profile.Profile) (*checks.Env, *progressLog) {
@@ -42,11 +25,13 @@ func testEnv(t *testing.T, prof *profile.Profile) (*checks.Env, *progressLog) {
 	}
 	pl := &progressLog{}
 	return &checks.Env{
-		Now:      time.Now,
-		Dialer:   &loopbackOnly{},
-		Profile:  prof,
-		Progress: pl.add,
-		Logf:     func(f string, a ...any) { t.Logf(f, a...) },
+		Now: time.Now,
+		// Loopback only: no test can reach a real speed-test server, even
+		// by mistake.
+		Dialer:     &checkstest.Dialer{Default: &checkstest.Route{Loopback: true}},
+		Profile:    prof,
+		OnProgress: pl.add,
+		Logf:       func(f string, a ...any) { t.Logf(f, a...) },
 	}, pl
 }
 

@@ -2,16 +2,14 @@ package bandwidth
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/checkstest"
 	"github.com/wfh-cli/wfh/internal/reportschema"
 	"github.com/wfh-cli/wfh/report"
 )
@@ -78,36 +76,6 @@ func TestLoadedFigures(t *testing.T) {
 	}
 }
 
-// slowDialer answers each address after a fixed round trip: a connection,
-// a refusal, silence or an error.
-type slowDialer struct {
-	rtt    map[string]time.Duration
-	refuse map[string]bool
-	silent map[string]bool
-}
-
-func (d *slowDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	if d.silent[addr] {
-		<-ctx.Done()
-		return nil, ctx.Err()
-	}
-	rtt, ok := d.rtt[addr]
-	if !ok {
-		return nil, fmt.Errorf("dial %s: %w", addr, syscall.EHOSTUNREACH)
-	}
-	select {
-	case <-time.After(rtt):
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	if d.refuse[addr] {
-		return nil, &net.OpError{Op: "dial", Net: network, Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
-	}
-	a, b := net.Pipe()
-	b.Close()
-	return a, nil
-}
-
 func fastLoaded(gw string) loadedLatency {
 	return loadedLatency{interval: 20 * time.Millisecond, timeout: 300 * time.Millisecond, skip: 100 * time.Millisecond,
 		gateway: func(context.Context, *checks.Env) (netip.Addr, error) {
@@ -136,9 +104,10 @@ func runProbe(t *testing.T, p loadedLatency, d checks.Dialer, dir string, idle t
 // report that validates.
 func TestLoadedProbeGrades(t *testing.T) {
 	p := fastLoaded("192.0.2.1")
-	fine := &slowDialer{rtt: map[string]time.Duration{"192.0.2.10:8080": 22 * time.Millisecond, "192.0.2.1:443": time.Millisecond},
-		refuse: map[string]bool{"192.0.2.1:443": true}}
-	bloated := &slowDialer{rtt: map[string]time.Duration{"192.0.2.10:8080": 250 * time.Millisecond, "192.0.2.1:443": time.Millisecond}}
+	fine := &checkstest.Dialer{Routes: map[string]checkstest.Route{"192.0.2.10:8080": {RTT: 22 * time.Millisecond},
+		"192.0.2.1:443": {RTT: time.Millisecond, Refused: true}}}
+	bloated := &checkstest.Dialer{Routes: map[string]checkstest.Route{"192.0.2.10:8080": {RTT: 250 * time.Millisecond},
+		"192.0.2.1:443": {RTT: time.Millisecond}}}
 	down := runProbe(t, p, fine, "download", 20*time.Millisecond, 800*time.Millisecond)
 	up := runProbe(t, p, bloated, "upload", 20*time.Millisecond, 1200*time.Millisecond)
 
@@ -193,7 +162,7 @@ func TestLoadedProbeGrades(t *testing.T) {
 // measured" with the reason.
 func TestLoadedProbeLostAndUnreachable(t *testing.T) {
 	p := fastLoaded("192.0.2.1")
-	d := &slowDialer{silent: map[string]bool{"192.0.2.10:8080": true}}
+	d := &checkstest.Dialer{Routes: map[string]checkstest.Route{"192.0.2.10:8080": {Silent: true}}}
 	f := runProbe(t, p, d, "upload", 10*time.Millisecond, time.Second)
 	r := report.Result{Status: report.Pass, Facts: map[string]string{}}
 	f(&r)
@@ -212,7 +181,7 @@ func TestLoadedProbeLostAndUnreachable(t *testing.T) {
 
 	// No gateway and no idle figure: loaded figures, no grade.
 	p = fastLoaded("")
-	f = runProbe(t, p, &slowDialer{rtt: map[string]time.Duration{"192.0.2.10:8080": 5 * time.Millisecond}}, "download", 0, 500*time.Millisecond)
+	f = runProbe(t, p, &checkstest.Dialer{Routes: map[string]checkstest.Route{"192.0.2.10:8080": {RTT: 5 * time.Millisecond}}}, "download", 0, 500*time.Millisecond)
 	r = report.Result{Facts: map[string]string{}}
 	f(&r)
 	if _, ok := r.Facts["bufferbloat_grade"]; ok {
@@ -262,7 +231,7 @@ func TestLoadedFieldsDocumented(t *testing.T) {
 	p := fastLoaded("192.0.2.1")
 	r := report.Result{Facts: map[string]string{}}
 	for _, dir := range []string{"download", "upload"} {
-		runProbe(t, p, &slowDialer{rtt: map[string]time.Duration{"192.0.2.10:8080": 5 * time.Millisecond, "192.0.2.1:443": time.Millisecond}},
+		runProbe(t, p, &checkstest.Dialer{Routes: map[string]checkstest.Route{"192.0.2.10:8080": {RTT: 5 * time.Millisecond}, "192.0.2.1:443": {RTT: time.Millisecond}}},
 			dir, time.Millisecond, 300*time.Millisecond)(&r)
 	}
 	names := reportschema.FieldNames(r)

@@ -253,7 +253,7 @@ func (c *check) discover(ctx context.Context, env *checks.Env, client *http.Clie
 	if len(servers) > maxCandidates {
 		servers = servers[:maxCandidates]
 	}
-	env.Report(fmt.Sprintf("choosing the nearest of %d servers", len(servers)))
+	env.Progress(fmt.Sprintf("choosing the nearest of %d servers", len(servers)))
 	tried := make([]candidate, len(servers))
 	uploads := make([]*url.URL, len(servers))
 	var wg sync.WaitGroup

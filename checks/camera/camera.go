@@ -48,13 +48,11 @@ type check struct {
 // New returns the camera check for the OS wfh was built for.
 func New() checks.Check { return &check{probe: newProbe()} }
 
-func init() { checks.Register(New()) }
-
 func (*check) ID() string            { return "camera" }
 func (*check) Title() string         { return "Camera" }
 func (*check) Budget() time.Duration { return budget }
 func (*check) Needs() checks.Needs {
-	return checks.Needs{Requires: []checks.Need{checks.NeedDevices}}
+	return checks.Needs{Uses: []checks.Resource{checks.LocalDevices}}
 }
 
 func (c *check) Run(ctx context.Context, env *checks.Env) checks.Result {
@@ -407,6 +405,3 @@ func dedupe(s []string) []string {
 }
 
 func displayOS(goos string) string { return checks.DisplayOS(goos) }
-
-// Order places the check in reports (devices last).
-func (*check) Order() int { return 50 }

@@ -22,21 +22,9 @@ func TestCheckContract(t *testing.T) {
 	if c.Budget() != 5*time.Second || cmdTimeout >= c.Budget()-margin || queryTimeout >= c.Budget()-margin {
 		t.Errorf("budget %v must exceed each step (command %v, query %v) plus the margin", c.Budget(), cmdTimeout, queryTimeout)
 	}
-	if got := c.Needs(); !reflect.DeepEqual(got, checks.Needs{Requires: []checks.Need{checks.NeedDevices}}) {
+	if got := c.Needs(); !reflect.DeepEqual(got, checks.Needs{Uses: []checks.Resource{checks.LocalDevices}}) {
 		t.Errorf("Needs = %+v", got)
 	}
-	if !slicesContains(checks.Default.IDs(), "camera") {
-		t.Error("the check does not join the default registry")
-	}
-}
-
-func slicesContains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func env(required bool) *checks.Env {

@@ -3,53 +3,15 @@ package camera
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/checkstest"
 	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/report"
 )
-
-type cmdResult struct {
-	out  string
-	err  error
-	hang bool // block until the context ends, as a hung command does
-}
-
-// fakeExec answers commands from a table, keyed by the command line; a
-// command not in the table is not installed.
-type fakeExec struct {
-	cmds  map[string]cmdResult
-	mu    sync.Mutex
-	calls []string
-}
-
-func (f *fakeExec) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
-	key := strings.Join(append([]string{name}, args...), " ")
-	f.mu.Lock()
-	f.calls = append(f.calls, key)
-	f.mu.Unlock()
-	r, ok := f.cmds[key]
-	if !ok {
-		return nil, fmt.Errorf("%s is not installed or not on PATH: %w", name, &exec.Error{Name: name, Err: exec.ErrNotFound})
-	}
-	if r.hang {
-		<-ctx.Done()
-		return nil, fmt.Errorf("%s: %w", name, ctx.Err())
-	}
-	return []byte(r.out), r.err
-}
-
-func (f *fakeExec) called() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]string(nil), f.calls...)
-}
 
 const (
 	spJSONCmd = "system_profiler SPCameraDataType -json"
@@ -57,8 +19,8 @@ const (
 	pnpCmd    = "powershell -NoProfile -NonInteractive -Command " + pnpScript
 )
 
-func osEnv(t *testing.T, goos string, cmds map[string]cmdResult) (*checks.Env, *fakeExec) {
-	ex := &fakeExec{cmds: cmds}
+func osEnv(t *testing.T, goos string, cmds map[string]checkstest.Reply) (*checks.Env, *checkstest.Commands) {
+	ex := checkstest.NewCommands(t, cmds)
 	return &checks.Env{OS: goos, Exec: ex, Profile: profile.Default(), Logf: t.Logf}, ex
 }
 
@@ -66,36 +28,36 @@ func TestDarwinProbe(t *testing.T) {
 	realText := fixture(t, "macos/system-profiler-spcamera-1.txt")
 	tests := []struct {
 		name    string
-		cmds    map[string]cmdResult
+		cmds    map[string]checkstest.Reply
 		source  string
 		names   []string
 		calls   int
 		status  report.Status
 		summary string
 	}{
-		{"JSON", map[string]cmdResult{spJSONCmd: {out: fixture(t, "macos/spcamera-builtin-usb.json")}}, spJSONSource,
+		{"JSON", map[string]checkstest.Reply{spJSONCmd: {Out: fixture(t, "macos/spcamera-builtin-usb.json")}}, spJSONSource,
 			[]string{"FaceTime HD Camera", "HD Pro Webcam C920"}, 1, report.Pass, "2 cameras: FaceTime HD Camera (built-in), HD Pro Webcam C920 (USB)"},
-		{"nested JSON", map[string]cmdResult{spJSONCmd: {out: fixture(t, "macos/spcamera-nested.json")}}, spJSONSource,
+		{"nested JSON", map[string]checkstest.Reply{spJSONCmd: {Out: fixture(t, "macos/spcamera-nested.json")}}, spJSONSource,
 			[]string{"FaceTime HD Camera (Built-in)", "Studio Display Camera"}, 1, report.Pass, "2 cameras: FaceTime HD Camera (Built-in) (built-in), Studio Display Camera (USB)"},
-		{"no camera", map[string]cmdResult{spJSONCmd: {out: fixture(t, "macos/spcamera-empty.json")}}, spJSONSource,
+		{"no camera", map[string]checkstest.Reply{spJSONCmd: {Out: fixture(t, "macos/spcamera-empty.json")}}, spJSONSource,
 			nil, 1, report.Warn, noCamera},
-		{"continuity and virtual", map[string]cmdResult{spJSONCmd: {out: fixture(t, "macos/spcamera-continuity-virtual.json")}}, spJSONSource,
+		{"continuity and virtual", map[string]checkstest.Reply{spJSONCmd: {Out: fixture(t, "macos/spcamera-continuity-virtual.json")}}, spJSONSource,
 			[]string{"iPhone Continuity Camera", "iPhone Continuity Camera (Desk View)", "OBS Virtual Camera"}, 1, report.Pass,
 			"2 cameras: iPhone Continuity Camera (continuity), iPhone Continuity Camera (Desk View) (continuity); also a virtual camera (OBS Virtual Camera)"},
 		// macOS before 10.15 has no -json: system_profiler prints its usage.
-		{"no -json: the text form", map[string]cmdResult{
-			spJSONCmd: {err: errors.New("exit status 1: system_profiler: unknown option -json")},
-			spTextCmd: {out: realText}}, spTextSource,
+		{"no -json: the text form", map[string]checkstest.Reply{
+			spJSONCmd: {Err: errors.New("exit status 1: system_profiler: unknown option -json")},
+			spTextCmd: {Out: realText}}, spTextSource,
 			[]string{"Canon Digital Camera", "iPhone Continuity Camera"}, 2, report.Pass,
 			"2 cameras: Canon Digital Camera (USB), iPhone Continuity Camera (continuity)"},
-		{"JSON not understood: the text form", map[string]cmdResult{
-			spJSONCmd: {out: `{"SPCameraDataType": {"cameras": 1}}`},
-			spTextCmd: {out: realText}}, spTextSource,
+		{"JSON not understood: the text form", map[string]checkstest.Reply{
+			spJSONCmd: {Out: `{"SPCameraDataType": {"cameras": 1}}`},
+			spTextCmd: {Out: realText}}, spTextSource,
 			[]string{"Canon Digital Camera", "iPhone Continuity Camera"}, 2, report.Pass,
 			"2 cameras: Canon Digital Camera (USB), iPhone Continuity Camera (continuity)"},
-		{"text form prints nothing", map[string]cmdResult{
-			spJSONCmd: {out: "garbage"},
-			spTextCmd: {out: ""}}, spTextSource, nil, 2, report.Warn, noCamera},
+		{"text form prints nothing", map[string]checkstest.Reply{
+			spJSONCmd: {Out: "garbage"},
+			spTextCmd: {Out: ""}}, spTextSource, nil, 2, report.Warn, noCamera},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,8 +70,8 @@ func TestDarwinProbe(t *testing.T) {
 			for _, c := range s.Cameras {
 				names = append(names, c.Name)
 			}
-			if s.Source != tt.source || strings.Join(names, "|") != strings.Join(tt.names, "|") || len(ex.called()) != tt.calls {
-				t.Errorf("source %q, cameras %q, calls %q", s.Source, names, ex.called())
+			if s.Source != tt.source || strings.Join(names, "|") != strings.Join(tt.names, "|") || len(ex.Calls()) != tt.calls {
+				t.Errorf("source %q, cameras %q, calls %q", s.Source, names, ex.Calls())
 			}
 			if len(s.Cameras) > 0 && (len(s.Notes) != 1 || s.Notes[0] != macHeldNote) {
 				t.Errorf("notes %q: macOS must say it cannot tell which app holds a camera", s.Notes)
@@ -128,22 +90,22 @@ func TestDarwinProbe(t *testing.T) {
 func TestDarwinProbeErrors(t *testing.T) {
 	tests := []struct {
 		name  string
-		cmds  map[string]cmdResult
+		cmds  map[string]checkstest.Reply
 		want  string
 		calls int
 	}{
-		{"system_profiler missing", nil, "system_profiler is not installed or not on PATH", 1},
-		{"both forms unreadable", map[string]cmdResult{spJSONCmd: {out: "<html>"}, spTextCmd: {out: "Segmentation fault: 11\n"}},
+		{"system_profiler missing", map[string]checkstest.Reply{"system_profiler": checkstest.NotInstalled}, "system_profiler is not installed or not on PATH", 1},
+		{"both forms unreadable", map[string]checkstest.Reply{spJSONCmd: {Out: "<html>"}, spTextCmd: {Out: "Segmentation fault: 11\n"}},
 			"system_profiler -json: not the JSON system_profiler prints: invalid character '<' looking for beginning of value; then system_profiler (text): the output has no section header", 2},
-		{"both forms fail", map[string]cmdResult{spJSONCmd: {err: errors.New("exit status 1")}, spTextCmd: {err: errors.New("signal: abort trap")}},
+		{"both forms fail", map[string]checkstest.Reply{spJSONCmd: {Err: errors.New("exit status 1")}, spTextCmd: {Err: errors.New("signal: abort trap")}},
 			"system_profiler: exit status 1; then system_profiler: signal: abort trap", 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env, ex := osEnv(t, "darwin", tt.cmds)
 			_, err := darwinProbe{}.cameras(context.Background(), env)
-			if err == nil || !strings.Contains(err.Error(), tt.want) || len(ex.called()) != tt.calls {
-				t.Errorf("err = %v, calls %q\nwant %q", err, ex.called(), tt.want)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || len(ex.Calls()) != tt.calls {
+				t.Errorf("err = %v, calls %q\nwant %q", err, ex.Calls(), tt.want)
 			}
 			res := verdict(env, scan{}, err)
 			if res.Status != report.Error || !strings.HasPrefix(res.Summary, "could not read the cameras: ") {
@@ -173,12 +135,12 @@ func TestWindowsProbe(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env, ex := osEnv(t, "windows", map[string]cmdResult{pnpCmd: {out: tt.out}})
+			env, ex := osEnv(t, "windows", map[string]checkstest.Reply{pnpCmd: {Out: tt.out}})
 			s, err := windowsProbe{}.cameras(context.Background(), env)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if calls := ex.called(); len(calls) != 1 || calls[0] != pnpCmd {
+			if calls := ex.Calls(); len(calls) != 1 || calls[0] != pnpCmd {
 				t.Errorf("calls %q", calls)
 			}
 			res := verdict(env, s, nil)
@@ -205,19 +167,19 @@ func TestWindowsProbe(t *testing.T) {
 func TestWindowsProbeErrors(t *testing.T) {
 	tests := []struct {
 		name string
-		cmd  *cmdResult
+		cmd  *checkstest.Reply
 		want string
 	}{
 		{"powershell missing", nil, "powershell is not installed or not on PATH"},
-		{"query fails", &cmdResult{err: errors.New("exit status 1: Get-PnpDevice : Access denied")}, "powershell: exit status 1: Get-PnpDevice : Access denied"},
-		{"garbage", &cmdResult{out: "Get-PnpDevice : The term 'Get-PnpDevice' is not recognized\r\n"}, "Get-PnpDevice: not the JSON PowerShell prints"},
-		{"wrong JSON", &cmdResult{out: `[{"Name":"x"}]`}, "Get-PnpDevice: the JSON has 1 entries but no device wfh can read"},
+		{"query fails", &checkstest.Reply{Err: errors.New("exit status 1: Get-PnpDevice : Access denied")}, "powershell: exit status 1: Get-PnpDevice : Access denied"},
+		{"garbage", &checkstest.Reply{Out: "Get-PnpDevice : The term 'Get-PnpDevice' is not recognized\r\n"}, "Get-PnpDevice: not the JSON PowerShell prints"},
+		{"wrong JSON", &checkstest.Reply{Out: `[{"Name":"x"}]`}, "Get-PnpDevice: the JSON has 1 entries but no device wfh can read"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmds := map[string]cmdResult{}
+			cmds := map[string]checkstest.Reply{"powershell": checkstest.NotInstalled}
 			if tt.cmd != nil {
-				cmds[pnpCmd] = *tt.cmd
+				cmds = map[string]checkstest.Reply{pnpCmd: *tt.cmd}
 			}
 			env, _ := osEnv(t, "windows", cmds)
 			_, err := windowsProbe{}.cameras(context.Background(), env)
@@ -238,12 +200,12 @@ func TestHungCommands(t *testing.T) {
 	tests := []struct {
 		goos  string
 		probe probe
-		cmds  map[string]cmdResult
+		cmds  map[string]checkstest.Reply
 		want  string
 	}{
-		{"darwin", darwinProbe{}, map[string]cmdResult{spJSONCmd: {hang: true}, spTextCmd: {out: "Camera:\n"}},
+		{"darwin", darwinProbe{}, map[string]checkstest.Reply{spJSONCmd: {Hang: true}},
 			"could not read the cameras: system_profiler did not answer within 4s"},
-		{"windows", windowsProbe{}, map[string]cmdResult{pnpCmd: {hang: true}},
+		{"windows", windowsProbe{}, map[string]checkstest.Reply{pnpCmd: {Hang: true}},
 			"could not read the cameras: powershell did not answer within 4s"},
 	}
 	for _, tt := range tests {
@@ -263,8 +225,8 @@ func TestHungCommands(t *testing.T) {
 			}
 			// A hung system_profiler is not tried again in text: there is no
 			// time for a second wait.
-			if len(ex.called()) != 1 {
-				t.Errorf("calls %q", ex.called())
+			if len(ex.Calls()) != 1 {
+				t.Errorf("calls %q", ex.Calls())
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/wfh-cli/wfh/checks/checkstest"
 	"github.com/wfh-cli/wfh/internal/reportschema"
 	"github.com/wfh-cli/wfh/report"
 )
@@ -18,7 +19,7 @@ func TestResultsMatchSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	macEnv, _ := osEnv(t, "darwin", map[string]cmdResult{spJSONCmd: {out: fixture(t, "macos/spcamera-odd-names.json")}})
+	macEnv, _ := osEnv(t, "darwin", map[string]checkstest.Reply{spJSONCmd: {Out: fixture(t, "macos/spcamera-odd-names.json")}})
 	macScan, err := darwinProbe{}.cameras(context.Background(), macEnv)
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	mdns "github.com/miekg/dns"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/checkstest"
 	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/internal/reportschema"
 	"github.com/wfh-cli/wfh/report"
@@ -37,7 +38,7 @@ var testNames = map[string]string{"one.wfh.test": "34.1.1.1", "two.wfh.test": "3
 // scene is one machine: its configuration, its servers, its OS resolver.
 type scene struct {
 	net  *fakeNet
-	res  *fakeResolver
+	res  *checkstest.Resolver
 	cfg  Config
 	derr error
 	prof *profile.Profile
@@ -45,8 +46,8 @@ type scene struct {
 
 func newScene() *scene {
 	s := &scene{net: newFakeNet(),
-		res: &fakeResolver{addrs: map[string][]string{"one.wfh.test": {"34.1.1.1"}, "two.wfh.test": {"34.2.2.2"}},
-			errs: map[string]error{}},
+		res: &checkstest.Resolver{Hosts: map[string][]string{"one.wfh.test": {"34.1.1.1"}, "two.wfh.test": {"34.2.2.2"}},
+			Errs: map[string]error{}},
 		// Every default is replaced, so even a real dialler would only
 		// reach the scripted servers.
 		prof: &profile.Profile{DNS: profile.DNS{PublicResolver: publicDNS, Names: []string{"one.wfh.test", "two.wfh.test"}}},
@@ -66,8 +67,8 @@ func (s *scene) uses(addrs ...string) *scene {
 
 // pathFails makes every lookup through the OS resolver fail with err.
 func (s *scene) pathFails(err error) *scene {
-	for n := range s.res.addrs {
-		s.res.errs[n] = err
+	for n := range s.res.Hosts {
+		s.res.Errs[n] = err
 	}
 	return s
 }
@@ -221,7 +222,7 @@ func TestVerdicts(t *testing.T) {
 				s.net.serve(router, zone(testNames))
 				s.prof.DNS.CompanyNames = []profile.CompanyName{{Name: "sso.acme.example"}, {Name: "intranet.acme.example", VPNOnly: true},
 					{Name: "www.acme.example"}}
-				s.res.addrs["www.acme.example"] = []string{"34.5.5.5"}
+				s.res.Hosts["www.acme.example"] = []string{"34.5.5.5"}
 			},
 			status: report.Fail, diag: diagCompany, summary: "A company name does not resolve",
 			findings: []string{"The company name sso.acme.example does not resolve (the name does not exist)",
@@ -279,7 +280,7 @@ func TestVerdicts(t *testing.T) {
 				s.cfg.Servers = append(s.cfg.Servers, Server{Addr: netip.MustParseAddrPort(vpnDNS), Source: SourceScutil,
 					Domains: []string{"corp.example"}})
 				s.prof.DNS.CompanyNames = []profile.CompanyName{{Name: "wiki.corp.example", VPNOnly: true}}
-				s.res.addrs["wiki.corp.example"] = []string{"10.8.1.1"}
+				s.res.Hosts["wiki.corp.example"] = []string{"10.8.1.1"}
 				s.net.serve(vpnDNS, zone(map[string]string{"soa:corp.example": "x", "wiki.corp.example": "10.8.1.1"}))
 			},
 			status: report.Pass, diag: diagOK, summary: "company names resolve",
@@ -441,7 +442,7 @@ func TestSilentServers(t *testing.T) {
 		t.Parallel()
 		s := newScene().uses(router)
 		s.net.serve(router, zone(testNames))
-		s.res.delay = time.Hour // honours its context: returns at the bound
+		s.res.Delay = time.Hour // honours its context: returns at the bound
 		res := s.run(t)
 		if res.Status != report.Fail || res.Facts["diagnosis"] != diagLookupsFail {
 			t.Fatalf("got %s %q: %s", res.Status, res.Facts["diagnosis"], res.Summary)

@@ -1,36 +1,15 @@
 package dns
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/checkstest"
 )
-
-// fakeCommands answers commands from a table keyed by "name args...";
-// anything else is "not installed".
-type fakeCommands struct {
-	out  map[string]string
-	errs map[string]error
-	ran  []string
-}
-
-func (f *fakeCommands) Run(_ context.Context, name string, args ...string) ([]byte, error) {
-	key := strings.Join(append([]string{name}, args...), " ")
-	f.ran = append(f.ran, key)
-	if err, ok := f.errs[key]; ok {
-		return nil, err
-	}
-	if out, ok := f.out[key]; ok {
-		return []byte(out), nil
-	}
-	return nil, fmt.Errorf("%s: not installed or not on PATH", name)
-}
 
 const (
 	cmdResolvectl = "resolvectl status --no-pager"
@@ -38,22 +17,26 @@ const (
 	cmdIpconfig   = "ipconfig /all"
 )
 
-func discoverWith(t *testing.T, goos string, files map[string]string, cmds *fakeCommands) (Config, error) {
+func discoverWith(t *testing.T, goos string, files map[string]string, cmds *checkstest.Commands) (Config, error) {
 	t.Helper()
 	fsys := fstest.MapFS{}
 	for name, data := range files {
 		fsys[name] = &fstest.MapFile{Data: []byte(data)}
 	}
 	if cmds == nil {
-		cmds = &fakeCommands{}
+		cmds = checkstest.NewCommands(t, nil)
 	}
 	return Discover(t.Context(), &checks.Env{OS: goos, FS: fsys, Exec: cmds})
+}
+
+func noResolvectl(t *testing.T) *checkstest.Commands {
+	return checkstest.NewCommands(t, map[string]checkstest.Reply{"resolvectl": checkstest.NotInstalled})
 }
 
 func TestDiscoverLinux(t *testing.T) {
 	stub := readFixture(t, "linux-resolv-conf-3.txt")
 	t.Run("plain resolv.conf", func(t *testing.T) {
-		cmds := &fakeCommands{}
+		cmds := checkstest.NewCommands(t, nil)
 		cfg, err := discoverWith(t, "linux", map[string]string{"etc/resolv.conf": readFixture(t, "linux-resolv-conf-2.txt")}, cmds)
 		if err != nil {
 			t.Fatal(err)
@@ -61,12 +44,12 @@ func TestDiscoverLinux(t *testing.T) {
 		if got := servers(cfg); !slices.Equal(got, []string{"10.1.1.2 resolv.conf", "10.1.1.1 resolv.conf"}) || cfg.Via != "/etc/resolv.conf" {
 			t.Errorf("got %q via %q", got, cfg.Via)
 		}
-		if len(cmds.ran) != 0 {
-			t.Errorf("without a stub no command is needed, ran %q", cmds.ran)
+		if len(cmds.Calls()) != 0 {
+			t.Errorf("without a stub no command is needed, ran %q", cmds.Calls())
 		}
 	})
 	t.Run("systemd-resolved stub, resolvectl", func(t *testing.T) {
-		cmds := &fakeCommands{out: map[string]string{cmdResolvectl: readFixture(t, "linux-resolvectl-vpn-synthetic.txt")}}
+		cmds := checkstest.NewCommands(t, map[string]checkstest.Reply{cmdResolvectl: {Out: readFixture(t, "linux-resolvectl-vpn-synthetic.txt")}})
 		cfg, err := discoverWith(t, "linux", map[string]string{"etc/resolv.conf": stub}, cmds)
 		if err != nil {
 			t.Fatal(err)
@@ -87,7 +70,7 @@ func TestDiscoverLinux(t *testing.T) {
 	})
 	t.Run("systemd-resolved stub, resolvectl missing", func(t *testing.T) {
 		cfg, err := discoverWith(t, "linux", map[string]string{"etc/resolv.conf": stub,
-			"run/systemd/resolve/resolv.conf": "nameserver 192.168.1.1\nnameserver 2001:db8::53\nsearch home.arpa\n"}, nil)
+			"run/systemd/resolve/resolv.conf": "nameserver 192.168.1.1\nnameserver 2001:db8::53\nsearch home.arpa\n"}, noResolvectl(t))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,7 +81,7 @@ func TestDiscoverLinux(t *testing.T) {
 	})
 	t.Run("systemd-resolved without upstream", func(t *testing.T) {
 		cfg, err := discoverWith(t, "linux", map[string]string{"etc/resolv.conf": stub,
-			"run/systemd/resolve/resolv.conf": "# No DNS servers known.\n"}, nil)
+			"run/systemd/resolve/resolv.conf": "# No DNS servers known.\n"}, noResolvectl(t))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +93,7 @@ func TestDiscoverLinux(t *testing.T) {
 		}
 	})
 	t.Run("systemd-resolved unreadable", func(t *testing.T) {
-		cfg, err := discoverWith(t, "linux", map[string]string{"etc/resolv.conf": stub}, nil)
+		cfg, err := discoverWith(t, "linux", map[string]string{"etc/resolv.conf": stub}, noResolvectl(t))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -151,7 +134,7 @@ func TestDiscoverLinux(t *testing.T) {
 }
 
 func TestDiscoverDarwin(t *testing.T) {
-	cmds := &fakeCommands{out: map[string]string{cmdScutil: readFixture(t, "macos-scutil-dns-vpn-synthetic.txt")}}
+	cmds := checkstest.NewCommands(t, map[string]checkstest.Reply{cmdScutil: {Out: readFixture(t, "macos-scutil-dns-vpn-synthetic.txt")}})
 	cfg, err := discoverWith(t, "darwin", nil, cmds)
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +144,7 @@ func TestDiscoverDarwin(t *testing.T) {
 	}
 	// scutil fails: /etc/resolv.conf, with a note that per-domain
 	// resolvers are missing.
-	cmds = &fakeCommands{errs: map[string]error{cmdScutil: errors.New("scutil: exit status 1: no such key")}}
+	cmds = checkstest.NewCommands(t, map[string]checkstest.Reply{cmdScutil: {Err: errors.New("exit status 1: no such key")}})
 	cfg, err = discoverWith(t, "darwin", map[string]string{"etc/resolv.conf": "nameserver 192.168.1.1\n"}, cmds)
 	if err != nil {
 		t.Fatal(err)
@@ -171,7 +154,7 @@ func TestDiscoverDarwin(t *testing.T) {
 		t.Errorf("got %q notes %q", got, cfg.Notes)
 	}
 	// Garbage from scutil counts as a failure too.
-	cmds = &fakeCommands{out: map[string]string{cmdScutil: "No DNS configuration available\n"}}
+	cmds = checkstest.NewCommands(t, map[string]checkstest.Reply{cmdScutil: {Out: "No DNS configuration available\n"}})
 	cfg, err = discoverWith(t, "darwin", map[string]string{"etc/resolv.conf": "nameserver 192.168.1.1\n"}, cmds)
 	if err != nil || len(cfg.Notes) != 1 || !strings.Contains(cfg.Notes[0], `no "resolver #" block`) {
 		t.Errorf("got %q notes %q err %v", servers(cfg), cfg.Notes, err)
@@ -179,18 +162,18 @@ func TestDiscoverDarwin(t *testing.T) {
 }
 
 func TestDiscoverWindows(t *testing.T) {
-	cmds := &fakeCommands{out: map[string]string{cmdIpconfig: readFixture(t, "windows-ipconfig-all-2.txt")}}
+	cmds := checkstest.NewCommands(t, map[string]checkstest.Reply{cmdIpconfig: {Out: readFixture(t, "windows-ipconfig-all-2.txt")}})
 	cfg, err := discoverWith(t, "windows", nil, cmds)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := servers(cfg); !slices.Equal(got, []string{"192.168.1.1 adapter iface=Wi-Fi"}) || len(cmds.ran) != 1 {
-		t.Errorf("got %q, ran %q", got, cmds.ran)
+	if got := servers(cfg); !slices.Equal(got, []string{"192.168.1.1 adapter iface=Wi-Fi"}) || len(cmds.Calls()) != 1 {
+		t.Errorf("got %q, ran %q", got, cmds.Calls())
 	}
 	// ipconfig fails: PowerShell's Get-DnsClientServerAddress.
 	ps := "powershell -NoProfile -NonInteractive -Command $FormatEnumerationLimit=-1; Get-DnsClientServerAddress | Format-Table -AutoSize | Out-String -Width 4096"
-	cmds = &fakeCommands{errs: map[string]error{cmdIpconfig: errors.New("ipconfig: exit status 1")},
-		out: map[string]string{ps: readFixture(t, "windows-get-dnsclientserveraddress-1.txt")}}
+	cmds = checkstest.NewCommands(t, map[string]checkstest.Reply{cmdIpconfig: {Err: errors.New("exit status 1")},
+		ps: {Out: readFixture(t, "windows-get-dnsclientserveraddress-1.txt")}})
 	cfg, err = discoverWith(t, "windows", nil, cmds)
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +182,7 @@ func TestDiscoverWindows(t *testing.T) {
 		t.Errorf("got %q via %q", servers(cfg), cfg.Via)
 	}
 	// Both fail: one error naming both.
-	cmds = &fakeCommands{errs: map[string]error{cmdIpconfig: errors.New("ipconfig: exit status 1")}}
+	cmds = checkstest.NewCommands(t, map[string]checkstest.Reply{cmdIpconfig: {Err: errors.New("exit status 1")}, "powershell": checkstest.NotInstalled})
 	_, err = discoverWith(t, "windows", nil, cmds)
 	if err == nil || !strings.Contains(err.Error(), "ipconfig: exit status 1") || !strings.Contains(err.Error(), "powershell") {
 		t.Errorf("got %v", err)

@@ -84,8 +84,6 @@ type check struct {
 // New returns the dns check.
 func New() checks.Check { return &check{discover: Discover, label: randomLabel} }
 
-func init() { checks.Register(New()) }
-
 func (*check) ID() string            { return "dns" }
 func (*check) Title() string         { return "DNS (name lookups)" }
 func (*check) Budget() time.Duration { return budget }
@@ -95,12 +93,8 @@ func (*check) Budget() time.Duration { return budget }
 // the reasons it fails ("names cannot be looked up"): this check must run
 // then. It reports "offline" itself when no server answers at all.
 func (*check) Needs() checks.Needs {
-	return checks.Needs{Requires: []checks.Need{checks.NeedNetwork}}
+	return checks.Needs{Uses: []checks.Resource{checks.LocalNetwork}}
 }
-
-// Order places the check right after network: when the network check says
-// names cannot be looked up, this is the next question.
-func (*check) Order() int { return 15 }
 
 // settings is the profile's dns section with defaults applied and
 // unusable values left out.
@@ -183,7 +177,7 @@ func (c *check) Run(ctx context.Context, env *checks.Env) checks.Result {
 	wg.Go(func() { o.lookups = lookupAll(ctx, env, set.names, set.company) })
 	wg.Go(func() { o.public = measureServer(ctx, env, pub, planQueries(pub, set.names, set.company, c.label)) })
 
-	env.Report("listing the DNS servers")
+	env.Progress("listing the DNS servers")
 	cfg, err := probeutil.Bounded(ctx, env, discoverLimit, "its DNS servers", func(ctx context.Context) (Config, error) {
 		return c.discover(ctx, env)
 	})
@@ -200,7 +194,7 @@ func (c *check) Run(ctx context.Context, env *checks.Env) checks.Result {
 			asked--
 		}
 	}
-	env.Report("asking " + plural(asked, "DNS server"))
+	env.Progress("asking " + plural(asked, "DNS server"))
 	o.servers = make([]serverResult, len(targets))
 	for i, t := range targets {
 		if t.alsoPublic {

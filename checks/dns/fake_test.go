@@ -14,10 +14,10 @@ import (
 	mdns "github.com/miekg/dns"
 )
 
-// These fakes stand in for the network in unit tests: fakeNet is a
-// checks.Dialer whose connections are answered by scripted DNS servers in
-// this process, and fakeResolver is the operating system's resolver. No
-// socket is opened.
+// fakeNet stands in for the network in unit tests: a checks.Dialer whose
+// connections are answered by scripted DNS servers in this process (the
+// operating system's resolver is a checkstest.Resolver). No socket is
+// opened.
 
 // action is what a scripted server does with one query.
 type action struct {
@@ -259,43 +259,4 @@ func garbage() handler {
 		b := []byte{byte(q.Id >> 8), byte(q.Id), 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 0xff, 0xff}
 		return action{raw: b}
 	}
-}
-
-// fakeResolver is the operating system's resolver: a table of answers and
-// errors, and an optional delay. It honours its context.
-type fakeResolver struct {
-	addrs map[string][]string
-	errs  map[string]error
-	delay time.Duration
-}
-
-func (r *fakeResolver) LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error) {
-	if r.delay > 0 {
-		select {
-		case <-time.After(r.delay):
-		case <-ctx.Done():
-			return nil, &net.DNSError{Err: "i/o timeout", Name: host, IsTimeout: true}
-		}
-	}
-	if err, ok := r.errs[host]; ok {
-		return nil, err
-	}
-	list, ok := r.addrs[host]
-	if !ok {
-		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-	}
-	var out []net.IPAddr
-	for _, a := range list {
-		out = append(out, net.IPAddr{IP: net.ParseIP(a)})
-	}
-	return out, nil
-}
-
-func (r *fakeResolver) LookupHost(ctx context.Context, host string) ([]string, error) {
-	ips, err := r.LookupIPAddr(ctx, host)
-	var out []string
-	for _, ip := range ips {
-		out = append(out, ip.String())
-	}
-	return out, err
 }

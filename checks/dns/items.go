@@ -38,9 +38,9 @@ func addItems(res *checks.Result, o observations) {
 		}
 		switch s.out {
 		case outOK:
-			it.Summary = "answers correctly, median " + ms(s.median)
+			it.Summary = "answers correctly, median " + formatMS(s.median)
 		case outSlow:
-			it.Summary = "slow: median " + ms(s.median)
+			it.Summary = "slow: median " + formatMS(s.median)
 		default:
 			it.Summary = string(s.out) + ": " + s.detail
 		}
@@ -84,7 +84,7 @@ func addItems(res *checks.Result, o observations) {
 		switch {
 		case l.out == outOK:
 			it.Status = report.Pass
-			it.Summary = "resolves in " + ms(l.took)
+			it.Summary = "resolves in " + formatMS(l.took)
 			it.Metrics = []report.Metric{report.Measured("lookup_ms", roundMS(l.took), "ms")}
 		case l.company != nil && l.company.VPNOnly:
 			it.Status = report.Skipped

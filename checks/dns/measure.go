@@ -459,7 +459,7 @@ func classify(sr *serverResult) {
 		}
 	case len(sr.results) > 0 && sr.median > slowMedian:
 		sr.out = outSlow
-		sr.detail = fmt.Sprintf("answers slowly: median %s", ms(sr.median))
+		sr.detail = fmt.Sprintf("answers slowly: median %s", formatMS(sr.median))
 	default:
 		sr.out = outOK
 	}
@@ -485,9 +485,9 @@ func median(d []time.Duration) time.Duration {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// ms renders a duration in milliseconds with the digits that mean
+// formatMS renders a duration in milliseconds with the digits that mean
 // something: whole above 10 ms, two decimals under 1 ms (a local stub).
-func ms(d time.Duration) string {
+func formatMS(d time.Duration) string {
 	v := float64(d) / float64(time.Millisecond)
 	switch {
 	case v >= 10:

@@ -306,15 +306,15 @@ func slowFinding(slow []serverResult, pub serverResult, pubOK bool) finding {
 	switch {
 	case pubOK && pub.out == outOK:
 		f.msg = fmt.Sprintf("%s is slow: it answers in %s (median), the public DNS server %s in %s. Every new connection of every app waits for it.",
-			capital(who(s)), ms(s.median), label(pub.Addr), ms(pub.median))
+			capital(who(s)), formatMS(s.median), label(pub.Addr), formatMS(pub.median))
 		f.fix = fixFor(s, pub)
 	case pub.out == outSlow:
 		f.diagnosis, f.summary = diagSlowConnection, "DNS is slow from every server: the connection is slow"
 		f.msg = fmt.Sprintf("DNS answers are slow from every server: %s answers in %s (median) and the public DNS server %s in %s. The connection itself is slow or overloaded.",
-			who(s), ms(s.median), label(pub.Addr), ms(pub.median))
+			who(s), formatMS(s.median), label(pub.Addr), formatMS(pub.median))
 		f.fix = "Pause large downloads, uploads, backups and video streams, then run wfh again. If it stays slow, restart your router."
 	default:
-		f.msg = fmt.Sprintf("%s is slow: it answers in %s (median). Every new connection of every app waits for it.", capital(who(s)), ms(s.median))
+		f.msg = fmt.Sprintf("%s is slow: it answers in %s (median). Every new connection of every app waits for it.", capital(who(s)), formatMS(s.median))
 		f.fix = fixFor(s, pub)
 	}
 	return f
@@ -373,16 +373,16 @@ func passSummary(o observations, working int) string {
 	}
 	switch {
 	case len(med) == 1:
-		parts = append(parts, fmt.Sprintf("DNS works: your server answers in %s (median)", ms(med[0].median)))
+		parts = append(parts, fmt.Sprintf("DNS works: your server answers in %s (median)", formatMS(med[0].median)))
 	case len(med) > 1:
-		parts = append(parts, fmt.Sprintf("DNS works: %d servers answer, the first in %s (median)", len(med), ms(med[0].median)))
+		parts = append(parts, fmt.Sprintf("DNS works: %d servers answer, the first in %s (median)", len(med), formatMS(med[0].median)))
 	case working > 0:
 		parts = append(parts, "DNS works: the DNS service on this computer answers")
 	default:
 		parts = append(parts, "DNS works: lookups by apps succeed")
 	}
 	if v := o.public; v.worked() && o.publicMeasured {
-		parts = append(parts, fmt.Sprintf("the public server in %s", ms(v.median)))
+		parts = append(parts, fmt.Sprintf("the public server in %s", formatMS(v.median)))
 	}
 	if f, ok := companyState(o.lookups); ok {
 		parts = append(parts, f)

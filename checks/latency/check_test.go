@@ -3,17 +3,16 @@ package latency
 import (
 	"context"
 	"errors"
-	"net"
 	"net/netip"
 	"os"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/checkstest"
 	"github.com/wfh-cli/wfh/internal/icmpprobe"
 	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/internal/reportschema"
@@ -167,7 +166,7 @@ func TestRunTCPFallback(t *testing.T) {
 	n := healthyNet()
 	n.modeErr = errors.New("raw ICMP socket: ICMP sockets are not permitted for this user (operation not permitted)")
 	env := fakeEnv(nil)
-	env.Dialer = refusingDialer{}
+	env.Dialer = refusingDialer()
 	res := runCheck(t, newFakeCheck(n), env)
 	if res.Facts["method"] != "tcp" {
 		t.Fatalf("method %q", res.Facts["method"])
@@ -194,18 +193,15 @@ func TestRunTCPFallback(t *testing.T) {
 
 // refusingDialer answers every connect with a reset after 1 ms, like a
 // host with the port closed.
-type refusingDialer struct{}
-
-func (refusingDialer) DialContext(context.Context, string, string) (net.Conn, error) {
-	time.Sleep(time.Millisecond)
-	return nil, &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+func refusingDialer() *checkstest.Dialer {
+	return &checkstest.Dialer{Default: &checkstest.Route{RTT: time.Millisecond, Refused: true}}
 }
 
 func TestRunPingRefusedFallsBackToTCP(t *testing.T) {
 	n := healthyNet()
 	n.pingErr = errors.New("listen ip4:icmp 0.0.0.0: socket: operation not permitted")
 	env := fakeEnv(nil)
-	env.Dialer = refusingDialer{}
+	env.Dialer = refusingDialer()
 	res := runCheck(t, newFakeCheck(n), env)
 	if res.Facts["method"] != "tcp" || res.Status != report.Pass {
 		t.Errorf("method %q status %s: %s", res.Facts["method"], res.Status, res.Summary)
@@ -261,28 +257,26 @@ func TestLimitsOf(t *testing.T) {
 }
 
 func TestFirstResolverUsesDNSDiscovery(t *testing.T) {
-	for file, want := range map[string]string{
-		"testdata/resolv-conf-1.txt": "10.136.17.15",
-		"testdata/resolv-conf-2.txt": "10.1.1.2",
-		"testdata/resolv-conf-3.txt": "invalid IP", // only the local stub, and nothing behind it
+	for _, tc := range []struct {
+		file, want string
+		cmds       map[string]checkstest.Reply
+	}{
+		{"testdata/resolv-conf-1.txt", "10.136.17.15", nil},
+		{"testdata/resolv-conf-2.txt", "10.1.1.2", nil},
+		// Only the local stub, and nothing behind it: resolvectl would
+		// say what is, but it is not installed.
+		{"testdata/resolv-conf-3.txt", "invalid IP", map[string]checkstest.Reply{"resolvectl": checkstest.NotInstalled}},
 	} {
-		data, err := os.ReadFile(file)
+		data, err := os.ReadFile(tc.file)
 		if err != nil {
 			t.Fatal(err)
 		}
 		env := &checks.Env{OS: "linux", FS: fstest.MapFS{"etc/resolv.conf": {Data: data}},
-			Exec: failingCommander{}}
-		if got := firstResolver(context.Background(), env); got.String() != want {
-			t.Errorf("%s: %v, want %s", file, got, want)
+			Exec: checkstest.NewCommands(t, tc.cmds)}
+		if got := firstResolver(context.Background(), env); got.String() != tc.want {
+			t.Errorf("%s: %v, want %s", tc.file, got, tc.want)
 		}
 	}
-}
-
-// failingCommander stands for a machine where no command can run.
-type failingCommander struct{}
-
-func (failingCommander) Run(context.Context, string, ...string) ([]byte, error) {
-	return nil, errors.New("not installed")
 }
 
 // flakyConn loses the first answer of each TTL listed in lose, as a lossy

@@ -5,7 +5,6 @@ package latency
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/netip"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/checkstest"
 	"github.com/wfh-cli/wfh/internal/icmpprobe"
 	"github.com/wfh-cli/wfh/internal/netlab"
 	"github.com/wfh-cli/wfh/internal/profile"
@@ -329,28 +329,12 @@ func TestLabPathMTU(t *testing.T) {
 	}
 }
 
-// hangingResolver never answers until the lookup's context ends.
-type hangingResolver struct{}
-
-func (hangingResolver) LookupHost(ctx context.Context, _ string) ([]string, error) {
-	<-ctx.Done()
-	return nil, ctx.Err()
-}
-
-func (hangingResolver) LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error) {
-	if host == "nowhere.wfh.test" {
-		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-	}
-	<-ctx.Done()
-	return nil, ctx.Err()
-}
-
 // TestLabBadTargets: a target that never answers, a malformed host, a name
 // that does not resolve and one whose lookup hangs each get a clear line,
 // and the check stays inside its budget.
 func TestLabBadTargets(t *testing.T) {
 	l := newLab(t)
-	l.env.Resolver = hangingResolver{}
+	l.env.Resolver = &checkstest.Resolver{Hang: map[string]bool{"slow.wfh.test": true}}
 	// Nothing answers on 10.200.3.99: the server's link has no such host.
 	l.env.Profile.Latency.Anchors = []string{netlab.TopoServerIPv4, "10.200.3.99", "bad host!", "nowhere.wfh.test", "slow.wfh.test"}
 	res, took := l.run(t)

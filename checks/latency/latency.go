@@ -77,8 +77,6 @@ func New() checks.Check {
 	return &check{net: systemNet{}, gateway: network.DefaultGateway}
 }
 
-func init() { checks.Register(New()) }
-
 func (*check) ID() string            { return "latency" }
 func (*check) Title() string         { return "Latency, jitter and loss" }
 func (*check) Budget() time.Duration { return budget }
@@ -86,10 +84,6 @@ func (*check) Needs() checks.Needs {
 	return checks.Needs{Requires: []checks.Need{checks.NeedInternet},
 		Privileges: "ICMP: ping_group_range, root or CAP_NET_RAW; TCP connect times without"}
 }
-
-// Order places the check after network and wifi: it says where the
-// trouble starts once the machine is known to be online.
-func (*check) Order() int { return 25 }
 
 func (c *check) schedule() schedule {
 	s := schedule{count: defaultCount, interval: defaultInterval, wait: replyWait}

@@ -31,9 +31,7 @@ var (
 	binErr  error
 )
 
-// wfhBinary builds cmd/wfh with this check linked in through a build
-// overlay (a blank import added to checks/all), so the test does not
-// depend on checks/all naming it.
+// wfhBinary builds cmd/wfh once for the package's tests.
 func wfhBinary(t *testing.T) string {
 	t.Helper()
 	binOnce.Do(func() {
@@ -52,19 +50,8 @@ func wfhBinary(t *testing.T) string {
 			binErr = err
 			return
 		}
-		link := filepath.Join(dir, "link_latency.go")
-		if err := os.WriteFile(link, []byte("package all\n\nimport _ \"github.com/wfh-cli/wfh/checks/latency\"\n"), 0o644); err != nil {
-			binErr = err
-			return
-		}
-		overlay, _ := json.Marshal(map[string]map[string]string{"Replace": {filepath.Join(root, "checks", "all", "zz_link_latency_test_overlay.go"): link}})
-		overlayFile := filepath.Join(dir, "overlay.json")
-		if err := os.WriteFile(overlayFile, overlay, 0o644); err != nil {
-			binErr = err
-			return
-		}
 		binPath = filepath.Join(dir, "wfh")
-		cmd := exec.Command("go", "build", "-tags", "wfhtest", "-overlay", overlayFile, "-o", binPath, "./cmd/wfh")
+		cmd := exec.Command("go", "build", "-tags", "wfhtest", "-o", binPath, "./cmd/wfh")
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
 			binErr = errors.New(string(out))

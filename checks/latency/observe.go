@@ -377,7 +377,7 @@ func (c *check) probeAll(ctx context.Context, env *checks.Env, m method, targets
 		})
 	}
 
-	env.Report(fmt.Sprintf("%d targets, %s", len(targets), m.describe()))
+	env.Progress(fmt.Sprintf("%d targets, %s", len(targets), m.describe()))
 	for _, t := range targets {
 		if t.Addr.IsValid() {
 			launch(t)

@@ -2,9 +2,11 @@ package network
 
 import (
 	"context"
+	"errors"
 	"net/netip"
+	"os"
 	"runtime"
-	"strings"
+	"syscall"
 	"time"
 
 	probing "github.com/prometheus-community/pro-bing"
@@ -58,7 +60,11 @@ func icmpPing(ctx context.Context, addr netip.Addr) (bool, time.Duration, error)
 	return false, 0, lastErr
 }
 
+// isPermission tells an ICMP socket this process may not open, so the next
+// mode is worth trying: EACCES (Linux: the group is outside
+// ping_group_range), EPERM (raw sockets without root or CAP_NET_RAW) or
+// EPROTONOSUPPORT (a kernel without unprivileged ICMP). pro-bing returns the
+// socket call's error unwrapped, so the errno is there to test.
 func isPermission(err error) bool {
-	s := err.Error()
-	return strings.Contains(s, "permission denied") || strings.Contains(s, "operation not permitted") || strings.Contains(s, "protocol not supported")
+	return errors.Is(err, os.ErrPermission) || errors.Is(err, syscall.EPROTONOSUPPORT)
 }

@@ -51,13 +51,11 @@ func New() checks.Check {
 	return &check{interfaces: systemInterfaces, routes: systemRoutes, ping: icmpPing, proxy: systemProxy}
 }
 
-func init() { checks.Register(New()) }
-
 func (*check) ID() string            { return "network" }
 func (*check) Title() string         { return "Network and internet" }
 func (*check) Budget() time.Duration { return budget }
 func (*check) Needs() checks.Needs {
-	return checks.Needs{Requires: []checks.Need{checks.NeedNetwork}, Privileges: "ICMP for the gateway ping: root, CAP_NET_RAW or ping_group_range"}
+	return checks.Needs{Uses: []checks.Resource{checks.LocalNetwork}, Privileges: "ICMP for the gateway ping: root, CAP_NET_RAW or ping_group_range"}
 }
 
 // Provides implements checks.Provider.
@@ -129,7 +127,7 @@ func (c *check) observe(ctx context.Context, env *checks.Env) observations {
 
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	env.Report("probing " + plural(len(anchors)*len(families), "secure site"))
+	env.Progress("probing " + plural(len(anchors)*len(families), "secure site"))
 	for _, a := range anchors {
 		for _, fam := range families {
 			wg.Go(func() {
@@ -206,6 +204,3 @@ func plural(n int, what string) string {
 	}
 	return strconv.Itoa(n) + " " + what + "s"
 }
-
-// Order places the check in reports (Network: the first question of every ticket).
-func (*check) Order() int { return 10 }

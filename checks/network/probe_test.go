@@ -16,27 +16,9 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/checkstest"
 	"github.com/wfh-cli/wfh/internal/profile"
 )
-
-// fakeResolver answers from a map; a missing name is NXDOMAIN.
-type fakeResolver map[string][]string
-
-func (f fakeResolver) LookupHost(_ context.Context, host string) ([]string, error) {
-	if a, ok := f[host]; ok {
-		return a, nil
-	}
-	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-}
-
-func (f fakeResolver) LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error) {
-	hosts, err := f.LookupHost(ctx, host)
-	var out []net.IPAddr
-	for _, h := range hosts {
-		out = append(out, net.IPAddr{IP: net.ParseIP(h)})
-	}
-	return out, err
-}
 
 func tlsEnv(t *testing.T, srv *httptest.Server, trust bool) *checks.Env {
 	pool := x509.NewCertPool()
@@ -46,7 +28,7 @@ func tlsEnv(t *testing.T, srv *httptest.Server, trust bool) *checks.Env {
 	return &checks.Env{
 		Now:      time.Now,
 		Dialer:   &net.Dialer{},
-		Resolver: fakeResolver{"example.com": {"127.0.0.1"}, "anchor.test": {"127.0.0.1"}, "v6only.test": {"::1"}},
+		Resolver: &checkstest.Resolver{Hosts: map[string][]string{"example.com": {"127.0.0.1"}, "anchor.test": {"127.0.0.1"}, "v6only.test": {"::1"}}},
 		Roots:    pool,
 		Profile:  profile.Default(),
 	}
@@ -114,7 +96,7 @@ func rawServer(t *testing.T, behave func(net.Conn)) string {
 }
 
 func TestProbeAnchorClassifiesFailures(t *testing.T) {
-	env := &checks.Env{Dialer: &net.Dialer{}, Resolver: fakeResolver{}, Roots: x509.NewCertPool()}
+	env := &checks.Env{Dialer: &net.Dialer{}, Resolver: &checkstest.Resolver{}, Roots: x509.NewCertPool()}
 	reset := rawServer(t, func(c net.Conn) {
 		if tc, ok := c.(*net.TCPConn); ok {
 			tc.SetLinger(0) // RST instead of FIN, like a portal's firewall
@@ -211,7 +193,7 @@ func TestObserveSkipsProbesWhenNoWayOut(t *testing.T) {
 			return false, 0, nil
 		},
 	}
-	r := c.Run(context.Background(), &checks.Env{Dialer: &net.Dialer{}, Resolver: fakeResolver{}})
+	r := c.Run(context.Background(), &checks.Env{Dialer: &net.Dialer{}, Resolver: &checkstest.Resolver{}})
 	if r.Facts["connectivity"] != stateOffline || !strings.Contains(r.Summary, "no route") {
 		t.Errorf("%+v", r)
 	}

@@ -27,8 +27,8 @@ var ErrNotInstalled = errors.New("not installed or not on PATH")
 
 // Run runs one command through env.Exec under timeout and returns its output
 // as text, also when it fails (some tools print useful output and exit
-// non-zero). The error names the command once: checks.ExecCommander already
-// does, a fake may not.
+// non-zero). The error names the command once: a *checks.CommandError
+// already does.
 func Run(ctx context.Context, env *checks.Env, timeout time.Duration, name string, args ...string) (string, error) {
 	// Errors name the command, not its arguments: a PowerShell script as an
 	// argument would bury the reason.
@@ -48,10 +48,11 @@ func Run(ctx context.Context, env *checks.Env, timeout time.Duration, name strin
 			// hung; its own error text ("signal: killed") says less.
 			return DecodeText(out), &HungError{Name: name, Timeout: timeout, Err: ctx.Err()}
 		}
-		if notInstalled(err) {
+		if errors.Is(err, exec.ErrNotFound) {
 			return "", fmt.Errorf("%s is %w", name, ErrNotInstalled)
 		}
-		if strings.HasPrefix(err.Error(), name) {
+		var named *checks.CommandError
+		if errors.As(err, &named) && named.Name == name {
 			return DecodeText(out), err
 		}
 		return DecodeText(out), fmt.Errorf("%s: %w", cmd, err)
@@ -71,16 +72,6 @@ func (e *HungError) Error() string {
 }
 
 func (e *HungError) Unwrap() error { return e.Err }
-
-// notInstalled recognises exec.ErrNotFound and ExecCommander's wording of it,
-// so fakes need not build an *exec.Error.
-func notInstalled(err error) bool {
-	if errors.Is(err, exec.ErrNotFound) || errors.Is(err, ErrNotInstalled) {
-		return true
-	}
-	s := err.Error()
-	return strings.Contains(s, "not installed or not on PATH") || strings.Contains(s, "executable file not found")
-}
 
 // DecodeText turns command output into a Go string: a UTF-8 byte order mark
 // is dropped, and UTF-16 with a byte order mark (what Windows tools print

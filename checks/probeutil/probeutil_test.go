@@ -3,7 +3,6 @@ package probeutil
 import (
 	"context"
 	"errors"
-	"os/exec"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -12,26 +11,15 @@ import (
 	"unicode/utf8"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/checkstest"
 )
 
-type fakeExec func(ctx context.Context, name string, args ...string) ([]byte, error)
-
-func (f fakeExec) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
-	return f(ctx, name, args...)
-}
-
 func TestRun(t *testing.T) {
-	env := &checks.Env{Exec: fakeExec(func(ctx context.Context, name string, _ ...string) ([]byte, error) {
-		switch name {
-		case "ok":
-			return []byte{0xEF, 0xBB, 0xBF, 'h', 'i'}, nil
-		case "missing":
-			return nil, &exec.Error{Name: name, Err: exec.ErrNotFound}
-		case "hang":
-			<-ctx.Done()
-			return nil, ctx.Err()
-		}
-		return []byte("partial"), errors.New("exit status 2")
+	env := &checks.Env{Exec: checkstest.NewCommands(t, map[string]checkstest.Reply{
+		"ok":      {Out: "\uFEFFhi"},
+		"missing": checkstest.NotInstalled,
+		"hang":    {Hang: true},
+		"fails":   {Out: "partial", Err: errors.New("exit status 2")},
 	})}
 	if out, err := Run(context.Background(), env, time.Second, "ok"); out != "hi" || err != nil {
 		t.Errorf("ok: %q %v", out, err)
@@ -44,7 +32,7 @@ func TestRun(t *testing.T) {
 	if _, err := Run(context.Background(), env, 50*time.Millisecond, "hang"); !errors.As(err, &hung) || err.Error() != "hang did not answer within 50ms" || time.Since(start) > time.Second {
 		t.Errorf("hang: %v after %s", err, time.Since(start))
 	}
-	if out, err := Run(context.Background(), env, time.Second, "fails"); out != "partial" || err == nil {
+	if out, err := Run(context.Background(), env, time.Second, "fails"); out != "partial" || err == nil || err.Error() != "fails: exit status 2" {
 		t.Errorf("fails: %q %v", out, err)
 	}
 	if _, err := Run(context.Background(), &checks.Env{}, time.Second, "ok"); err == nil {

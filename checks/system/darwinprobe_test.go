@@ -11,39 +11,13 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/checkstest"
 	"github.com/wfh-cli/wfh/report"
 )
 
-// cmdResult is what a fake command prints, or how it fails.
-type cmdResult struct {
-	out string
-	err error
-}
-
-// fakeExec is a Commander answering from a map keyed by "name arg1 arg2".
-// A command it does not know fails as ExecCommander does when the program is
-// not on PATH.
-type fakeExec struct {
-	cmds  map[string]cmdResult
-	calls []string
-}
-
-func (f *fakeExec) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
-	key := strings.Join(append([]string{name}, args...), " ")
-	f.calls = append(f.calls, key)
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	r, ok := f.cmds[key]
-	if !ok {
-		return nil, fmt.Errorf("%s is not installed or not on PATH: exec: %q: executable file not found in $PATH", name, name)
-	}
-	return []byte(r.out), r.err
-}
-
 // macEnv is a Mac at 2024-01-15 10:00 UTC with the given commands and tree.
-func macEnv(cmds map[string]cmdResult, fsys fs.FS, vars map[string]string) (*checks.Env, *fakeExec) {
-	ex := &fakeExec{cmds: cmds}
+func macEnv(t *testing.T, cmds map[string]checkstest.Reply, fsys fs.FS, vars map[string]string) (*checks.Env, *checkstest.Commands) {
+	ex := checkstest.NewCommands(t, cmds)
 	env := testEnv(fsys, vars)
 	env.OS, env.Arch, env.Exec = "darwin", "arm64", ex
 	return env, ex
@@ -51,12 +25,12 @@ func macEnv(cmds map[string]cmdResult, fsys fs.FS, vars map[string]string) (*che
 
 // sonoma answers like a Mac on macOS 14.4 that booted three days before
 // 2024-01-15 10:00 UTC.
-func sonoma(t *testing.T) map[string]cmdResult {
+func sonoma(t *testing.T) map[string]checkstest.Reply {
 	boot := time.Date(2024, 1, 12, 10, 0, 0, 0, time.UTC).Unix()
-	return map[string]cmdResult{
-		"sw_vers":                 {out: string(fixture(t, "macos/sw_vers-14.4"))},
-		"uname -r":                {out: "23.4.0\n"},
-		"sysctl -n kern.boottime": {out: fmt.Sprintf("{ sec = %d, usec = 250000 } Fri Jan 12 11:00:00 2024\n", boot)},
+	return map[string]checkstest.Reply{
+		"sw_vers":                 {Out: string(fixture(t, "macos/sw_vers-14.4"))},
+		"uname -r":                {Out: "23.4.0\n"},
+		"sysctl -n kern.boottime": {Out: fmt.Sprintf("{ sec = %d, usec = 250000 } Fri Jan 12 11:00:00 2024\n", boot)},
 	}
 }
 
@@ -73,33 +47,33 @@ func TestDarwinOSInfo(t *testing.T) {
 	plistInfo := osInfo{Name: "macOS", Version: "12.3", PrettyName: "macOS 12.3 (21E5227a)", Kernel: "23.4.0"}
 	tests := []struct {
 		name    string
-		cmds    map[string]cmdResult
+		cmds    map[string]checkstest.Reply
 		fsys    fs.FS
 		want    osInfo
 		wantErr []string
 	}{
-		{"sw_vers", map[string]cmdResult{"sw_vers": {out: sw}, "uname -r": {out: "23.4.0\n"}}, macTree(t),
+		{"sw_vers", map[string]checkstest.Reply{"sw_vers": {Out: sw}, "uname -r": {Out: "23.4.0\n"}}, macTree(t),
 			osInfo{Name: "macOS", Version: "14.4", PrettyName: "macOS 14.4 (23E214)", Kernel: "23.4.0"}, nil},
-		{"rapid security response", map[string]cmdResult{"sw_vers": {out: string(fixture(t, "macos/sw_vers-13.4.1-rsr"))}, "uname -r": {out: "22.5.0\n"}}, nil,
+		{"rapid security response", map[string]checkstest.Reply{"sw_vers": {Out: string(fixture(t, "macos/sw_vers-13.4.1-rsr"))}, "uname -r": {Out: "22.5.0\n"}}, nil,
 			osInfo{Name: "macOS", Version: "13.4.1", PrettyName: "macOS 13.4.1 (c) (22F770820d)", Kernel: "22.5.0"}, nil},
-		{"sw_vers missing, plist", map[string]cmdResult{"uname -r": {out: "23.4.0"}}, macTree(t), plistInfo, nil},
-		{"sw_vers fails, plist", map[string]cmdResult{"sw_vers": {err: errors.New("sw_vers: exit status 1")}, "uname -r": {out: "23.4.0"}},
+		{"sw_vers missing, plist", map[string]checkstest.Reply{"sw_vers": checkstest.NotInstalled, "uname -r": {Out: "23.4.0"}}, macTree(t), plistInfo, nil},
+		{"sw_vers fails, plist", map[string]checkstest.Reply{"sw_vers": {Err: errors.New("exit status 1")}, "uname -r": {Out: "23.4.0"}},
 			macTree(t), plistInfo, nil},
-		{"sw_vers garbage, plist", map[string]cmdResult{"sw_vers": {out: "\x00\xffgarbage"}, "uname -r": {out: "23.4.0"}},
+		{"sw_vers garbage, plist", map[string]checkstest.Reply{"sw_vers": {Out: "\x00\xffgarbage"}, "uname -r": {Out: "23.4.0"}},
 			macTree(t), plistInfo, nil},
-		{"nothing but the kernel", map[string]cmdResult{"uname -r": {out: "23.4.0"}}, fstest.MapFS{},
+		{"nothing but the kernel", map[string]checkstest.Reply{"sw_vers": checkstest.NotInstalled, "uname -r": {Out: "23.4.0"}}, fstest.MapFS{},
 			osInfo{Kernel: "23.4.0"}, []string{"system: ", "sw_vers is not installed", "read " + systemVersionPlist + ": file does not exist"}},
-		{"plist garbage", map[string]cmdResult{"uname -r": {out: "23.4.0"}}, fstest.MapFS{systemVersionPlist: file("bplist00")},
+		{"plist garbage", map[string]checkstest.Reply{"sw_vers": checkstest.NotInstalled, "uname -r": {Out: "23.4.0"}}, fstest.MapFS{systemVersionPlist: file("bplist00")},
 			osInfo{Kernel: "23.4.0"}, []string{"binary property list"}},
-		{"uname fails", map[string]cmdResult{"sw_vers": {out: sw}, "uname -r": {err: errors.New("uname: signal: killed")}}, nil,
+		{"uname fails", map[string]checkstest.Reply{"sw_vers": {Out: sw}, "uname -r": {Err: errors.New("signal: killed")}}, nil,
 			osInfo{Name: "macOS", Version: "14.4", PrettyName: "macOS 14.4 (23E214)"}, []string{"system: uname: signal: killed"}},
-		{"uname garbage", map[string]cmdResult{"sw_vers": {out: sw}, "uname -r": {out: "usage: uname [-amnoprsv]\n"}}, nil,
+		{"uname garbage", map[string]checkstest.Reply{"sw_vers": {Out: sw}, "uname -r": {Out: "usage: uname [-amnoprsv]\n"}}, nil,
 			osInfo{Name: "macOS", Version: "14.4", PrettyName: "macOS 14.4 (23E214)"}, []string{"uname -r: ", "is not a kernel release"}},
-		{"nothing at all", nil, nil, osInfo{}, []string{"sw_vers is not installed", "no filesystem to read", "uname is not installed"}},
+		{"nothing at all", map[string]checkstest.Reply{"sw_vers": checkstest.NotInstalled, "uname": checkstest.NotInstalled}, nil, osInfo{}, []string{"sw_vers is not installed", "no filesystem to read", "uname is not installed"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env, _ := macEnv(tt.cmds, tt.fsys, nil)
+			env, _ := macEnv(t, tt.cmds, tt.fsys, nil)
 			got, err := darwinProbe{}.osInfo(context.Background(), env)
 			if got != tt.want {
 				t.Errorf("osInfo = %+v\nwant %+v", got, tt.want)
@@ -122,19 +96,19 @@ func TestDarwinOSInfo(t *testing.T) {
 func TestDarwinUptime(t *testing.T) {
 	tests := []struct {
 		name    string
-		out     cmdResult
+		out     checkstest.Reply
 		want    time.Duration
 		wantErr string
 	}{
 		{"three days", sonoma(t)["sysctl -n kern.boottime"], 3*day - 250*time.Millisecond, ""},
-		{"sysctl fails", cmdResult{err: errors.New("sysctl: exit status 1: unknown oid")}, 0, "system: sysctl: exit status 1: unknown oid"},
-		{"garbage", cmdResult{out: "kern.boottime: ???"}, 0, "system: sysctl kern.boottime: "},
-		{"empty", cmdResult{}, 0, "is not a boot time"},
-		{"boot in the future", cmdResult{out: "{ sec = 1800000000, usec = 0 }"}, 0, "the clock may be wrong"},
+		{"sysctl fails", checkstest.Reply{Err: errors.New("exit status 1: unknown oid")}, 0, "system: sysctl: exit status 1: unknown oid"},
+		{"garbage", checkstest.Reply{Out: "kern.boottime: ???"}, 0, "system: sysctl kern.boottime: "},
+		{"empty", checkstest.Reply{}, 0, "is not a boot time"},
+		{"boot in the future", checkstest.Reply{Out: "{ sec = 1800000000, usec = 0 }"}, 0, "the clock may be wrong"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env, _ := macEnv(map[string]cmdResult{"sysctl -n kern.boottime": tt.out}, nil, nil)
+			env, _ := macEnv(t, map[string]checkstest.Reply{"sysctl -n kern.boottime": tt.out}, nil, nil)
 			got, err := darwinProbe{}.uptime(context.Background(), env)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || got != 0 {
@@ -148,7 +122,7 @@ func TestDarwinUptime(t *testing.T) {
 		})
 	}
 	// sysctl not on PATH.
-	env, _ := macEnv(nil, nil, nil)
+	env, _ := macEnv(t, map[string]checkstest.Reply{"sysctl": checkstest.NotInstalled}, nil, nil)
 	if _, err := (darwinProbe{}).uptime(context.Background(), env); err == nil ||
 		!strings.Contains(err.Error(), "sysctl is not installed") {
 		t.Errorf("missing sysctl: err = %v", err)
@@ -174,7 +148,7 @@ func TestDarwinTimeZone(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env, ex := macEnv(nil, tt.fsys, map[string]string{"TZ": tt.tz})
+			env, ex := macEnv(t, nil, tt.fsys, map[string]string{"TZ": tt.tz})
 			got, err := darwinProbe{}.timeZone(context.Background(), env)
 			if got != tt.want {
 				t.Errorf("timeZone = %q, want %q (err %v)", got, tt.want, err)
@@ -187,8 +161,8 @@ func TestDarwinTimeZone(t *testing.T) {
 					t.Errorf("err = %q, want it to contain %q", err, w)
 				}
 			}
-			if len(ex.calls) != 0 {
-				t.Errorf("ran %q; the time zone needs no command", ex.calls)
+			if len(ex.Calls()) != 0 {
+				t.Errorf("ran %q; the time zone needs no command", ex.Calls())
 			}
 		})
 	}
@@ -197,7 +171,7 @@ func TestDarwinTimeZone(t *testing.T) {
 func TestDarwinProbeHonoursContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	env, ex := macEnv(sonoma(t), macTree(t), map[string]string{"HOME": "/Users/alice"})
+	env, ex := macEnv(t, nil, macTree(t), map[string]string{"HOME": "/Users/alice"})
 	p := darwinProbe{statfs: func(string) (uint64, uint64, error) { t.Error("statfs called"); return 0, 0, nil }}
 	if info, err := p.osInfo(ctx, env); !errors.Is(err, context.Canceled) || !info.empty() {
 		t.Errorf("osInfo = %+v, %v", info, err)
@@ -211,15 +185,15 @@ func TestDarwinProbeHonoursContext(t *testing.T) {
 	if _, err := p.diskSpace(ctx, env); !errors.Is(err, context.Canceled) {
 		t.Errorf("diskSpace err = %v", err)
 	}
-	if len(ex.calls) != 0 {
-		t.Errorf("ran %q after cancellation", ex.calls)
+	if len(ex.Calls()) != 0 {
+		t.Errorf("ran %q after cancellation", ex.Calls())
 	}
 }
 
 func TestRunDarwin(t *testing.T) {
 	// End to end through the macOS probe: a Sonoma Mac, up three days, in
 	// Paris, with 3.2 GB left on a 245 GB disk.
-	env, _ := macEnv(sonoma(t), macTree(t), map[string]string{"HOME": "/Users/alice"})
+	env, _ := macEnv(t, sonoma(t), macTree(t), map[string]string{"HOME": "/Users/alice"})
 	p := darwinProbe{statfs: fakeStatfs(map[string]statfsResult{"/Users/alice": {free: 3.2e9, total: 245e9}})}
 	res := run(context.Background(), env, p)
 	if res.Status != report.Warn {
@@ -241,7 +215,7 @@ func TestRunDarwin(t *testing.T) {
 	}
 
 	// A Mac where no command can run still reports what the files say.
-	env, _ = macEnv(nil, macTree(t), nil)
+	env, _ = macEnv(t, map[string]checkstest.Reply{"sw_vers": checkstest.NotInstalled, "uname": checkstest.NotInstalled, "sysctl": checkstest.NotInstalled}, macTree(t), nil)
 	res = run(context.Background(), env, darwinProbe{})
 	if res.Status != report.Pass || res.Facts["os_version"] != "12.3" || res.Facts["time_zone"] != "Europe/Paris" {
 		t.Errorf("no commands: Status %q, Facts %v", res.Status, res.Facts)

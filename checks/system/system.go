@@ -52,8 +52,6 @@ type check struct {
 // New returns the system check for the OS wfh was built for.
 func New() checks.Check { return &check{probe: newProbe(), clock: measureClock} }
 
-func init() { checks.Register(New()) }
-
 func (*check) ID() string            { return "system" }
 func (*check) Title() string         { return "System basics" }
 func (*check) Budget() time.Duration { return budget }
@@ -390,6 +388,3 @@ func note(format string, err error) report.Finding {
 func reason(err error) string {
 	return strings.TrimSuffix(strings.TrimPrefix(err.Error(), "system: "), ".")
 }
-
-// Order places the check in reports (the machine itself).
-func (*check) Order() int { return 30 }

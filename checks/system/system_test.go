@@ -92,9 +92,6 @@ func TestCheckMetadata(t *testing.T) {
 	if got := c.Needs().String(); got != "nothing" {
 		t.Errorf("Needs = %q, want nothing", got)
 	}
-	if !slices.Contains(checks.Default.IDs(), "system") {
-		t.Errorf("system is not registered: %v", checks.Default.IDs())
-	}
 }
 
 func TestRunPass(t *testing.T) {

@@ -8,14 +8,15 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/checkstest"
 	"github.com/wfh-cli/wfh/report"
 )
 
 const regQueryCurrentVersion = `reg query HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`
 
 // winEnv is a Windows machine at 2024-01-15 10:00 UTC with the given commands.
-func winEnv(cmds map[string]cmdResult, vars map[string]string) (*checks.Env, *fakeExec) {
-	ex := &fakeExec{cmds: cmds}
+func winEnv(t *testing.T, cmds map[string]checkstest.Reply, vars map[string]string) (*checks.Env, *checkstest.Commands) {
+	ex := checkstest.NewCommands(t, cmds)
 	env := testEnv(nil, vars)
 	env.OS, env.Arch, env.Exec = "windows", "amd64", ex
 	return env, ex
@@ -24,27 +25,28 @@ func winEnv(cmds map[string]cmdResult, vars map[string]string) (*checks.Env, *fa
 func TestWindowsOSInfo(t *testing.T) {
 	tests := []struct {
 		name    string
-		reg     *cmdResult // nil: reg not on PATH
+		reg     *checkstest.Reply // nil: reg not on PATH
 		want    osInfo
 		wantErr string
 	}{
-		{"Windows 11 23H2", &cmdResult{out: string(fixture(t, "windows/reg-query-currentversion-win11-23h2-full"))},
+		{"Windows 11 23H2", &checkstest.Reply{Out: string(fixture(t, "windows/reg-query-currentversion-win11-23h2-full"))},
 			osInfo{Name: "Windows 11 Pro", Version: "23H2", PrettyName: "Windows 11 Pro 23H2 (build 22631.3447)", Kernel: "10.0.22631.3447"}, ""},
-		{"Windows 10 22H2", &cmdResult{out: string(fixture(t, "windows/reg-query-currentversion-win10-22h2"))},
+		{"Windows 10 22H2", &checkstest.Reply{Out: string(fixture(t, "windows/reg-query-currentversion-win10-22h2"))},
 			osInfo{Name: "Windows 10 Enterprise", Version: "22H2", PrettyName: "Windows 10 Enterprise 22H2 (build 19045)", Kernel: "10.0.19045"}, ""},
 		{"reg missing", nil, osInfo{}, "system: reg is not installed or not on PATH"},
-		{"reg fails", &cmdResult{err: errors.New("exit status 1: ERROR: Access is denied.")}, osInfo{},
+		{"reg fails", &checkstest.Reply{Err: errors.New("exit status 1: ERROR: Access is denied.")}, osInfo{},
 			"system: reg: exit status 1: ERROR: Access is denied."},
-		{"garbage", &cmdResult{out: "\x00\xff garbage\r\n"}, osInfo{}, "no values in the output"},
-		{"values without a release", &cmdResult{out: "    SystemRoot    REG_SZ    C:\\WINDOWS\r\n"}, osInfo{}, "neither ProductName nor CurrentBuild"},
+		{"garbage", &checkstest.Reply{Out: "\x00\xff garbage\r\n"}, osInfo{}, "no values in the output"},
+		{"values without a release", &checkstest.Reply{Out: "    SystemRoot    REG_SZ    C:\\WINDOWS\r\n"}, osInfo{}, "neither ProductName nor CurrentBuild"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmds := map[string]cmdResult{}
+			cmds := map[string]checkstest.Reply{}
+			cmds["reg"] = checkstest.NotInstalled
 			if tt.reg != nil {
-				cmds[regQueryCurrentVersion] = *tt.reg
+				cmds = map[string]checkstest.Reply{regQueryCurrentVersion: *tt.reg}
 			}
-			env, _ := winEnv(cmds, nil)
+			env, _ := winEnv(t, cmds, nil)
 			got, err := windowsProbe{}.osInfo(context.Background(), env)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -75,7 +77,7 @@ func TestWindowsUptime(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env, _ := winEnv(nil, nil)
+			env, _ := winEnv(t, nil, nil)
 			got, err := windowsProbe{sinceBoot: tt.sinceBoot}.uptime(context.Background(), env)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || got != 0 {
@@ -93,27 +95,28 @@ func TestWindowsUptime(t *testing.T) {
 func TestWindowsTimeZone(t *testing.T) {
 	tests := []struct {
 		name     string
-		tzutil   *cmdResult
+		tzutil   *checkstest.Reply
 		want     string
 		wantErr  string
 		wantNote bool // the name is known but comes with an explanation
 	}{
-		{"mapped", &cmdResult{out: string(fixture(t, "windows/tzutil-g"))}, "Europe/Berlin", "", false},
-		{"mapped, crlf", &cmdResult{out: "Tokyo Standard Time\r\n"}, "Asia/Tokyo", "", false},
-		{"unmapped", &cmdResult{out: "Mars Standard Time"}, "Mars Standard Time", "has no IANA name in wfh's table", true},
-		{"daylight saving off", &cmdResult{out: "Pacific Standard Time_dstoff"}, "Pacific Standard Time", "daylight saving time", true},
+		{"mapped", &checkstest.Reply{Out: string(fixture(t, "windows/tzutil-g"))}, "Europe/Berlin", "", false},
+		{"mapped, crlf", &checkstest.Reply{Out: "Tokyo Standard Time\r\n"}, "Asia/Tokyo", "", false},
+		{"unmapped", &checkstest.Reply{Out: "Mars Standard Time"}, "Mars Standard Time", "has no IANA name in wfh's table", true},
+		{"daylight saving off", &checkstest.Reply{Out: "Pacific Standard Time_dstoff"}, "Pacific Standard Time", "daylight saving time", true},
 		{"tzutil missing", nil, "", "system: time zone unknown: tzutil is not installed", false},
-		{"tzutil fails", &cmdResult{err: errors.New("tzutil: exit status 5")}, "", "system: time zone unknown: tzutil: exit status 5", false},
-		{"garbage", &cmdResult{out: "\x00\x01"}, "", "tzutil /g: ", false},
-		{"nothing", &cmdResult{out: ""}, "", "tzutil /g: printed nothing", false},
+		{"tzutil fails", &checkstest.Reply{Err: errors.New("exit status 5")}, "", "system: time zone unknown: tzutil: exit status 5", false},
+		{"garbage", &checkstest.Reply{Out: "\x00\x01"}, "", "tzutil /g: ", false},
+		{"nothing", &checkstest.Reply{Out: ""}, "", "tzutil /g: printed nothing", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmds := map[string]cmdResult{}
+			cmds := map[string]checkstest.Reply{}
+			cmds["tzutil"] = checkstest.NotInstalled
 			if tt.tzutil != nil {
-				cmds["tzutil /g"] = *tt.tzutil
+				cmds = map[string]checkstest.Reply{"tzutil /g": *tt.tzutil}
 			}
-			env, _ := winEnv(cmds, nil)
+			env, _ := winEnv(t, cmds, nil)
 			got, err := windowsProbe{}.timeZone(context.Background(), env)
 			if got != tt.want {
 				t.Errorf("timeZone = %q, want %q (err %v)", got, tt.want, err)
@@ -128,7 +131,7 @@ func TestWindowsTimeZone(t *testing.T) {
 func TestWindowsProbeHonoursContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	env, ex := winEnv(map[string]cmdResult{"tzutil /g": {out: "UTC"}}, nil)
+	env, ex := winEnv(t, nil, nil)
 	p := windowsProbe{
 		statfs:    func(string) (uint64, uint64, error) { t.Error("statfs called"); return 0, 0, nil },
 		sinceBoot: func() time.Duration { t.Error("tick count read"); return 0 },
@@ -145,26 +148,16 @@ func TestWindowsProbeHonoursContext(t *testing.T) {
 	if _, err := p.diskSpace(ctx, env); !errors.Is(err, context.Canceled) {
 		t.Errorf("diskSpace err = %v", err)
 	}
-	if len(ex.calls) != 0 {
-		t.Errorf("ran %q after cancellation", ex.calls)
+	if len(ex.Calls()) != 0 {
+		t.Errorf("ran %q after cancellation", ex.Calls())
 	}
-}
-
-// hangingExec never answers until its context ends, like a command stuck on
-// a dead network drive.
-type hangingExec struct{}
-
-func (hangingExec) Run(ctx context.Context, name string, _ ...string) ([]byte, error) {
-	<-ctx.Done()
-	return nil, ctx.Err()
 }
 
 func TestCommandsAreBoundedEachOnTheirOwn(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits for the per-command timeout")
 	}
-	env, _ := winEnv(nil, nil)
-	env.Exec = hangingExec{}
+	env, _ := winEnv(t, map[string]checkstest.Reply{"tzutil /g": {Hang: true}}, nil)
 	start := time.Now()
 	_, err := windowsProbe{}.timeZone(context.Background(), env)
 	if !errors.Is(err, context.DeadlineExceeded) {
@@ -178,11 +171,11 @@ func TestCommandsAreBoundedEachOnTheirOwn(t *testing.T) {
 func TestRunWindows(t *testing.T) {
 	// End to end through the Windows probe: Windows 11 23H2 (ProductName
 	// still says Windows 10), up 20 days, in Berlin, plenty of disk.
-	cmds := map[string]cmdResult{
-		regQueryCurrentVersion: {out: string(fixture(t, "windows/reg-query-currentversion-win11-23h2-full"))},
-		"tzutil /g":            {out: string(fixture(t, "windows/tzutil-g"))},
+	cmds := map[string]checkstest.Reply{
+		regQueryCurrentVersion: {Out: string(fixture(t, "windows/reg-query-currentversion-win11-23h2-full"))},
+		"tzutil /g":            {Out: string(fixture(t, "windows/tzutil-g"))},
 	}
-	env, _ := winEnv(cmds, map[string]string{"USERPROFILE": `C:\Users\alice`, "SystemDrive": "C:"})
+	env, ex := winEnv(t, cmds, map[string]string{"USERPROFILE": `C:\Users\alice`, "SystemDrive": "C:"})
 	p := windowsProbe{
 		statfs:    fakeStatfs(map[string]statfsResult{`C:\Users\alice`: {free: 180e9, total: 475e9}}),
 		sinceBoot: func() time.Duration { return 20*day + 3*time.Hour },
@@ -208,7 +201,7 @@ func TestRunWindows(t *testing.T) {
 
 	// An unmapped zone keeps its Windows name, with a note, and the offset
 	// from the clock.
-	cmds["tzutil /g"] = cmdResult{out: "Mars Standard Time\r\n"}
+	ex.Set("tzutil /g", checkstest.Reply{Out: "Mars Standard Time\r\n"})
 	ist := time.FixedZone("IST", 5*3600+1800)
 	env.Now = func() time.Time { return winter.In(ist) }
 	res = run(context.Background(), env, p)
@@ -226,7 +219,7 @@ func TestRunWindows(t *testing.T) {
 
 	// Nothing works: every fact is a note and the check is error, not a
 	// crash.
-	env, _ = winEnv(nil, nil)
+	env, _ = winEnv(t, map[string]checkstest.Reply{"reg": checkstest.NotInstalled, "tzutil": checkstest.NotInstalled}, nil)
 	res = run(context.Background(), env, windowsProbe{})
 	if res.Status != report.Error || len(res.Findings) != 4 {
 		t.Errorf("nothing works: Status %q, Findings %+v", res.Status, res.Findings)

@@ -161,7 +161,7 @@ func (c *check) observe(ctx context.Context, env *checks.Env) observations {
 		wg.Wait()
 		return o
 	}
-	env.Report("probing the VPN")
+	env.Progress("probing the VPN")
 	if haveGW {
 		wg.Go(func() {
 			p := probeGateway(ctx, env, o.Ifaces, gw)

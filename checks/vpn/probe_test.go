@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/checkstest"
 	"github.com/wfh-cli/wfh/internal/netlab"
 	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/internal/reportschema"
@@ -26,8 +27,8 @@ import (
 var loopback = []iface{{Index: 1, Name: "lo", Kind: "other", Up: true, Loopback: true, Addrs: []netip.Prefix{p4("127.0.0.1/8")}}}
 
 func loopbackEnv(t *testing.T) *checks.Env {
-	env := newEnv("linux", profile.VPN{}, nil, nil, &fakeDialer{def: a4("127.0.0.1")})
-	env.Resolver = fakeResolver{"intranet.acme.test": {"127.0.0.1"}, "vpn.acme.test": {"127.0.0.1"}}
+	env := newEnv(t, "linux", profile.VPN{}, nil, nil, routedFrom(a4("127.0.0.1")))
+	env.Resolver = &checkstest.Resolver{Hosts: map[string][]string{"intranet.acme.test": {"127.0.0.1"}, "vpn.acme.test": {"127.0.0.1"}}}
 	env.Roots = x509.NewCertPool()
 	return env
 }
@@ -178,7 +179,7 @@ func TestProbeRefusedAndBlackholed(t *testing.T) {
 	if took := time.Since(start); p.Out != outStalled || p.Detail != "connected, but no answer to the request in time" || took > requestTimeout+time.Second {
 		t.Errorf("stalled: %+v after %s", p, took)
 	}
-	env.Dialer = &fakeDialer{def: a4("127.0.0.1"), tcp: blackhole}
+	env.Dialer = &checkstest.Dialer{DefaultSource: a4("127.0.0.1"), Default: &checkstest.Route{Silent: true}}
 	start = time.Now()
 	p = probeTarget(context.Background(), env, loopback, parseTarget("10.9.9.9:443", 0))
 	if took := time.Since(start); p.Out != outTimeout || took > connectTimeout+time.Second {
@@ -214,7 +215,7 @@ func TestParseTargetAndGateway(t *testing.T) {
 		{"vpn acme", "tls", "", "", "is not a host, host:port or https:// address"},
 		{"vpn.acme.example", "ipsec", "vpn.acme.example", "", `has the type "ipsec"; write tls, tcp or udp-silent in vpn.gateway_type`},
 	} {
-		env := newEnv("linux", profile.VPN{Gateway: tc.raw, GatewayType: tc.typ}, nil, nil, nil)
+		env := newEnv(t, "linux", profile.VPN{Gateway: tc.raw, GatewayType: tc.typ}, nil, nil, nil)
 		g, ok := gateway(env)
 		if !ok || g.Host != tc.host || g.Port != tc.port || g.Problem != tc.problem {
 			t.Errorf("%q: %+v", tc.raw, g)
@@ -255,14 +256,9 @@ func TestBadInputNoHang(t *testing.T) {
 		Targets: []string{"intranet", "http://intranet.acme.test:" + loginPort + "/", "10.9.9.9:443", "not a url at all", "mailto:it@acme.test"},
 	}
 	fsys := linuxFS(nil)
-	env := newEnv("linux", vpn, nil, fsys, &fakeDialer{def: a4("127.0.0.1"), tcp: func(ctx context.Context, addr string) (net.Conn, error) {
-		if strings.HasPrefix(addr, "10.9.9.9:") {
-			return blackhole(ctx, addr)
-		}
-		var d net.Dialer
-		return d.DialContext(ctx, "tcp", addr)
-	}})
-	env.Resolver = fakeResolver{"intranet.acme.test": {"127.0.0.1"}, "vpn.acme.test": {"127.0.0.1"}}
+	env := newEnv(t, "linux", vpn, nil, fsys, &checkstest.Dialer{DefaultSource: a4("127.0.0.1"),
+		Routes: map[string]checkstest.Route{"10.9.9.9": {Silent: true}}, Default: &checkstest.Route{Loopback: true}})
+	env.Resolver = &checkstest.Resolver{Hosts: map[string][]string{"intranet.acme.test": {"127.0.0.1"}, "vpn.acme.test": {"127.0.0.1"}}}
 	env.Roots = ca.Pool()
 	c := &check{listInterfaces: func() ([]sysIface, error) { return []sysIface{loopbackSys}, nil }}
 	ctx, cancel := context.WithTimeout(context.Background(), budget)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/checkstest"
 	"github.com/wfh-cli/wfh/internal/icmpprobe"
 	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/internal/reportschema"
@@ -54,17 +55,19 @@ const linuxWGShow = "interface: wg0\n  public key: AAAA\n  private key: (hidden)
 
 // linuxDialer routes the company network into wg0 and the rest out of
 // eth0; company services answer, others are silent.
-func linuxDialer(answer bool) *fakeDialer {
-	return &fakeDialer{
-		src: map[netip.Addr]netip.Addr{a4("10.201.0.10"): a4("10.202.0.2"), a4("10.201.0.11"): a4("10.202.0.2"), a4("10.201.0.53"): a4("10.202.0.2")},
-		def: a4("192.168.1.20"),
-		tcp: func(ctx context.Context, addr string) (net.Conn, error) {
-			if answer && strings.HasPrefix(addr, "10.201.0.") {
-				return &fakeConn{local: &net.TCPAddr{IP: net.IPv4(10, 202, 0, 2)}}, nil
-			}
-			return blackhole(ctx, addr)
-		},
+func linuxDialer(answer bool) *checkstest.Dialer {
+	d := &checkstest.Dialer{
+		Sources:       map[netip.Addr]netip.Addr{a4("10.201.0.10"): a4("10.202.0.2"), a4("10.201.0.11"): a4("10.202.0.2"), a4("10.201.0.53"): a4("10.202.0.2")},
+		DefaultSource: a4("192.168.1.20"),
+		Default:       &checkstest.Route{Silent: true},
 	}
+	if answer {
+		d.Routes = map[string]checkstest.Route{}
+		for src := range d.Sources {
+			d.Routes[src.String()] = checkstest.Route{Local: a4("10.202.0.2")}
+		}
+	}
+	return d
 }
 
 func runCheck(t *testing.T, c *check, env *checks.Env) report.Result {
@@ -77,9 +80,9 @@ func runCheck(t *testing.T, c *check, env *checks.Env) report.Result {
 }
 
 func TestRunLinuxWireGuard(t *testing.T) {
-	exec := &fakeExec{out: map[string]string{"wg show": linuxWGShow, "wg show all transfer": "wg0\tGWKEY\t1228\t3481\nwgother\tDDDD\t5\t5\n"}}
+	exec := checkstest.NewCommands(t, map[string]checkstest.Reply{"wg show": {Out: linuxWGShow}, "wg show all transfer": {Out: "wg0\tGWKEY\t1228\t3481\nwgother\tDDDD\t5\t5\n"}})
 	vpn := profile.VPN{Gateway: "203.0.113.7:51820", GatewayType: "udp-silent", Targets: []string{"10.201.0.10:443", "10.201.0.11:22"}}
-	env := newEnv("linux", vpn, exec, linuxFS(nil), linuxDialer(true))
+	env := newEnv(t, "linux", vpn, exec, linuxFS(nil), linuxDialer(true))
 	var pmtuTo netip.Addr
 	c := &check{
 		listInterfaces: func() ([]sysIface, error) { return linuxIfaces, nil },
@@ -114,16 +117,17 @@ func TestRunLinuxWireGuard(t *testing.T) {
 func TestRunLinuxNoTrafficSilentGateway(t *testing.T) {
 	t.Parallel()
 	calls := 0
-	exec := &fakeExec{out: map[string]string{"wg show": linuxWGShow}}
 	// The counters: 512 bytes more sent after the probes, nothing received.
-	env := newEnv("linux", profile.VPN{Gateway: "203.0.113.7:51820", GatewayType: "udp-silent", Targets: []string{"10.201.0.10:443"}},
-		&countingExec{fakeExec: exec, transfer: func() string {
+	exec := checkstest.NewCommands(t, map[string]checkstest.Reply{"wg show": {Out: linuxWGShow},
+		"wg show all transfer": {Func: func(context.Context) ([]byte, error) {
 			calls++
 			if calls == 1 {
-				return "wg0\tGWKEY\t1228\t3481\n"
+				return []byte("wg0\tGWKEY\t1228\t3481\n"), nil
 			}
-			return "wg0\tGWKEY\t1228\t3993\n"
-		}}, linuxFS(nil), linuxDialer(false))
+			return []byte("wg0\tGWKEY\t1228\t3993\n"), nil
+		}}})
+	env := newEnv(t, "linux", profile.VPN{Gateway: "203.0.113.7:51820", GatewayType: "udp-silent", Targets: []string{"10.201.0.10:443"}},
+		exec, linuxFS(nil), linuxDialer(false))
 	c := &check{listInterfaces: func() ([]sysIface, error) { return linuxIfaces, nil }}
 	start := time.Now()
 	res := runCheck(t, c, env)
@@ -141,25 +145,15 @@ func TestRunLinuxNoTrafficSilentGateway(t *testing.T) {
 	}
 }
 
-// countingExec answers `wg show all transfer` from a function.
-type countingExec struct {
-	*fakeExec
-	transfer func() string
-}
-
-func (c *countingExec) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
-	if name == "wg" && strings.Join(args, " ") == "show all transfer" {
-		return []byte(c.transfer()), nil
-	}
-	return c.fakeExec.Run(ctx, name, args...)
-}
-
 func TestRunWindowsAnyConnectFullTunnel(t *testing.T) {
-	exec := &fakeExec{out: map[string]string{
-		"route print":          fixture(t, "windows-route-print-anyconnect.txt"),
-		"tasklist /fo csv /nh": fixture(t, "windows-tasklist-csv-anyconnect-synthetic.txt"),
-	}}
-	env := newEnv("windows", profile.VPN{}, exec, nil, &fakeDialer{def: a4("10.21.38.97")})
+	exec := checkstest.NewCommands(t, map[string]checkstest.Reply{
+		"route print":          {Out: fixture(t, "windows-route-print-anyconnect.txt")},
+		"tasklist /fo csv /nh": {Out: fixture(t, "windows-tasklist-csv-anyconnect-synthetic.txt")},
+		"wg":                   checkstest.NotInstalled,
+		"ipconfig":             checkstest.NotInstalled,
+		"powershell":           checkstest.NotInstalled,
+	})
+	env := newEnv(t, "windows", profile.VPN{}, exec, nil, routedFrom(a4("10.21.38.97")))
 	c := &check{listInterfaces: func() ([]sysIface, error) {
 		return []sysIface{
 			{Index: 1, Name: "Loopback Pseudo-Interface 1", Flags: net.FlagUp | net.FlagRunning | net.FlagLoopback, Addrs: []netip.Prefix{p4("127.0.0.1/8")}},
@@ -181,7 +175,7 @@ func TestRunWindowsAnyConnectFullTunnel(t *testing.T) {
 }
 
 func TestRunWindowsAdaptersWithoutTunnel(t *testing.T) {
-	exec := &fakeExec{out: map[string]string{"route print": fixture(t, "windows-route-print-nordvpn-dco.txt"), "tasklist /fo csv /nh": ""}}
+	exec := checkstest.NewCommands(t, map[string]checkstest.Reply{"route print": {Out: fixture(t, "windows-route-print-nordvpn-dco.txt")}, "tasklist /fo csv /nh": {}})
 	ifs := func() ([]sysIface, error) {
 		return []sysIface{
 			{Index: 3, Name: "OpenVPN Data Channel Offload", Flags: 0},
@@ -189,11 +183,11 @@ func TestRunWindowsAdaptersWithoutTunnel(t *testing.T) {
 			{Index: 11, Name: "Wi-Fi", Flags: net.FlagUp | net.FlagRunning, Addrs: []netip.Prefix{p4("192.168.1.169/24")}},
 		}, nil
 	}
-	res := runCheck(t, &check{listInterfaces: ifs}, newEnv("windows", profile.VPN{}, exec, nil, &fakeDialer{def: a4("192.168.1.169")}))
+	res := runCheck(t, &check{listInterfaces: ifs}, newEnv(t, "windows", profile.VPN{}, exec, nil, routedFrom(a4("192.168.1.169"))))
 	if res.Status != report.Skipped || res.Summary != "No VPN in use, and the profile expects none" {
 		t.Errorf("%s %q", res.Status, res.Summary)
 	}
-	env := newEnv("windows", profile.VPN{Gateway: "vpn.acme.test", GatewayType: "tls"}, exec, nil, &fakeDialer{def: a4("192.168.1.169")})
+	env := newEnv(t, "windows", profile.VPN{Gateway: "vpn.acme.test", GatewayType: "tls"}, exec, nil, routedFrom(a4("192.168.1.169")))
 	res = runCheck(t, &check{listInterfaces: ifs}, env)
 	if res.Status != report.Fail || res.Facts["vpn_state"] != stateNotConnected || !findingWith(res, "Start your VPN app (none is running)") ||
 		!findingWith(res, "The VPN gateway's name vpn.acme.test does not resolve") {
@@ -202,13 +196,15 @@ func TestRunWindowsAdaptersWithoutTunnel(t *testing.T) {
 }
 
 func TestRunMacOS(t *testing.T) {
-	exec := &fakeExec{out: map[string]string{
-		"ifconfig -a":  fixture(t, "macos-ifconfig-openvpn-synthetic.txt"),
-		"netstat -rn":  fixture(t, "macos-netstat-rn-openvpn-synthetic.txt"),
-		"ps -axo comm": fixture(t, "macos-ps-axo-comm-synthetic.txt"),
-	}}
+	exec := checkstest.NewCommands(t, map[string]checkstest.Reply{
+		"ifconfig -a":  {Out: fixture(t, "macos-ifconfig-openvpn-synthetic.txt")},
+		"netstat -rn":  {Out: fixture(t, "macos-netstat-rn-openvpn-synthetic.txt")},
+		"ps -axo comm": {Out: fixture(t, "macos-ps-axo-comm-synthetic.txt")},
+		"wg":           checkstest.NotInstalled,
+		"scutil":       checkstest.NotInstalled,
+	})
 	noOS := &check{listInterfaces: func() ([]sysIface, error) { t.Error("ifconfig worked: no OS list needed"); return nil, nil }}
-	res := runCheck(t, noOS, newEnv("darwin", profile.VPN{}, exec, nil, &fakeDialer{def: a4("10.8.0.2")}))
+	res := runCheck(t, noOS, newEnv(t, "darwin", profile.VPN{}, exec, nil, routedFrom(a4("10.8.0.2"))))
 	if res.Status != report.Pass || res.Facts["tunnel_interface"] != "utun3" || res.Facts["tunnel_mode"] != "full" || res.Facts["vpn_clients"] != "OpenVPN" {
 		t.Fatalf("%s %v", res.Status, res.Facts)
 	}
@@ -225,9 +221,9 @@ func TestRunMacOS(t *testing.T) {
 	}
 
 	// The real capture: five utun interfaces, none a VPN.
-	exec.out["ifconfig -a"] = fixture(t, "macos-ifconfig-utun-system.txt")
-	exec.out["ps -axo comm"] = "COMM\n/sbin/launchd\n"
-	res = runCheck(t, noOS, newEnv("darwin", profile.VPN{}, exec, nil, &fakeDialer{def: a4("192.168.1.72")}))
+	exec.Set("ifconfig -a", checkstest.Reply{Out: fixture(t, "macos-ifconfig-utun-system.txt")})
+	exec.Set("ps -axo comm", checkstest.Reply{Out: "COMM\n/sbin/launchd\n"})
+	res = runCheck(t, noOS, newEnv(t, "darwin", profile.VPN{}, exec, nil, routedFrom(a4("192.168.1.72"))))
 	if res.Status != report.Skipped {
 		t.Errorf("%s %q %v", res.Status, res.Summary, res.Items)
 	}

@@ -271,7 +271,7 @@ func (v *builder) gatewayItem(g gatewayProbe) report.Item {
 		if g.Config.Type == gwTLS {
 			it.Summary = "answers, with a valid certificate"
 		}
-		it.Metrics = append(it.Metrics, report.Measured("connect_ms", ms(g.Connect), "ms"))
+		it.Metrics = append(it.Metrics, report.Measured("connect_ms", millis(g.Connect), "ms"))
 	case outNotProbed:
 		it.Status = report.Pass
 		it.Summary = "not probed: WireGuard and IPsec gateways stay silent to anyone without a key"
@@ -300,10 +300,10 @@ func (v *builder) targetItem(p targetProbe) report.Item {
 		it.Attributes["redirect_to"] = p.RedirectTo
 	}
 	if med, ok := p.median(); ok {
-		it.Metrics = append(it.Metrics, report.Measured("connect_ms", ms(med), "ms"))
+		it.Metrics = append(it.Metrics, report.Measured("connect_ms", millis(med), "ms"))
 	}
 	if p.Response > 0 {
-		it.Metrics = append(it.Metrics, report.Measured("response_ms", ms(p.Response), "ms"))
+		it.Metrics = append(it.Metrics, report.Measured("response_ms", millis(p.Response), "ms"))
 	}
 	if p.Tries > 0 && p.Out.reached() && p.Out != outRefused {
 		it.Metrics = append(it.Metrics, report.Measured("lost_attempts", float64(p.Lost), ""), report.Measured("attempts", float64(p.Tries), ""))
@@ -651,7 +651,7 @@ func (v *builder) connected() {
 		v.res.Facts[report.KeyVPNState] = stateConnected
 		v.res.Summary = fmt.Sprintf("Connected to the VPN through %s: %d of %d company services answer", phrase, len(reached), len(valid))
 		if med, ok := overallMedian(reached); ok {
-			v.res.Metrics = append(v.res.Metrics, report.Measured("target_connect_ms", ms(med), "ms"))
+			v.res.Metrics = append(v.res.Metrics, report.Measured("target_connect_ms", millis(med), "ms"))
 			v.res.Summary += " in " + human(med)
 			if med > slowConnect {
 				v.add(report.Warn, fmt.Sprintf("Company services answer slowly through the VPN: a connection takes %s (above %d ms, where every click starts to wait).", human(med), slowConnect.Milliseconds()),
@@ -901,7 +901,8 @@ func overallMedian(ps []targetProbe) (time.Duration, bool) {
 	return meds[len(meds)/2], true
 }
 
-func ms(d time.Duration) float64 {
+// millis is d in milliseconds, rounded to 0.01 ms, for a metric's value.
+func millis(d time.Duration) float64 {
 	return math.Round(float64(d)/float64(time.Millisecond)*100) / 100
 }
 

@@ -35,8 +35,6 @@ func New() checks.Check {
 	return &check{listInterfaces: goInterfaces, pmtu: systemPMTU}
 }
 
-func init() { checks.Register(New()) }
-
 func (*check) ID() string            { return "vpn" }
 func (*check) Title() string         { return "VPN" }
 func (*check) Budget() time.Duration { return budget }
@@ -46,14 +44,10 @@ func (*check) Budget() time.Duration { return budget }
 // then would hide the one result that says why.
 func (*check) Needs() checks.Needs {
 	return checks.Needs{
-		Requires:   []checks.Need{checks.NeedNetwork},
+		Uses:       []checks.Resource{checks.LocalNetwork},
 		Privileges: "WireGuard's last handshake: root or administrator; the tunnel MTU search: ICMP (root, CAP_NET_RAW or ping_group_range)",
 	}
 }
-
-// Order places the check in reports: after network and DNS, the VPN is
-// the next thing a support agent asks about.
-func (*check) Order() int { return 18 }
 
 // reserve is kept back from the budget: should commands hang to their
 // timeouts one after another, the probes still in flight are stopped and

@@ -69,13 +69,11 @@ type check struct {
 // New returns the wifi check for the OS wfh was built for.
 func New() checks.Check { return &check{probe: newProbe()} }
 
-func init() { checks.Register(New()) }
-
 func (*check) ID() string            { return "wifi" }
 func (*check) Title() string         { return "Wi-Fi signal" }
 func (*check) Budget() time.Duration { return budget }
 func (*check) Needs() checks.Needs {
-	return checks.Needs{Requires: []checks.Need{checks.NeedNetwork}}
+	return checks.Needs{Uses: []checks.Resource{checks.LocalNetwork}}
 }
 
 func (c *check) Run(ctx context.Context, env *checks.Env) checks.Result {
@@ -354,6 +352,3 @@ func plural(n int, one, many string) string {
 }
 
 func displayOS(goos string) string { return checks.DisplayOS(goos) }
-
-// Order places the check in reports (Wi-Fi: the second question).
-func (*check) Order() int { return 20 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/checkstest"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -27,15 +28,8 @@ func TestCheckContract(t *testing.T) {
 		}
 	}
 	n := c.Needs()
-	if len(n.Requires) != 1 || n.Requires[0] != checks.NeedNetwork || n.LoadsNetwork || n.Privileges != "" {
+	if len(n.Requires) != 0 || len(n.Uses) != 1 || n.Uses[0] != checks.LocalNetwork || n.LoadsNetwork || n.Privileges != "" {
 		t.Errorf("needs = %+v", n)
-	}
-	found := false
-	for _, id := range checks.Default.IDs() {
-		found = found || id == "wifi"
-	}
-	if !found {
-		t.Error("wifi is not registered")
 	}
 }
 
@@ -95,12 +89,15 @@ type wantFinding struct {
 	fix      string // exact; "" for none
 }
 
+// noIW is a Linux machine without iw anywhere the probe looks for it.
+var noIW = map[string]checkstest.Reply{"iw": checkstest.NotInstalled, "/usr/sbin/iw": checkstest.NotInstalled, "/sbin/iw": checkstest.NotInstalled}
+
 type checkCase struct {
 	name    string
 	probe   probe
 	goos    string
 	fsys    fs.FS
-	cmds    map[string]cmdResult
+	cmds    map[string]checkstest.Reply
 	status  report.Status
 	summary string
 	facts   map[string]string // "" value: the fact must be absent
@@ -110,8 +107,7 @@ type checkCase struct {
 
 func runCase(t *testing.T, tt checkCase) checks.Result {
 	t.Helper()
-	ex := &fakeExec{cmds: tt.cmds}
-	env := &checks.Env{OS: tt.goos, FS: tt.fsys, Exec: ex}
+	env := &checks.Env{OS: tt.goos, FS: tt.fsys, Exec: checkstest.NewCommands(t, tt.cmds)}
 	c := &check{probe: tt.probe}
 	res := c.Run(context.Background(), env)
 	if res.Status != tt.status {
@@ -195,7 +191,7 @@ func TestCheckLinux(t *testing.T) {
 		{
 			name:    "strong Wi-Fi 6 (real iw sample)",
 			fsys:    linuxTree(map[string]iface{"wlp0s20f3": {wireless: true, operstate: "up"}}, routeHead+defaultVia("wlp0s20f3", "600"), procWireless(t, "linux/proc-net-wireless-1.txt", "wlp5s0", "wlp0s20f3")),
-			cmds:    map[string]cmdResult{"iw dev wlp0s20f3 link": {out: string(fixture(t, "linux/iw-dev-link-1.txt"))}},
+			cmds:    map[string]checkstest.Reply{"iw dev wlp0s20f3 link": {Out: string(fixture(t, "linux/iw-dev-link-1.txt"))}},
 			status:  report.Pass,
 			summary: "Wi-Fi 6 on 5 GHz channel 149, signal -52 dBm (good), link 574 Mbit/s",
 			facts:   map[string]string{"interface": "wlp0s20f3", "ssid": "wifi7-ap", "bssid": "7a:45:58:1b:1f:3e", "band": band5, "standard": "Wi-Fi 6", "source": "iw"},
@@ -207,7 +203,7 @@ func TestCheckLinux(t *testing.T) {
 		{
 			name:   "Wi-Fi 7 multi-link (real iw sample), cfg80211 without wireless extensions",
 			fsys:   linuxTree(map[string]iface{"wlp0s20f3": {phy80211: true, operstate: "up"}}, "", ""),
-			cmds:   map[string]cmdResult{"iw dev wlp0s20f3 link": {out: string(fixture(t, "linux/iw-dev-link-2.txt"))}},
+			cmds:   map[string]checkstest.Reply{"iw dev wlp0s20f3 link": {Out: string(fixture(t, "linux/iw-dev-link-2.txt"))}},
 			status: report.Pass, summary: "Wi-Fi 7 on 5 GHz channel 48 (+1 more link), signal -40 dBm (good), link 4804 Mbit/s",
 			facts:   map[string]string{"bssid": "fe:a7:31:16:77:9f", "mlo_bands": "5 GHz + 6 GHz", "standard": "Wi-Fi 7"},
 			metrics: map[string]any{"mlo_links": 2.0, "rx_rate_mbps": "not reported by iw", "channel_width_mhz": 320.0, "noise_dbm": "could not be read"},
@@ -215,14 +211,14 @@ func TestCheckLinux(t *testing.T) {
 		},
 		{
 			name: "weak signal on 5 GHz", fsys: linuxTree(wlanUp, routeHead+defaultVia("wlan0", "600"), ""),
-			cmds:    map[string]cmdResult{"iw dev wlan0 link": {out: weak5}},
+			cmds:    map[string]checkstest.Reply{"iw dev wlan0 link": {Out: weak5}},
 			status:  report.Warn,
 			summary: "weak Wi-Fi signal: Wi-Fi 5 on 5 GHz channel 36, signal -78 dBm (weak), link 150 Mbit/s",
 			finds:   []wantFinding{{report.Warn, "The Wi-Fi signal is weak: -78 dBm. Calls need -67 dBm or better", fixMove}},
 		},
 		{
 			name: "weak signal and slow link on 2.4 GHz", fsys: linuxTree(wlanUp, routeHead+defaultVia("wlan0", "600"), ""),
-			cmds:    map[string]cmdResult{"iw dev wlan0 link": {out: weak24}},
+			cmds:    map[string]checkstest.Reply{"iw dev wlan0 link": {Out: weak24}},
 			status:  report.Warn,
 			summary: "weak Wi-Fi signal and slow link: Wi-Fi 4 on 2.4 GHz channel 6, signal -81 dBm (weak), link 13 Mbit/s",
 			finds: []wantFinding{
@@ -232,21 +228,21 @@ func TestCheckLinux(t *testing.T) {
 		},
 		{
 			name: "slow link, good signal", fsys: linuxTree(wlanUp, "", ""),
-			cmds:    map[string]cmdResult{"iw dev wlan0 link": {out: iwOut("wlan0", "\tfreq: 5500\n\tsignal: -60 dBm\n\trx bitrate: 6.0 MBit/s\n\ttx bitrate: 12.0 MBit/s\n")}},
+			cmds:    map[string]checkstest.Reply{"iw dev wlan0 link": {Out: iwOut("wlan0", "\tfreq: 5500\n\tsignal: -60 dBm\n\trx bitrate: 6.0 MBit/s\n\ttx bitrate: 12.0 MBit/s\n")}},
 			status:  report.Warn,
 			summary: "slow Wi-Fi link: 802.11a on 5 GHz channel 100, signal -60 dBm (good), link 12 Mbit/s",
 			finds:   []wantFinding{{report.Warn, "runs at only 12 Mbit/s", fixMove}},
 		},
 		{
 			name: "fair signal is a note", fsys: linuxTree(wlanUp, "", ""),
-			cmds:    map[string]cmdResult{"iw dev wlan0 link": {out: iwOut("wlan0", "\tfreq: 5180\n\tsignal: -69 dBm\n\ttx bitrate: 200.0 MBit/s VHT-MCS 4 80MHz VHT-NSS 1\n")}},
+			cmds:    map[string]checkstest.Reply{"iw dev wlan0 link": {Out: iwOut("wlan0", "\tfreq: 5180\n\tsignal: -69 dBm\n\ttx bitrate: 200.0 MBit/s VHT-MCS 4 80MHz VHT-NSS 1\n")}},
 			status:  report.Pass,
 			summary: "Wi-Fi 5 on 5 GHz channel 36, signal -69 dBm (fair), link 200 Mbit/s",
 			finds:   []wantFinding{{report.Pass, "just below the -67 dBm", ""}},
 		},
 		{
 			name: "idle rx rate does not make a link slow", fsys: linuxTree(wlanUp, "", ""),
-			cmds:    map[string]cmdResult{"iw dev wlan0 link": {out: iwOut("wlan0", "\tfreq: 5180\n\tsignal: -55 dBm\n\trx bitrate: 6.0 MBit/s\n\ttx bitrate: 866.7 MBit/s VHT-MCS 9 80MHz short GI VHT-NSS 2\n")}},
+			cmds:    map[string]checkstest.Reply{"iw dev wlan0 link": {Out: iwOut("wlan0", "\tfreq: 5180\n\tsignal: -55 dBm\n\trx bitrate: 6.0 MBit/s\n\ttx bitrate: 866.7 MBit/s VHT-MCS 9 80MHz short GI VHT-NSS 2\n")}},
 			status:  report.Pass,
 			summary: "Wi-Fi 5 on 5 GHz channel 36, signal -55 dBm (good), link 867 Mbit/s",
 		},
@@ -258,7 +254,7 @@ func TestCheckLinux(t *testing.T) {
 				"docker0":     {operstate: "down"},
 				"wg-corp-vpn": {operstate: "unknown"},
 			}, routeHead+defaultVia("wlan0", "600")+defaultVia("enp0s31f6", "100"), ""),
-			cmds:    map[string]cmdResult{"iw dev wlan0 link": {out: weak24}},
+			cmds:    map[string]checkstest.Reply{"iw dev wlan0 link": {Out: weak24}},
 			status:  report.Pass,
 			summary: "Wi-Fi 4 on 2.4 GHz channel 6, signal -81 dBm (weak), link 13 Mbit/s; your traffic uses the cable (enp0s31f6), not Wi-Fi",
 			facts:   map[string]string{"traffic_via": "enp0s31f6"},
@@ -271,7 +267,7 @@ func TestCheckLinux(t *testing.T) {
 			name: "a VPN's default route does not hide the Wi-Fi",
 			fsys: linuxTree(map[string]iface{"wlan0": {wireless: true, operstate: "up", physical: true}, "tun0": {operstate: "unknown"}},
 				routeHead+defaultVia("tun0", "50")+defaultVia("wlan0", "600"), ""),
-			cmds:    map[string]cmdResult{"iw dev wlan0 link": {out: weak5}},
+			cmds:    map[string]checkstest.Reply{"iw dev wlan0 link": {Out: weak5}},
 			status:  report.Warn,
 			summary: "weak Wi-Fi signal: Wi-Fi 5 on 5 GHz channel 36, signal -78 dBm (weak), link 150 Mbit/s",
 			finds:   []wantFinding{{report.Warn, "weak", fixMove}},
@@ -279,21 +275,21 @@ func TestCheckLinux(t *testing.T) {
 		{
 			name: "two adapters up: the one with the default route",
 			fsys: linuxTree(map[string]iface{"wlan0": {wireless: true, operstate: "up"}, "wlan1": {wireless: true, operstate: "up"}}, routeHead+defaultVia("wlan1", "600"), ""),
-			cmds: map[string]cmdResult{
-				"iw dev wlan0 link": {out: weak5},
-				"iw dev wlan1 link": {out: iwOut("wlan1", "\tfreq: 5180\n\tsignal: -50 dBm\n\ttx bitrate: 866.7 MBit/s VHT-MCS 9 80MHz VHT-NSS 2\n")},
+			cmds: map[string]checkstest.Reply{
+				"iw dev wlan1 link": {Out: iwOut("wlan1", "\tfreq: 5180\n\tsignal: -50 dBm\n\ttx bitrate: 866.7 MBit/s VHT-MCS 9 80MHz VHT-NSS 2\n")},
 			},
 			status: report.Pass, summary: "Wi-Fi 5 on 5 GHz channel 36, signal -50 dBm (good), link 867 Mbit/s",
 			facts: map[string]string{"interface": "wlan1"},
 		},
 		{
 			name: "iw only in /usr/sbin (Debian user PATH)", fsys: linuxTree(wlanUp, "", ""),
-			cmds:   map[string]cmdResult{"/usr/sbin/iw dev wlan0 link": {out: weak5}},
+			cmds:   map[string]checkstest.Reply{"iw": checkstest.NotInstalled, "/usr/sbin/iw dev wlan0 link": {Out: weak5}},
 			status: report.Warn, summary: "weak Wi-Fi signal: Wi-Fi 5 on 5 GHz channel 36, signal -78 dBm (weak), link 150 Mbit/s",
 			finds: []wantFinding{{report.Warn, "weak", fixMove}},
 		},
 		{
 			name:    "iw missing: /proc/net/wireless only (real sample)",
+			cmds:    noIW,
 			fsys:    linuxTree(map[string]iface{"wlp5s0": {wireless: true, operstate: "up"}}, "", string(fixture(t, "linux/proc-net-wireless-1.txt"))),
 			status:  report.Pass,
 			summary: "Wi-Fi, signal -42 dBm (good), link rate not measured",
@@ -303,6 +299,7 @@ func TestCheckLinux(t *testing.T) {
 		},
 		{
 			name:    "iw missing, driver level not in dBm (real Raspberry Pi sample)",
+			cmds:    noIW,
 			fsys:    linuxTree(map[string]iface{"wlan0": {wireless: true, operstate: "up"}}, "", string(fixture(t, "linux/proc-net-wireless-2.txt"))),
 			status:  report.Pass,
 			summary: "Wi-Fi, signal and link rate not measured",
@@ -312,7 +309,7 @@ func TestCheckLinux(t *testing.T) {
 		{
 			name:    "garbage from iw: falls back to /proc/net/wireless",
 			fsys:    linuxTree(map[string]iface{"wlp2s0": {wireless: true, operstate: "up"}}, "", string(fixture(t, "linux/proc-net-wireless-3.txt"))),
-			cmds:    map[string]cmdResult{"iw dev wlp2s0 link": {out: "\x00\xffgarbage\n"}},
+			cmds:    map[string]checkstest.Reply{"iw dev wlp2s0 link": {Out: "\x00\xffgarbage\n"}},
 			status:  report.Pass,
 			summary: "Wi-Fi, signal -47 dBm (good), link rate not measured",
 			metrics: map[string]any{"signal_dbm": -47.0, "tx_rate_mbps": "not reported by /proc/net/wireless"},
@@ -321,7 +318,7 @@ func TestCheckLinux(t *testing.T) {
 		{
 			name:   "iw fails and no /proc/net/wireless: on Wi-Fi, nothing read",
 			fsys:   linuxTree(wlanUp, "", ""),
-			cmds:   map[string]cmdResult{"iw dev wlan0 link": {err: errors.New("iw: exit status 237: command failed: No such device (-19)")}},
+			cmds:   map[string]checkstest.Reply{"iw dev wlan0 link": {Err: errors.New("exit status 237: command failed: No such device (-19)")}},
 			status: report.Error, summary: "on Wi-Fi (wlan0) but could not read the signal or the link (see the notes)",
 			metrics: map[string]any{"signal_dbm": "neither iw nor /proc/net/wireless could be read"},
 			finds: []wantFinding{
@@ -331,7 +328,7 @@ func TestCheckLinux(t *testing.T) {
 		},
 		{
 			name: "iw says not connected", fsys: linuxTree(wlanUp, "", ""),
-			cmds:   map[string]cmdResult{"iw dev wlan0 link": {out: "Not connected.\n"}},
+			cmds:   map[string]checkstest.Reply{"iw dev wlan0 link": {Out: "Not connected.\n"}},
 			status: report.Skipped, summary: "not on Wi-Fi (wired or no wireless adapter)",
 			finds: []wantFinding{{report.Pass, "wlan0 is up but iw says it is not connected", ""}},
 		},
@@ -349,7 +346,7 @@ func TestCheckMacOS(t *testing.T) {
 	tests := []checkCase{
 		{
 			name:    "SSID hidden by macOS",
-			cmds:    map[string]cmdResult{sp: {out: string(fixture(t, "macos/system-profiler-airport-15-redacted.json"))}},
+			cmds:    map[string]checkstest.Reply{sp: {Out: string(fixture(t, "macos/system-profiler-airport-15-redacted.json"))}},
 			status:  report.Pass,
 			summary: "Wi-Fi 6 on 5 GHz channel 36, signal -56 dBm (good), link 864 Mbit/s",
 			facts:   map[string]string{"interface": "en0", "ssid": "", "bssid": "", "source": "system_profiler"},
@@ -359,7 +356,7 @@ func TestCheckMacOS(t *testing.T) {
 		},
 		{
 			name:    "weak on 2.4 GHz",
-			cmds:    map[string]cmdResult{sp: {out: string(fixture(t, "macos/system-profiler-airport-14-2ghz-weak.json"))}},
+			cmds:    map[string]checkstest.Reply{sp: {Out: string(fixture(t, "macos/system-profiler-airport-14-2ghz-weak.json"))}},
 			status:  report.Warn,
 			summary: "weak Wi-Fi signal: Wi-Fi 4 on 2.4 GHz channel 6, signal -76 dBm (weak), link 26 Mbit/s",
 			facts:   map[string]string{"ssid": "Example Home 2G", "bssid": "00:00:5e:00:53:01", "band": band24},
@@ -368,22 +365,23 @@ func TestCheckMacOS(t *testing.T) {
 		},
 		{
 			name:   "Wi-Fi on, not connected",
-			cmds:   map[string]cmdResult{sp: {out: string(fixture(t, "macos/system-profiler-airport-disconnected.json"))}},
+			cmds:   map[string]checkstest.Reply{sp: {Out: string(fixture(t, "macos/system-profiler-airport-disconnected.json"))}},
 			status: report.Skipped, summary: "not on Wi-Fi (wired or no wireless adapter)",
 		},
 		{
 			name:   "no Wi-Fi card",
-			cmds:   map[string]cmdResult{sp: {out: string(fixture(t, "macos/system-profiler-airport-no-card.json"))}},
+			cmds:   map[string]checkstest.Reply{sp: {Out: string(fixture(t, "macos/system-profiler-airport-no-card.json"))}},
 			status: report.Skipped, summary: "not on Wi-Fi (wired or no wireless adapter)",
 		},
 		{
 			name:   "system_profiler missing",
+			cmds:   map[string]checkstest.Reply{"system_profiler": checkstest.NotInstalled},
 			status: report.Skipped, summary: "could not tell whether this computer is on Wi-Fi (see the notes)",
 			finds: []wantFinding{{report.Pass, "Could not read the Wi-Fi state: system_profiler is not installed or not on PATH", ""}},
 		},
 		{
 			name:   "system_profiler prints garbage",
-			cmds:   map[string]cmdResult{sp: {out: "2024-01-01 system_profiler[1:2] error\n"}},
+			cmds:   map[string]checkstest.Reply{sp: {Out: "2024-01-01 system_profiler[1:2] error\n"}},
 			status: report.Skipped, summary: "could not tell whether this computer is on Wi-Fi (see the notes)",
 			finds: []wantFinding{{report.Pass, "not system_profiler JSON", ""}},
 		},
@@ -401,7 +399,7 @@ func TestCheckWindows(t *testing.T) {
 	tests := []checkCase{
 		{
 			name:    "English, Windows 10: signal estimated from percent",
-			cmds:    map[string]cmdResult{netsh: {out: string(fixture(t, "windows/netsh-wlan-show-interfaces-en-win10.txt"))}},
+			cmds:    map[string]checkstest.Reply{netsh: {Out: string(fixture(t, "windows/netsh-wlan-show-interfaces-en-win10.txt"))}},
 			status:  report.Pass,
 			summary: "Wi-Fi 5 on 5 GHz channel 44, signal about -57 dBm (good), link 867 Mbit/s",
 			facts:   map[string]string{"interface": "Wi-Fi", "adapter": "Intel(R) Dual Band Wireless-AC 8265", "ssid": "Example Home", "bssid": "00:00:5e:00:53:20", "source": "netsh"},
@@ -411,7 +409,7 @@ func TestCheckWindows(t *testing.T) {
 		},
 		{
 			name:    "German, OEM code page, RSSI line: weak on 2.4 GHz",
-			cmds:    map[string]cmdResult{netsh: {out: string(fixture(t, "windows/netsh-wlan-show-interfaces-de-win11-cp850.txt"))}},
+			cmds:    map[string]checkstest.Reply{netsh: {Out: string(fixture(t, "windows/netsh-wlan-show-interfaces-de-win11-cp850.txt"))}},
 			status:  report.Warn,
 			summary: "weak Wi-Fi signal: Wi-Fi 4 on 2.4 GHz channel 6, signal -79 dBm (weak), link 72.2 Mbit/s",
 			facts:   map[string]string{"interface": "WLAN", "ssid": "Beispiel-Netz"},
@@ -420,7 +418,7 @@ func TestCheckWindows(t *testing.T) {
 		},
 		{
 			name:    "French, two adapters, 6 GHz",
-			cmds:    map[string]cmdResult{netsh: {out: string(fixture(t, "windows/netsh-wlan-show-interfaces-fr-two-utf8.txt"))}},
+			cmds:    map[string]checkstest.Reply{netsh: {Out: string(fixture(t, "windows/netsh-wlan-show-interfaces-fr-two-utf8.txt"))}},
 			status:  report.Pass,
 			summary: "Wi-Fi 6E on 6 GHz channel 37, signal about -54 dBm (good), link 1201 Mbit/s",
 			facts:   map[string]string{"interface": "Wi-Fi 2", "band": band6},
@@ -429,24 +427,25 @@ func TestCheckWindows(t *testing.T) {
 		},
 		{
 			name:   "no wireless interface",
-			cmds:   map[string]cmdResult{netsh: {out: string(fixture(t, "windows/netsh-wlan-show-interfaces-en-none.txt"))}},
+			cmds:   map[string]checkstest.Reply{netsh: {Out: string(fixture(t, "windows/netsh-wlan-show-interfaces-en-none.txt"))}},
 			status: report.Skipped, summary: "not on Wi-Fi (wired or no wireless adapter)",
 			finds: []wantFinding{{report.Pass, "netsh: There is no wireless interface on the system.", ""}},
 		},
 		{
 			name:   "WLAN service stopped (exit status 1)",
-			cmds:   map[string]cmdResult{netsh: {out: "The Wireless AutoConfig Service (wlansvc) is not running.\r\n", err: errors.New("netsh: exit status 1")}},
+			cmds:   map[string]checkstest.Reply{netsh: {Out: "The Wireless AutoConfig Service (wlansvc) is not running.\r\n", Err: errors.New("exit status 1")}},
 			status: report.Skipped, summary: "not on Wi-Fi (wired or no wireless adapter)",
 			finds: []wantFinding{{report.Pass, "wlansvc", ""}},
 		},
 		{
 			name:   "Location permission missing",
-			cmds:   map[string]cmdResult{netsh: {out: "Network shell commands need location permission to access WLAN information. Turn on Location services on the Location page in Privacy & security settings.\r\n", err: errors.New("netsh: exit status 1")}},
+			cmds:   map[string]checkstest.Reply{netsh: {Out: "Network shell commands need location permission to access WLAN information. Turn on Location services on the Location page in Privacy & security settings.\r\n", Err: errors.New("exit status 1")}},
 			status: report.Skipped, summary: "could not tell whether this computer is on Wi-Fi (see the notes)",
 			finds: []wantFinding{{report.Pass, "netsh needs Location permission", ""}},
 		},
 		{
 			name:   "netsh missing",
+			cmds:   map[string]checkstest.Reply{"netsh": checkstest.NotInstalled},
 			status: report.Skipped, summary: "could not tell whether this computer is on Wi-Fi (see the notes)",
 			finds: []wantFinding{{report.Pass, "not installed", ""}},
 		},
@@ -470,13 +469,13 @@ func TestCheckCancelled(t *testing.T) {
 	cancel()
 	tree := linuxTree(map[string]iface{"wlan0": {wireless: true, operstate: "up"}}, "", "")
 	for _, p := range []probe{linuxProbe{}, darwinProbe{}, windowsProbe{}} {
-		ex := &fakeExec{}
+		ex := checkstest.NewCommands(t, nil)
 		res := (&check{probe: p}).Run(ctx, &checks.Env{FS: tree, Exec: ex})
 		if !res.Status.Valid() || res.Status == report.Pass || res.Summary == "" {
 			t.Errorf("%T: %+v", p, res)
 		}
-		if len(ex.calls) != 0 {
-			t.Errorf("%T ran %v after cancellation", p, ex.calls)
+		if len(ex.Calls()) != 0 {
+			t.Errorf("%T ran %v after cancellation", p, ex.Calls())
 		}
 	}
 	// A nil env is a programming error elsewhere, but must not panic here.

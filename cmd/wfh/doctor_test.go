@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -56,11 +57,7 @@ type harness struct {
 func newHarness(t *testing.T, list ...checks.Check) *harness {
 	t.Helper()
 	ios, out, errOut := iostreams.Test()
-	reg := &checks.Registry{}
-	for _, c := range list {
-		reg.Register(c)
-	}
-	h := &harness{f: &factory{ios: ios, registry: reg, newEnv: testEnv, build: buildInfo{Version: "1.2.3", Commit: "abc"}}}
+	h := &harness{f: &factory{ios: ios, registry: checks.NewRegistry(list...), newEnv: testEnv, build: buildInfo{Version: "1.2.3", Commit: "abc"}}}
 	h.stdout, h.stderr = &strings.Builder{}, &strings.Builder{}
 	ios.Out, ios.ErrOut = multi{out, h.stdout}, multi{errOut, h.stderr}
 	return h
@@ -373,10 +370,14 @@ func TestDoctorHelpTeaches(t *testing.T) {
 }
 
 func TestChecksAndVersionCommands(t *testing.T) {
-	h := newHarness(t, stubCheck{id: "alpha", needs: checks.Needs{Requires: []checks.Need{checks.NeedInternet}}, run: returns(report.Pass, "")})
-	if code := h.run(context.Background(), "checks"); code != 0 || !strings.Contains(h.stdout.String(), "alpha") ||
-		!strings.Contains(h.stdout.String(), "internet") || !strings.Contains(h.stdout.String(), "10s") {
-		t.Errorf("checks: exit %d\n%s", code, h.stdout.String())
+	h := newHarness(t,
+		stubCheck{id: "alpha", needs: checks.Needs{Requires: []checks.Need{checks.NeedInternet}}, run: returns(report.Pass, "")},
+		stubCheck{id: "beta", needs: checks.Needs{Uses: []checks.Resource{checks.LocalDevices}}, run: returns(report.Pass, "")})
+	out := h.stdout
+	if code := h.run(context.Background(), "checks"); code != 0 ||
+		!regexp.MustCompile(`(?m)^alpha +Stub alpha +10s +internet \(skipped when offline\)$`).MatchString(out.String()) ||
+		!regexp.MustCompile(`(?m)^beta +Stub beta +10s +local devices$`).MatchString(out.String()) {
+		t.Errorf("checks: exit %d\n%s", code, out.String())
 	}
 	h = newHarness(t)
 	if code := h.run(context.Background(), "version"); code != 0 || h.stdout.String() != "wfh 1.2.3, commit abc\n" {

@@ -9,9 +9,6 @@ import (
 	"syscall"
 
 	"github.com/wfh-cli/wfh/internal/iostreams"
-
-	// Every check joins the registry from its package's init.
-	_ "github.com/wfh-cli/wfh/checks/all"
 )
 
 // Set by the release build through -ldflags; see .goreleaser.yaml.

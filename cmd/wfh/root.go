@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/all"
 	"github.com/wfh-cli/wfh/internal/iostreams"
 	"github.com/wfh-cli/wfh/report"
 )
@@ -34,7 +35,7 @@ type factory struct {
 }
 
 func run(ctx context.Context, args []string, ios *iostreams.IOStreams) int {
-	f := &factory{ios: ios, registry: checks.Default, newEnv: systemEnv, identity: machineIdentity, build: currentBuild(),
+	f := &factory{ios: ios, registry: checks.NewRegistry(all.Checks()...), newEnv: systemEnv, identity: machineIdentity, build: currentBuild(),
 		clipboard: systemClipboard}
 	return execute(ctx, f, args)
 }

@@ -1,5 +1,0 @@
-//go:build wfhtest
-
-package all
-
-import _ "github.com/wfh-cli/wfh/checks/testcheck"
