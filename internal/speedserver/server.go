@@ -673,7 +673,10 @@ func (s *Server) sweep(now time.Time) {
 // requests finish for a few seconds, closes everything and returns nil.
 // Any other error ends it early.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	mux := newMuxListener(ln, s)
+	return s.serveMux(ctx, newMuxListener(ln, s))
+}
+
+func (s *Server) serveMux(ctx context.Context, mux *muxListener) error {
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: s.lim.headerTimeout,
