@@ -63,7 +63,9 @@ type addrEntry struct {
 	tokens   float64   // requests it may still make at once
 	filled   time.Time // when tokens was last brought up to date
 	loggedAt time.Time // last refusal line for it, zero if none
-	seen     time.Time
+	// quietAt: last line for a test of it that moved almost nothing.
+	quietAt time.Time
+	seen    time.Time
 }
 
 // addrTable holds the addrEntries, at most max of them: an attacker
@@ -148,7 +150,7 @@ func (t *addrTable) spend(k netip.Addr, n float64, now time.Time) {
 func (t *addrTable) prune(now time.Time, logEvery time.Duration) {
 	for k, e := range t.m {
 		t.refill(e, now)
-		if e.tokens >= t.burst && (e.loggedAt.IsZero() || now.Sub(e.loggedAt) >= logEvery) {
+		if e.tokens >= t.burst && now.Sub(e.loggedAt) >= logEvery && now.Sub(e.quietAt) >= logEvery {
 			delete(t.m, k)
 		}
 	}

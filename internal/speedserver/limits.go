@@ -1,6 +1,9 @@
 package speedserver
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // The rules for the limits a user sets (wfh serve's flags); New refuses a
 // Config outside them, and the command states them in --help.
@@ -102,4 +105,20 @@ func defaultLimits() limits {
 		shutdownGrace:   3 * time.Second,
 		sweepEvery:      250 * time.Millisecond,
 	}
+}
+
+// LimitsHelp describes the fixed limits in a few lines, for --help; it is
+// written from the values in force, so it cannot drift from them.
+func LimitsHelp() string {
+	l := defaultLimits()
+	return fmt.Sprintf(`Per address (an IPv4 address, or an IPv6 /64): %d open connections, one
+test, %d requests at once, %.0f requests a minute. A quarter of the
+connections (%d for each --max-clients) is kept for addresses holding
+fewer than %d. A request header must arrive within %s; uploads and
+downloads must move %d kB within %s; idle connections close after %s
+(%s once half the connections are in use). A test holds one of the
+--max-clients places only while it moves data (%d kB in %s).`,
+		l.connsPerAddr, maxRequestsPerClient, l.perMinute, l.connsPerAddr, l.reserveEach,
+		l.headerTimeout, l.block>>10, l.blockTimeout, l.idleTimeout, l.pressureTimeout,
+		l.busyBytes>>10, l.busyWindow)
 }

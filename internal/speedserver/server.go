@@ -440,7 +440,7 @@ func (s *Server) expireLocked(now time.Time) {
 }
 
 func (s *Server) logTestLocked(key netip.Addr, sess *session, now time.Time) {
-	if sess.moved() < quietTestBytes && !s.mayLogLocked(key, now) {
+	if sess.moved() < quietTestBytes && !s.mayLogLocked(key, now, true) {
 		return
 	}
 	s.cfg.Logf("test from %s: %.1f s, %s down, %s up, %d requests", showKey(key),
@@ -455,13 +455,18 @@ type logBudget struct {
 	lines, dropped int
 }
 
-// mayLogLocked says whether a line about key may be logged now: at most
-// one a minute per address, and logPerMinute in all. A minute's dropped
-// lines are counted in one line when the next minute starts.
-func (s *Server) mayLogLocked(key netip.Addr, now time.Time) bool {
+// mayLogLocked says whether a refusal (or, with quiet, a test that moved
+// almost nothing) of key may be logged now: at most one of each a minute
+// per address, and logPerMinute in all. A minute's dropped lines are
+// counted in one line when the next minute starts.
+func (s *Server) mayLogLocked(key netip.Addr, now time.Time, quiet bool) bool {
 	s.rollLogLocked(now)
 	e := s.addrs.get(key, now)
-	if !e.loggedAt.IsZero() && now.Sub(e.loggedAt) < refusedLogEvery {
+	mark := &e.loggedAt
+	if quiet {
+		mark = &e.quietAt
+	}
+	if !mark.IsZero() && now.Sub(*mark) < refusedLogEvery {
 		return false
 	}
 	if s.logs.lines >= s.lim.logPerMinute {
@@ -469,7 +474,7 @@ func (s *Server) mayLogLocked(key netip.Addr, now time.Time) bool {
 		return false
 	}
 	s.logs.lines++
-	e.loggedAt = now
+	*mark = now
 	return true
 }
 
@@ -488,7 +493,7 @@ func (s *Server) rollLogLocked(now time.Time) {
 // client put it in the path.
 func (s *Server) logRefused(r *http.Request, key netip.Addr, why string) {
 	s.mu.Lock()
-	ok := s.mayLogLocked(key, s.cfg.Now())
+	ok := s.mayLogLocked(key, s.cfg.Now(), false)
 	s.mu.Unlock()
 	if ok {
 		path := r.URL.Path
@@ -502,7 +507,7 @@ func (s *Server) logRefused(r *http.Request, key netip.Addr, why string) {
 // noteRefused logs a refused connection within the log's limits.
 func (s *Server) noteRefused(key netip.Addr, why string) {
 	s.mu.Lock()
-	ok := s.mayLogLocked(key, s.cfg.Now())
+	ok := s.mayLogLocked(key, s.cfg.Now(), false)
 	s.mu.Unlock()
 	if ok {
 		s.cfg.Logf("refused a connection from %s: %s", showKey(key), why)
