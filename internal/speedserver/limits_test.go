@@ -527,3 +527,25 @@ func FuzzKeyOfRemote(f *testing.F) {
 		_ = showKey(k)
 	})
 }
+
+// A client that sends requests and never reads the answers loses its
+// connection once the answers stop fitting in the socket buffers, like a
+// slow download.
+func TestPipelinedNonReaderCut(t *testing.T) {
+	_, addr, _, open := serveLimited(t, Config{}, func(l *limits) { l.blockTimeout = time.Second })
+	c := dialFrom(t, "127.0.0.2", addr)
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetReadBuffer(4 << 10)
+	}
+	req := strings.Repeat("GET /latency.txt HTTP/1.1\r\nHost: x\r\n\r\n", 100)
+	go func() {
+		for range 100 {
+			if _, err := io.WriteString(c, req); err != nil {
+				return
+			}
+		}
+	}()
+	if !waitFor(10*time.Second, func() bool { return open() == 0 }) {
+		t.Fatalf("a client that never reads still holds its connection")
+	}
+}

@@ -410,7 +410,7 @@ func (m *muxListener) classify(c *muxConn) {
 	br := bufio.NewReaderSize(c.Conn, sniffBuffer)
 	// The sweep closes a silent connection too; this deadline only
 	// spares a goroutine a wait when no sweep runs.
-	_ = c.SetReadDeadline(c.accepted.Add(m.s.lim.headerTimeout))
+	_ = c.SetReadDeadline(time.Now().Add(m.s.lim.headerTimeout))
 	head, err := br.Peek(2)
 	if err != nil {
 		_ = c.Close()

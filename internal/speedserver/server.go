@@ -237,6 +237,10 @@ func (s *Server) Handler() http.Handler {
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	// Every answer must go out at the minimum rate too: without a
+	// deadline, a client that sends requests and never reads would hold
+	// its connection busy for good (net/http clears it after each one).
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.lim.blockTimeout))
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Server", ServerName)
 	key := keyOfRemote(r.RemoteAddr)
