@@ -317,6 +317,9 @@ func TestSlowReaderCut(t *testing.T) {
 		_ = tc.SetReadBuffer(64 << 10)
 	}
 	fmt.Fprint(c, "GET /random4000x4000.jpg HTTP/1.1\r\nHost: x\r\n\r\n")
+	if !waitFor(5*time.Second, func() bool { return open() == 1 }) {
+		t.Fatal("the server did not accept the connection")
+	}
 	if !waitFor(8*time.Second, func() bool { return open() == 0 }) {
 		t.Fatalf("a download nobody reads still holds its connection")
 	}
@@ -537,6 +540,9 @@ func TestPipelinedNonReaderCut(t *testing.T) {
 	if tc, ok := c.(*net.TCPConn); ok {
 		_ = tc.SetReadBuffer(4 << 10)
 	}
+	if !waitFor(5*time.Second, func() bool { return open() == 1 }) {
+		t.Fatal("the server did not accept the connection")
+	}
 	req := strings.Repeat("GET /latency.txt HTTP/1.1\r\nHost: x\r\n\r\n", 100)
 	go func() {
 		for range 100 {
@@ -547,5 +553,30 @@ func TestPipelinedNonReaderCut(t *testing.T) {
 	}()
 	if !waitFor(10*time.Second, func() bool { return open() == 0 }) {
 		t.Fatalf("a client that never reads still holds its connection")
+	}
+}
+
+// An upload that lasts longer than blockTimeout at a fine rate gets its
+// answer: the deadline set when the request arrived does not cut it.
+func TestLongUploadAnswered(t *testing.T) {
+	_, addr, _, _ := serveLimited(t, Config{}, func(l *limits) { l.block, l.blockTimeout = 1 << 10, time.Second })
+	c := dialFrom(t, "127.0.0.2", addr)
+	const size = 30 << 10
+	fmt.Fprintf(c, "POST /upload.php HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", size)
+	// 2 kB every 150 ms: above the minimum of 1 kB a second, over 2 s.
+	for sent := 0; sent < size; sent += 2 << 10 {
+		if _, err := c.Write(make([]byte, 2<<10)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(150 * time.Millisecond)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || string(b) != fmt.Sprintf("size=%d", size) {
+		t.Errorf("%d %q", resp.StatusCode, b)
 	}
 }

@@ -609,6 +609,12 @@ func (p *paceReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
+// answer gives the upload's answer its own write deadline: the one set
+// when the request arrived has passed if the body took longer.
+func (p *paceReader) answer() {
+	_ = p.rc.SetWriteDeadline(time.Now().Add(p.timeout))
+}
+
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
@@ -622,11 +628,13 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, key netip.Addr) 
 		block: s.lim.block, timeout: s.lim.blockTimeout, end: time.Now().Add(s.cfg.MaxTest)}
 	n, err := io.CopyN(io.Discard, body, s.lim.block)
 	if err != nil && err != io.EOF {
+		body.answer()
 		s.bodyFailed(w, r, key, err)
 		return
 	}
 	sess, status, why := s.enter(key)
 	if sess == nil {
+		body.answer()
 		s.refuseRequest(w, r, key, status, 0, why)
 		return
 	}
@@ -637,6 +645,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, key netip.Addr) 
 		m, err = io.Copy(io.Discard, body)
 		n += m
 	}
+	body.answer()
 	if err != nil && err != io.EOF {
 		s.bodyFailed(w, r, key, err)
 	} else {
