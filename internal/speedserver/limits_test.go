@@ -559,7 +559,7 @@ func TestPipelinedNonReaderCut(t *testing.T) {
 // An upload that lasts longer than blockTimeout at a fine rate gets its
 // answer: the deadline set when the request arrived does not cut it.
 func TestLongUploadAnswered(t *testing.T) {
-	_, addr, _, _ := serveLimited(t, Config{}, func(l *limits) { l.block, l.blockTimeout = 1 << 10, time.Second })
+	_, addr, _, _ := serveLimited(t, Config{}, func(l *limits) { l.block, l.blockTimeout = 1<<10, time.Second })
 	c := dialFrom(t, "127.0.0.2", addr)
 	const size = 30 << 10
 	fmt.Fprintf(c, "POST /upload.php HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", size)
