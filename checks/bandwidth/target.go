@@ -143,7 +143,13 @@ func probe(ctx context.Context, client *http.Client, upload *url.URL) (time.Dura
 		}
 		return 0, false, &problem{kind: "redirect", msg: fmt.Sprintf("it redirects elsewhere (HTTP %d to %s), as captive portals and filters do", resp.StatusCode, quoteShort(to))}
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		return 0, false, &problem{kind: "http_status", msg: fmt.Sprintf("it refused the test (HTTP %d): the address may need a token (?token=…)", resp.StatusCode)}
+		// No "?token=" in these messages: redaction would take it, and
+		// what follows it, for a secret.
+		msg := "the server may need a token; add it to the address in bandwidth.server as the query parameter named token"
+		if upload.Query().Get("token") != "" || strings.Contains(resp.Header.Get("WWW-Authenticate"), "invalid_token") {
+			msg = "the token in the address in bandwidth.server is not the server's; ask IT for the current one"
+		}
+		return 0, false, &problem{kind: "http_status", msg: fmt.Sprintf("it refused the test (HTTP %d): %s", resp.StatusCode, msg)}
 	case resp.StatusCode != http.StatusOK:
 		return 0, false, &problem{kind: "http_status", msg: fmt.Sprintf("it answered HTTP %d instead of a speed-test file", resp.StatusCode)}
 	case !bytes.HasPrefix(bytes.TrimSpace(body), []byte("test=test")):

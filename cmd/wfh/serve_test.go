@@ -62,9 +62,21 @@ func TestServeListenErrors(t *testing.T) {
 		{[]string{"serve", "--listen", "192.0.2.77:8080"}, exitUsage, "not one of this machine's"},
 		{[]string{"serve", "--listen", busy.Addr().String()}, exitServeFailed, "already in use"},
 		{[]string{"serve", "--listen", "127.0.0.1:0", "--max-body", "lots"}, exitUsage, "--max-body"},
-		{[]string{"serve", "--listen", "127.0.0.1:0", "--max-clients", "0"}, exitUsage, "--max-clients must be at least 1"},
-		{[]string{"serve", "--listen", "127.0.0.1:0", "--max-test", "10ms"}, exitUsage, "at least 1s"},
-		{[]string{"serve", "--listen", "127.0.0.1:0", "--congestion", "c u b i c"}, exitUsage, "congestion"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--max-body", "0MB"}, exitUsage, "--max-body must be from 1MB to 1GB, not 0B"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--max-body", "1B"}, exitUsage, "--max-body must be from 1MB to 1GB, not 1B"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--max-body", "2GB"}, exitUsage, "--max-body must be from 1MB to 1GB, not 2GB"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--max-clients", "0"}, exitUsage, "--max-clients must be from 1 to 100, not 0"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--max-clients", "101"}, exitUsage, "--max-clients must be from 1 to 100, not 101"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--max-clients", "-3"}, exitUsage, "--max-clients must be from 1 to 100, not -3"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--max-test", "0"}, exitUsage, "--max-test must be from 15s to 10m, not 0s"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--max-test", "-1s"}, exitUsage, "--max-test must be from 15s to 10m, not -1s"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--max-test", "10ms"}, exitUsage, "--max-test must be from 15s to 10m, not 10ms"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--max-test", "2h"}, exitUsage, "--max-test must be from 15s to 10m, not 2h0m0s"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--max-test", "soon"}, exitUsage, "--max-test"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--congestion", "c u b i c"}, exitUsage, "--congestion \"c u b i c\" is not an algorithm this system offers"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--congestion", "nosuch"}, exitUsage, "--congestion \"nosuch\" is not an algorithm this system offers; choose one of: "},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--token", "two words"}, exitUsage, "--token: the token has a space or control character at position 4"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--token", strings.Repeat("x", 257)}, exitUsage, "--token: the token is 257 characters long; use at most 256"},
 	} {
 		f, errOut := serveHarness()
 		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
@@ -79,6 +91,33 @@ func TestServeListenErrors(t *testing.T) {
 		}
 		if took := time.Since(start); took > 2*time.Second {
 			t.Errorf("%v took %v", tc.args, took)
+		}
+	}
+}
+
+// A token from the environment that cannot be one (a newline from a file)
+// is named by the variable it came from.
+func TestServeTokenFromEnvironment(t *testing.T) {
+	t.Setenv(tokenEnv, "s3cret\n")
+	f, errOut := serveHarness()
+	if code := execute(t.Context(), f, []string{"serve", "--listen", "127.0.0.1:0"}); code != exitUsage ||
+		!strings.Contains(errOut.String(), "WFH_SERVE_TOKEN: the token has a space or control character at position 7 (a newline from a file?)") {
+		t.Errorf("exit %d, stderr %q", code, errOut.String())
+	}
+}
+
+// --help states each flag's rule and the fixed limits.
+func TestServeHelpStatesTheRules(t *testing.T) {
+	ios, out, _ := iostreams.Test()
+	f := &factory{ios: ios, registry: &checks.Registry{}}
+	if code := execute(t.Context(), f, []string{"serve", "--help"}); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"from 1 to 100", "from 15s to 10m", "from 1MB to 1GB", "at most 256 characters",
+		"lists as available, or \"system\"", "Per address", "40 open connections", "600 requests a minute", "IPv6 /64",
+		"2  usage error"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("--help lacks %q", want)
 		}
 	}
 }
@@ -125,7 +164,7 @@ func TestServeRunsAndStops(t *testing.T) {
 		t.Fatal("serve did not stop")
 	}
 	log := errOut.String()
-	for _, want := range []string{"listening on " + addr, "token required", "test from 127.0.0.1", "stopped"} {
+	for _, want := range []string{"listening on " + addr, "token required", "at most 8 tests at once", "test from 127.0.0.1", "stopped"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %q:\n%s", want, log)
 		}

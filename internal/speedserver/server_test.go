@@ -140,36 +140,67 @@ func TestUploadLimit(t *testing.T) {
 	}
 }
 
+// The token: missing and wrong are told apart (body and RFC 6750 header),
+// the Bearer scheme is case-insensitive, the query and the header both
+// work, and neither the token nor a wrong one reaches the log, which has
+// one refusal line a minute per address.
 func TestToken(t *testing.T) {
-	s, logs := newServer(t, Config{Token: "s3cret"})
+	s, logs := newServer(t, Config{Token: "s3cret-token"})
 	h := s.Handler()
-	if w := do(t, h, "GET", "/latency.txt", "", nil); w.Code != http.StatusUnauthorized {
-		t.Errorf("no token: %d", w.Code)
+	req := func(target string, auth ...string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("GET", target, nil)
+		for _, a := range auth {
+			r.Header.Add("Authorization", a)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
 	}
-	if w := do(t, h, "GET", "/latency.txt?token=wrong", "", nil); w.Code != http.StatusUnauthorized {
-		t.Errorf("wrong token: %d", w.Code)
-	}
-	if w := do(t, h, "GET", "/latency.txt?token=s3cret", "", nil); w.Code != 200 {
-		t.Errorf("token in the query: %d", w.Code)
-	}
-	r := httptest.NewRequest("GET", "/random350x350.jpg", nil)
-	r.Header.Set("Authorization", "Bearer s3cret")
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
-	if w.Code != 200 {
-		t.Errorf("token in the header: %d", w.Code)
+	for _, tc := range []struct {
+		name, target string
+		auth         []string
+		code         int
+		body, header string
+	}{
+		{"none", "/latency.txt", nil, 401, "this server needs a token", `Bearer realm="wfh serve"`},
+		{"empty query", "/latency.txt?token=", nil, 401, "needs a token", `Bearer realm="wfh serve"`},
+		{"other scheme", "/latency.txt", []string{"Basic czNjcmV0"}, 401, "needs a token", `Bearer realm="wfh serve"`},
+		{"wrong query", "/latency.txt?token=wrong-guess", nil, 401, "is not this server's token", `error="invalid_token"`},
+		{"wrong bearer", "/latency.txt", []string{"Bearer wrong-guess"}, 401, "is not this server's token", `error="invalid_token"`},
+		{"query", "/latency.txt?token=s3cret-token", nil, 200, "test=test", ""},
+		{"Bearer", "/latency.txt", []string{"Bearer s3cret-token"}, 200, "test=test", ""},
+		{"bearer", "/latency.txt", []string{"bearer s3cret-token"}, 200, "test=test", ""},
+		{"BEARER spaced", "/latency.txt", []string{"  BEARER   s3cret-token "}, 200, "test=test", ""},
+		{"wrong query, right header", "/latency.txt?token=old", []string{"Bearer s3cret-token"}, 200, "test=test", ""},
+	} {
+		w := req(tc.target, tc.auth...)
+		if w.Code != tc.code || !strings.Contains(w.Body.String(), tc.body) || !strings.Contains(w.Header().Get("WWW-Authenticate"), tc.header) {
+			t.Errorf("%s: %d %q, WWW-Authenticate %q; want %d %q %q", tc.name, w.Code, w.Body.String(),
+				w.Header().Get("WWW-Authenticate"), tc.code, tc.body, tc.header)
+		}
+		if tc.code == 401 && (strings.Contains(w.Body.String(), "s3cret") || strings.Contains(w.Body.String(), "wrong-guess")) {
+			t.Errorf("%s: the answer repeats a token: %q", tc.name, w.Body.String())
+		}
 	}
 	if n := strings.Count(logs.text(), "refused"); n != 1 {
 		t.Errorf("want one refusal line (rate-limited per address), got:\n%s", logs.text())
 	}
-	if strings.Contains(logs.text(), "s3cret") || strings.Contains(logs.text(), "wrong") {
-		t.Errorf("a token reached the log:\n%s", logs.text())
+	// A token put in the path is blanked in the log.
+	s2, logs2 := newServer(t, Config{Token: "s3cret-token"})
+	do(t, s2.Handler(), "GET", "/s3cret-token/x?token=s3cret-tokenx", "", nil)
+	for _, l := range []*logBuf{logs, logs2} {
+		if strings.Contains(l.text(), "s3cret") || strings.Contains(l.text(), "wrong-guess") {
+			t.Errorf("a token reached the log:\n%s", l.text())
+		}
+	}
+	if !strings.Contains(logs2.text(), `"/[token]/x"`) || !strings.Contains(logs2.text(), "wrong token") {
+		t.Errorf("log of a wrong token in the path: %q", logs2.text())
 	}
 }
 
 func TestClientLimitsAndTestLog(t *testing.T) {
 	clock := &fakeClock{now: time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)}
-	s, logs := newServer(t, Config{MaxClients: 2, MaxTest: 10 * time.Second, Now: clock.Now})
+	s, logs := newServer(t, Config{MaxClients: 2, MaxTest: 15 * time.Second, Now: clock.Now})
 	h := s.Handler()
 	for _, ip := range []string{"192.0.2.1:1000", "192.0.2.2:1000"} {
 		if w := do(t, h, "GET", "/random350x350.jpg", ip, nil); w.Code != 200 {
@@ -189,11 +220,15 @@ func TestClientLimitsAndTestLog(t *testing.T) {
 	do(t, h, "GET", "/latency.txt", "192.0.2.1:1000", nil)
 	clock.advance(2 * time.Second)
 	do(t, h, "GET", "/latency.txt", "192.0.2.1:1000", nil)
-	clock.advance(2500 * time.Millisecond)
-	if w := do(t, h, "GET", "/latency.txt", "192.0.2.1:1000", nil); w.Code != http.StatusTooManyRequests {
-		t.Errorf("after 10.5 s of testing: %d, want 429", w.Code)
+	for range 3 {
+		clock.advance(2 * time.Second)
+		do(t, h, "GET", "/latency.txt", "192.0.2.1:1000", nil)
 	}
-	// Client 2 has been idle for 10.5 s: its test ended, one line logged,
+	clock.advance(1500 * time.Millisecond)
+	if w := do(t, h, "GET", "/latency.txt", "192.0.2.1:1000", nil); w.Code != http.StatusTooManyRequests {
+		t.Errorf("after 15.5 s of testing: %d, want 429", w.Code)
+	}
+	// Client 2 has been idle for 15.5 s: its test ended, one line logged,
 	// and a new client may start.
 	if w := do(t, h, "GET", "/latency.txt", "192.0.2.3:1000", nil); w.Code != 200 {
 		t.Errorf("new client after an idle one ended: %d", w.Code)
@@ -297,10 +332,10 @@ func TestServeShutsDownWithARunningDownload(t *testing.T) {
 		if err != nil {
 			t.Errorf("Serve: %v", err)
 		}
-	case <-time.After(shutdownGrace + 3*time.Second):
+	case <-time.After(s.lim.shutdownGrace + 3*time.Second):
 		t.Fatal("Serve did not return")
 	}
-	if took := time.Since(start); took > shutdownGrace+time.Second {
+	if took := time.Since(start); took > s.lim.shutdownGrace+time.Second {
 		t.Errorf("shutdown took %v", took)
 	}
 	if !strings.Contains(logs.text(), "test from 127.0.0.1") {
@@ -329,12 +364,31 @@ func TestListenErrors(t *testing.T) {
 func TestNewRejectsBadConfig(t *testing.T) {
 	for _, cfg := range []Config{
 		{MaxClients: -1},
+		{MaxClients: 101},
 		{MaxTest: time.Millisecond},
+		{MaxTest: -time.Second},
+		{MaxTest: 14 * time.Second},
+		{MaxTest: 11 * time.Minute},
 		{MaxBody: 10},
+		{MaxBody: 999_999},
+		{MaxBody: 1_000_000_001},
 		{Congestion: "cu bic"},
+		{Congestion: "nosuchalgo"},
+		{Token: "s3cret\n"},
+		{Token: "two words"},
+		{Token: strings.Repeat("x", 257)},
 	} {
 		if _, err := New(cfg); err == nil {
 			t.Errorf("%+v accepted", cfg)
+		}
+	}
+	for _, cfg := range []Config{
+		{MaxClients: 1, MaxTest: 15 * time.Second, MaxBody: 1_000_000},
+		{MaxClients: 100, MaxTest: 10 * time.Minute, MaxBody: 1_000_000_000, Token: strings.Repeat("x", 256)},
+		{Congestion: "system", Token: "ünïcode-tökén"},
+	} {
+		if _, err := New(cfg); err != nil {
+			t.Errorf("%+v refused: %v", cfg, err)
 		}
 	}
 }
