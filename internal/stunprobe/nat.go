@@ -85,11 +85,11 @@ type NATReport struct {
 // tests of RFC 5780 §4.3 against it; otherwise it compares the mappings
 // servers[0] and servers[1] give the same socket. Only UDP targets count.
 // It returns within the Prober's Timeout.
-func (p *Prober) NATMapping(ctx context.Context, servers ...Target) NATReport {
+func (p *Prober) NATMapping(ctx context.Context, servers ...Target) (rep NATReport) {
 	start := p.now()
 	ctx, cancel := context.WithTimeout(ctx, p.timeout())
 	defer cancel()
-	rep := NATReport{Mapping: MappingUnknown}
+	rep = NATReport{Mapping: MappingUnknown}
 	defer func() {
 		rep.Symmetric = rep.Mapping.Symmetric()
 		rep.Took = p.now().Sub(start)

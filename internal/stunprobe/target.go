@@ -31,11 +31,11 @@ const (
 
 // Target is one STUN or TURN server on one transport.
 type Target struct {
-	Transport Transport
+	Transport Transport `json:"transport"`
 	// Host is a DNS name or an IP literal (no brackets). For TLS the
 	// certificate must be valid for it.
-	Host string
-	Port int
+	Host string `json:"host"`
+	Port int    `json:"port"`
 }
 
 // Address returns "host:port", with IPv6 literals in brackets.

@@ -121,11 +121,11 @@ const closeGrace = 200 * time.Millisecond
 // learn which fallback works), then releases the allocation. It returns
 // within the Prober's Timeout; neither its result nor its reason ever
 // contains the user name or password.
-func (p *Prober) Allocate(ctx context.Context, t Target, cred Credentials) TURNResult {
+func (p *Prober) Allocate(ctx context.Context, t Target, cred Credentials) (r TURNResult) {
 	start := p.now()
 	ctx, cancel := context.WithTimeout(ctx, p.timeout())
 	defer cancel()
-	r := TURNResult{Target: t}
+	r = TURNResult{Target: t}
 	defer func() {
 		r.Took = p.now().Sub(start)
 		r.Reason = cred.scrub(r.Reason)
@@ -277,7 +277,7 @@ func (p *Prober) allocate(ctx context.Context, start time.Time, r *TURNResult, w
 		switch code {
 		case codeUnauthorized, codeWrongCredentials:
 			r.Outcome = WrongCredentials
-			r.Reason = fmt.Sprintf("%s refused the TURN user name or password (STUN error %d): check calls.turn_servers in the profile", r.Server, code)
+			r.Reason = fmt.Sprintf("%s refused the TURN user name or password (STUN error %d): check the credentials configured for it", r.Server, code)
 		case codeQuotaReached:
 			r.Outcome = QuotaReached
 			r.Reason = fmt.Sprintf("%s refused a relay: this user already has as many as allowed (STUN error 486)", r.Server)
