@@ -37,8 +37,10 @@ func TestBindingUDPHostileServers(t *testing.T) {
 		says    string
 	}{
 		{
-			name:    "answers",
-			answer:  func(_ []byte, tx txID, _ netip.AddrPort) []out { return []out{{b: successFor(t, tx, xorMapped(mapped))}} },
+			name: "answers",
+			answer: func(_ []byte, tx txID, _ netip.AddrPort) []out {
+				return []out{{b: successFor(t, tx, xorMapped(mapped))}}
+			},
 			outcome: Answered, says: "answered over udp",
 		},
 		{
@@ -49,8 +51,10 @@ func TestBindingUDPHostileServers(t *testing.T) {
 			outcome: Answered, ignored: Ignored{Unparseable: 1, WrongTransaction: 1}, says: "answered",
 		},
 		{
-			name:    "only garbage",
-			answer:  func(_ []byte, _ txID, _ netip.AddrPort) []out { return []out{{b: []byte("HTTP/1.1 400 Bad Request\r\n\r\n")}} },
+			name: "only garbage",
+			answer: func(_ []byte, _ txID, _ netip.AddrPort) []out {
+				return []out{{b: []byte("HTTP/1.1 400 Bad Request\r\n\r\n")}}
+			},
 			outcome: Garbage, says: "not an answer came back (",
 		},
 		{
@@ -192,7 +196,9 @@ func (c *failingConn) Close() error {
 	return nil
 }
 
-func (c *failingConn) LocalAddr() net.Addr              { return &net.UDPAddr{IP: net.IPv4(10, 0, 0, 2), Port: 5000} }
+func (c *failingConn) LocalAddr() net.Addr {
+	return &net.UDPAddr{IP: net.IPv4(10, 0, 0, 2), Port: 5000}
+}
 func (c *failingConn) SetDeadline(time.Time) error      { return nil }
 func (c *failingConn) SetReadDeadline(time.Time) error  { return nil }
 func (c *failingConn) SetWriteDeadline(time.Time) error { return nil }
@@ -236,7 +242,9 @@ type fakeResolver struct {
 	err   error
 }
 
-func (r fakeResolver) LookupIPAddr(context.Context, string) ([]net.IPAddr, error) { return r.addrs, r.err }
+func (r fakeResolver) LookupIPAddr(context.Context, string) ([]net.IPAddr, error) {
+	return r.addrs, r.err
+}
 
 func TestResolvePrefersIPv4(t *testing.T) {
 	p := &Prober{Resolver: fakeResolver{addrs: []net.IPAddr{{IP: net.ParseIP("2001:db8::1")}, {IP: net.ParseIP("192.0.2.7")}}}}
