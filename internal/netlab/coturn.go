@@ -73,6 +73,7 @@ type Coturn struct {
 	Realm string
 
 	dir    string
+	pid    int
 	exited chan struct{}
 	err    error // Wait's result, set before exited closes
 }
@@ -133,6 +134,7 @@ func (ns *NS) StartCoturn(cfg CoturnConfig) *Coturn {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("netlab: coturn: %v", err)
 	}
+	c.pid = cmd.Process.Pid
 	go func() {
 		c.err = cmd.Wait()
 		close(c.exited)
@@ -235,6 +237,9 @@ func (c *Coturn) Log() string {
 	}
 	return string(b)
 }
+
+// PID is the process id of `ip netns exec`, which execs turnserver.
+func (c *Coturn) PID() int { return c.pid }
 
 // Exited tells whether turnserver has stopped (it should not, until
 // cleanup).

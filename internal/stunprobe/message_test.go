@@ -1,6 +1,8 @@
 package stunprobe
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/binary"
 	"net/netip"
 	"testing"
@@ -141,4 +143,25 @@ func TestNewBindingRequest(t *testing.T) {
 	if err != nil || binary.BigEndian.Uint32(v) != 6 || stun.Fingerprint.Check(m) != nil || m.Type != stun.BindingRequest {
 		t.Errorf("request %s: change %x %v", m, v, err)
 	}
+}
+
+// FuzzReadFrame: a TCP or TLS stream of any bytes is cut into frames or
+// refused, never read past a frame's bound, never a panic.
+func FuzzReadFrame(f *testing.F) {
+	f.Add(successFor(f, txID{1}, xorMapped(mustAP("203.0.113.7:1"))))
+	f.Add([]byte("HTTP/1.1 200 OK\r\n\r\n"))
+	f.Add([]byte{0, 1, 0xff, 0xff, 0x21, 0x12, 0xa4, 0x42})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		br := bufio.NewReaderSize(bytes.NewReader(b), maxFrame)
+		for range 64 {
+			frame, err := readFrame(br)
+			if err != nil {
+				return
+			}
+			if len(frame) < headerSize || len(frame) > maxFrame {
+				t.Fatalf("frame of %d bytes", len(frame))
+			}
+			_, _ = parseResponse(frame)
+		}
+	})
 }
