@@ -39,6 +39,6 @@
 // Platform notes: a connected UDP socket receives ICMP port unreachable on
 // Linux and macOS; Go turns that reporting off on Windows (go.dev/issue/
 // 5834) and the probe turns it back on for its own socket. The NAT probe's
-// unconnected socket never sees ICMP errors, so there a rejected UDP path
-// reads as silent.
+// unconnected socket sees them only on Linux (IP_RECVERR); elsewhere a
+// rejected UDP path reads as silent there.
 package stunprobe

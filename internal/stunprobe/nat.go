@@ -132,6 +132,7 @@ func (p *Prober) NATMapping(ctx context.Context, servers ...Target) (rep NATRepo
 		rep.First, rep.Reason = netOutcome(err, true), fmt.Sprintf("could not open a UDP socket: %s", shortErr(err))
 		return rep
 	}
+	reportICMPErrors(pc)
 	port := addrPortOf(pc.LocalAddr()).Port()
 	if localIP.IsValid() {
 		rep.Local = netip.AddrPortFrom(localIP, port)
@@ -179,7 +180,7 @@ func (p *Prober) NATMapping(ctx context.Context, servers ...Target) (rep NATRepo
 		// Test II: the other IP, the primary port.
 		o2, ex2 := ask(netip.AddrPortFrom(other.Addr(), primary.Port()))
 		if !ex2.ok {
-			rep.Reason = fmt.Sprintf("%s offers a second address (%s) but it did not answer within %s, so the NAT mapping is unknown", primary, o2.Server, p.since(start))
+			rep.Reason = fmt.Sprintf("%s offers a second address (%s) but it %s, so the NAT mapping is unknown", primary, o2.Server, p.noAnswer(start, ex2))
 			return rep
 		}
 		if o2.Mapped == o1.Mapped {
@@ -192,7 +193,7 @@ func (p *Prober) NATMapping(ctx context.Context, servers ...Target) (rep NATRepo
 		switch {
 		case !ex3.ok:
 			rep.Mapping = DestinationDependent
-			rep.Reason = fmt.Sprintf("symmetric NAT: the public port changes with the destination address (%s did not answer the third test, so port dependence is unknown)", other)
+			rep.Reason = fmt.Sprintf("symmetric NAT: the public port changes with the destination address (%s %s in the third test, so port dependence is unknown)", other, p.noAnswer(start, ex3))
 		case o3.Mapped == o2.Mapped:
 			rep.Mapping = AddressDependent
 			rep.Reason = "symmetric NAT: the public port changes with each destination address (address-dependent mapping)"
@@ -216,7 +217,7 @@ func (p *Prober) NATMapping(ctx context.Context, servers ...Target) (rep NATRepo
 	o2, ex2 := ask(dst2)
 	switch {
 	case !ex2.ok:
-		rep.Reason = fmt.Sprintf("the second STUN server %s did not answer within %s, so the NAT mapping is unknown", dst2, p.since(start))
+		rep.Reason = fmt.Sprintf("the second STUN server %s %s, so the NAT mapping is unknown", dst2, p.noAnswer(start, ex2))
 	case o2.Mapped != o1.Mapped && dst2.Addr() == primary.Addr():
 		rep.Mapping = AddressAndPortDependent
 		rep.Reason = "symmetric NAT: the public port changes with the destination port (two servers on one address)"
@@ -230,4 +231,18 @@ func (p *Prober) NATMapping(ctx context.Context, servers ...Target) (rep NATRepo
 		rep.Reason = "the NAT keeps one public address and port for two servers (endpoint-independent mapping)"
 	}
 	return rep
+}
+
+// noAnswer says why a NAT test got no answer: "was refused (ICMP port
+// unreachable)" or "did not answer within 3s".
+func (p *Prober) noAnswer(start time.Time, ex exchangeResult) string {
+	switch {
+	case ex.reply.resp.errorCode != 0:
+		return fmt.Sprintf("answered with STUN error %d", ex.reply.resp.errorCode)
+	case ex.readErr != nil && netOutcome(ex.readErr, true) == Refused:
+		return "was refused (ICMP port unreachable)"
+	case ex.sendErr != nil:
+		return "could not be sent to: " + shortErr(ex.sendErr)
+	}
+	return "did not answer within " + p.since(start)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -159,5 +160,24 @@ func TestMappingSymmetric(t *testing.T) {
 		if m.Symmetric() != want {
 			t.Errorf("%s.Symmetric() = %v", m, !want)
 		}
+	}
+}
+
+// TestNATMappingRefused: a closed port answers ICMP port unreachable; on
+// Linux the NAT probe's unconnected socket hears it (IP_RECVERR) and stops
+// at once, elsewhere it waits for its deadline and reads silence.
+func TestNATMappingRefused(t *testing.T) {
+	pc := listenUDP(t, "127.0.0.1:0")
+	addr := addrPortOf(pc.LocalAddr())
+	_ = pc.Close()
+	// A refusal must end the probe well before this deadline.
+	const deadline = 2 * time.Second
+	rep := (&Prober{Timeout: deadline}).NATMapping(t.Context(), udpTarget(addr))
+	want, quick := Silent, false
+	if runtime.GOOS == "linux" {
+		want, quick = Refused, true
+	}
+	if rep.First != want || rep.Mapping != MappingUnknown || (quick && rep.Took > deadline/2) {
+		t.Fatalf("%+v; want first %s", rep, want)
 	}
 }
