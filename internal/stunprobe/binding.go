@@ -143,6 +143,9 @@ func (p *Prober) Binding(ctx context.Context, t Target) Result {
 			r.Outcome = Silent
 		}
 		r.Reason = fmt.Sprintf("looking up %s failed: %s", t.Host, shortErr(err))
+		if stopped(ctx) {
+			r.Outcome, r.Reason = Stopped, fmt.Sprintf("stopped while looking up %s", t.Host)
+		}
 		r.Took = p.now().Sub(start)
 		return r
 	}
@@ -156,6 +159,10 @@ func (p *Prober) Binding(ctx context.Context, t Target) Result {
 		r.Outcome, r.Reason = Failed, fmt.Sprintf("unknown transport %q", t.Transport)
 	}
 	r.Took = p.now().Sub(start)
+	if r.Outcome != Answered && stopped(ctx) {
+		r.Outcome = Stopped
+		r.Reason = fmt.Sprintf("stopped after %s, before %s answered over %s", p.since(start), r.Server, t.Transport)
+	}
 	return r
 }
 
@@ -232,7 +239,7 @@ func (p *Prober) finishDatagram(ctx context.Context, start time.Time, r *Result,
 		r.Outcome, r.Err = netOutcome(ex.readErr, true), ex.readErr
 		switch r.Outcome {
 		case Refused:
-			r.Reason = fmt.Sprintf("UDP to %s was refused (ICMP port unreachable) after %d request(s): a firewall rejects it or no server listens", r.Server, ex.sends)
+			r.Reason = fmt.Sprintf("UDP to %s was refused (ICMP port unreachable) after %s: a firewall rejects it or no server listens", r.Server, requests(ex.sends))
 		case Unreachable:
 			r.Reason = fmt.Sprintf("UDP to %s: %s", r.Server, shortErr(ex.readErr))
 		default:
@@ -243,11 +250,11 @@ func (p *Prober) finishDatagram(ctx context.Context, start time.Time, r *Result,
 		waited := p.since(start)
 		if r.Ignored.Total() > 0 {
 			r.Outcome = Garbage
-			r.Reason = fmt.Sprintf("no STUN answer over UDP from %s within %s (%d request(s)); %s", r.Server, waited, ex.sends, ignoredWords(r.Ignored))
+			r.Reason = fmt.Sprintf("no STUN answer over UDP from %s within %s (%s); %s", r.Server, waited, requests(ex.sends), ignoredWords(r.Ignored))
 			return
 		}
 		r.Outcome = Silent
-		r.Reason = fmt.Sprintf("no answer over UDP from %s within %s (%d request(s)): UDP is dropped on the way or the server is down", r.Server, waited, ex.sends)
+		r.Reason = fmt.Sprintf("no answer over UDP from %s within %s (%s): UDP is dropped on the way or the server is down", r.Server, waited, requests(ex.sends))
 	}
 }
 
@@ -360,9 +367,9 @@ func (p *Prober) tlsConfig(host string) *tls.Config {
 	} else {
 		c = &tls.Config{}
 	}
-	if c.ServerName == "" {
-		c.ServerName = host
-	}
+	// Per server, always: a base ServerName would make every server's
+	// certificate be checked against one name.
+	c.ServerName = host
 	return c
 }
 
@@ -408,6 +415,14 @@ func (p *Prober) connectReason(start time.Time, server netip.AddrPort, err error
 		return fmt.Sprintf("this computer refused to connect to %s (a firewall on this computer): %s", server, shortErr(err))
 	}
 	return fmt.Sprintf("TCP connect to %s failed: %s", server, shortErr(err))
+}
+
+// requests is "1 request" or "4 requests".
+func requests(n int) string {
+	if n == 1 {
+		return "1 request"
+	}
+	return fmt.Sprintf("%d requests", n)
 }
 
 // since is how long a probe has run, rounded for a Reason ("within 3s").

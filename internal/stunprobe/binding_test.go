@@ -389,3 +389,27 @@ func TestNetOutcome(t *testing.T) {
 		}
 	}
 }
+
+// TestStoppedIsNotSilence: a run the user interrupts says "stopped", never
+// that the network dropped the packets.
+func TestStoppedIsNotSilence(t *testing.T) {
+	silent := listenUDP(t, "127.0.0.1:0")
+	t.Cleanup(func() { _ = silent.Close() })
+	target := udpTarget(addrPortOf(silent.LocalAddr()))
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	p := &Prober{}
+	res := p.RunSet(ctx, Set{Bindings: []Target{target}, NATServers: []Target{target}, TURN: []TURNServer{{target, NewCredentials(testUser, testPass)}}})
+	if r := res.Bindings[0]; r.Outcome != Stopped || !strings.Contains(r.Reason, "stopped") {
+		t.Errorf("binding: %s %q", r.Outcome, r.Reason)
+	}
+	if res.NAT.First != Stopped {
+		t.Errorf("NAT: %+v", res.NAT)
+	}
+	if r := res.TURN[0]; r.Outcome != TURNStopped || r.Path != Stopped {
+		t.Errorf("TURN: %+v", r)
+	}
+	if res.Took > ProbeTimeout/2 {
+		t.Errorf("a cancelled set took %v", res.Took)
+	}
+}

@@ -93,6 +93,9 @@ func (p *Prober) NATMapping(ctx context.Context, servers ...Target) (rep NATRepo
 	defer func() {
 		rep.Symmetric = rep.Mapping.Symmetric()
 		rep.Took = p.now().Sub(start)
+		if rep.Mapping == MappingUnknown && stopped(ctx) {
+			rep.First, rep.Reason = Stopped, fmt.Sprintf("stopped after %s, before the NAT test finished", p.since(start))
+		}
 	}()
 	var udp []Target
 	for _, s := range servers {

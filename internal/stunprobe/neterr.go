@@ -43,9 +43,16 @@ const (
 	TLSFailed Outcome = "tls_failed"
 	// NoAddress: the server's name did not resolve.
 	NoAddress Outcome = "no_address"
+	// Stopped: the caller cancelled the probe before it had an answer
+	// (the run was interrupted); it says nothing about the network.
+	Stopped Outcome = "stopped"
 	// Failed: anything else; Reason says what.
 	Failed Outcome = "failed"
 )
+
+// stopped tells whether ctx ended because the caller cancelled it rather
+// than because the probe's own deadline passed.
+func stopped(ctx context.Context) bool { return errors.Is(ctx.Err(), context.Canceled) }
 
 // netOutcome sorts a socket error (dial, send, read) into an Outcome; udp
 // tells the socket's kind, since Windows reports a UDP port unreachable

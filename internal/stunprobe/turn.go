@@ -74,6 +74,8 @@ const (
 	TURNUnreachable TURNOutcome = "unreachable"
 	// TURNTimeout: no complete answer before the deadline.
 	TURNTimeout TURNOutcome = "timeout"
+	// TURNStopped: the caller cancelled the probe before it finished.
+	TURNStopped TURNOutcome = "stopped"
 	// TURNFailed: anything else; Reason says what.
 	TURNFailed TURNOutcome = "failed"
 )
@@ -128,6 +130,10 @@ func (p *Prober) Allocate(ctx context.Context, t Target, cred Credentials) (r TU
 	r = TURNResult{Target: t}
 	defer func() {
 		r.Took = p.now().Sub(start)
+		if r.Outcome != Allocated && r.ErrorCode == 0 && stopped(ctx) {
+			r.Outcome, r.Path = TURNStopped, Stopped
+			r.Reason = fmt.Sprintf("stopped after %s, before %s finished the allocation", p.since(start), r.Target)
+		}
 		r.Reason = cred.scrub(r.Reason)
 	}()
 	addr, err := p.resolve(ctx, t.Host)
