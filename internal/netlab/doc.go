@@ -38,6 +38,12 @@
 // namespace through NS.Command (long-running) or NS.Run (short), which use
 // `ip netns exec` and so also see the file that NS.ResolvConf writes.
 //
+// Real servers: NS.StartCoturn runs coturn's turnserver in a namespace as
+// a STUN and TURN server (long-term credentials, TLS with a CA's
+// certificate, two listening addresses for RFC 5780 NAT discovery) with a
+// configuration in a temporary directory, waits until it answers, and
+// stops it at cleanup; NS.AddAddress gives a server its second address.
+//
 // Every route netlab adds, including the subnet routes of links, carries
 // `congctl cubic`: namespaces inherit the host's default congestion control
 // (bbr on the development machines) and may not change it, but a route's
@@ -68,6 +74,7 @@
 //
 // Root on Linux, and the Debian packages iproute2 (ip, tc) and nftables
 // (nft; only tests that call NS.Nft skip without it); iputils-ping and
-// iperf3 for the tests that measure through the stages. Without root or ip,
+// iperf3 for the tests that measure through the stages; coturn for the
+// tests that call NS.StartCoturn (they skip without it). Without root or ip,
 // New skips the test, so `go test ./...` stays green on a laptop.
 package netlab

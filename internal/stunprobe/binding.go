@@ -1,0 +1,474 @@
+package stunprobe
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"strings"
+	"time"
+)
+
+// Budgets. The calls check runs every probe of a run at once; these make
+// the whole set end inside its 4 s.
+const (
+	// Budget is what the calls check allows the whole probe set, run
+	// concurrently (issue 26): a diagnosis must not keep a user waiting.
+	Budget = 4 * time.Second
+	// ProbeTimeout caps one probe (name lookup, connect, handshake and
+	// exchange) when the caller's context allows more: it leaves a
+	// second of Budget for starting the probes and writing the verdict,
+	// and is 10 times the round trip to any vendor's nearest relay.
+	ProbeTimeout = 3 * time.Second
+	// maxFrame bounds one STUN message read from a stream; a Binding
+	// response is under 200 bytes and the length field allows 64 KiB.
+	maxFrame = 4096
+)
+
+// Dialer opens connections; *net.Dialer and checks.Env's Dialer satisfy it.
+type Dialer interface {
+	DialContext(ctx context.Context, network, address string) (net.Conn, error)
+}
+
+// Resolver looks up a server's addresses; *net.Resolver satisfies it.
+type Resolver interface {
+	LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error)
+}
+
+// ListenPacketFunc opens an unconnected UDP socket; nil in a Prober means
+// (&net.ListenConfig{}).ListenPacket.
+type ListenPacketFunc func(ctx context.Context, network, address string) (net.PacketConn, error)
+
+// Prober runs STUN and TURN probes. Its fields are the seams to the outside
+// world; the zero value uses the system's.
+type Prober struct {
+	// Dialer opens the UDP (connected), TCP and TLS sockets of Binding
+	// and Allocate; nil means a plain net.Dialer.
+	Dialer Dialer
+	// ListenPacket opens the one unconnected socket of the NAT probe;
+	// it must create the socket where Dialer does (same namespace).
+	ListenPacket ListenPacketFunc
+	// Resolver looks up server names; nil means net.DefaultResolver.
+	// IP literals are never looked up.
+	Resolver Resolver
+	// TLS is the base configuration of STUN and TURN over TLS (RootCAs:
+	// the system roots plus the company CA); ServerName is set per
+	// server. Nil means the system roots.
+	TLS *tls.Config
+	// Timeout caps each probe; 0 means ProbeTimeout.
+	Timeout time.Duration
+	// Now is the clock of round-trip times; nil means time.Now.
+	Now func() time.Time
+}
+
+func (p *Prober) dialer() Dialer {
+	if p.Dialer != nil {
+		return p.Dialer
+	}
+	return &net.Dialer{}
+}
+
+func (p *Prober) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+func (p *Prober) timeout() time.Duration {
+	if p.Timeout > 0 {
+		return p.Timeout
+	}
+	return ProbeTimeout
+}
+
+// Result is the outcome of one Binding probe.
+type Result struct {
+	Target  Target  `json:"target"`
+	Outcome Outcome `json:"outcome"`
+	// Server is the address asked (the name resolved); invalid when the
+	// name did not resolve.
+	Server netip.AddrPort `json:"server"`
+	// Local is this computer's end of the socket, when known.
+	Local netip.AddrPort `json:"local"`
+	// Mapped is the address the server saw: this computer's public
+	// address and port after every NAT on the way. Private data: the
+	// report redacts it. Valid only when Answered with a success.
+	Mapped netip.AddrPort `json:"mapped"`
+	// MappedXOR tells Mapped came from XOR-MAPPED-ADDRESS (false: the
+	// RFC 3489 MAPPED-ADDRESS of an old server).
+	MappedXOR bool `json:"mapped_xor,omitempty"`
+	// Other is the server's RFC 5780 OTHER-ADDRESS, when it offers one.
+	Other netip.AddrPort `json:"other"`
+	// ErrorCode is the STUN error code when the server answered with an
+	// error (which still proves the path); 0 otherwise.
+	ErrorCode int `json:"error_code,omitempty"`
+	// RTT is the STUN round trip of the answered request (over TCP and
+	// TLS: after the connection was up); 0 without an answer.
+	RTT time.Duration `json:"rtt_ns"`
+	// Connect is the time to set up TCP (and TLS) before the request; 0
+	// for UDP.
+	Connect time.Duration `json:"connect_ns,omitempty"`
+	// Sends counts the requests sent (UDP retransmits; 1 over TCP/TLS).
+	Sends int `json:"sends"`
+	// Ignored counts replies that were dropped as not an answer.
+	Ignored Ignored `json:"ignored"`
+	// Took is the probe's wall time.
+	Took time.Duration `json:"took_ns"`
+	// Reason is one line saying what happened, for people: which step
+	// failed or timed out and after how long.
+	Reason string `json:"reason"`
+	// Err is the underlying error, for debugging logs; nil when answered.
+	Err error `json:"-"`
+}
+
+// Binding sends a STUN Binding request to t over t.Transport and says what
+// came back. It always returns within the Prober's Timeout (or ctx's
+// earlier deadline), never panics on what a server sends, and ignores
+// (and counts) replies that are not an answer to its own request.
+func (p *Prober) Binding(ctx context.Context, t Target) Result {
+	start := p.now()
+	ctx, cancel := context.WithTimeout(ctx, p.timeout())
+	defer cancel()
+	r := Result{Target: t}
+	addr, err := p.resolve(ctx, t.Host)
+	if err != nil {
+		r.Outcome, r.Err = NoAddress, err
+		if netOutcome(err, false) == Silent {
+			r.Outcome = Silent
+		}
+		r.Reason = fmt.Sprintf("looking up %s failed: %s", t.Host, shortErr(err))
+		if stopped(ctx) {
+			r.Outcome, r.Reason = Stopped, fmt.Sprintf("stopped while looking up %s", t.Host)
+		}
+		r.Took = p.now().Sub(start)
+		return r
+	}
+	r.Server = netip.AddrPortFrom(addr, uint16(t.Port))
+	switch t.Transport {
+	case UDP:
+		p.bindingUDP(ctx, start, &r)
+	case TCP, TLS:
+		p.bindingStream(ctx, start, &r)
+	default:
+		r.Outcome, r.Reason = Failed, fmt.Sprintf("unknown transport %q", t.Transport)
+	}
+	r.Took = p.now().Sub(start)
+	if r.Outcome != Answered && stopped(ctx) {
+		r.Outcome = Stopped
+		r.Reason = fmt.Sprintf("stopped after %s, before %s answered over %s", p.since(start), r.Server, t.Transport)
+	}
+	return r
+}
+
+// resolve returns host's address, preferring IPv4: every calling app's
+// relays have it, while IPv6 reachability at home is still uneven.
+func (p *Prober) resolve(ctx context.Context, host string) (netip.Addr, error) {
+	if a, err := netip.ParseAddr(host); err == nil {
+		return a.Unmap(), nil
+	}
+	var res Resolver = net.DefaultResolver
+	if p.Resolver != nil {
+		res = p.Resolver
+	}
+	addrs, err := res.LookupIPAddr(ctx, host)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	var v6 netip.Addr
+	for _, a := range addrs {
+		ip, ok := netip.AddrFromSlice(a.IP)
+		if !ok {
+			continue
+		}
+		ip = ip.Unmap()
+		if ip.Is4() {
+			return ip, nil
+		}
+		if !v6.IsValid() {
+			v6 = ip.WithZone(a.Zone)
+		}
+	}
+	if v6.IsValid() {
+		return v6, nil
+	}
+	return netip.Addr{}, &net.DNSError{Err: "no address", Name: host, IsNotFound: true}
+}
+
+func udpNetwork(a netip.Addr) string {
+	if a.Is4() {
+		return "udp4"
+	}
+	return "udp6"
+}
+
+func (p *Prober) bindingUDP(ctx context.Context, start time.Time, r *Result) {
+	conn, err := p.dialer().DialContext(ctx, udpNetwork(r.Server.Addr()), r.Server.String())
+	if err != nil {
+		r.Outcome, r.Err = netOutcome(err, true), err
+		r.Reason = fmt.Sprintf("could not open a UDP socket to %s: %s", r.Server, shortErr(err))
+		return
+	}
+	reportPortUnreachable(conn)
+	r.Local = addrPortOf(conn.LocalAddr())
+	s := newSession(connectedConn{c: conn, peer: r.Server}, p.now)
+	ex := s.exchange(ctx, r.Server, r.Server, 0)
+	s.close()
+	r.Sends, r.Ignored = ex.sends, s.counts()
+	p.finishDatagram(ctx, start, r, ex)
+}
+
+// finishDatagram turns a UDP exchange into the Result's outcome and reason.
+func (p *Prober) finishDatagram(ctx context.Context, start time.Time, r *Result, ex exchangeResult) {
+	switch {
+	case ex.ok:
+		answered(r, ex.reply)
+	case ex.sendErr != nil:
+		r.Outcome, r.Err = netOutcome(ex.sendErr, true), ex.sendErr
+		if r.Outcome == BlockedLocally {
+			r.Reason = fmt.Sprintf("this computer refused to send UDP to %s (a firewall on this computer): %s", r.Server, shortErr(ex.sendErr))
+		} else {
+			r.Reason = fmt.Sprintf("sending UDP to %s failed: %s", r.Server, shortErr(ex.sendErr))
+		}
+	case ex.readErr != nil:
+		r.Outcome, r.Err = netOutcome(ex.readErr, true), ex.readErr
+		switch r.Outcome {
+		case Refused:
+			r.Reason = fmt.Sprintf("UDP to %s was refused (ICMP port unreachable) after %s: a firewall rejects it or no server listens", r.Server, requests(ex.sends))
+		case Unreachable:
+			r.Reason = fmt.Sprintf("UDP to %s: %s", r.Server, shortErr(ex.readErr))
+		default:
+			r.Reason = fmt.Sprintf("reading the answer from %s failed: %s", r.Server, shortErr(ex.readErr))
+		}
+	default:
+		r.Err = ctx.Err()
+		waited := p.since(start)
+		if r.Ignored.Total() > 0 {
+			r.Outcome = Garbage
+			r.Reason = fmt.Sprintf("no STUN answer over UDP from %s within %s (%s); %s", r.Server, waited, requests(ex.sends), ignoredWords(r.Ignored))
+			return
+		}
+		r.Outcome = Silent
+		r.Reason = fmt.Sprintf("no answer over UDP from %s within %s (%s): UDP is dropped on the way or the server is down", r.Server, waited, requests(ex.sends))
+	}
+}
+
+// answered fills r from a response.
+func answered(r *Result, rep reply) {
+	r.Outcome, r.RTT, r.Err = Answered, rep.rtt, nil
+	r.Other = rep.resp.other
+	if rep.resp.errorCode != 0 {
+		r.ErrorCode = rep.resp.errorCode
+		r.Reason = fmt.Sprintf("%s answered in %s with STUN error %d %q (the path works)", r.Server, roundRTT(rep.rtt), rep.resp.errorCode, rep.resp.errorReason)
+		return
+	}
+	r.Mapped, r.MappedXOR = rep.resp.mapped, rep.resp.xor
+	r.Reason = fmt.Sprintf("%s answered over %s in %s", r.Server, r.Target.Transport, roundRTT(rep.rtt))
+}
+
+// bindingStream asks over TCP or TLS: one request on a fresh connection,
+// then framed messages are read until the answer, the deadline, or
+// something that is not STUN (after which the stream cannot be re-framed).
+func (p *Prober) bindingStream(ctx context.Context, start time.Time, r *Result) {
+	t0 := p.now()
+	conn, err := p.dialer().DialContext(ctx, "tcp", r.Server.String())
+	if err != nil {
+		r.Outcome, r.Err = netOutcome(err, false), err
+		r.Reason = p.connectReason(start, r.Server, err, r.Outcome)
+		return
+	}
+	defer conn.Close()
+	r.Local = addrPortOf(conn.LocalAddr())
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl) // an error here surfaces on the first read
+	}
+	stream := conn
+	if r.Target.Transport == TLS {
+		tc := tls.Client(conn, p.tlsConfig(r.Target.Host))
+		if err := tc.HandshakeContext(ctx); err != nil {
+			r.Outcome, r.Err = netOutcome(err, false), err
+			switch {
+			case r.Outcome == Silent || ctx.Err() != nil:
+				r.Outcome = Silent
+				r.Reason = fmt.Sprintf("TLS handshake with %s timed out after %s (TCP connected): something holds the connection without answering", r.Server, p.since(start))
+			case r.Outcome == Closed:
+				r.Reason = fmt.Sprintf("TLS handshake with %s: the connection was closed (not a TLS server there, or a filter cut it)", r.Server)
+			default:
+				r.Outcome = TLSFailed
+				r.Reason = fmt.Sprintf("TLS handshake with %s failed: %s", r.Server, shortErr(err))
+			}
+			return
+		}
+		stream = tc
+	}
+	r.Connect = p.now().Sub(t0)
+	m, err := newBindingRequest(0)
+	if err != nil {
+		r.Outcome, r.Err, r.Reason = Failed, err, err.Error()
+		return
+	}
+	sent := p.now()
+	if _, err := stream.Write(m.Raw); err != nil {
+		r.Outcome, r.Err = netOutcome(err, false), err
+		r.Reason = fmt.Sprintf("sending the request to %s failed: %s", r.Server, shortErr(err))
+		return
+	}
+	r.Sends = 1
+	br := bufio.NewReaderSize(stream, maxFrame)
+	for {
+		frame, err := readFrame(br)
+		if err != nil {
+			r.Err = err
+			var bad badFrameError
+			switch {
+			case errors.As(err, &bad):
+				r.Ignored.Unparseable++
+				r.Outcome = Garbage
+				r.Reason = fmt.Sprintf("%s sent something that is not STUN over %s", r.Server, r.Target.Transport)
+			case netOutcome(err, false) == Silent || ctx.Err() != nil:
+				r.Outcome = Silent
+				if r.Ignored.Total() > 0 {
+					r.Outcome = Garbage
+				}
+				r.Reason = fmt.Sprintf("no STUN answer over %s from %s within %s after connecting", r.Target.Transport, r.Server, p.since(start))
+			default:
+				r.Outcome = netOutcome(err, false)
+				if r.Outcome == Failed {
+					r.Outcome = Closed
+				}
+				r.Reason = fmt.Sprintf("%s closed the %s connection without a STUN answer", r.Server, r.Target.Transport)
+			}
+			return
+		}
+		at := p.now()
+		resp, perr := parseResponse(frame)
+		switch {
+		case perr != nil:
+			// The frame was whole, so the stream stays in step: read on.
+			r.Ignored.Unparseable++
+		case resp.tx != m.TransactionID:
+			r.Ignored.WrongTransaction++
+		default:
+			answered(r, reply{resp: resp, rtt: at.Sub(sent)})
+			return
+		}
+	}
+}
+
+func (p *Prober) tlsConfig(host string) *tls.Config {
+	var c *tls.Config
+	if p.TLS != nil {
+		c = p.TLS.Clone()
+	} else {
+		c = &tls.Config{}
+	}
+	// Per server, always: a base ServerName would make every server's
+	// certificate be checked against one name.
+	c.ServerName = host
+	return c
+}
+
+// badFrameError: the stream carried something that is not a STUN frame.
+type badFrameError struct{ why string }
+
+func (e badFrameError) Error() string { return "not a STUN frame: " + e.why }
+
+// readFrame reads one STUN message from a stream (RFC 8489 §6.2.2: no
+// extra framing; the header's length field says how much follows).
+func readFrame(r *bufio.Reader) ([]byte, error) {
+	hdr, err := r.Peek(headerSize)
+	if err != nil {
+		if len(hdr) > 0 && errors.Is(err, io.EOF) {
+			return nil, io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	if binary.BigEndian.Uint32(hdr[4:8]) != magicCookie || hdr[0]&0xC0 != 0 {
+		return nil, badFrameError{"no STUN magic cookie"}
+	}
+	n := headerSize + int(binary.BigEndian.Uint16(hdr[2:4]))
+	if n > maxFrame {
+		return nil, badFrameError{fmt.Sprintf("%d-byte message", n)}
+	}
+	frame := make([]byte, n)
+	if _, err := io.ReadFull(r, frame); err != nil {
+		return nil, err
+	}
+	return frame, nil
+}
+
+// connectReason words a failed TCP connect.
+func (p *Prober) connectReason(start time.Time, server netip.AddrPort, err error, o Outcome) string {
+	switch o {
+	case Silent:
+		return fmt.Sprintf("TCP connect to %s timed out after %s: the port is filtered on the way or the server is down", server, p.since(start))
+	case Refused:
+		return fmt.Sprintf("TCP connect to %s was refused: nothing listens there, or a firewall rejects it", server)
+	case Unreachable:
+		return fmt.Sprintf("TCP connect to %s: %s", server, shortErr(err))
+	case BlockedLocally:
+		return fmt.Sprintf("this computer refused to connect to %s (a firewall on this computer): %s", server, shortErr(err))
+	}
+	return fmt.Sprintf("TCP connect to %s failed: %s", server, shortErr(err))
+}
+
+// requests is "1 request" or "4 requests".
+func requests(n int) string {
+	if n == 1 {
+		return "1 request"
+	}
+	return fmt.Sprintf("%d requests", n)
+}
+
+// since is how long a probe has run, rounded for a Reason ("within 3s").
+func (p *Prober) since(start time.Time) string { return roundDur(p.now().Sub(start)) }
+
+func roundRTT(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return d.Round(10 * time.Microsecond).String()
+	case d < 100*time.Millisecond:
+		return d.Round(100 * time.Microsecond).String()
+	}
+	return d.Round(time.Millisecond).String()
+}
+
+func roundDur(d time.Duration) string { return d.Round(100 * time.Millisecond).String() }
+
+// ignoredWords says what came back instead of an answer: "3 replies that
+// were not an answer came back (2 unreadable, 1 for another request)".
+func ignoredWords(g Ignored) string {
+	var parts []string
+	if g.Unparseable > 0 {
+		parts = append(parts, fmt.Sprintf("%d unreadable", g.Unparseable))
+	}
+	if g.WrongTransaction > 0 {
+		parts = append(parts, fmt.Sprintf("%d for another request", g.WrongTransaction))
+	}
+	if g.WrongSource > 0 {
+		parts = append(parts, fmt.Sprintf("%d from another address", g.WrongSource))
+	}
+	noun := "replies"
+	if g.Total() == 1 {
+		noun = "reply"
+	}
+	return fmt.Sprintf("%d %s that were not an answer came back (%s)", g.Total(), noun, strings.Join(parts, ", "))
+}
+
+// shortErr is an error's last, most specific part ("connection
+// refused"), printable and short enough for one line.
+func shortErr(err error) string {
+	if err == nil {
+		return ""
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		err = op.Err
+	}
+	return clip(err.Error(), 120)
+}
