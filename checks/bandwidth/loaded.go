@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"net/netip"
 	"net/url"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/network"
+	"github.com/wfh-cli/wfh/internal/rttstats"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -285,9 +285,8 @@ func steady(all []loadedSample, now, skip time.Duration) bool {
 	if !ok1 || !ok2 {
 		return false
 	}
-	slices.Sort(a)
-	slices.Sort(b)
-	ma, mb := a[len(a)/2], b[len(b)/2]
+	ma, _ := rttstats.Median(a)
+	mb, _ := rttstats.Median(b)
 	diff := max(ma-mb, mb-ma)
 	return diff <= max(steadyFloor, time.Duration(steadyTolerance*float64(max(ma, mb))))
 }
@@ -346,21 +345,11 @@ func (p loadedLatency) figures(t *loadedTarget) loadedFigures {
 		}
 		return f
 	}
-	slices.Sort(rtts)
-	f.median, f.medianOver = rank(rtts, lost, 0.5)
-	f.p90, f.p90Over = rank(rtts, lost, 0.9)
+	// A lost sample waited past the timeout: it ranks above every answer.
+	series := append(slices.Clone(rtts), slices.Repeat([]time.Duration{rttstats.Lost}, lost)...)
+	f.median, f.medianOver, _ = rttstats.QuantileCountingLost(series, 0.5)
+	f.p90, f.p90Over, _ = rttstats.QuantileCountingLost(series, 0.9)
 	return f
-}
-
-// rank is the q-quantile (nearest rank) of rtts plus lost samples that
-// rank above all of them; over is true when it falls on a lost one.
-func rank(sorted []time.Duration, lost int, q float64) (time.Duration, bool) {
-	n := len(sorted) + lost
-	i := max(int(math.Ceil(q*float64(n)))-1, 0)
-	if i >= len(sorted) {
-		return 0, true
-	}
-	return sorted[i], false
 }
 
 // annotate adds one direction's figures to the result and recomputes the

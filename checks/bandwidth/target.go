@@ -11,8 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -21,6 +19,7 @@ import (
 	"github.com/showwin/speedtest-go/speedtest"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/internal/rttstats"
 )
 
 // target is the server the transfers go to.
@@ -318,34 +317,16 @@ func idle(ctx context.Context, client *http.Client, upload *url.URL) latency {
 
 // latency is the idle round trip to the server.
 type latency struct {
-	median, min, jitter time.Duration
-	samples             []time.Duration
-	note                string // why it was not measured
+	median, jitter time.Duration
+	samples        []time.Duration
+	note           string // why it was not measured
 }
 
-// summarize computes the median, the minimum and the jitter as the mean
-// absolute difference of consecutive samples (RFC 3550's idea, without
-// its smoothing: there are only a few samples).
+// summarize computes the median and the jitter (see rttstats.Jitter: the
+// mean absolute difference of consecutive samples) of answered round trips.
 func summarize(rtts []time.Duration) latency {
 	l := latency{samples: rtts}
-	sorted := slices.Clone(rtts)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
-	l.min = sorted[0]
-	if n := len(sorted); n%2 == 1 {
-		l.median = sorted[n/2]
-	} else {
-		l.median = (sorted[n/2-1] + sorted[n/2]) / 2
-	}
-	if len(rtts) > 1 {
-		var sum time.Duration
-		for i := 1; i < len(rtts); i++ {
-			d := rtts[i] - rtts[i-1]
-			if d < 0 {
-				d = -d
-			}
-			sum += d
-		}
-		l.jitter = sum / time.Duration(len(rtts)-1)
-	}
+	l.median, _ = rttstats.Median(rtts)
+	l.jitter, _ = rttstats.Jitter(rtts) // 0 with a single sample
 	return l
 }

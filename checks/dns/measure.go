@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/internal/profile"
+	"github.com/wfh-cli/wfh/internal/rttstats"
 )
 
 // outcome is the verdict on one query, one server or one lookup.
@@ -427,7 +427,7 @@ func classify(sr *serverResult) {
 		}
 	}
 	sr.answered = len(rtts)
-	sr.median = median(rtts)
+	sr.median, _ = rttstats.Median(rtts) // 0 without an answer
 	nfail := 0
 	for _, n := range fails {
 		nfail += n
@@ -472,18 +472,6 @@ func classify(sr *serverResult) {
 // overloaded, and every new connection of every app waits that long
 // before it even starts.
 const slowMedian = 200 * time.Millisecond
-
-func median(d []time.Duration) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
 
 // ms renders a duration in milliseconds with the digits that mean
 // something: whole above 10 ms, two decimals under 1 ms (a local stub).

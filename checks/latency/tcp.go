@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/internal/rttstats"
 )
 
 // tcpSeries measures round trips with TCP connects, for when ICMP is not
@@ -21,7 +22,7 @@ import (
 func tcpSeries(ctx context.Context, d checks.Dialer, addr netip.Addr, port int, s schedule) series {
 	rtt := make([]time.Duration, s.count)
 	for i := range rtt {
-		rtt[i] = lost
+		rtt[i] = rttstats.Lost
 	}
 	target := net.JoinHostPort(addr.String(), strconv.Itoa(port))
 	start := time.Now().Add(s.offset)

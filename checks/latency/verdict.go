@@ -13,6 +13,7 @@ import (
 
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/internal/icmpprobe"
+	"github.com/wfh-cli/wfh/internal/rttstats"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -201,7 +202,7 @@ func verdict(o observations, l limits) checks.Result {
 	for _, i := range loc.Limiting {
 		t := o.Targets[i]
 		res.Findings = append(res.Findings, report.Finding{Severity: report.Pass,
-			Message: fmt.Sprintf("%s answers only some pings (%s %% unanswered), but the targets behind it do not lose them: it limits the answers it sends itself, which is common and harmless.", capitalise(roleName(t.Role)), num(round(t.series.stats().lossPercent(), 1)))})
+			Message: fmt.Sprintf("%s answers only some pings (%s %% unanswered), but the targets behind it do not lose them: it limits the answers it sends itself, which is common and harmless.", capitalise(roleName(t.Role)), num(round(t.series.stats().LossPercent(), 1)))})
 	}
 
 	// Path MTU.
@@ -400,12 +401,12 @@ func addItems(res *checks.Result, o observations, l limits, loc location) {
 					it.Status = report.Pass
 				}
 			default:
-				it.Status, _ = l.grade(msOf(st.Avg), msOf(st.Jitter), st.JitterValid, st.lossPercent())
+				it.Status, _ = l.grade(msOf(st.Mean), msOf(st.Jitter), st.JitterValid, st.LossPercent())
 				if limiting[i] {
 					it.Status = report.Pass
 				}
 				it.Summary = fmt.Sprintf("round trip %s ms, jitter %s, loss %s %% (%d of %d answered)",
-					num(round(msOf(st.Avg), 2)), jitterOf(st), num(round(st.lossPercent(), 1)), st.Received, st.Sent)
+					num(round(msOf(st.Mean), 2)), jitterOf(st), num(round(st.LossPercent(), 1)), st.Received, st.Sent)
 				if limiting[i] {
 					it.Summary += "; answers only some pings itself"
 				}
@@ -419,20 +420,20 @@ func addItems(res *checks.Result, o observations, l limits, loc location) {
 	}
 }
 
-func jitterOf(st stats) string {
+func jitterOf(st rttstats.Summary) string {
 	if !st.JitterValid {
 		return "not measured"
 	}
 	return num(round(msOf(st.Jitter), 2)) + " ms"
 }
 
-func targetMetrics(st stats) []report.Metric {
+func targetMetrics(st rttstats.Summary) []report.Metric {
 	ms := []report.Metric{
 		report.Measured("sent", float64(st.Sent), "probes"),
 		report.Measured("received", float64(st.Received), "probes"),
 	}
 	if st.Sent > 0 {
-		ms = append(ms, report.Measured("loss_percent", round(st.lossPercent(), 2), "%"))
+		ms = append(ms, report.Measured("loss_percent", round(st.LossPercent(), 2), "%"))
 	} else {
 		ms = append(ms, report.NotMeasured("loss_percent", "%", "no probe was sent"))
 	}
@@ -443,7 +444,7 @@ func targetMetrics(st stats) []report.Metric {
 	}
 	ms = append(ms,
 		report.Measured("rtt_min_ms", round(msOf(st.Min), 3), "ms"),
-		report.Measured("rtt_avg_ms", round(msOf(st.Avg), 3), "ms"),
+		report.Measured("rtt_avg_ms", round(msOf(st.Mean), 3), "ms"),
 		report.Measured("rtt_max_ms", round(msOf(st.Max), 3), "ms"))
 	if st.JitterValid {
 		ms = append(ms, report.Measured("jitter_ms", round(msOf(st.Jitter), 3), "ms"))

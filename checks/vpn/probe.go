@@ -17,6 +17,7 @@ import (
 
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/probeutil"
+	"github.com/wfh-cli/wfh/internal/rttstats"
 )
 
 const (
@@ -100,14 +101,7 @@ type targetProbe struct {
 }
 
 // median returns the median connect time.
-func (p targetProbe) median() (time.Duration, bool) {
-	if len(p.Connects) == 0 {
-		return 0, false
-	}
-	s := slices.Clone(p.Connects)
-	slices.Sort(s)
-	return s[len(s)/2], true
-}
+func (p targetProbe) median() (time.Duration, bool) { return rttstats.Median(p.Connects) }
 
 // resolve returns the target host's addresses, IPv4 first (company
 // networks reached through a VPN are IPv4 far more often than not).

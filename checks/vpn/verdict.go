@@ -12,6 +12,7 @@ import (
 
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/probeutil"
+	"github.com/wfh-cli/wfh/internal/rttstats"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -894,11 +895,7 @@ func overallMedian(ps []targetProbe) (time.Duration, bool) {
 			meds = append(meds, m)
 		}
 	}
-	if len(meds) == 0 {
-		return 0, false
-	}
-	slices.Sort(meds)
-	return meds[len(meds)/2], true
+	return rttstats.Median(meds)
 }
 
 func ms(d time.Duration) float64 {
