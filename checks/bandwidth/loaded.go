@@ -10,11 +10,11 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/network"
+	"github.com/wfh-cli/wfh/checks/probeutil"
 	"github.com/wfh-cli/wfh/internal/rttstats"
 	"github.com/wfh-cli/wfh/report"
 )
@@ -141,7 +141,7 @@ func (p loadedLatency) During(ctx context.Context, env *checks.Env, load Load) f
 		case a.IsValid():
 			gw.addr = net.JoinHostPort(a.String(), gatewayPort)
 		case err != nil:
-			gw.why = "the default gateway could not be found (" + shortErr(err) + ")"
+			gw.why = "the default gateway could not be found (" + probeutil.ShortErr(err) + ")"
 		default:
 			gw.why = "there is no default gateway"
 		}
@@ -219,11 +219,11 @@ func (p loadedLatency) sample(ctx context.Context, env *checks.Env, t *loadedTar
 			}
 			s := loadedSample{at: sent.Sub(start), rtt: rtt}
 			switch {
-			case err == nil || errors.Is(err, syscall.ECONNREFUSED):
+			case err == nil || probeutil.ClassifyNetErr(err) == probeutil.NetErrRefused:
 				s.state = sampleAnswered
 			case ctx.Err() != nil:
 				s.state = sampleCancelled
-			case errors.Is(sctx.Err(), context.DeadlineExceeded) || isTimeout(err):
+			case errors.Is(sctx.Err(), context.DeadlineExceeded) || probeutil.IsTimeout(err):
 				s.state = sampleLost
 			default:
 				s.state = sampleFailed
@@ -231,7 +231,10 @@ func (p loadedLatency) sample(ctx context.Context, env *checks.Env, t *loadedTar
 			mu.Lock()
 			all[i] = s
 			if s.state == sampleFailed {
-				t.failure = shortErr(err)
+				if t.failure == "" {
+					env.Debugf("loaded latency to %s: %v", t.addr, err)
+				}
+				_, t.failure = probeutil.DescribeNetErr(err, nil)
 			}
 			isSteady := steady(all, sent.Sub(start), p.skip)
 			mu.Unlock()

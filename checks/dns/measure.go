@@ -8,12 +8,12 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	mdns "github.com/miekg/dns"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
 	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/internal/rttstats"
 )
@@ -321,27 +321,15 @@ func systemLookup(ctx context.Context, env *checks.Env, l *lookup) {
 	}
 	l.took = time.Since(start)
 	if a.err != nil {
-		var de *net.DNSError
+		env.Debugf("system lookup of %s: %v", l.name, a.err)
+		k := probeutil.ClassifyNetErr(a.err)
 		switch {
-		case errors.As(a.err, &de) && de.IsNotFound:
+		case k == probeutil.NetErrNoSuchHost:
 			l.out, l.detail = outNotFound, "the name does not exist"
-		case isTimeout(a.err) || ctx.Err() != nil:
+		case k == probeutil.NetErrTimeout || ctx.Err() != nil:
 			l.out, l.detail = outTimeout, fmt.Sprintf("no answer within %s", seconds(systemLookupTimeout))
-		case errors.Is(a.err, syscall.ECONNREFUSED), errors.Is(a.err, syscall.ENETUNREACH), errors.Is(a.err, syscall.EHOSTUNREACH):
-			l.out, l.detail = classifyErr(a.err, l.took)
-		case errors.As(a.err, &de):
-			// Go's resolver flattens the dial error into text
-			// ("dial udp 10.0.0.1:53: connect: network is unreachable"):
-			// its last part is the reason.
-			reason := de.Err[strings.LastIndex(de.Err, ": ")+1:]
-			reason = strings.TrimSpace(reason)
-			l.out, l.detail = outFailed, reason
-			switch reason {
-			case syscall.ENETUNREACH.Error(), syscall.EHOSTUNREACH.Error(), syscall.ECONNREFUSED.Error():
-				l.out = outUnreachable
-			}
 		default:
-			l.out, l.detail = outFailed, shortErr(a.err)
+			l.out, l.detail = classifyErr(a.err, l.took)
 		}
 		return
 	}

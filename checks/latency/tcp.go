@@ -2,16 +2,14 @@ package latency
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/netip"
 	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
 	"github.com/wfh-cli/wfh/internal/rttstats"
 )
 
@@ -64,10 +62,6 @@ func tcpSeries(ctx context.Context, d checks.Dialer, addr netip.Addr, port int, 
 
 // refused is a connection reset or refused: the host answered.
 func refused(err error) bool {
-	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
-		return true
-	}
-	// Windows' wording, should its error not map onto ECONNREFUSED.
-	s := strings.ToLower(err.Error())
-	return strings.Contains(s, "connection refused") || strings.Contains(s, "actively refused")
+	k := probeutil.ClassifyNetErr(err)
+	return k == probeutil.NetErrRefused || k == probeutil.NetErrReset
 }

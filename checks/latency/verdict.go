@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
 	"github.com/wfh-cli/wfh/internal/icmpprobe"
 	"github.com/wfh-cli/wfh/internal/rttstats"
 	"github.com/wfh-cli/wfh/report"
@@ -210,7 +211,7 @@ func verdict(o observations, l limits) checks.Result {
 	case o.PMTUErr != nil || o.PMTU.MTU == 0:
 		why := "not measured"
 		if o.PMTUErr != nil {
-			why = oneLine(o.PMTUErr)
+			why = pmtuWords.Phrase(probeutil.ClassifyNetErr(o.PMTUErr))
 			switch {
 			case errors.Is(o.PMTUErr, icmpprobe.ErrNoEcho):
 				why = "the test site does not answer pings"
@@ -253,6 +254,9 @@ func verdict(o observations, l limits) checks.Result {
 	res.Facts["method_description"] = o.Method.describe()
 	return res
 }
+
+// pmtuWords words why the path MTU search failed.
+var pmtuWords = probeutil.NetErrWords{probeutil.NetErrOther: "the search failed"}
 
 func jitterText(in internet) string {
 	if !in.jitterValid {
@@ -535,23 +539,30 @@ func noRoute(os []outcome) bool {
 }
 
 func unreachable(err error) bool {
-	return err != nil && (errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, syscall.EHOSTUNREACH) ||
-		strings.Contains(err.Error(), "network is unreachable") || strings.Contains(err.Error(), "no route to host"))
+	switch probeutil.ClassifyNetErr(err) {
+	case probeutil.NetErrUnreachable, probeutil.NetErrHostUnreachable:
+		return true
+	}
+	// pro-bing can flatten the send error into its text, which on Unix
+	// holds Go's fixed errno wording.
+	return err != nil && (strings.Contains(err.Error(), syscall.ENETUNREACH.Error()) || strings.Contains(err.Error(), syscall.EHOSTUNREACH.Error()))
 }
 
-// sendProblem words why no probe could be sent, without socket jargon.
+// sendWords words why no probe could be sent, without socket jargon.
+var sendWords = probeutil.NetErrWords{
+	probeutil.NetErrOther:           "the probes could not be sent",
+	probeutil.NetErrUnreachable:     "no route to it (is the computer offline?)",
+	probeutil.NetErrHostUnreachable: "no route to it (is the computer offline?)",
+}
+
+// sendProblem words why no probe could be sent.
 func sendProblem(err error) string {
 	switch {
 	case unreachable(err):
-		return "no route to it (is the computer offline?)"
+		return sendWords.Phrase(probeutil.NetErrUnreachable)
 	case notPermitted(err):
 		return "pings are not permitted for this user"
 	}
-	return oneLine(err)
-}
-
-// oneLine keeps the first line of an error for a report line.
-func oneLine(err error) string {
-	s, _, _ := strings.Cut(err.Error(), "\n")
+	_, s := probeutil.DescribeNetErr(err, sendWords)
 	return s
 }
