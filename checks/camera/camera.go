@@ -91,7 +91,7 @@ func verdict(env *checks.Env, s scan, err error) checks.Result {
 	if err != nil {
 		if errors.Is(err, errUnsupported) {
 			res.Status = report.Skipped
-			res.Summary = fmt.Sprintf("listing cameras is not available on %s yet", displayOS(env.OS))
+			res.Summary = fmt.Sprintf("listing cameras is not available on %s yet", checks.DisplayOS(env.OS))
 			return res
 		}
 		// Not the user's fault, and not a verdict on the camera either: the
@@ -405,8 +405,6 @@ func dedupe(s []string) []string {
 	}
 	return out
 }
-
-func displayOS(goos string) string { return checks.DisplayOS(goos) }
 
 // Order places the check in reports (devices last).
 func (*check) Order() int { return 50 }

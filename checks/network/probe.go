@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -137,7 +139,7 @@ func handshake(ctx context.Context, conn net.Conn, host string, env *checks.Env)
 		}
 		return outcomeOf(k), detail
 	}
-	chains, problem, err := probeutil.VerifyChain(peer, host, env.Roots, clock(env)())
+	chains, problem, err := probeutil.VerifyChain(peer, host, env.Roots, env.Clock()())
 	switch problem {
 	case probeutil.CertOK:
 	case probeutil.CertMissing:
@@ -158,21 +160,19 @@ func handshake(ctx context.Context, conn net.Conn, host string, env *checks.Env)
 	return outOK, ""
 }
 
-func clock(env *checks.Env) func() time.Time { return env.Clock() }
-
 // companyRoots loads the profile's company CA, nil when there is none.
 func companyRoots(env *checks.Env) []*x509.Certificate {
 	if env.Profile == nil || env.Profile.CompanyCA == "" {
 		return nil
 	}
-	data, err := fsReadFile(env.Profile.CompanyCA)
+	data, err := os.ReadFile(env.Profile.CompanyCA)
 	if err != nil {
 		return nil
 	}
 	var out []*x509.Certificate
 	for len(data) > 0 {
-		var block *pemBlock
-		block, data = decodePEM(data)
+		var block *pem.Block
+		block, data = pem.Decode(data)
 		if block == nil {
 			break
 		}

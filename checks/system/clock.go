@@ -61,7 +61,7 @@ func measureClock(ctx context.Context, env *checks.Env) clockReading {
 			timeURL = u
 		}
 	}
-	now := clock(env)
+	now := env.Clock()
 	dialer := env.Dialer
 	if dialer == nil {
 		dialer = &net.Dialer{}

@@ -157,7 +157,7 @@ func run(ctx context.Context, env *checks.Env, p probe) checks.Result {
 	switch {
 	case f.failed == probes && f.unsupp == probes:
 		res.Status = report.Skipped
-		res.Summary = fmt.Sprintf("system facts are not available on %s yet", displayOS(env.OS))
+		res.Summary = fmt.Sprintf("system facts are not available on %s yet", checks.DisplayOS(env.OS))
 		return res
 	case f.failed == probes:
 		res.Status = report.Error
@@ -288,7 +288,7 @@ func gather(ctx context.Context, env *checks.Env, p probe) facts {
 // the system's zone settings), so the offset is never missing even when the
 // name is.
 func readZone(ctx context.Context, env *checks.Env, p probe) zone {
-	now := clock(env)()
+	now := env.Clock()()
 	var z zone
 	if err := ctx.Err(); err != nil {
 		z.err = fmt.Errorf("system: %w", err)
@@ -322,7 +322,7 @@ func summary(env *checks.Env, f facts) string {
 		osPart = strings.TrimSpace(f.info.Name + " " + f.info.Version)
 	}
 	if osPart == "" {
-		osPart = displayOS(env.OS)
+		osPart = checks.DisplayOS(env.OS)
 	}
 	upPart := "uptime unknown"
 	if f.upErr == nil {
@@ -368,10 +368,6 @@ func maxUptimeDays(env *checks.Env) int {
 	}
 	return defaultMaxUptimeDays
 }
-
-func clock(env *checks.Env) func() time.Time { return env.Clock() }
-
-func displayOS(goos string) string { return checks.DisplayOS(goos) }
 
 func setFact(m map[string]string, key, value string) {
 	if value != "" {

@@ -98,7 +98,7 @@ func evaluate(r reading, goos string) checks.Result {
 	switch r.state {
 	case stateUnsupported:
 		res.Status = report.Skipped
-		res.Summary = fmt.Sprintf("Wi-Fi details are not available on %s yet", displayOS(goos))
+		res.Summary = fmt.Sprintf("Wi-Fi details are not available on %s yet", checks.DisplayOS(goos))
 		return res
 	case stateOff:
 		res.Status = report.Skipped
@@ -352,8 +352,6 @@ func plural(n int, one, many string) string {
 	}
 	return many
 }
-
-func displayOS(goos string) string { return checks.DisplayOS(goos) }
 
 // Order places the check in reports (Wi-Fi: the second question).
 func (*check) Order() int { return 20 }
