@@ -138,56 +138,52 @@ func run(ctx context.Context, env *checks.Env, p probe) checks.Result {
 
 	// A fact that cannot be read is a note, not a failure: the machine may be
 	// fine, and the other facts still help whoever reads the report.
+	var v checks.Verdict
 	if f.osErr != nil {
-		res.Findings = append(res.Findings, note("Could not read the OS details: %s", f.osErr))
+		v.Note(note("Could not read the OS details: %s", f.osErr))
 	}
 	if f.upErr != nil {
-		res.Findings = append(res.Findings, note("Could not read the uptime: %s", f.upErr))
+		v.Note(note("Could not read the uptime: %s", f.upErr))
 	}
 	if f.diskErr != nil {
-		res.Findings = append(res.Findings, note("Could not read the free disk space: %s", f.diskErr))
+		v.Note(note("Could not read the free disk space: %s", f.diskErr))
 	}
 	if f.zone.err != nil {
-		res.Findings = append(res.Findings, note("Could not tell the time zone name (the UTC offset comes from the clock): %s", f.zone.err))
+		v.Note(note("Could not tell the time zone name (the UTC offset comes from the clock): %s", f.zone.err))
 	}
 	if f.zone.note != nil {
-		res.Findings = append(res.Findings, note("Time zone: %s", f.zone.note))
+		v.Note(note("Time zone: %s", f.zone.note))
 	}
 
 	switch {
 	case f.failed == probes && f.unsupp == probes:
-		res.Status = report.Skipped
-		res.Summary = fmt.Sprintf("system facts are not available on %s yet", checks.DisplayOS(env.OS))
+		v.Default(report.Skipped, fmt.Sprintf("system facts are not available on %s yet", checks.DisplayOS(env.OS)))
+		v.Apply(&res)
 		return res
 	case f.failed == probes:
-		res.Status = report.Error
-		res.Summary = "could not read the OS, the uptime, the disk space or the time zone (see the notes)"
+		v.Default(report.Error, "could not read the OS, the uptime, the disk space or the time zone (see the notes)")
+		v.Apply(&res)
 		return res
 	}
 
-	// Problems come before the notes, in the order a user should act on them.
-	var problems []report.Finding
+	// Problems in the order a user should act on them.
 	maxDays := maxUptimeDays(env)
 	if f.upErr == nil && f.up > time.Duration(maxDays)*24*time.Hour {
-		problems = append(problems, report.Finding{
+		v.Add(checks.Conclusion{
 			Severity: report.Warn,
 			Message:  fmt.Sprintf("Your computer has not restarted for %d days.", int(f.up/(24*time.Hour))),
 			Fix:      restartFix(env.OS),
 		})
 	}
 	if f.diskErr == nil && lowDisk(f.disk) {
-		problems = append(problems, report.Finding{
+		v.Add(checks.Conclusion{
 			Severity: report.Warn,
 			Message:  fmt.Sprintf("Only %s free on your disk.", humanSize(f.disk.Free)),
 			Fix:      diskFix,
 		})
 	}
-	res.Status = report.Pass
-	if len(problems) > 0 {
-		res.Status = report.Warn
-		res.Findings = append(problems, res.Findings...)
-	}
-	res.Summary = summary(env, f)
+	v.Default(report.Pass, summary(env, f))
+	v.Apply(&res)
 	return res
 }
 
@@ -375,10 +371,10 @@ func setFact(m map[string]string, key, value string) {
 	}
 }
 
-// note is a pass-severity finding: information for whoever reads the report,
-// nothing for the user to fix.
-func note(format string, err error) report.Finding {
-	return report.Finding{Severity: report.Pass, Message: fmt.Sprintf(format, reason(err)) + "."}
+// note words a note (a pass finding): information for whoever reads the
+// report, nothing for the user to fix.
+func note(format string, err error) string {
+	return fmt.Sprintf(format, reason(err)) + "."
 }
 
 // reason is an error as a reader sees it: without the package prefix that
