@@ -119,7 +119,7 @@ func verdict(o observations) checks.Result {
 		f := checks.Conclusion{Severity: report.Fail, Tag: diagLookupsFail,
 			Summary: "Names cannot be looked up",
 			Message: fmt.Sprintf("Names cannot be looked up (%s), and wfh could not tell which DNS servers this computer uses.", pathDetail),
-			Fix: "Disconnect from the network and connect again. If that does not help, restart your router and your computer."}
+			Fix:     "Disconnect from the network and connect again. If that does not help, restart your router and your computer."}
 		if pubOK {
 			f.Message += fmt.Sprintf(" The public DNS server %s answers, so the internet connection works.", label(o.public.Addr))
 		}
@@ -152,7 +152,7 @@ func verdict(o observations) checks.Result {
 		fs = append(fs, checks.Conclusion{Severity: report.Warn, Tag: diagUnreliable,
 			Summary: "A DNS server fails some lookups",
 			Message: fmt.Sprintf("%s is unreliable: %s.", capital(who(s)), s.detail),
-			Fix: fixFor(s, o.public)})
+			Fix:     fixFor(s, o.public)})
 	}
 	if len(wrong) > 0 {
 		s := wrong[0]
@@ -179,7 +179,7 @@ func verdict(o observations) checks.Result {
 			fs = append(fs, checks.Conclusion{Severity: report.Fail, Tag: diagWrong,
 				Summary: "A company DNS server gives wrong answers",
 				Message: fmt.Sprintf("The DNS server for %s (%s) gives wrong answers: it %s.", strings.Join(s.Domains, ", "), label(s.Addr), s.detail),
-				Fix: "Disconnect the VPN and connect it again. If it continues, tell IT and send this report."})
+				Fix:     "Disconnect the VPN and connect it again. If it continues, tell IT and send this report."})
 		} else if s.dead() {
 			fs = append(fs, checks.Conclusion{Severity: report.Warn, Tag: diagVPNDomain,
 				Summary: "The DNS server for company names does not answer",
@@ -209,7 +209,7 @@ func verdict(o observations) checks.Result {
 		fs = append(fs, checks.Conclusion{Severity: report.Warn, Tag: "config_problem",
 			Summary: "The DNS settings have a mistake",
 			Message: "The DNS settings have a mistake: " + p + ", so it is ignored.",
-			Fix: "Correct the DNS server in the settings of your network connection. If you did not change them, restart the computer; if it continues, tell IT."})
+			Fix:     "Correct the DNS server in the settings of your network connection. If you did not change them, restart the computer; if it continues, tell IT."})
 	}
 	for _, n := range o.cfg.Notes {
 		fs = append(fs, checks.Conclusion{Severity: report.Pass, Message: capital(n) + "."})
@@ -326,7 +326,7 @@ func companyFindings(res *checks.Result, ls []lookup, pathOK bool) []checks.Conc
 			fs = append(fs, checks.Conclusion{Severity: report.Fail, Tag: diagCompany,
 				Summary: "A company name does not resolve",
 				Message: fmt.Sprintf("The company name %s does not resolve (%s), although other names do.", l.name, l.detail),
-				Fix: "If your company uses a VPN, connect it and run wfh again. Otherwise tell IT that " + l.name + " does not resolve from your network."})
+				Fix:     "If your company uses a VPN, connect it and run wfh again. Otherwise tell IT that " + l.name + " does not resolve from your network."})
 		}
 	}
 	if total == 0 {
