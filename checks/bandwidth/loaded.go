@@ -426,13 +426,12 @@ func (p loadedLatency) annotate(r *report.Result, load Load, targets []*loadedTa
 	}
 	if g != "" {
 		r.Facts["bufferbloat_grade_"+dir] = string(g)
-		r.Status = report.Worst(r.Status, g.status())
 		if f := loadedFinding(dir, g, load.IdleRTT, srv, inc, p.timeout); f.Message != "" {
-			r.Findings = append(r.Findings, f)
+			checks.AddFindings(r, f)
 		}
 	}
 	if gwMeasured && srv.why == "" {
-		r.Findings = append(r.Findings, gatewayNote(dir, gw, p.timeout))
+		checks.AddFindings(r, gatewayNote(dir, gw, p.timeout))
 	}
 	overall(r)
 }
@@ -464,10 +463,10 @@ func formatLoaded(d time.Duration, over bool, timeout time.Duration) string {
 }
 
 // loadedFinding explains a grade of C or worse and names the fix.
-func loadedFinding(dir string, g grade, idleRTT time.Duration, srv loadedFigures, inc time.Duration, timeout time.Duration) report.Finding {
+func loadedFinding(dir string, g grade, idleRTT time.Duration, srv loadedFigures, inc time.Duration, timeout time.Duration) checks.Conclusion {
 	st := g.status()
 	if st == report.Pass {
-		return report.Finding{}
+		return checks.Conclusion{}
 	}
 	rise := "+" + formatMS(inc)
 	if srv.medianOver {
@@ -486,7 +485,7 @@ func loadedFinding(dir string, g grade, idleRTT time.Duration, srv loadedFigures
 		msg = fmt.Sprintf("While you %s, the round trip rises from %s to %s (%s, bufferbloat grade %s): %s.",
 			verb(dir), formatMS(idleRTT), loaded, rise, g, what)
 	}
-	return report.Finding{Severity: st, Message: msg, Fix: loadedFix(dir)}
+	return checks.Conclusion{Severity: st, Message: msg, Fix: loadedFix(dir)}
 }
 
 func verb(dir string) string {
@@ -508,13 +507,13 @@ func loadedFix(dir string) string {
 // gatewayNote says where the queue is: a router on the LAN answers in a
 // few ms, so a slow answer under load puts the queue between this
 // computer and the router.
-func gatewayNote(dir string, gw loadedFigures, timeout time.Duration) report.Finding {
+func gatewayNote(dir string, gw loadedFigures, timeout time.Duration) checks.Conclusion {
 	if gw.medianOver || gw.median >= gatewayQueued {
-		return report.Finding{Severity: report.Pass, Message: fmt.Sprintf(
+		return checks.Conclusion{Severity: report.Pass, Message: fmt.Sprintf(
 			"While you %sed, your router took %s to answer: the queue is between this computer and the router (Wi-Fi, or the router itself).",
 			verb(dir), formatLoaded(gw.median, gw.medianOver, timeout))}
 	}
-	return report.Finding{Severity: report.Pass, Message: fmt.Sprintf(
+	return checks.Conclusion{Severity: report.Pass, Message: fmt.Sprintf(
 		"While you %sed, your router still answered in %s: any queue is at or past the router's connection to the internet (router, modem or provider).",
 		verb(dir), formatMS(gw.median))}
 }

@@ -116,16 +116,16 @@ func qualityOfStatus(s report.Status) string {
 // verdict turns observations into the check's result.
 func verdict(o observations, l limits) checks.Result {
 	res := checks.Result{Facts: map[string]string{"method": string(o.Method)}}
+	var v checks.Verdict
 	if o.Method == methodTCP {
-		res.Findings = append(res.Findings, report.Finding{Severity: report.Pass,
-			Message: "Round trips were measured with TCP connects because " + o.NoICMP + ". They are close to what ping measures; the path MTU and the provider's first router need pings and are not measured."})
+		v.Note("Round trips were measured with TCP connects because " + o.NoICMP + ". They are close to what ping measures; the path MTU and the provider's first router need pings and are not measured.")
 	}
 
 	loc := locate(rungsOf(o.Targets), l.lossWarn/100/2)
 	addItems(&res, o, l, loc)
 
 	in := pool(o.Targets)
-	status := report.Pass
+	var summary string
 	if !in.measured {
 		res.Facts["call_quality"] = "not_measured"
 		why := "no internet test site answered"
@@ -136,16 +136,14 @@ func verdict(o observations, l limits) checks.Result {
 			report.NotMeasured("rtt_ms", "ms", why), report.NotMeasured("jitter_ms", "ms", why),
 			report.NotMeasured("loss_percent", "%", why), report.NotMeasured("r_factor", "", why),
 			report.NotMeasured("mos", "", why))
-		res.Summary = "Voice and video calls: not measured, " + why
+		summary = "Voice and video calls: not measured, " + why
 		if noRoute(o.Targets) {
 			// Nothing could even be sent: the network check says why.
-			status = report.Error
-			res.Findings = append(res.Findings, report.Finding{Severity: report.Error,
+			v.Add(checks.Conclusion{Severity: report.Error,
 				Message: "No ping could be sent to the internet test sites: this computer has no route to the internet.",
 				Fix:     "Connect to a network, then run wfh again; the network check shows where the connection breaks."})
 		} else {
-			status = report.Warn
-			res.Findings = append(res.Findings, report.Finding{Severity: report.Warn,
+			v.Add(checks.Conclusion{Severity: report.Warn,
 				Message: "None of the internet test sites answered (" + anchorList(o.Targets) + "). This network may block pings, so the quality of calls could not be measured.",
 				Fix:     "If calls work, nothing needs fixing. Otherwise ask IT whether pings are blocked, or set latency.anchors in the profile to hosts that answer."})
 		}
@@ -160,7 +158,6 @@ func verdict(o observations, l limits) checks.Result {
 		if statusOfQuality(q).Rank() < figStatus.Rank() {
 			q = qualityOfStatus(figStatus)
 		}
-		status = report.Worst(figStatus, statusOfQuality(q))
 		res.Facts["call_quality"] = q
 		res.Facts["codec"] = callCodec.Name
 		res.Metrics = append(res.Metrics, report.Measured("rtt_ms", round(in.rtt, 2), "ms"))
@@ -173,14 +170,14 @@ func verdict(o observations, l limits) checks.Result {
 			report.Measured("loss_percent", round(in.loss, 2), "%"),
 			report.Measured("r_factor", round(e.R, 1), ""),
 			report.Measured("mos", round(e.MOS, 2), ""))
-		res.Summary = fmt.Sprintf("Voice and video calls: %s (round trip %s ms, jitter %s, loss %s %%)",
+		summary = fmt.Sprintf("Voice and video calls: %s (round trip %s ms, jitter %s, loss %s %%)",
 			q, num(in.rtt), jitterText(in), num(in.loss))
 		if q != qualityGood {
 			msg := fmt.Sprintf("Calls will be %s: the E-model (ITU-T G.107) gives R %s, MOS %s.", q, num(round(e.R, 1)), num(round(e.MOS, 2)))
 			if len(over) > 0 {
 				msg += " " + capitalise(strings.Join(over, "; ")) + "."
 			}
-			res.Findings = append(res.Findings, report.Finding{Severity: statusOfQuality(q), Message: msg, Fix: qualityFix(in, l, loc)})
+			v.Add(checks.Conclusion{Severity: statusOfQuality(q), Message: msg, Fix: qualityFix(in, l, loc)})
 		}
 	}
 
@@ -192,9 +189,9 @@ func verdict(o observations, l limits) checks.Result {
 		res.Facts["loss_location"] = loc.Where
 		res.Facts["problems_start"] = problemsStart(loc)
 		if f, ok := locationFinding(loc, in, l); ok {
-			res.Findings = append(res.Findings, f)
+			v.Add(f)
 			if loc.Level != 0 {
-				res.Summary += "; " + locationShort(loc)
+				summary += "; " + locationShort(loc)
 			}
 		}
 	default:
@@ -202,8 +199,7 @@ func verdict(o observations, l limits) checks.Result {
 	}
 	for _, i := range loc.Limiting {
 		t := o.Targets[i]
-		res.Findings = append(res.Findings, report.Finding{Severity: report.Pass,
-			Message: fmt.Sprintf("%s answers only some pings (%s %% unanswered), but the targets behind it do not lose them: it limits the answers it sends itself, which is common and harmless.", capitalise(roleName(t.Role)), num(round(t.series.stats().LossPercent(), 1)))})
+		v.Note(fmt.Sprintf("%s answers only some pings (%s %% unanswered), but the targets behind it do not lose them: it limits the answers it sends itself, which is common and harmless.", capitalise(roleName(t.Role)), num(round(t.series.stats().LossPercent(), 1))))
 	}
 
 	// Path MTU.
@@ -231,26 +227,26 @@ func verdict(o observations, l limits) checks.Result {
 			res.Facts["path_mtu_bound"] = "at_least"
 		}
 		if o.PMTU.MTU < pmtuWarn {
-			status = report.Worst(status, report.Warn)
-			res.Findings = append(res.Findings, report.Finding{Severity: report.Warn,
+			v.Add(checks.Conclusion{Severity: report.Warn,
 				Message: fmt.Sprintf("Packets larger than %d bytes do not get through to the internet (the usual size is 1500). VPNs and video calls can stall or drop when their packets are too big.", o.PMTU.MTU),
 				Fix:     fmt.Sprintf("Check the MTU setting of your router (1500, or 1492 on DSL with PPPoE). If a VPN stalls, tell IT the path MTU is %d bytes.", o.PMTU.MTU)})
 		}
 	}
 
 	if o.HopNote != "" {
-		res.Findings = append(res.Findings, report.Finding{Severity: report.Pass,
-			Message: "The provider's first router is not on the list: " + o.HopNote + "."})
+		v.Note("The provider's first router is not on the list: " + o.HopNote + ".")
 	}
 	for _, t := range o.Targets {
 		if t.BadConfig {
-			status = report.Worst(status, report.Warn)
-			res.Findings = append(res.Findings, report.Finding{Severity: report.Warn,
+			v.Add(checks.Conclusion{Severity: report.Warn,
 				Message: fmt.Sprintf("The profile names a %s that cannot be used: %s.", roleName(t.Role), t.Problem),
 				Fix:     "Correct the latency (or network.anchors) section of the profile: write a host name or an IP address."})
 		}
 	}
-	res.Status = status
+	// The summary says the quality and where loss starts; the findings
+	// raise the status (the quality's finding carries its grade).
+	v.Default(report.Pass, summary)
+	v.Apply(&res)
 	res.Facts["method_description"] = o.Method.describe()
 	return res
 }
@@ -278,29 +274,29 @@ func qualityFix(in internet, l limits, loc location) string {
 }
 
 // locationFinding words the localisation.
-func locationFinding(loc location, in internet, l limits) (report.Finding, bool) {
+func locationFinding(loc location, in internet, l limits) (checks.Conclusion, bool) {
 	sev := report.Pass
 	if in.measured && in.loss > l.lossWarn {
 		sev = grade(in.loss, l.lossWarn, l.lossFail)
 	}
 	switch loc.Where {
 	case locHome:
-		return report.Finding{Severity: sev, Message: "Loss starts at your router (Wi-Fi or cable): pings to your router are lost as often as pings to the internet.",
+		return checks.Conclusion{Severity: sev, Message: "Loss starts at your router (Wi-Fi or cable): pings to your router are lost as often as pings to the internet.",
 			Fix: "Move closer to the router or use a cable."}, true
 	case locProvider:
-		return report.Finding{Severity: sev, Message: "Your home network is fine; the loss starts in your provider's network.",
+		return checks.Conclusion{Severity: sev, Message: "Your home network is fine; the loss starts in your provider's network.",
 			Fix: "Contact your provider with this report."}, true
 	case locPastRoute:
-		return report.Finding{Severity: sev, Message: "Your home network is fine; the loss starts past your router, in your provider's network or beyond it (the provider's first router did not answer, so the two cannot be told apart).",
+		return checks.Conclusion{Severity: sev, Message: "Your home network is fine; the loss starts past your router, in your provider's network or beyond it (the provider's first router did not answer, so the two cannot be told apart).",
 			Fix: "Contact your provider with this report."}, true
 	case locBeyond:
-		return report.Finding{Severity: sev, Message: "The problem is beyond your provider: your home network and your provider's first router lose nothing.",
+		return checks.Conclusion{Severity: sev, Message: "The problem is beyond your provider: your home network and your provider's first router lose nothing.",
 			Fix: "Nothing to fix at home. If calls suffer, tell IT which service: the trouble is on the way to it."}, true
 	case locUncertain:
-		return report.Finding{Severity: sev, Message: fmt.Sprintf("Loss seen, location uncertain: %s %% of pings to the internet were lost, too few or too scattered to say where it starts.", num(round(in.loss, 1))),
+		return checks.Conclusion{Severity: sev, Message: fmt.Sprintf("Loss seen, location uncertain: %s %% of pings to the internet were lost, too few or too scattered to say where it starts.", num(round(in.loss, 1))),
 			Fix: "Run wfh again in a few minutes: a persistent loss shows where it starts."}, true
 	}
-	return report.Finding{}, false
+	return checks.Conclusion{}, false
 }
 
 // problemsStart says in words where the loss starts, for the report's
