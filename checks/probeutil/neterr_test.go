@@ -11,8 +11,10 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func TestClassifyNetErr(t *testing.T) {
@@ -135,5 +137,62 @@ func TestIssuerName(t *testing.T) {
 		if got := IssuerName(&x509.Certificate{Issuer: tc.name}); got != tc.want {
 			t.Errorf("%v: %q, want %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+// Real sockets on loopback: the errors the OS itself returns (Windows'
+// own error numbers when this test runs there) are sorted right.
+func TestClassifyRealSockets(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Skipf("no loopback TCP: %v", err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	_, err = net.DialTimeout("tcp", closed, 2*time.Second)
+	t.Logf("refused: %v", err)
+	if k := ClassifyNetErr(err); k != NetErrRefused {
+		t.Errorf("dial to a closed port: %v (%#v), want refused", k, err)
+	}
+
+	ln, err = net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			accepted <- c
+		}
+		close(accepted)
+	}()
+	c, err := net.DialTimeout("tcp", ln.Addr().String(), 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	srv, ok := <-accepted
+	if !ok {
+		t.Fatal("no connection accepted")
+	}
+	_ = c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	_, err = c.Read(make([]byte, 1))
+	t.Logf("timeout: %v", err)
+	if k := ClassifyNetErr(err); k != NetErrTimeout || !IsTimeout(err) {
+		t.Errorf("read past its deadline: %v (%#v), want timeout", k, err)
+	}
+	// Closing with a zero linger sends a reset.
+	_ = srv.(*net.TCPConn).SetLinger(0)
+	srv.Close()
+	_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	_, err = c.Read(make([]byte, 1))
+	t.Logf("reset: %v", err)
+	if k := ClassifyNetErr(err); k != NetErrReset {
+		t.Errorf("read after the peer reset: %v (%#v), want reset", k, err)
+	}
+	if _, s := DescribeNetErr(err, nil); strings.Contains(s, "wsarecv") || strings.Contains(s, "forcibly") {
+		t.Errorf("platform text in %q", s)
 	}
 }

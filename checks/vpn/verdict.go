@@ -49,14 +49,11 @@ func verdict(o observations) checks.Result {
 	v.describe()
 	switch {
 	case o.IfaceErr != nil && len(o.Tunnels) == 0:
-		// Without the interface list "no tunnel" would be a guess.
-		st := report.Error
-		if !o.Expected {
-			st = report.Skipped
-		}
+		// Without the interface list "no tunnel" would be a guess: an error
+		// when a VPN is expected, else nothing to judge.
 		why := "The network interfaces could not be listed, so a VPN tunnel cannot be looked for: " + probeutil.ShortErr(o.IfaceErr)
-		v.out.Default(st, why)
-		v.skipped, v.skipWhy = st == report.Skipped, why
+		v.out.Default(report.Error, why)
+		v.skipped, v.skipWhy = !o.Expected, why
 	case !o.Expected:
 		v.notExpected()
 	case o.Company == "":
@@ -67,12 +64,13 @@ func verdict(o observations) checks.Result {
 	v.vpnOnlyItems()
 	if v.skipped {
 		// Nothing was judged: what could not be read does not matter.
-		v.out = checks.Verdict{}
-		v.out.Default(report.Skipped, v.skipWhy)
+		var skip checks.Verdict
+		skip.Default(report.Skipped, v.skipWhy)
+		skip.Apply(&v.res)
 	} else {
 		v.out.Add(v.later...)
+		v.out.Apply(&v.res)
 	}
-	v.out.Apply(&v.res)
 	if len(v.res.Facts) == 0 {
 		v.res.Facts = nil
 	}
