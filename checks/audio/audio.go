@@ -83,18 +83,19 @@ const (
 // verdict turns what the probe found into the check's result.
 func verdict(env *checks.Env, s scan, err error) checks.Result {
 	var res checks.Result
+	var v checks.Verdict
 	if err != nil {
 		if errors.Is(err, errUnsupported) {
-			res.Status = report.Skipped
-			res.Summary = fmt.Sprintf("listing sound devices is not available on %s yet", checks.DisplayOS(env.OS))
+			v.Default(report.Skipped, fmt.Sprintf("listing sound devices is not available on %s yet", checks.DisplayOS(env.OS)))
+			v.Apply(&res)
 			return res
 		}
 		// The list could not be read, which is not the same as an empty
 		// list: it is no verdict on the devices.
 		why := strings.TrimSuffix(err.Error(), ".")
-		res.Status = report.Error
-		res.Summary = "could not read the audio devices: " + why
-		res.Findings = []report.Finding{{Severity: report.Error, Message: "Could not read the audio devices: " + why + "."}}
+		v.Add(checks.Conclusion{Severity: report.Error, Summary: "could not read the audio devices: " + why,
+			Message: "Could not read the audio devices: " + why + "."})
+		v.Apply(&res)
 		res.Metrics = []report.Metric{
 			report.NotMeasured("microphones", "", "the device list could not be read"),
 			report.NotMeasured("speakers", "", "the device list could not be read"),
@@ -109,7 +110,6 @@ func verdict(env *checks.Env, s scan, err error) checks.Result {
 		micReq, spkReq = env.Profile.Audio.MicrophoneRequired, env.Profile.Audio.SpeakerRequired
 	}
 
-	var problems, notes []report.Finding
 	if s.ServerDown != "" {
 		return serverDownVerdict(res, s, micReq, spkReq)
 	}
@@ -126,6 +126,8 @@ func verdict(env *checks.Env, s scan, err error) checks.Result {
 		}
 	}
 	defMic, defSpk := pickDefault(s.Devices, kindMic), pickDefault(s.Devices, kindSpeaker)
+	// The summary names the first problem; a missing device comes first.
+	var problems []checks.Conclusion
 	callSeen := map[string]bool{}
 	// A Bluetooth headset is named after its owner by default; show it
 	// without the name, which goes under a key redaction always removes.
@@ -168,7 +170,7 @@ func verdict(env *checks.Env, s scan, err error) checks.Result {
 			states = append(states, "Bluetooth call mode ("+d.Profile+")")
 			if !callSeen[d.Label] {
 				callSeen[d.Label] = true
-				problems = append(problems, report.Finding{
+				problems = append(problems, checks.Conclusion{
 					Severity: report.Warn,
 					Message:  fmt.Sprintf("Your headset '%s' is in call mode; sound quality is low.", d.Label),
 					Fix:      fixCallMode,
@@ -184,42 +186,37 @@ func verdict(env *checks.Env, s scan, err error) checks.Result {
 	}
 	switch {
 	case mics == 0 && speakers == 0:
-		problems = append([]report.Finding{missing("No audio devices found.", fixNoSpeaker, micReq || spkReq, "a microphone and speakers")}, problems...)
+		problems = append([]checks.Conclusion{missing("No audio devices found.", fixNoSpeaker, micReq || spkReq, "a microphone and speakers")}, problems...)
 	default:
 		if speakers == 0 {
-			problems = append([]report.Finding{missing("No speakers or headphones found.", fixNoSpeaker, spkReq, "speakers")}, problems...)
+			problems = append([]checks.Conclusion{missing("No speakers or headphones found.", fixNoSpeaker, spkReq, "speakers")}, problems...)
 		}
 		if mics == 0 {
-			problems = append([]report.Finding{missing("No microphone found.", fixNoMic, micReq, "a microphone")}, problems...)
+			problems = append([]checks.Conclusion{missing("No microphone found.", fixNoMic, micReq, "a microphone")}, problems...)
 		}
 	}
 	if s.MonitorDefault != "" && mics > 0 {
-		problems = append(problems, report.Finding{
+		problems = append(problems, checks.Conclusion{
 			Severity: report.Warn,
 			Message:  fmt.Sprintf("The default input is '%s', which records what the computer plays, not your voice.", macColons(s.MonitorDefault)),
 			Fix:      "Choose your microphone as the input device in the sound settings (or in the call app's audio settings).",
 		})
 	}
-	for _, n := range s.Notes {
-		notes = append(notes, report.Finding{Severity: report.Pass, Message: n})
-	}
-	res.Status = report.Pass
 	for _, f := range problems {
-		res.Status = report.Worst(res.Status, f.Severity)
+		f.Summary = strings.TrimSuffix(f.Message, ".") // a problem's message is short enough to be the summary
+		v.Add(f)
 	}
-	res.Findings = append(problems, notes...)
-	if len(problems) > 0 {
-		res.Summary = strings.TrimSuffix(problems[0].Message, ".")
-	} else {
-		res.Summary = summary(labels, defMic, defSpk, mics, speakers)
+	for _, n := range s.Notes {
+		v.Note(n)
 	}
+	v.Default(report.Pass, summary(labels, defMic, defSpk, mics, speakers))
+	v.Apply(&res)
 	return res
 }
 
 // serverDownVerdict: no sound server answered. The cards show whether the
 // hardware is there, but apps cannot use it until the server runs.
 func serverDownVerdict(res checks.Result, s scan, micReq, spkReq bool) checks.Result {
-	res.Status = report.Warn
 	res.Metrics = []report.Metric{
 		report.NotMeasured("microphones", "", s.ServerDown),
 		report.NotMeasured("speakers", "", s.ServerDown),
@@ -228,26 +225,28 @@ func serverDownVerdict(res checks.Result, s scan, micReq, spkReq bool) checks.Re
 	for _, c := range s.Cards {
 		res.Items = append(res.Items, report.Item{Label: c, Kind: "sound card", Status: report.Pass})
 	}
+	var v checks.Verdict
 	if len(s.Cards) == 0 {
 		f := missing("No audio devices found.", fixNoSpeaker, micReq || spkReq, "a microphone and speakers")
 		f.Message = "No audio devices found: " + s.ServerDown + " and the system lists no sound card."
-		res.Findings = []report.Finding{f}
-		res.Status = f.Severity
-		res.Summary = "no audio devices found"
+		f.Summary = "no audio devices found"
+		v.Add(f)
+		v.Apply(&res)
 		return res
 	}
-	res.Findings = []report.Finding{{
+	v.Add(checks.Conclusion{
 		Severity: report.Warn,
+		Summary:  "the sound server is not running",
 		Message:  fmt.Sprintf("The sound server is not running (%s), so apps cannot use the sound card (%s).", s.ServerDown, strings.Join(s.Cards, ", ")),
 		Fix:      fixNoServer,
-	}}
-	res.Summary = "the sound server is not running"
+	})
+	v.Apply(&res)
 	return res
 }
 
 // missing words a missing device; the profile may make it a failure.
-func missing(msg, fix string, required bool, what string) report.Finding {
-	f := report.Finding{Severity: report.Warn, Message: msg, Fix: fix}
+func missing(msg, fix string, required bool, what string) checks.Conclusion {
+	f := checks.Conclusion{Severity: report.Warn, Message: msg, Fix: fix}
 	if required {
 		// The organisation depends on calls: the missing device stops the
 		// user's work, so it fails instead of warning.
@@ -281,32 +280,32 @@ func pickDefault(devs []device, kind string) int {
 	return -1
 }
 
-func micFinding(d device) (report.Finding, bool) {
+func micFinding(d device) (checks.Conclusion, bool) {
 	switch {
 	case d.MuteKnown && d.Muted:
-		return report.Finding{Severity: report.Warn,
+		return checks.Conclusion{Severity: report.Warn,
 			Message: fmt.Sprintf("Your microphone '%s' is muted.", d.Label),
 			Fix:     "Unmute it in the sound settings or with the mute key on the headset."}, true
 	case d.VolumeKnown && d.Volume == 0:
-		return report.Finding{Severity: report.Warn,
+		return checks.Conclusion{Severity: report.Warn,
 			Message: fmt.Sprintf("Your microphone '%s' is at 0 %% volume, so nobody can hear you.", d.Label),
 			Fix:     "Turn the input volume up in the sound settings."}, true
 	}
-	return report.Finding{}, false
+	return checks.Conclusion{}, false
 }
 
-func speakerFinding(d device) (report.Finding, bool) {
+func speakerFinding(d device) (checks.Conclusion, bool) {
 	switch {
 	case d.MuteKnown && d.Muted:
-		return report.Finding{Severity: report.Warn,
+		return checks.Conclusion{Severity: report.Warn,
 			Message: fmt.Sprintf("Your speakers '%s' are muted.", d.Label),
 			Fix:     "Unmute them in the sound settings or with the mute key on the keyboard or headset."}, true
 	case d.VolumeKnown && d.Volume == 0:
-		return report.Finding{Severity: report.Warn,
+		return checks.Conclusion{Severity: report.Warn,
 			Message: fmt.Sprintf("The volume of your speakers '%s' is at 0 %%.", d.Label),
 			Fix:     "Turn the volume up in the sound settings or with the volume keys."}, true
 	}
-	return report.Finding{}, false
+	return checks.Conclusion{}, false
 }
 
 // attributes are the device's facts for the report item; what the OS does

@@ -134,7 +134,7 @@ func (c *check) micTest(ctx context.Context, env *checks.Env, res *checks.Result
 		}
 		item.Status, item.Summary = report.Skipped, "not measured: "+why
 		item.Attributes["level"] = "not measured"
-		res.Findings = append(res.Findings, report.Finding{Severity: report.Pass,
+		checks.AddFindings(res, checks.Conclusion{Severity: report.Pass,
 			Message: "The microphone test could not record: " + why + "."})
 		add()
 		return
@@ -154,22 +154,21 @@ func (c *check) micTest(ctx context.Context, env *checks.Env, res *checks.Result
 		item.Metrics = append(item.Metrics, report.Measured("rms_dbfs", digitalSilenceDBFS, "dBFS"))
 	}
 	item.Status, item.Summary = report.Pass, "level "+grade
-	var f *report.Finding
+	var f *checks.Conclusion
 	switch grade {
 	case "silent":
-		f = &report.Finding{Severity: report.Warn, Message: "The microphone test recorded silence: the default microphone hears nothing.",
+		f = &checks.Conclusion{Severity: report.Warn, Message: "The microphone test recorded silence: the default microphone hears nothing.",
 			Fix: "Check that the right microphone is chosen in the sound settings and in the call app, that it is not muted (a switch on the headset or cable), and speak while the test records."}
 	case "low":
-		f = &report.Finding{Severity: report.Warn, Message: "The microphone test recorded only a faint voice: others will hear you quietly.",
+		f = &checks.Conclusion{Severity: report.Warn, Message: "The microphone test recorded only a faint voice: others will hear you quietly.",
 			Fix: "Move the microphone closer to your mouth, or raise the input volume in the sound settings."}
 	case "clipping":
-		f = &report.Finding{Severity: report.Warn, Message: "The microphone test recorded distortion: the input is too loud.",
+		f = &checks.Conclusion{Severity: report.Warn, Message: "The microphone test recorded distortion: the input is too loud.",
 			Fix: "Lower the input volume in the sound settings, or move the microphone a little away from your mouth."}
 	}
 	if f != nil {
 		item.Status = report.Warn
-		res.Findings = append(res.Findings, *f)
-		res.Status = report.Worst(res.Status, report.Warn)
+		checks.AddFindings(res, *f)
 	}
 	add()
 }

@@ -4,18 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/network"
+	"github.com/wfh-cli/wfh/checks/probeutil"
+	"github.com/wfh-cli/wfh/internal/rttstats"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -141,7 +141,7 @@ func (p loadedLatency) During(ctx context.Context, env *checks.Env, load Load) f
 		case a.IsValid():
 			gw.addr = net.JoinHostPort(a.String(), gatewayPort)
 		case err != nil:
-			gw.why = "the default gateway could not be found (" + shortErr(err) + ")"
+			gw.why = "the default gateway could not be found (" + probeutil.ShortErr(err) + ")"
 		default:
 			gw.why = "there is no default gateway"
 		}
@@ -219,11 +219,11 @@ func (p loadedLatency) sample(ctx context.Context, env *checks.Env, t *loadedTar
 			}
 			s := loadedSample{at: sent.Sub(start), rtt: rtt}
 			switch {
-			case err == nil || errors.Is(err, syscall.ECONNREFUSED):
+			case err == nil || probeutil.ClassifyNetErr(err) == probeutil.NetErrRefused:
 				s.state = sampleAnswered
 			case ctx.Err() != nil:
 				s.state = sampleCancelled
-			case errors.Is(sctx.Err(), context.DeadlineExceeded) || isTimeout(err):
+			case errors.Is(sctx.Err(), context.DeadlineExceeded) || probeutil.IsTimeout(err):
 				s.state = sampleLost
 			default:
 				s.state = sampleFailed
@@ -231,7 +231,10 @@ func (p loadedLatency) sample(ctx context.Context, env *checks.Env, t *loadedTar
 			mu.Lock()
 			all[i] = s
 			if s.state == sampleFailed {
-				t.failure = shortErr(err)
+				if t.failure == "" {
+					env.Debugf("loaded latency to %s: %v", t.addr, err)
+				}
+				_, t.failure = probeutil.DescribeNetErr(err, nil)
 			}
 			isSteady := steady(all, sent.Sub(start), p.skip)
 			mu.Unlock()
@@ -285,9 +288,8 @@ func steady(all []loadedSample, now, skip time.Duration) bool {
 	if !ok1 || !ok2 {
 		return false
 	}
-	slices.Sort(a)
-	slices.Sort(b)
-	ma, mb := a[len(a)/2], b[len(b)/2]
+	ma, _ := rttstats.Median(a)
+	mb, _ := rttstats.Median(b)
 	diff := max(ma-mb, mb-ma)
 	return diff <= max(steadyFloor, time.Duration(steadyTolerance*float64(max(ma, mb))))
 }
@@ -346,21 +348,11 @@ func (p loadedLatency) figures(t *loadedTarget) loadedFigures {
 		}
 		return f
 	}
-	slices.Sort(rtts)
-	f.median, f.medianOver = rank(rtts, lost, 0.5)
-	f.p90, f.p90Over = rank(rtts, lost, 0.9)
+	// A lost sample waited past the timeout: it ranks above every answer.
+	series := append(slices.Clone(rtts), slices.Repeat([]time.Duration{rttstats.Lost}, lost)...)
+	f.median, f.medianOver, _ = rttstats.QuantileCountingLost(series, 0.5)
+	f.p90, f.p90Over, _ = rttstats.QuantileCountingLost(series, 0.9)
 	return f
-}
-
-// rank is the q-quantile (nearest rank) of rtts plus lost samples that
-// rank above all of them; over is true when it falls on a lost one.
-func rank(sorted []time.Duration, lost int, q float64) (time.Duration, bool) {
-	n := len(sorted) + lost
-	i := max(int(math.Ceil(q*float64(n)))-1, 0)
-	if i >= len(sorted) {
-		return 0, true
-	}
-	return sorted[i], false
 }
 
 // annotate adds one direction's figures to the result and recomputes the
@@ -434,13 +426,12 @@ func (p loadedLatency) annotate(r *report.Result, load Load, targets []*loadedTa
 	}
 	if g != "" {
 		r.Facts["bufferbloat_grade_"+dir] = string(g)
-		r.Status = report.Worst(r.Status, g.status())
 		if f := loadedFinding(dir, g, load.IdleRTT, srv, inc, p.timeout); f.Message != "" {
-			r.Findings = append(r.Findings, f)
+			checks.AddFindings(r, f)
 		}
 	}
 	if gwMeasured && srv.why == "" {
-		r.Findings = append(r.Findings, gatewayNote(dir, gw, p.timeout))
+		checks.AddFindings(r, gatewayNote(dir, gw, p.timeout))
 	}
 	overall(r)
 }
@@ -472,10 +463,10 @@ func formatLoaded(d time.Duration, over bool, timeout time.Duration) string {
 }
 
 // loadedFinding explains a grade of C or worse and names the fix.
-func loadedFinding(dir string, g grade, idleRTT time.Duration, srv loadedFigures, inc time.Duration, timeout time.Duration) report.Finding {
+func loadedFinding(dir string, g grade, idleRTT time.Duration, srv loadedFigures, inc time.Duration, timeout time.Duration) checks.Conclusion {
 	st := g.status()
 	if st == report.Pass {
-		return report.Finding{}
+		return checks.Conclusion{}
 	}
 	rise := "+" + formatMS(inc)
 	if srv.medianOver {
@@ -494,7 +485,7 @@ func loadedFinding(dir string, g grade, idleRTT time.Duration, srv loadedFigures
 		msg = fmt.Sprintf("While you %s, the round trip rises from %s to %s (%s, bufferbloat grade %s): %s.",
 			verb(dir), formatMS(idleRTT), loaded, rise, g, what)
 	}
-	return report.Finding{Severity: st, Message: msg, Fix: loadedFix(dir)}
+	return checks.Conclusion{Severity: st, Message: msg, Fix: loadedFix(dir)}
 }
 
 func verb(dir string) string {
@@ -516,13 +507,13 @@ func loadedFix(dir string) string {
 // gatewayNote says where the queue is: a router on the LAN answers in a
 // few ms, so a slow answer under load puts the queue between this
 // computer and the router.
-func gatewayNote(dir string, gw loadedFigures, timeout time.Duration) report.Finding {
+func gatewayNote(dir string, gw loadedFigures, timeout time.Duration) checks.Conclusion {
 	if gw.medianOver || gw.median >= gatewayQueued {
-		return report.Finding{Severity: report.Pass, Message: fmt.Sprintf(
+		return checks.Conclusion{Severity: report.Pass, Message: fmt.Sprintf(
 			"While you %sed, your router took %s to answer: the queue is between this computer and the router (Wi-Fi, or the router itself).",
 			verb(dir), formatLoaded(gw.median, gw.medianOver, timeout))}
 	}
-	return report.Finding{Severity: report.Pass, Message: fmt.Sprintf(
+	return checks.Conclusion{Severity: report.Pass, Message: fmt.Sprintf(
 		"While you %sed, your router still answered in %s: any queue is at or past the router's connection to the internet (router, modem or provider).",
 		verb(dir), formatMS(gw.median))}
 }

@@ -10,17 +10,15 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"slices"
-	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/showwin/speedtest-go/speedtest"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
+	"github.com/wfh-cli/wfh/internal/rttstats"
 )
 
 // target is the server the transfers go to.
@@ -177,53 +175,44 @@ func quoteShort(s string) string {
 	return fmt.Sprintf("%q", s)
 }
 
-// describe turns a transport error into a plain-language problem.
+// netErrWords words a transport error for the speed-test server, as the
+// end of "the server …: <phrase>".
+var netErrWords = probeutil.NetErrWords{
+	probeutil.NetErrOther:           "it could not be reached",
+	probeutil.NetErrTimeout:         "it did not answer in time",
+	probeutil.NetErrStopped:         "the test was stopped before it answered",
+	probeutil.NetErrNoSuchHost:      "its name could not be looked up",
+	probeutil.NetErrLookup:          "its name could not be looked up",
+	probeutil.NetErrRefused:         "it refused the connection (nothing listens on that port)",
+	probeutil.NetErrUnreachable:     "there is no route to it",
+	probeutil.NetErrHostUnreachable: "there is no route to it",
+	probeutil.NetErrTLS:             "its secure connection could not be verified",
+	probeutil.NetErrReset:           "it closed the connection without answering",
+}
+
+// problemKinds are the values of the fact "problem" (docs/checks.md) for
+// each kind of transport error.
+var problemKinds = map[probeutil.NetErrKind]string{
+	probeutil.NetErrTimeout:    "timeout",
+	probeutil.NetErrNoSuchHost: "dns_failed",
+	probeutil.NetErrLookup:     "dns_failed",
+	probeutil.NetErrRefused:    "refused",
+	probeutil.NetErrTLS:        "tls_error",
+	probeutil.NetErrReset:      "reset",
+}
+
+// describe turns a transport error into a plain-language problem; a
+// deadline of ctx makes any error a timeout.
 func describe(ctx context.Context, err error) *problem {
-	var dnsErr *net.DNSError
-	var tlsErr *tls.CertificateVerificationError
-	var recErr tls.RecordHeaderError
-	switch {
-	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
-		return &problem{kind: "timeout", msg: "it did not answer in time"}
-	case errors.As(err, &dnsErr):
-		return &problem{kind: "dns_failed", msg: "its name could not be looked up"}
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return &problem{kind: "refused", msg: "it refused the connection (nothing listens on that port)"}
-	case errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH):
-		return &problem{kind: "unreachable", msg: "there is no route to it"}
-	case errors.As(err, &tlsErr) || errors.As(err, &recErr):
-		return &problem{kind: "tls_error", msg: "its secure connection could not be verified"}
-	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		return &problem{kind: "reset", msg: "it closed the connection without answering"}
+	k := probeutil.ClassifyNetErr(err)
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		k = probeutil.NetErrTimeout
 	}
-	return &problem{kind: "unreachable", msg: "it could not be reached (" + shortErr(err) + ")"}
-}
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded)
-}
-
-// shortErr is the innermost part of an error, without URLs that may be
-// long or carry a token.
-func shortErr(err error) string {
-	for {
-		u := errors.Unwrap(err)
-		if u == nil {
-			break
-		}
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-			continue
-		}
-		err = u
+	kind := problemKinds[k]
+	if kind == "" {
+		kind = "unreachable"
 	}
-	s := err.Error()
-	if len(s) > 120 {
-		s = s[:120] + "…"
-	}
-	return s
+	return &problem{kind: kind, msg: netErrWords.Phrase(k)}
 }
 
 // hostOf is the host[:port] shown in the report; a token in the query
@@ -315,7 +304,7 @@ func idle(ctx context.Context, client *http.Client, upload *url.URL) latency {
 	if len(rtts) == 0 {
 		why := "the server did not answer the latency requests"
 		if err != nil && ctx.Err() == nil {
-			why += " (" + shortErr(err) + ")"
+			why += " (" + netErrWords.Phrase(probeutil.ClassifyNetErr(err)) + ")"
 		}
 		return latency{note: why}
 	}
@@ -324,34 +313,16 @@ func idle(ctx context.Context, client *http.Client, upload *url.URL) latency {
 
 // latency is the idle round trip to the server.
 type latency struct {
-	median, min, jitter time.Duration
-	samples             []time.Duration
-	note                string // why it was not measured
+	median, jitter time.Duration
+	samples        []time.Duration
+	note           string // why it was not measured
 }
 
-// summarize computes the median, the minimum and the jitter as the mean
-// absolute difference of consecutive samples (RFC 3550's idea, without
-// its smoothing: there are only a few samples).
+// summarize computes the median and the jitter (see rttstats.Jitter: the
+// mean absolute difference of consecutive samples) of answered round trips.
 func summarize(rtts []time.Duration) latency {
 	l := latency{samples: rtts}
-	sorted := slices.Clone(rtts)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
-	l.min = sorted[0]
-	if n := len(sorted); n%2 == 1 {
-		l.median = sorted[n/2]
-	} else {
-		l.median = (sorted[n/2-1] + sorted[n/2]) / 2
-	}
-	if len(rtts) > 1 {
-		var sum time.Duration
-		for i := 1; i < len(rtts); i++ {
-			d := rtts[i] - rtts[i-1]
-			if d < 0 {
-				d = -d
-			}
-			sum += d
-		}
-		l.jitter = sum / time.Duration(len(rtts)-1)
-	}
+	l.median, _ = rttstats.Median(rtts)
+	l.jitter, _ = rttstats.Jitter(rtts) // 0 with a single sample
 	return l
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wfh-cli/wfh/internal/speedserver"
 	"github.com/wfh-cli/wfh/report"
+	"github.com/wfh-cli/wfh/report/redact"
 )
 
 // Against wfh serve with a token, a missing token and a wrong one get
@@ -29,7 +30,7 @@ func TestProbeTellsMissingFromWrongToken(t *testing.T) {
 		if p == nil || !strings.HasSuffix(p.msg, tc.want) || !strings.HasPrefix(p.msg, "it refused the test (HTTP 401): ") {
 			t.Fatalf("%q: %+v", tc.query, p)
 		}
-		r := report.Redact(report.Report{Results: []report.Result{{ID: "bandwidth", Summary: p.msg}}}, report.Known{})
+		r := redact.Redact(report.Report{Results: []report.Result{{ID: "bandwidth", Summary: p.msg}}}, report.Known{})
 		if got := r.Results[0].Summary; got != p.msg {
 			t.Errorf("redaction changed %q into %q", p.msg, got)
 		}

@@ -85,7 +85,6 @@ func verdict(o outcome, stopped bool) report.Result {
 		report.Measured("data_budget", float64(o.limits.budget), "bytes"))
 
 	if o.problem != nil {
-		r.Status = report.Error
 		where := "The speed-test server"
 		fix := "Run wfh doctor again in a minute. If it keeps failing, a firewall may block speed tests: ask IT for the address of a wfh serve speed-test server and put it in the profile (bandwidth.server)."
 		switch {
@@ -102,8 +101,9 @@ func verdict(o outcome, stopped bool) report.Result {
 		if o.problem.kind == "no_list" || o.problem.kind == "no_server" {
 			msg = "No speed-test server could be reached: " + o.problem.msg + "."
 		}
-		r.Summary = "not measured: " + o.problem.msg
-		r.Findings = append(r.Findings, report.Finding{Severity: report.Error, Message: msg, Fix: fix})
+		var v checks.Verdict
+		v.Add(checks.Conclusion{Severity: report.Error, Summary: "not measured: " + o.problem.msg, Message: msg, Fix: fix})
+		v.Apply(&r)
 		r.Facts["problem"] = o.problem.kind
 		r.Metrics = append(r.Metrics, rateMetrics(o)...)
 		return r
@@ -122,22 +122,20 @@ func verdict(o outcome, stopped bool) report.Result {
 		}
 		r.Facts[d.dir.String()+"_end"] = string(d.ended)
 	}
+	var v checks.Verdict
 	if o.latency.note != "" {
-		r.Findings = append(r.Findings, report.Finding{Severity: report.Pass,
-			Message: "The idle latency was not measured: " + o.latency.note + "."})
+		v.Note("The idle latency was not measured: " + o.latency.note + ".")
 	}
-
-	statuses := []report.Status{report.Pass}
 	for _, d := range []dirResult{o.down, o.up} {
-		st, fs := judge(d, o.limits)
-		statuses = append(statuses, st)
-		r.Findings = append(r.Findings, fs...)
+		v.Add(judge(d, o.limits)...)
 	}
+	// A run stopped early has no verdict on the figures it lacks.
+	st := report.Pass
 	if stopped {
-		statuses = append(statuses, report.Error)
+		st = report.Error
 	}
-	r.Status = report.Worst(statuses...)
-	r.Summary = summary(o, stopped)
+	v.Default(st, summary(o, stopped))
+	v.Apply(&r)
 	for _, d := range []dirResult{o.down, o.up} {
 		for _, f := range d.annotate {
 			f(&r)
@@ -213,7 +211,7 @@ func whyNot(d dirResult) string {
 }
 
 // judge grades one direction and explains it.
-func judge(d dirResult, l limits) (report.Status, []report.Finding) {
+func judge(d dirResult, l limits) []checks.Conclusion {
 	name, Name := d.dir.String(), "Download"
 	floor, hd, min := videoFloor, hdDown, l.minDown
 	hdSource := "4 Mbit/s download is what Microsoft recommends for Teams video meetings"
@@ -223,38 +221,34 @@ func judge(d dirResult, l limits) (report.Status, []report.Finding) {
 		hdSource = "3.8 Mbit/s upload is what Zoom needs to send HD (1080p) video in a group call"
 	}
 	if !d.measured {
-		return report.Error, []report.Finding{{Severity: report.Error,
+		return []checks.Conclusion{{Severity: report.Error,
 			Message: fmt.Sprintf("The %s speed could not be measured: %s.", name, whyNot(d)),
 			Fix:     "Run wfh doctor again; if this repeats, the speed-test server may be faulty or blocked: tell IT."}}
 	}
 	v := mbps(d.bps)
-	var fs []report.Finding
-	st := report.Pass
+	var fs []checks.Conclusion
 	switch {
 	case min > 0 && v < min:
-		st = report.Fail
-		fs = append(fs, report.Finding{Severity: report.Fail,
+		fs = append(fs, checks.Conclusion{Severity: report.Fail,
 			Message: fmt.Sprintf("%s speed %s is below your organisation's minimum of %s.", Name, formatRate(d.bps), trimMbps(min)),
 			Fix:     fixSlow(d.dir) + " If it stays below the minimum, tell IT."})
 	case v < floor:
-		st = report.Fail
-		fs = append(fs, report.Finding{Severity: report.Fail,
+		fs = append(fs, checks.Conclusion{Severity: report.Fail,
 			Message: fmt.Sprintf("%s speed %s is too slow for video calls: even standard-quality video needs about 1 Mbit/s (Zoom); audio alone may still work.", Name, formatRate(d.bps)),
 			Fix:     fixSlow(d.dir)})
 	case v < hd:
-		st = report.Warn
-		fs = append(fs, report.Finding{Severity: report.Warn,
+		fs = append(fs, checks.Conclusion{Severity: report.Warn,
 			Message: fmt.Sprintf("%s speed %s is below what HD video calls need (%s): calls will work in lower quality.", Name, formatRate(d.bps), hdSource),
 			Fix:     fixSlow(d.dir)})
 	}
 	if note := endNote(d); note != "" {
-		fs = append(fs, report.Finding{Severity: report.Pass, Message: note})
+		fs = append(fs, checks.Conclusion{Severity: report.Pass, Message: note})
 	}
 	if d.failures > 0 && d.problem != nil {
-		fs = append(fs, report.Finding{Severity: report.Pass,
+		fs = append(fs, checks.Conclusion{Severity: report.Pass,
 			Message: fmt.Sprintf("%d of the %s transfers failed (%s); the figure counts only the bytes that arrived.", d.failures, name, d.problem.msg)})
 	}
-	return st, fs
+	return fs
 }
 
 func fixSlow(d direction) string {

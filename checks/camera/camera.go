@@ -86,18 +86,19 @@ func isMediaService(comm string) bool {
 // verdict turns what the probe found into the check's result.
 func verdict(env *checks.Env, s scan, err error) checks.Result {
 	var res checks.Result
+	var v checks.Verdict
 	if err != nil {
 		if errors.Is(err, errUnsupported) {
-			res.Status = report.Skipped
-			res.Summary = fmt.Sprintf("listing cameras is not available on %s yet", displayOS(env.OS))
+			v.Default(report.Skipped, fmt.Sprintf("listing cameras is not available on %s yet", checks.DisplayOS(env.OS)))
+			v.Apply(&res)
 			return res
 		}
 		// Not the user's fault, and not a verdict on the camera either: the
 		// list could not be read, which is different from an empty list.
 		why := strings.TrimSuffix(err.Error(), ".")
-		res.Status = report.Error
-		res.Summary = "could not read the cameras: " + why
-		res.Findings = []report.Finding{{Severity: report.Error, Message: "Could not read the cameras: " + why + "."}}
+		v.Add(checks.Conclusion{Severity: report.Error, Summary: "could not read the cameras: " + why,
+			Message: "Could not read the cameras: " + why + "."})
+		v.Apply(&res)
 		res.Metrics = []report.Metric{report.NotMeasured("cameras", "", "the camera list could not be read")}
 		return res
 	}
@@ -108,19 +109,13 @@ func verdict(env *checks.Env, s scan, err error) checks.Result {
 
 	var usable, other []camera
 	labels := uniqueLabels(s.Cameras)
-	var problems, notes []report.Finding
+	var found []report.Finding
 	for i, c := range s.Cameras {
-		item, found := assess(c, labels[i])
+		item, fs := assess(c, labels[i])
 		res.Items = append(res.Items, item)
 		if c.usable() {
 			usable = append(usable, c)
-			for _, f := range found {
-				if f.Severity == report.Pass {
-					notes = append(notes, f)
-				} else {
-					problems = append(problems, f)
-				}
-			}
+			found = append(found, fs...)
 		} else {
 			other = append(other, c)
 		}
@@ -131,8 +126,9 @@ func verdict(env *checks.Env, s scan, err error) checks.Result {
 	}
 
 	if len(usable) == 0 {
-		f := report.Finding{
+		f := checks.Conclusion{
 			Severity: report.Warn,
+			Summary:  noCamera,
 			Message:  "No camera found.",
 			Fix:      "Plug the camera in (or try another USB port), open its privacy shutter or switch (some laptops have a key or slider that disconnects it), and close other video apps.",
 		}
@@ -145,25 +141,17 @@ func verdict(env *checks.Env, s scan, err error) checks.Result {
 			f.Severity = report.Fail
 			f.Message += " Your organisation's profile requires a camera."
 		}
-		problems = append([]report.Finding{f}, problems...)
+		v.Add(f)
+	}
+	for _, f := range found {
+		// A problem's message is short enough to be the summary.
+		v.Add(checks.Conclusion{Severity: f.Severity, Message: f.Message, Fix: f.Fix, Summary: strings.TrimSuffix(f.Message, ".")})
 	}
 	for _, n := range s.Notes {
-		notes = append(notes, report.Finding{Severity: report.Pass, Message: n})
+		v.Note(n)
 	}
-
-	res.Status = report.Pass
-	for _, f := range problems {
-		res.Status = report.Worst(res.Status, f.Severity)
-	}
-	res.Findings = append(problems, notes...)
-	switch {
-	case len(usable) == 0:
-		res.Summary = noCamera
-	case len(problems) > 0:
-		res.Summary = strings.TrimSuffix(problems[0].Message, ".")
-	default:
-		res.Summary = listSummary(usable, other, labels, s.Cameras)
-	}
+	v.Default(report.Pass, listSummary(usable, other, labels, s.Cameras))
+	v.Apply(&res)
 	return res
 }
 
@@ -403,5 +391,3 @@ func dedupe(s []string) []string {
 	}
 	return out
 }
-
-func displayOS(goos string) string { return checks.DisplayOS(goos) }

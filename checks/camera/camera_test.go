@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
 	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/report"
 	"github.com/wfh-cli/wfh/report/redact"
@@ -225,8 +226,8 @@ func TestDecodeText(t *testing.T) {
 		"\xfe\xff\x00[\x00]": "[]",
 		"plain":              "plain",
 	} {
-		if got := decodeText([]byte(in)); got != want {
-			t.Errorf("decodeText(%q) = %q, want %q", in, got, want)
+		if got := probeutil.DecodeText([]byte(in)); got != want {
+			t.Errorf("probeutil.DecodeText(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
 )
 
 // darwinProbe lists cameras with system_profiler. It only runs commands
@@ -23,7 +24,7 @@ const (
 )
 
 func (darwinProbe) cameras(ctx context.Context, env *checks.Env) (scan, error) {
-	out, err := runCmd(ctx, env, cmdTimeout, "system_profiler", "SPCameraDataType", "-json")
+	out, err := probeutil.Run(ctx, env, cmdTimeout, "system_profiler", "SPCameraDataType", "-json")
 	var jsonErr error
 	if err == nil {
 		sps, perr := parseSPCameraJSON(out)
@@ -32,8 +33,8 @@ func (darwinProbe) cameras(ctx context.Context, env *checks.Env) (scan, error) {
 		}
 		jsonErr = fmt.Errorf("system_profiler -json: %w", perr)
 	} else {
-		var hung *hungError
-		if notInstalled(err) || errors.As(err, &hung) || ctx.Err() != nil {
+		var hung *probeutil.HungError
+		if errors.Is(err, probeutil.ErrNotInstalled) || errors.As(err, &hung) || ctx.Err() != nil {
 			// A missing or hung system_profiler will not do better in text,
 			// and a second wait would overrun the budget.
 			return scan{}, err
@@ -44,7 +45,7 @@ func (darwinProbe) cameras(ctx context.Context, env *checks.Env) (scan, error) {
 
 	// The text form: macOS before 10.15 has no -json, and it is a second
 	// chance when the JSON is not what wfh expects.
-	out, err = runCmd(ctx, env, cmdTimeout, "system_profiler", "SPCameraDataType")
+	out, err = probeutil.Run(ctx, env, cmdTimeout, "system_profiler", "SPCameraDataType")
 	if err != nil {
 		return scan{}, fmt.Errorf("%v; then %w", jsonErr, err)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
 )
 
 // linuxProbe lists V4L2 cameras from sysfs (through env.FS) and asks each
@@ -192,7 +193,7 @@ func (p linuxProbe) query(ctx context.Context, dev string) ([]byte, error) {
 	case a := <-ch:
 		return a.b, a.err
 	case <-ctx.Done():
-		return nil, &hungError{Name: dev, Timeout: queryTimeout, Err: ctx.Err()}
+		return nil, &probeutil.HungError{Name: dev, Timeout: queryTimeout, Err: ctx.Err()}
 	}
 }
 
@@ -401,7 +402,7 @@ func (p linuxProbe) access(env *checks.Env, c *camera, nodes []v4lNode, id ident
 // nodeFault words a failed query of a node the user may open.
 func nodeFault(dev string, err error) *fault {
 	const fix = "Unplug the camera and plug it in again (for a built-in one, restart the computer)."
-	var hung *hungError
+	var hung *probeutil.HungError
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return &fault{Msg: fmt.Sprintf("The camera's device file %s is missing, so apps cannot open it.", dev), Fix: fix}

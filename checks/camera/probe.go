@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
 )
 
 // probe is the only OS-specific part of the check: it lists the cameras the
@@ -160,3 +161,11 @@ func looksInfrared(name string) bool {
 	n := " " + strings.ToLower(name) + " "
 	return strings.Contains(n, " ir camera") || strings.Contains(n, "infrared") || strings.Contains(n, " ir ")
 }
+
+// maxText bounds one name or attribute: USB string descriptors hold at most
+// 126 characters and real camera names are a few dozen, so anything longer
+// is corrupt or hostile and must not flood a report pasted in a ticket.
+const maxText = 160
+
+// clean is probeutil.CleanText bounded by maxText.
+func clean(s string) string { return probeutil.CleanText(s, maxText) }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
 )
 
 // windowsProbe lists cameras with PowerShell's Get-PnpDevice. It only runs
@@ -43,7 +44,7 @@ const (
 )
 
 func (windowsProbe) cameras(ctx context.Context, env *checks.Env) (scan, error) {
-	out, err := runCmd(ctx, env, cmdTimeout, "powershell", "-NoProfile", "-NonInteractive", "-Command", pnpScript)
+	out, err := probeutil.Run(ctx, env, cmdTimeout, "powershell", "-NoProfile", "-NonInteractive", "-Command", pnpScript)
 	if err != nil {
 		return scan{}, err
 	}

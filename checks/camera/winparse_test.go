@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/wfh-cli/wfh/checks/probeutil"
 )
 
 func TestParsePnpDeviceJSON(t *testing.T) {
@@ -18,7 +20,7 @@ func TestParsePnpDeviceJSON(t *testing.T) {
 		want []pnpDevice
 	}{
 		{"list with BOM and CRLF", fixture(t, "windows/pnp-laptop-bom-crlf.json"), laptop},
-		{"BOM already decoded", "\uFEFF" + decodeText([]byte(fixture(t, "windows/pnp-laptop-bom-crlf.json"))), laptop},
+		{"BOM already decoded", "\uFEFF" + probeutil.DecodeText([]byte(fixture(t, "windows/pnp-laptop-bom-crlf.json"))), laptop},
 		{"single object", fixture(t, "windows/pnp-single.json"),
 			[]pnpDevice{{"Logitech BRIO", "OK", `USB\VID_046D&PID_085E&MI_00\7&1A2B3C4D&0&0000`, "Camera"}}},
 		{"empty list", fixture(t, "windows/pnp-empty-list.json"), nil},

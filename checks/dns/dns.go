@@ -22,6 +22,7 @@ import (
 
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/probeutil"
+	"github.com/wfh-cli/wfh/internal/hostname"
 	"github.com/wfh-cli/wfh/internal/profile"
 )
 
@@ -122,7 +123,7 @@ func settingsOf(p *profile.Profile) settings {
 	if len(d.Names) > 0 {
 		s.names = nil
 		for _, n := range d.Names {
-			if validName(n) && len(s.names) < maxNames {
+			if hostname.IsName(n) && len(s.names) < maxNames {
 				s.names = append(s.names, strings.TrimSuffix(n, "."))
 			} else {
 				s.skipped = append(s.skipped, fmt.Sprintf("The profile's dns.names entry %s is not a valid DNS name (or one too many) and was left out.",
@@ -134,7 +135,7 @@ func settingsOf(p *profile.Profile) settings {
 		}
 	}
 	for _, c := range d.CompanyNames {
-		if validName(c.Name) && len(s.company) < maxCompany {
+		if hostname.IsName(c.Name) && len(s.company) < maxCompany {
 			c.Name = strings.TrimSuffix(c.Name, ".")
 			s.company = append(s.company, c)
 		} else {

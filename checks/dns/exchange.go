@@ -4,16 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
-	"os"
 	"strings"
-	"syscall"
 	"time"
 
 	mdns "github.com/miekg/dns"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
 )
 
 const (
@@ -69,7 +67,7 @@ func ask(ctx context.Context, d checks.Dialer, server netip.AddrPort, name strin
 			r.msg, r.err = exchange(ctx, d, "tcp", server, q, limit)
 		}
 		r.rtt = time.Since(start)
-		if !isTimeout(r.err) || ctx.Err() != nil {
+		if !probeutil.IsTimeout(r.err) || ctx.Err() != nil {
 			break
 		}
 	}
@@ -165,15 +163,15 @@ func matches(q, r *mdns.Msg) error {
 	return nil
 }
 
-func isTimeout(err error) bool {
-	if err == nil {
-		return false
-	}
-	if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
-		return true
-	}
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
+// netErrWords words a failed query for a DNS server's address; a kind
+// left out takes probeutil's default.
+var netErrWords = probeutil.NetErrWords{
+	probeutil.NetErrStopped:         "stopped before an answer came",
+	probeutil.NetErrRefused:         "nothing answers DNS at this address: port unreachable",
+	probeutil.NetErrUnreachable:     "no route to this address: network unreachable",
+	probeutil.NetErrHostUnreachable: "the address cannot be reached: host unreachable",
+	probeutil.NetErrLookup:          "the DNS server gave no usable answer",
+	probeutil.NetErrOther:           "the query failed",
 }
 
 // classifyErr turns a failed exchange into an outcome and a short reason.
@@ -185,32 +183,17 @@ func classifyErr(err error, waited time.Duration) (outcome, string) {
 		return outWrong, mm.detail
 	case errors.As(err, &br):
 		return outFailed, br.Error()
-	case isTimeout(err):
+	}
+	k, detail := probeutil.DescribeNetErr(err, netErrWords)
+	switch k {
+	case probeutil.NetErrTimeout:
 		return outTimeout, fmt.Sprintf("no answer within %s", seconds(waited))
-	case errors.Is(err, context.Canceled):
-		return outTimeout, "stopped before an answer came"
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return outUnreachable, "nothing answers DNS at this address: port unreachable"
-	case errors.Is(err, syscall.ENETUNREACH):
-		return outUnreachable, "no route to this address: network unreachable"
-	case errors.Is(err, syscall.EHOSTUNREACH):
-		return outUnreachable, "the address cannot be reached: host unreachable"
+	case probeutil.NetErrStopped:
+		return outTimeout, detail
+	case probeutil.NetErrRefused, probeutil.NetErrUnreachable, probeutil.NetErrHostUnreachable:
+		return outUnreachable, detail
 	}
-	return outFailed, shortErr(err)
-}
-
-// shortErr drops the "dial udp 1.2.3.4:53: " prefixes Go's errors repeat.
-func shortErr(err error) string {
-	var oe *net.OpError
-	if errors.As(err, &oe) && oe.Err != nil {
-		err = oe.Err
-	}
-	s := err.Error()
-	var se *os.SyscallError
-	if errors.As(err, &se) && se.Err != nil {
-		s = se.Err.Error()
-	}
-	return s
+	return outFailed, detail
 }
 
 // seconds renders a wait the way people say it: "2.5 s", "0.8 s".

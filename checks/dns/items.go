@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/internal/rttstats"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -117,9 +118,10 @@ func addFigures(res *checks.Result, o observations) {
 			took = append(took, l.took)
 		}
 	}
+	med, measured := rttstats.Median(took)
 	switch {
-	case len(took) > 0:
-		res.Metrics = append(res.Metrics, report.Measured("system_lookup_ms", roundMS(median(took)), "ms"))
+	case measured:
+		res.Metrics = append(res.Metrics, report.Measured("system_lookup_ms", roundMS(med), "ms"))
 	case !o.hasResolver:
 		res.Metrics = append(res.Metrics, report.NotMeasured("system_lookup_ms", "ms", "no system resolver to ask"))
 	default:

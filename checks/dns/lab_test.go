@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
 	"github.com/wfh-cli/wfh/internal/netlab"
 	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/internal/reportschema"
@@ -125,7 +126,7 @@ func TestLab(t *testing.T) {
 		// The kernel answers port unreachable once the socket is gone.
 		deadline := time.Now().Add(5 * time.Second)
 		for time.Now().Before(deadline) {
-			if r := ask(t.Context(), dialer, honest, "one.wfh.test", 1); r.err != nil && !isTimeout(r.err) {
+			if r := ask(t.Context(), dialer, honest, "one.wfh.test", 1); r.err != nil && !probeutil.IsTimeout(r.err) {
 				break
 			}
 			time.Sleep(50 * time.Millisecond)

@@ -6,16 +6,16 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	mdns "github.com/miekg/dns"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
 	"github.com/wfh-cli/wfh/internal/profile"
+	"github.com/wfh-cli/wfh/internal/rttstats"
 )
 
 // outcome is the verdict on one query, one server or one lookup.
@@ -321,27 +321,15 @@ func systemLookup(ctx context.Context, env *checks.Env, l *lookup) {
 	}
 	l.took = time.Since(start)
 	if a.err != nil {
-		var de *net.DNSError
+		env.Debugf("system lookup of %s: %v", l.name, a.err)
+		k := probeutil.ClassifyNetErr(a.err)
 		switch {
-		case errors.As(a.err, &de) && de.IsNotFound:
+		case k == probeutil.NetErrNoSuchHost:
 			l.out, l.detail = outNotFound, "the name does not exist"
-		case isTimeout(a.err) || ctx.Err() != nil:
+		case k == probeutil.NetErrTimeout || ctx.Err() != nil:
 			l.out, l.detail = outTimeout, fmt.Sprintf("no answer within %s", seconds(systemLookupTimeout))
-		case errors.Is(a.err, syscall.ECONNREFUSED), errors.Is(a.err, syscall.ENETUNREACH), errors.Is(a.err, syscall.EHOSTUNREACH):
-			l.out, l.detail = classifyErr(a.err, l.took)
-		case errors.As(a.err, &de):
-			// Go's resolver flattens the dial error into text
-			// ("dial udp 10.0.0.1:53: connect: network is unreachable"):
-			// its last part is the reason.
-			reason := de.Err[strings.LastIndex(de.Err, ": ")+1:]
-			reason = strings.TrimSpace(reason)
-			l.out, l.detail = outFailed, reason
-			switch reason {
-			case syscall.ENETUNREACH.Error(), syscall.EHOSTUNREACH.Error(), syscall.ECONNREFUSED.Error():
-				l.out = outUnreachable
-			}
 		default:
-			l.out, l.detail = outFailed, shortErr(a.err)
+			l.out, l.detail = classifyErr(a.err, l.took)
 		}
 		return
 	}
@@ -427,7 +415,7 @@ func classify(sr *serverResult) {
 		}
 	}
 	sr.answered = len(rtts)
-	sr.median = median(rtts)
+	sr.median, _ = rttstats.Median(rtts) // 0 without an answer
 	nfail := 0
 	for _, n := range fails {
 		nfail += n
@@ -472,18 +460,6 @@ func classify(sr *serverResult) {
 // overloaded, and every new connection of every app waits that long
 // before it even starts.
 const slowMedian = 200 * time.Millisecond
-
-func median(d []time.Duration) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
 
 // formatMS renders a duration in milliseconds with the digits that mean
 // something: whole above 10 ms, two decimals under 1 ms (a local stub).

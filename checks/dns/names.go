@@ -10,33 +10,6 @@ import (
 // none (resolv.conf(5)).
 var localDefault = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), 53)
 
-// validName accepts DNS host names as written in configurations and
-// profiles: letters, digits, hyphens and underscores (Active Directory
-// names use them) in dot-separated labels of 1-63 characters, at most 253
-// in all, with an optional final dot. It refuses spaces, schemes, paths,
-// ports and IP addresses, which mean a URL or an address was pasted.
-func validName(s string) bool {
-	s = strings.TrimSuffix(s, ".")
-	if s == "" || len(s) > 253 {
-		return false
-	}
-	if _, err := netip.ParseAddr(s); err == nil {
-		return false
-	}
-	for _, label := range strings.Split(s, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(label); i++ {
-			c := label[i]
-			if !(c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 // underDomain reports whether name is domain or a name below it.
 func underDomain(name, domain string) bool {
 	name = strings.ToLower(strings.TrimSuffix(name, "."))

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/wfh-cli/wfh/internal/hostname"
 )
 
 func readFixture(t testing.TB, name string) string {
@@ -227,7 +229,7 @@ func checkConfig(t *testing.T, cfg Config) {
 			t.Fatalf("invalid server %v", s.Addr)
 		}
 		for _, d := range s.Domains {
-			if !validName(d) {
+			if !hostname.IsName(d) {
 				t.Fatalf("invalid domain %q", d)
 			}
 		}
@@ -236,7 +238,7 @@ func checkConfig(t *testing.T, cfg Config) {
 		}
 	}
 	for _, d := range cfg.Search {
-		if !validName(d) {
+		if !hostname.IsName(d) {
 			t.Fatalf("invalid search domain %q", d)
 		}
 	}

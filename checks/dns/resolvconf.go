@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/wfh-cli/wfh/checks/probeutil"
+	"github.com/wfh-cli/wfh/internal/hostname"
 )
 
 // maxNameservers is how many nameserver lines the C library (MAXNS in
@@ -78,7 +79,7 @@ func ParseResolvConf(text string) (Config, error) {
 			// means no search domain (systemd-resolved writes it).
 			cfg.Search = nil
 			for _, d := range fields[1:] {
-				if d != "." && validName(d) {
+				if d != "." && hostname.IsName(d) {
 					cfg.addSearch(d)
 				}
 			}

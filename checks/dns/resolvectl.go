@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/wfh-cli/wfh/checks/probeutil"
+	"github.com/wfh-cli/wfh/internal/hostname"
 )
 
 // resolvectlKey matches a "Key: value" line of resolvectl status. Keys are
@@ -125,7 +126,7 @@ func ParseResolvectl(text string) (Config, error) {
 				routeOnly = false
 				cfg.addSearch(name)
 			}
-			if validName(name) {
+			if hostname.IsName(name) {
 				domains = append(domains, strings.ToLower(strings.TrimSuffix(name, ".")))
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/wfh-cli/wfh/checks/probeutil"
+	"github.com/wfh-cli/wfh/internal/hostname"
 )
 
 // scutilLine matches "  key : value" inside a resolver block; keys may
@@ -89,7 +90,7 @@ func ParseScutilDNS(text string) (Config, error) {
 		}
 		var domains []string
 		if b.domain != "" {
-			if !validName(b.domain) {
+			if !hostname.IsName(b.domain) {
 				cfg.Problems = append(cfg.Problems, fmt.Sprintf("scutil lists a resolver for %s, which is not a domain name",
 					strconv.Quote(probeutil.CleanText(b.domain, 60))))
 				continue

@@ -27,14 +27,6 @@ type observations struct {
 	hasResolver bool // env.Resolver was set: the system path was tried
 }
 
-// finding is one conclusion, with the short form the summary line uses.
-type finding struct {
-	sev       report.Status
-	msg, fix  string
-	summary   string
-	diagnosis string
-}
-
 // Diagnoses, reported as the fact "diagnosis" so scripts can act on the
 // main conclusion (docs/checks.md lists them).
 const (
@@ -91,13 +83,14 @@ func verdict(o observations) checks.Result {
 	// public server, and apps cannot look names up either. The network
 	// check says why; DNS adds nothing but noise.
 	if !pathOK && o.public.answered == 0 && !anyGood(all) {
-		res.Status = report.Skipped
-		res.Summary = "offline: no DNS server answers, not even the public one (see network)"
+		var v checks.Verdict
+		v.Default(report.Skipped, "offline: no DNS server answers, not even the public one (see network)")
+		v.Apply(&res)
 		res.Facts["diagnosis"] = diagOffline
 		return res
 	}
 
-	var fs []finding
+	var fs []checks.Conclusion
 	var down, flaky, wrong, hijack, slow []serverResult
 	for _, s := range general {
 		switch {
@@ -117,65 +110,65 @@ func verdict(o observations) checks.Result {
 
 	switch {
 	case len(general) > 0 && len(down) == len(general) && pathOK:
-		fs = append(fs, finding{sev: report.Pass, msg: fmt.Sprintf(
+		fs = append(fs, checks.Conclusion{Severity: report.Pass, Message: fmt.Sprintf(
 			"The DNS servers this computer lists (%s) do not answer when asked directly, yet apps look names up fine: the computer resolves names another way (encrypted DNS, a VPN client or security software).",
 			labels(down))})
 	case len(general) > 0 && len(down) == len(general):
 		fs = append(fs, serversDown(down, o.public, pubOK))
 	case len(general) == 0 && !pathOK && o.hasResolver:
-		f := finding{sev: report.Fail, diagnosis: diagLookupsFail,
-			summary: "Names cannot be looked up",
-			msg:     fmt.Sprintf("Names cannot be looked up (%s), and wfh could not tell which DNS servers this computer uses.", pathDetail),
-			fix:     "Disconnect from the network and connect again. If that does not help, restart your router and your computer."}
+		f := checks.Conclusion{Severity: report.Fail, Tag: diagLookupsFail,
+			Summary: "Names cannot be looked up",
+			Message: fmt.Sprintf("Names cannot be looked up (%s), and wfh could not tell which DNS servers this computer uses.", pathDetail),
+			Fix:     "Disconnect from the network and connect again. If that does not help, restart your router and your computer."}
 		if pubOK {
-			f.msg += fmt.Sprintf(" The public DNS server %s answers, so the internet connection works.", label(o.public.Addr))
+			f.Message += fmt.Sprintf(" The public DNS server %s answers, so the internet connection works.", label(o.public.Addr))
 		}
 		fs = append(fs, f)
 	case !pathOK && o.hasResolver && len(answering(general)) > 0:
 		if len(down) > 0 && len(general) > 0 && general[0].dead() {
 			first := general[0]
-			fs = append(fs, finding{sev: report.Fail, diagnosis: diagSomeDown,
-				summary: "Your first DNS server does not answer, so lookups take too long",
-				msg: fmt.Sprintf("%s does not answer (%s). Apps ask it first and wait for it, so their lookups fail (%s), although %s answers.",
+			fs = append(fs, checks.Conclusion{Severity: report.Fail, Tag: diagSomeDown,
+				Summary: "Your first DNS server does not answer, so lookups take too long",
+				Message: fmt.Sprintf("%s does not answer (%s). Apps ask it first and wait for it, so their lookups fail (%s), although %s answers.",
 					capital(who(first)), first.detail, pathDetail, labels(answering(general))),
-				fix: fixFor(first, o.public)})
+				Fix: fixFor(first, o.public)})
 			down = down[1:]
 		} else {
-			fs = append(fs, finding{sev: report.Fail, diagnosis: diagLookupsFail,
-				summary: "Apps cannot look up names",
-				msg: fmt.Sprintf("Apps cannot look up names (%s), although the DNS server %s answers when asked directly.",
+			fs = append(fs, checks.Conclusion{Severity: report.Fail, Tag: diagLookupsFail,
+				Summary: "Apps cannot look up names",
+				Message: fmt.Sprintf("Apps cannot look up names (%s), although the DNS server %s answers when asked directly.",
 					pathDetail, labels(answering(general))),
-				fix: "Disconnect from the network and connect again. If that does not help, restart the computer; if it continues, a security program or VPN client may be blocking lookups: tell IT."})
+				Fix: "Disconnect from the network and connect again. If that does not help, restart the computer; if it continues, a security program or VPN client may be blocking lookups: tell IT."})
 		}
 	}
 	if len(down) > 0 && len(down) < len(general) && working > 0 {
-		fs = append(fs, finding{sev: report.Warn, diagnosis: diagSomeDown,
-			summary: fmt.Sprintf("%d of %d DNS servers do not answer", len(down), len(general)),
-			msg: fmt.Sprintf("%d of %d DNS servers do not answer (%s: %s). Lookups that go to it wait a second or more before the next server is tried.",
+		fs = append(fs, checks.Conclusion{Severity: report.Warn, Tag: diagSomeDown,
+			Summary: fmt.Sprintf("%d of %d DNS servers do not answer", len(down), len(general)),
+			Message: fmt.Sprintf("%d of %d DNS servers do not answer (%s: %s). Lookups that go to it wait a second or more before the next server is tried.",
 				len(down), len(general), labels(down), down[0].detail),
-			fix: fixFor(down[0], o.public)})
+			Fix: fixFor(down[0], o.public)})
 	}
 	for _, s := range flaky {
-		fs = append(fs, finding{sev: report.Warn, diagnosis: diagUnreliable,
-			summary: "A DNS server fails some lookups",
-			msg:     fmt.Sprintf("%s is unreliable: %s.", capital(who(s)), s.detail),
-			fix:     fixFor(s, o.public)})
+		fs = append(fs, checks.Conclusion{Severity: report.Warn, Tag: diagUnreliable,
+			Summary: "A DNS server fails some lookups",
+			Message: fmt.Sprintf("%s is unreliable: %s.", capital(who(s)), s.detail),
+			Fix:     fixFor(s, o.public)})
 	}
 	if len(wrong) > 0 {
 		s := wrong[0]
-		fs = append(fs, finding{sev: report.Fail, diagnosis: diagWrong,
-			summary: "Your DNS server gives wrong answers",
-			msg:     fmt.Sprintf("%s gives wrong answers: it %s.", capital(who(s)), s.detail),
-			fix: fmt.Sprintf("Restart your router. If it continues, something on your network may be tampering with DNS: tell IT, or set the public DNS server %s in your network settings.",
+		fs = append(fs, checks.Conclusion{Severity: report.Fail, Tag: diagWrong,
+			Summary: "Your DNS server gives wrong answers",
+			Message: fmt.Sprintf("%s gives wrong answers: it %s.", capital(who(s)), s.detail),
+			Fix: fmt.Sprintf("Restart your router. If it continues, something on your network may be tampering with DNS: tell IT, or set the public DNS server %s in your network settings.",
 				label(o.public.Addr))})
 	}
 	if len(hijack) > 0 {
 		s := hijack[0]
-		fs = append(fs, finding{sev: report.Warn, diagnosis: diagRewrites,
-			summary: "Your DNS server redirects mistyped names",
-			msg: fmt.Sprintf("%s %s: your provider's DNS redirects mistyped names to its own pages. That hides typing mistakes and can break company names over a VPN.",
+		fs = append(fs, checks.Conclusion{Severity: report.Warn, Tag: diagRewrites,
+			Summary: "Your DNS server redirects mistyped names",
+			Message: fmt.Sprintf("%s %s: your provider's DNS redirects mistyped names to its own pages. That hides typing mistakes and can break company names over a VPN.",
 				capital(who(s)), s.detail),
-			fix: fmt.Sprintf("Turn off \"DNS assistance\", \"error redirect\" or \"search help\" in your router or your provider account, or set the public DNS server %s in the router.",
+			Fix: fmt.Sprintf("Turn off \"DNS assistance\", \"error redirect\" or \"search help\" in your router or your provider account, or set the public DNS server %s in the router.",
 				label(o.public.Addr))})
 	}
 	if len(slow) > 0 {
@@ -183,16 +176,16 @@ func verdict(o observations) checks.Result {
 	}
 	for _, s := range perDomain {
 		if s.out == outWrong && !s.hijackOnly {
-			fs = append(fs, finding{sev: report.Fail, diagnosis: diagWrong,
-				summary: "A company DNS server gives wrong answers",
-				msg:     fmt.Sprintf("The DNS server for %s (%s) gives wrong answers: it %s.", strings.Join(s.Domains, ", "), label(s.Addr), s.detail),
-				fix:     "Disconnect the VPN and connect it again. If it continues, tell IT and send this report."})
+			fs = append(fs, checks.Conclusion{Severity: report.Fail, Tag: diagWrong,
+				Summary: "A company DNS server gives wrong answers",
+				Message: fmt.Sprintf("The DNS server for %s (%s) gives wrong answers: it %s.", strings.Join(s.Domains, ", "), label(s.Addr), s.detail),
+				Fix:     "Disconnect the VPN and connect it again. If it continues, tell IT and send this report."})
 		} else if s.dead() {
-			fs = append(fs, finding{sev: report.Warn, diagnosis: diagVPNDomain,
-				summary: "The DNS server for company names does not answer",
-				msg: fmt.Sprintf("The DNS server for %s (%s%s) does not answer (%s): names under %s do not resolve.",
+			fs = append(fs, checks.Conclusion{Severity: report.Warn, Tag: diagVPNDomain,
+				Summary: "The DNS server for company names does not answer",
+				Message: fmt.Sprintf("The DNS server for %s (%s%s) does not answer (%s): names under %s do not resolve.",
 					strings.Join(s.Domains, ", "), label(s.Addr), viaIface(s.Interface), s.detail, s.Domains[0]),
-				fix: "Disconnect the VPN and connect it again (see the vpn check). If it continues, tell IT."})
+				Fix: "Disconnect the VPN and connect it again (see the vpn check). If it continues, tell IT."})
 		}
 	}
 	fs = append(fs, companyFindings(&res, o.lookups, pathOK)...)
@@ -200,55 +193,47 @@ func verdict(o observations) checks.Result {
 	// Notes: what the reader should know but need not act on.
 	switch {
 	case o.publicMeasured && o.public.out == outWrong:
-		fs = append(fs, finding{sev: report.Pass, msg: fmt.Sprintf(
+		fs = append(fs, checks.Conclusion{Severity: report.Pass, Message: fmt.Sprintf(
 			"The public DNS server %s gives wrong answers (it %s): something on the way, such as the router or the provider, intercepts DNS traffic to outside servers.",
 			label(o.public.Addr), o.public.detail)})
 	case o.publicMeasured && !pubOK && working > 0:
-		fs = append(fs, finding{sev: report.Pass, msg: fmt.Sprintf(
+		fs = append(fs, checks.Conclusion{Severity: report.Pass, Message: fmt.Sprintf(
 			"The public DNS server %s %s: this network may block outside DNS servers, which is common on company networks and harmless while your own servers work.",
 			label(o.public.Addr), describeOutcome(o.public))})
 	}
 	for _, n := range unknown {
-		fs = append(fs, finding{sev: report.Pass, msg: fmt.Sprintf(
+		fs = append(fs, checks.Conclusion{Severity: report.Pass, Message: fmt.Sprintf(
 			"No DNS server has an address for %s, not even the public one: check the name under dns.names in the profile.", n)})
 	}
 	for _, p := range o.cfg.Problems {
-		fs = append(fs, finding{sev: report.Warn, diagnosis: "config_problem",
-			summary: "The DNS settings have a mistake",
-			msg:     "The DNS settings have a mistake: " + p + ", so it is ignored.",
-			fix:     "Correct the DNS server in the settings of your network connection. If you did not change them, restart the computer; if it continues, tell IT."})
+		fs = append(fs, checks.Conclusion{Severity: report.Warn, Tag: "config_problem",
+			Summary: "The DNS settings have a mistake",
+			Message: "The DNS settings have a mistake: " + p + ", so it is ignored.",
+			Fix:     "Correct the DNS server in the settings of your network connection. If you did not change them, restart the computer; if it continues, tell IT."})
 	}
 	for _, n := range o.cfg.Notes {
-		fs = append(fs, finding{sev: report.Pass, msg: capital(n) + "."})
+		fs = append(fs, checks.Conclusion{Severity: report.Pass, Message: capital(n) + "."})
 	}
 	if o.discoverErr != nil {
-		fs = append(fs, finding{sev: report.Pass, msg: fmt.Sprintf(
+		fs = append(fs, checks.Conclusion{Severity: report.Pass, Message: fmt.Sprintf(
 			"Could not list this computer's DNS servers (%v); lookups by apps and the public server were still tested.", o.discoverErr)})
 	}
 	if o.dropped > 0 {
-		fs = append(fs, finding{sev: report.Pass, msg: fmt.Sprintf(
+		fs = append(fs, checks.Conclusion{Severity: report.Pass, Message: fmt.Sprintf(
 			"%d more DNS servers are configured; wfh tests the first %d.", o.dropped, maxServers)})
 	}
 	for _, s := range o.skipped {
-		fs = append(fs, finding{sev: report.Pass, msg: s})
+		fs = append(fs, checks.Conclusion{Severity: report.Pass, Message: s})
 	}
 
-	res.Status = report.Pass
+	// The most severe problem sets the status, the summary and the
+	// diagnosis (checks.Verdict).
+	var v checks.Verdict
+	v.Default(report.Pass, passSummary(o, working))
+	v.Add(fs...)
 	res.Facts["diagnosis"] = diagOK
-	var lead *finding
-	for i := range fs {
-		f := &fs[i]
-		res.Findings = append(res.Findings, report.Finding{Severity: f.sev, Message: f.msg, Fix: f.fix})
-		res.Status = report.Worst(res.Status, f.sev)
-		if f.summary != "" && (lead == nil || f.sev.Rank() > lead.sev.Rank()) {
-			lead = f
-		}
-	}
-	if lead != nil {
-		res.Summary = lead.summary
-		res.Facts["diagnosis"] = lead.diagnosis
-	} else {
-		res.Summary = passSummary(o, working)
+	if lead := v.Apply(&res); lead != nil {
+		res.Facts["diagnosis"] = lead.Tag
 	}
 	return res
 }
@@ -280,50 +265,50 @@ func anyGood(all []serverResult) bool {
 }
 
 // serversDown is the finding when none of the machine's servers works.
-func serversDown(down []serverResult, pub serverResult, pubOK bool) finding {
+func serversDown(down []serverResult, pub serverResult, pubOK bool) checks.Conclusion {
 	first := down[0]
-	f := finding{sev: report.Fail, diagnosis: diagServersDown, fix: fixFor(first, pub)}
+	f := checks.Conclusion{Severity: report.Fail, Tag: diagServersDown, Fix: fixFor(first, pub)}
 	what := capital(who(first)) + " does"
 	if len(down) > 1 {
 		what = "Your DNS servers (" + labels(down) + ") do"
 	}
 	if pubOK {
-		f.summary = "Your DNS server fails, but the public one works"
-		f.msg = fmt.Sprintf("%s not work (%s), but the public DNS server %s answers: the internet connection works, only name lookups fail, so web sites and apps cannot be reached.",
+		f.Summary = "Your DNS server fails, but the public one works"
+		f.Message = fmt.Sprintf("%s not work (%s), but the public DNS server %s answers: the internet connection works, only name lookups fail, so web sites and apps cannot be reached.",
 			what, first.detail, label(pub.Addr))
 		return f
 	}
-	f.summary = "No DNS server works"
-	f.msg = fmt.Sprintf("%s not work (%s), and the public DNS server %s %s: names cannot be looked up.",
+	f.Summary = "No DNS server works"
+	f.Message = fmt.Sprintf("%s not work (%s), and the public DNS server %s %s: names cannot be looked up.",
 		what, first.detail, label(pub.Addr), describeOutcome(pub))
-	f.fix = "Restart your router (unplug it for 30 seconds). If it keeps happening, contact your internet provider."
+	f.Fix = "Restart your router (unplug it for 30 seconds). If it keeps happening, contact your internet provider."
 	return f
 }
 
-func slowFinding(slow []serverResult, pub serverResult, pubOK bool) finding {
+func slowFinding(slow []serverResult, pub serverResult, pubOK bool) checks.Conclusion {
 	s := slow[0]
-	f := finding{sev: report.Warn, diagnosis: diagSlow, summary: "Your DNS server is slow"}
+	f := checks.Conclusion{Severity: report.Warn, Tag: diagSlow, Summary: "Your DNS server is slow"}
 	switch {
 	case pubOK && pub.out == outOK:
-		f.msg = fmt.Sprintf("%s is slow: it answers in %s (median), the public DNS server %s in %s. Every new connection of every app waits for it.",
+		f.Message = fmt.Sprintf("%s is slow: it answers in %s (median), the public DNS server %s in %s. Every new connection of every app waits for it.",
 			capital(who(s)), formatMS(s.median), label(pub.Addr), formatMS(pub.median))
-		f.fix = fixFor(s, pub)
+		f.Fix = fixFor(s, pub)
 	case pub.out == outSlow:
-		f.diagnosis, f.summary = diagSlowConnection, "DNS is slow from every server: the connection is slow"
-		f.msg = fmt.Sprintf("DNS answers are slow from every server: %s answers in %s (median) and the public DNS server %s in %s. The connection itself is slow or overloaded.",
+		f.Tag, f.Summary = diagSlowConnection, "DNS is slow from every server: the connection is slow"
+		f.Message = fmt.Sprintf("DNS answers are slow from every server: %s answers in %s (median) and the public DNS server %s in %s. The connection itself is slow or overloaded.",
 			who(s), formatMS(s.median), label(pub.Addr), formatMS(pub.median))
-		f.fix = "Pause large downloads, uploads, backups and video streams, then run wfh again. If it stays slow, restart your router."
+		f.Fix = "Pause large downloads, uploads, backups and video streams, then run wfh again. If it stays slow, restart your router."
 	default:
-		f.msg = fmt.Sprintf("%s is slow: it answers in %s (median). Every new connection of every app waits for it.", capital(who(s)), formatMS(s.median))
-		f.fix = fixFor(s, pub)
+		f.Message = fmt.Sprintf("%s is slow: it answers in %s (median). Every new connection of every app waits for it.", capital(who(s)), formatMS(s.median))
+		f.Fix = fixFor(s, pub)
 	}
 	return f
 }
 
 // companyFindings reports company names, and sets the fact
 // company_names_resolve.
-func companyFindings(res *checks.Result, ls []lookup, pathOK bool) []finding {
-	var fs []finding
+func companyFindings(res *checks.Result, ls []lookup, pathOK bool) []checks.Conclusion {
+	var fs []checks.Conclusion
 	var ok, total int
 	var vpnMissing []string
 	for _, l := range ls {
@@ -338,10 +323,10 @@ func companyFindings(res *checks.Result, ls []lookup, pathOK bool) []finding {
 			vpnMissing = append(vpnMissing, l.name)
 		case pathOK:
 			// When no name resolves at all, that cause is reported once.
-			fs = append(fs, finding{sev: report.Fail, diagnosis: diagCompany,
-				summary: "A company name does not resolve",
-				msg:     fmt.Sprintf("The company name %s does not resolve (%s), although other names do.", l.name, l.detail),
-				fix:     "If your company uses a VPN, connect it and run wfh again. Otherwise tell IT that " + l.name + " does not resolve from your network."})
+			fs = append(fs, checks.Conclusion{Severity: report.Fail, Tag: diagCompany,
+				Summary: "A company name does not resolve",
+				Message: fmt.Sprintf("The company name %s does not resolve (%s), although other names do.", l.name, l.detail),
+				Fix:     "If your company uses a VPN, connect it and run wfh again. Otherwise tell IT that " + l.name + " does not resolve from your network."})
 		}
 	}
 	if total == 0 {
@@ -356,7 +341,7 @@ func companyFindings(res *checks.Result, ls []lookup, pathOK bool) []finding {
 		res.Facts[report.KeyCompanyNamesResolve] = "partly"
 	}
 	if len(vpnMissing) > 0 {
-		fs = append(fs, finding{sev: report.Pass, msg: fmt.Sprintf(
+		fs = append(fs, checks.Conclusion{Severity: report.Pass, Message: fmt.Sprintf(
 			"The company names that resolve only on the VPN (%s) do not resolve now: that is expected while the VPN is off. If you need them, connect the VPN (see the vpn check).",
 			strings.Join(vpnMissing, ", "))})
 	}

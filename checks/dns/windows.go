@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/wfh-cli/wfh/checks/probeutil"
+	"github.com/wfh-cli/wfh/internal/hostname"
 )
 
 // ParseIpconfigAll reads Windows `ipconfig /all`. Its labels are
@@ -81,7 +82,7 @@ func ParseIpconfigAll(text string) (Config, error) {
 			if labelled {
 				inSearch = isDNSLabel
 			}
-			if inSearch && value != "" && validName(value) {
+			if inSearch && value != "" && hostname.IsName(value) {
 				cfg.addSearch(value)
 			}
 			continue

@@ -16,6 +16,7 @@ import (
 	"github.com/wfh-cli/wfh/internal/icmpprobe"
 	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/internal/reportschema"
+	"github.com/wfh-cli/wfh/internal/rttstats"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -41,7 +42,7 @@ func (f *fakeNet) ping(_ context.Context, addr netip.Addr, _ icmpprobe.Mode, s s
 	for i := range out.rtt {
 		r, ok := f.rtt[addr]
 		if !ok || f.lossy[addr] != nil && f.lossy[addr](i) {
-			r = lost
+			r = rttstats.Lost
 		}
 		out.rtt[i] = r
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/internal/hostname"
 	"github.com/wfh-cli/wfh/internal/icmpprobe"
 )
 
@@ -256,7 +257,7 @@ func resolveAnchors(ctx context.Context, env *checks.Env, specs []anchorSpec, gw
 			out[i] = t
 			continue
 		}
-		if !validHost(t.Host) {
+		if !hostname.IsName(t.Host) {
 			t.Problem, t.BadConfig = fmt.Sprintf("%q is not a host name or IP address", s.host), true
 			out[i] = t
 			continue
@@ -305,25 +306,6 @@ func pickAddr(addrs []net.IPAddr, gw netip.Addr) netip.Addr {
 		}
 	}
 	return first
-}
-
-// validHost accepts DNS names: letters, digits, hyphens and dots.
-func validHost(h string) bool {
-	h = strings.TrimSuffix(h, ".")
-	if h == "" || len(h) > 253 {
-		return false
-	}
-	for _, label := range strings.Split(h, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for _, r := range label {
-			if r != '-' && (r < '0' || r > '9') && (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 func firstAddr(ts []target, r role) netip.Addr {

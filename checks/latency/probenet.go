@@ -13,6 +13,7 @@ import (
 	probing "github.com/prometheus-community/pro-bing"
 
 	"github.com/wfh-cli/wfh/internal/icmpprobe"
+	"github.com/wfh-cli/wfh/internal/rttstats"
 )
 
 // schedule is how one target is probed.
@@ -103,7 +104,7 @@ func (systemNet) ping(ctx context.Context, addr netip.Addr, mode icmpprobe.Mode,
 	var mu sync.Mutex
 	rtt := make([]time.Duration, s.count)
 	for i := range rtt {
-		rtt[i] = lost
+		rtt[i] = rttstats.Lost
 	}
 	p.OnRecv = func(pk *probing.Packet) {
 		mu.Lock()

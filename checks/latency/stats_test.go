@@ -4,28 +4,30 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/wfh-cli/wfh/internal/rttstats"
 )
 
 func ms(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
 
 func TestStats(t *testing.T) {
-	s := series{rtt: []time.Duration{ms(10), ms(12), lost, ms(11), ms(15), lost}}
+	s := series{rtt: []time.Duration{ms(10), ms(12), rttstats.Lost, ms(11), ms(15), rttstats.Lost}}
 	st := s.stats()
-	if st.Sent != 6 || st.Received != 4 || st.Min != ms(10) || st.Max != ms(15) || st.Avg != ms(12) {
+	if st.Sent != 6 || st.Received != 4 || st.Min != ms(10) || st.Max != ms(15) || st.Mean != ms(12) {
 		t.Errorf("got %+v", st)
 	}
 	// |12-10| + |11-12| + |15-11| = 7 over 3 pairs.
 	if !st.JitterValid || math.Abs(float64(st.Jitter-ms(7.0/3))) > float64(time.Microsecond) {
 		t.Errorf("jitter %v", st.Jitter)
 	}
-	if got := st.lossPercent(); math.Abs(got-100.0/3) > 1e-9 {
+	if got := st.LossPercent(); math.Abs(got-100.0/3) > 1e-9 {
 		t.Errorf("loss %v", got)
 	}
-	one := series{rtt: []time.Duration{lost, ms(3)}}.stats()
+	one := series{rtt: []time.Duration{rttstats.Lost, ms(3)}}.stats()
 	if one.JitterValid {
 		t.Error("jitter from one reply")
 	}
-	if (series{}).stats().lossPercent() != 0 {
+	if (series{}).stats().LossPercent() != 0 {
 		t.Error("empty series")
 	}
 }

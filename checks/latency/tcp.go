@@ -2,16 +2,15 @@ package latency
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/netip"
 	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
+	"github.com/wfh-cli/wfh/internal/rttstats"
 )
 
 // tcpSeries measures round trips with TCP connects, for when ICMP is not
@@ -21,7 +20,7 @@ import (
 func tcpSeries(ctx context.Context, d checks.Dialer, addr netip.Addr, port int, s schedule) series {
 	rtt := make([]time.Duration, s.count)
 	for i := range rtt {
-		rtt[i] = lost
+		rtt[i] = rttstats.Lost
 	}
 	target := net.JoinHostPort(addr.String(), strconv.Itoa(port))
 	start := time.Now().Add(s.offset)
@@ -63,10 +62,6 @@ func tcpSeries(ctx context.Context, d checks.Dialer, addr netip.Addr, port int, 
 
 // refused is a connection reset or refused: the host answered.
 func refused(err error) bool {
-	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
-		return true
-	}
-	// Windows' wording, should its error not map onto ECONNREFUSED.
-	s := strings.ToLower(err.Error())
-	return strings.Contains(s, "connection refused") || strings.Contains(s, "actively refused")
+	k := probeutil.ClassifyNetErr(err)
+	return k == probeutil.NetErrRefused || k == probeutil.NetErrReset
 }

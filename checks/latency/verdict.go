@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
 	"github.com/wfh-cli/wfh/internal/icmpprobe"
+	"github.com/wfh-cli/wfh/internal/rttstats"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -114,16 +116,16 @@ func qualityOfStatus(s report.Status) string {
 // verdict turns observations into the check's result.
 func verdict(o observations, l limits) checks.Result {
 	res := checks.Result{Facts: map[string]string{"method": string(o.Method)}}
+	var v checks.Verdict
 	if o.Method == methodTCP {
-		res.Findings = append(res.Findings, report.Finding{Severity: report.Pass,
-			Message: "Round trips were measured with TCP connects because " + o.NoICMP + ". They are close to what ping measures; the path MTU and the provider's first router need pings and are not measured."})
+		v.Note("Round trips were measured with TCP connects because " + o.NoICMP + ". They are close to what ping measures; the path MTU and the provider's first router need pings and are not measured.")
 	}
 
 	loc := locate(rungsOf(o.Targets), l.lossWarn/100/2)
 	addItems(&res, o, l, loc)
 
 	in := pool(o.Targets)
-	status := report.Pass
+	var summary string
 	if !in.measured {
 		res.Facts[report.KeyCallQuality] = "not_measured"
 		why := "no internet test site answered"
@@ -134,16 +136,14 @@ func verdict(o observations, l limits) checks.Result {
 			report.NotMeasured(report.KeyRTTMs, "ms", why), report.NotMeasured(report.KeyJitterMs, "ms", why),
 			report.NotMeasured(report.KeyLossPercent, "%", why), report.NotMeasured("r_factor", "", why),
 			report.NotMeasured("mos", "", why))
-		res.Summary = "Voice and video calls: not measured, " + why
+		summary = "Voice and video calls: not measured, " + why
 		if noRoute(o.Targets) {
 			// Nothing could even be sent: the network check says why.
-			status = report.Error
-			res.Findings = append(res.Findings, report.Finding{Severity: report.Error,
+			v.Add(checks.Conclusion{Severity: report.Error,
 				Message: "No ping could be sent to the internet test sites: this computer has no route to the internet.",
 				Fix:     "Connect to a network, then run wfh again; the network check shows where the connection breaks."})
 		} else {
-			status = report.Warn
-			res.Findings = append(res.Findings, report.Finding{Severity: report.Warn,
+			v.Add(checks.Conclusion{Severity: report.Warn,
 				Message: "None of the internet test sites answered (" + anchorList(o.Targets) + "). This network may block pings, so the quality of calls could not be measured.",
 				Fix:     "If calls work, nothing needs fixing. Otherwise ask IT whether pings are blocked, or set latency.anchors in the profile to hosts that answer."})
 		}
@@ -158,7 +158,6 @@ func verdict(o observations, l limits) checks.Result {
 		if statusOfQuality(q).Rank() < figStatus.Rank() {
 			q = qualityOfStatus(figStatus)
 		}
-		status = report.Worst(figStatus, statusOfQuality(q))
 		res.Facts[report.KeyCallQuality] = q
 		res.Facts["codec"] = callCodec.Name
 		res.Metrics = append(res.Metrics, report.Measured(report.KeyRTTMs, round(in.rtt, 2), "ms"))
@@ -171,14 +170,14 @@ func verdict(o observations, l limits) checks.Result {
 			report.Measured(report.KeyLossPercent, round(in.loss, 2), "%"),
 			report.Measured("r_factor", round(e.R, 1), ""),
 			report.Measured("mos", round(e.MOS, 2), ""))
-		res.Summary = fmt.Sprintf("Voice and video calls: %s (round trip %s ms, jitter %s, loss %s %%)",
+		summary = fmt.Sprintf("Voice and video calls: %s (round trip %s ms, jitter %s, loss %s %%)",
 			q, num(in.rtt), jitterText(in), num(in.loss))
 		if q != qualityGood {
 			msg := fmt.Sprintf("Calls will be %s: the E-model (ITU-T G.107) gives R %s, MOS %s.", q, num(round(e.R, 1)), num(round(e.MOS, 2)))
 			if len(over) > 0 {
 				msg += " " + capitalise(strings.Join(over, "; ")) + "."
 			}
-			res.Findings = append(res.Findings, report.Finding{Severity: statusOfQuality(q), Message: msg, Fix: qualityFix(in, l, loc)})
+			v.Add(checks.Conclusion{Severity: statusOfQuality(q), Message: msg, Fix: qualityFix(in, l, loc)})
 		}
 	}
 
@@ -190,9 +189,9 @@ func verdict(o observations, l limits) checks.Result {
 		res.Facts["loss_location"] = loc.Where
 		res.Facts[report.KeyProblemsStart] = problemsStart(loc)
 		if f, ok := locationFinding(loc, in, l); ok {
-			res.Findings = append(res.Findings, f)
+			v.Add(f)
 			if loc.Level != 0 {
-				res.Summary += "; " + locationShort(loc)
+				summary += "; " + locationShort(loc)
 			}
 		}
 	default:
@@ -200,8 +199,7 @@ func verdict(o observations, l limits) checks.Result {
 	}
 	for _, i := range loc.Limiting {
 		t := o.Targets[i]
-		res.Findings = append(res.Findings, report.Finding{Severity: report.Pass,
-			Message: fmt.Sprintf("%s answers only some pings (%s %% unanswered), but the targets behind it do not lose them: it limits the answers it sends itself, which is common and harmless.", capitalise(roleName(t.Role)), num(round(t.series.stats().lossPercent(), 1)))})
+		v.Note(fmt.Sprintf("%s answers only some pings (%s %% unanswered), but the targets behind it do not lose them: it limits the answers it sends itself, which is common and harmless.", capitalise(roleName(t.Role)), num(round(t.series.stats().LossPercent(), 1))))
 	}
 
 	// Path MTU.
@@ -209,7 +207,7 @@ func verdict(o observations, l limits) checks.Result {
 	case o.PMTUErr != nil || o.PMTU.MTU == 0:
 		why := "not measured"
 		if o.PMTUErr != nil {
-			why = oneLine(o.PMTUErr)
+			why = pmtuWords.Phrase(probeutil.ClassifyNetErr(o.PMTUErr))
 			switch {
 			case errors.Is(o.PMTUErr, icmpprobe.ErrNoEcho):
 				why = "the test site does not answer pings"
@@ -229,29 +227,32 @@ func verdict(o observations, l limits) checks.Result {
 			res.Facts["path_mtu_bound"] = "at_least"
 		}
 		if o.PMTU.MTU < pmtuWarn {
-			status = report.Worst(status, report.Warn)
-			res.Findings = append(res.Findings, report.Finding{Severity: report.Warn,
+			v.Add(checks.Conclusion{Severity: report.Warn,
 				Message: fmt.Sprintf("Packets larger than %d bytes do not get through to the internet (the usual size is 1500). VPNs and video calls can stall or drop when their packets are too big.", o.PMTU.MTU),
 				Fix:     fmt.Sprintf("Check the MTU setting of your router (1500, or 1492 on DSL with PPPoE). If a VPN stalls, tell IT the path MTU is %d bytes.", o.PMTU.MTU)})
 		}
 	}
 
 	if o.HopNote != "" {
-		res.Findings = append(res.Findings, report.Finding{Severity: report.Pass,
-			Message: "The provider's first router is not on the list: " + o.HopNote + "."})
+		v.Note("The provider's first router is not on the list: " + o.HopNote + ".")
 	}
 	for _, t := range o.Targets {
 		if t.BadConfig {
-			status = report.Worst(status, report.Warn)
-			res.Findings = append(res.Findings, report.Finding{Severity: report.Warn,
+			v.Add(checks.Conclusion{Severity: report.Warn,
 				Message: fmt.Sprintf("The profile names a %s that cannot be used: %s.", roleName(t.Role), t.Problem),
 				Fix:     "Correct the latency (or network.anchors) section of the profile: write a host name or an IP address."})
 		}
 	}
-	res.Status = status
+	// The summary says the quality and where loss starts; the findings
+	// raise the status (the quality's finding carries its grade).
+	v.Default(report.Pass, summary)
+	v.Apply(&res)
 	res.Facts["method_description"] = o.Method.describe()
 	return res
 }
+
+// pmtuWords words why the path MTU search failed.
+var pmtuWords = probeutil.NetErrWords{probeutil.NetErrOther: "the search failed"}
 
 func jitterText(in internet) string {
 	if !in.jitterValid {
@@ -273,29 +274,29 @@ func qualityFix(in internet, l limits, loc location) string {
 }
 
 // locationFinding words the localisation.
-func locationFinding(loc location, in internet, l limits) (report.Finding, bool) {
+func locationFinding(loc location, in internet, l limits) (checks.Conclusion, bool) {
 	sev := report.Pass
 	if in.measured && in.loss > l.lossWarn {
 		sev = grade(in.loss, l.lossWarn, l.lossFail)
 	}
 	switch loc.Where {
 	case locHome:
-		return report.Finding{Severity: sev, Message: "Loss starts at your router (Wi-Fi or cable): pings to your router are lost as often as pings to the internet.",
+		return checks.Conclusion{Severity: sev, Message: "Loss starts at your router (Wi-Fi or cable): pings to your router are lost as often as pings to the internet.",
 			Fix: "Move closer to the router or use a cable."}, true
 	case locProvider:
-		return report.Finding{Severity: sev, Message: "Your home network is fine; the loss starts in your provider's network.",
+		return checks.Conclusion{Severity: sev, Message: "Your home network is fine; the loss starts in your provider's network.",
 			Fix: "Contact your provider with this report."}, true
 	case locPastRoute:
-		return report.Finding{Severity: sev, Message: "Your home network is fine; the loss starts past your router, in your provider's network or beyond it (the provider's first router did not answer, so the two cannot be told apart).",
+		return checks.Conclusion{Severity: sev, Message: "Your home network is fine; the loss starts past your router, in your provider's network or beyond it (the provider's first router did not answer, so the two cannot be told apart).",
 			Fix: "Contact your provider with this report."}, true
 	case locBeyond:
-		return report.Finding{Severity: sev, Message: "The problem is beyond your provider: your home network and your provider's first router lose nothing.",
+		return checks.Conclusion{Severity: sev, Message: "The problem is beyond your provider: your home network and your provider's first router lose nothing.",
 			Fix: "Nothing to fix at home. If calls suffer, tell IT which service: the trouble is on the way to it."}, true
 	case locUncertain:
-		return report.Finding{Severity: sev, Message: fmt.Sprintf("Loss seen, location uncertain: %s %% of pings to the internet were lost, too few or too scattered to say where it starts.", num(round(in.loss, 1))),
+		return checks.Conclusion{Severity: sev, Message: fmt.Sprintf("Loss seen, location uncertain: %s %% of pings to the internet were lost, too few or too scattered to say where it starts.", num(round(in.loss, 1))),
 			Fix: "Run wfh again in a few minutes: a persistent loss shows where it starts."}, true
 	}
-	return report.Finding{}, false
+	return checks.Conclusion{}, false
 }
 
 // problemsStart says in words where the loss starts, for the report's
@@ -400,12 +401,12 @@ func addItems(res *checks.Result, o observations, l limits, loc location) {
 					it.Status = report.Pass
 				}
 			default:
-				it.Status, _ = l.grade(msOf(st.Avg), msOf(st.Jitter), st.JitterValid, st.lossPercent())
+				it.Status, _ = l.grade(msOf(st.Mean), msOf(st.Jitter), st.JitterValid, st.LossPercent())
 				if limiting[i] {
 					it.Status = report.Pass
 				}
 				it.Summary = fmt.Sprintf("round trip %s ms, jitter %s, loss %s %% (%d of %d answered)",
-					num(round(msOf(st.Avg), 2)), jitterOf(st), num(round(st.lossPercent(), 1)), st.Received, st.Sent)
+					num(round(msOf(st.Mean), 2)), jitterOf(st), num(round(st.LossPercent(), 1)), st.Received, st.Sent)
 				if limiting[i] {
 					it.Summary += "; answers only some pings itself"
 				}
@@ -419,20 +420,20 @@ func addItems(res *checks.Result, o observations, l limits, loc location) {
 	}
 }
 
-func jitterOf(st stats) string {
+func jitterOf(st rttstats.Summary) string {
 	if !st.JitterValid {
 		return "not measured"
 	}
 	return num(round(msOf(st.Jitter), 2)) + " ms"
 }
 
-func targetMetrics(st stats) []report.Metric {
+func targetMetrics(st rttstats.Summary) []report.Metric {
 	ms := []report.Metric{
 		report.Measured("sent", float64(st.Sent), "probes"),
 		report.Measured("received", float64(st.Received), "probes"),
 	}
 	if st.Sent > 0 {
-		ms = append(ms, report.Measured("loss_percent", round(st.lossPercent(), 2), "%"))
+		ms = append(ms, report.Measured("loss_percent", round(st.LossPercent(), 2), "%"))
 	} else {
 		ms = append(ms, report.NotMeasured("loss_percent", "%", "no probe was sent"))
 	}
@@ -443,7 +444,7 @@ func targetMetrics(st stats) []report.Metric {
 	}
 	ms = append(ms,
 		report.Measured("rtt_min_ms", round(msOf(st.Min), 3), "ms"),
-		report.Measured("rtt_avg_ms", round(msOf(st.Avg), 3), "ms"),
+		report.Measured("rtt_avg_ms", round(msOf(st.Mean), 3), "ms"),
 		report.Measured("rtt_max_ms", round(msOf(st.Max), 3), "ms"))
 	if st.JitterValid {
 		ms = append(ms, report.Measured("jitter_ms", round(msOf(st.Jitter), 3), "ms"))
@@ -534,23 +535,30 @@ func noRoute(os []outcome) bool {
 }
 
 func unreachable(err error) bool {
-	return err != nil && (errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, syscall.EHOSTUNREACH) ||
-		strings.Contains(err.Error(), "network is unreachable") || strings.Contains(err.Error(), "no route to host"))
+	switch probeutil.ClassifyNetErr(err) {
+	case probeutil.NetErrUnreachable, probeutil.NetErrHostUnreachable:
+		return true
+	}
+	// pro-bing can flatten the send error into its text, which on Unix
+	// holds Go's fixed errno wording.
+	return err != nil && (strings.Contains(err.Error(), syscall.ENETUNREACH.Error()) || strings.Contains(err.Error(), syscall.EHOSTUNREACH.Error()))
 }
 
-// sendProblem words why no probe could be sent, without socket jargon.
+// sendWords words why no probe could be sent, without socket jargon.
+var sendWords = probeutil.NetErrWords{
+	probeutil.NetErrOther:           "the probes could not be sent",
+	probeutil.NetErrUnreachable:     "no route to it (is the computer offline?)",
+	probeutil.NetErrHostUnreachable: "no route to it (is the computer offline?)",
+}
+
+// sendProblem words why no probe could be sent.
 func sendProblem(err error) string {
 	switch {
 	case unreachable(err):
-		return "no route to it (is the computer offline?)"
+		return sendWords.Phrase(probeutil.NetErrUnreachable)
 	case notPermitted(err):
 		return "pings are not permitted for this user"
 	}
-	return oneLine(err)
-}
-
-// oneLine keeps the first line of an error for a report line.
-func oneLine(err error) string {
-	s, _, _ := strings.Cut(err.Error(), "\n")
+	_, s := probeutil.DescribeNetErr(err, sendWords)
 	return s
 }

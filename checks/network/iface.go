@@ -57,9 +57,9 @@ func systemInterfaces(ctx context.Context, env *checks.Env) ([]iface, error) {
 // classify tells wired, Wi-Fi and tunnel apart. On Linux, sysfs is
 // authoritative; elsewhere the name is the best cheap hint, and the per-OS
 // Wi-Fi facts of a later check refine it.
-func classify(env *checks.Env, name string, flags net.Flags) ifaceKind {
+func classify(env *checks.Env, name string, flags net.Flags) netinfo.Kind {
 	if flags&net.FlagLoopback != 0 {
-		return kindOther
+		return netinfo.KindOther
 	}
 	if env.OS == "linux" {
 		if k, ok := netinfo.ClassifySysfs(env.FS, name); ok {
@@ -69,7 +69,7 @@ func classify(env *checks.Env, name string, flags net.Flags) ifaceKind {
 	return classifyByName(name, flags)
 }
 
-func classifyByName(name string, flags net.Flags) ifaceKind {
+func classifyByName(name string, flags net.Flags) netinfo.Kind {
 	return netinfo.ClassifyName(name, flags&net.FlagPointToPoint != 0)
 }
 

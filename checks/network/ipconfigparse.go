@@ -165,10 +165,6 @@ func isIPValue(v string) bool {
 	return err == nil
 }
 
-// classifyWindows tells the kind of a Windows adapter from its description,
-// or "" when the description says nothing known.
-func classifyWindows(desc string) ifaceKind { return netinfo.ClassifyWindows(desc) }
-
 // matchAdapter finds the ipconfig block of a net.Interfaces entry: by name
 // (both come from the adapter's friendly name), else by the end of a
 // localised header, else by a physical address no other adapter shares.
@@ -205,10 +201,10 @@ func unique(adapters []adapterInfo, match func(adapterInfo) bool) (adapterInfo, 
 
 // adapterKind is the description-based kind of a net.Interfaces entry, or
 // "" when ipconfig did not list it or its description is not known.
-func adapterKind(adapters []adapterInfo, name, mac string) ifaceKind {
+func adapterKind(adapters []adapterInfo, name, mac string) netinfo.Kind {
 	a, ok := matchAdapter(adapters, name, mac)
 	if !ok {
 		return ""
 	}
-	return classifyWindows(a.Description)
+	return netinfo.ClassifyWindows(a.Description)
 }

@@ -5,11 +5,13 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/wfh-cli/wfh/internal/netinfo"
 )
 
 type wantAdapter struct {
 	adapterInfo
-	kind ifaceKind
+	kind netinfo.Kind
 }
 
 func TestParseIpconfigAllRealOutputs(t *testing.T) {
@@ -18,25 +20,25 @@ func TestParseIpconfigAllRealOutputs(t *testing.T) {
 		want []wantAdapter
 	}{
 		{"windows-ipconfig-all-1.txt", []wantAdapter{ // Windows 10
-			{adapterInfo{"Tailscale", "Unknown adapter Tailscale", "Tailscale Tunnel", "", false}, kindTunnel},
-			{adapterInfo{"Ethernet 2", "Ethernet adapter Ethernet 2", "ASIX AX88179 USB 3.0 to Gigabit Ethernet Adapter #2", "f8:e4:3b:ad:f2:6d", false}, kindWired},
-			{adapterInfo{"Bluetooth Network Connection", "Ethernet adapter Bluetooth Network Connection", "Bluetooth Device (Personal Area Network)", "1c:c1:0c:c3:25:b4", true}, kindOther},
+			{adapterInfo{"Tailscale", "Unknown adapter Tailscale", "Tailscale Tunnel", "", false}, netinfo.KindTunnel},
+			{adapterInfo{"Ethernet 2", "Ethernet adapter Ethernet 2", "ASIX AX88179 USB 3.0 to Gigabit Ethernet Adapter #2", "f8:e4:3b:ad:f2:6d", false}, netinfo.KindWired},
+			{adapterInfo{"Bluetooth Network Connection", "Ethernet adapter Bluetooth Network Connection", "Bluetooth Device (Personal Area Network)", "1c:c1:0c:c3:25:b4", true}, netinfo.KindOther},
 		}},
 		{"windows-ipconfig-all-2.txt", []wantAdapter{ // Windows 11
-			{adapterInfo{"Ethernet", "Ethernet adapter Ethernet", "Intel(R) I211 Gigabit Network Connection", "24:4b:fe:ab:43:c3", true}, kindWired},
-			{adapterInfo{"Ethernet 2", "Ethernet adapter Ethernet 2", "Realtek PCIe 2.5GbE Family Controller", "24:4b:fe:57:3d:f2", true}, kindWired},
-			{adapterInfo{"OpenVPN Data Channel Offload for NordVPN", "Unknown adapter OpenVPN Data Channel Offload for NordVPN", "OpenVPN Data Channel Offload", "", true}, kindTunnel},
-			{adapterInfo{"Local Area Connection", "Unknown adapter Local Area Connection", "TAP-NordVPN Windows Adapter V9", "00:ff:4c:f4:5e:49", true}, kindTunnel},
-			{adapterInfo{"Local Area Connection* 1", "Wireless LAN adapter Local Area Connection* 1", "Microsoft Wi-Fi Direct Virtual Adapter", "a8:7e:ea:5a:7f:de", true}, kindOther},
-			{adapterInfo{"Local Area Connection* 2", "Wireless LAN adapter Local Area Connection* 2", "Microsoft Wi-Fi Direct Virtual Adapter #2", "aa:7e:ea:f3:64:c3", true}, kindOther},
-			{adapterInfo{"VMware Network Adapter VMnet1", "Ethernet adapter VMware Network Adapter VMnet1", "VMware Virtual Ethernet Adapter for VMnet1", "00:50:56:cc:27:73", false}, kindOther},
-			{adapterInfo{"VMware Network Adapter VMnet8", "Ethernet adapter VMware Network Adapter VMnet8", "VMware Virtual Ethernet Adapter for VMnet8", "00:50:56:c9:a3:78", false}, kindOther},
-			{adapterInfo{"Wi-Fi", "Wireless LAN adapter Wi-Fi", "Intel(R) Wi-Fi 6 AX200 160MHz", "a8:7e:ea:55:26:b0", false}, kindWiFi},
-			{adapterInfo{"Bluetooth Network Connection", "Ethernet adapter Bluetooth Network Connection", "Bluetooth Device (Personal Area Network)", "a8:7e:ea:43:23:14", true}, kindOther},
+			{adapterInfo{"Ethernet", "Ethernet adapter Ethernet", "Intel(R) I211 Gigabit Network Connection", "24:4b:fe:ab:43:c3", true}, netinfo.KindWired},
+			{adapterInfo{"Ethernet 2", "Ethernet adapter Ethernet 2", "Realtek PCIe 2.5GbE Family Controller", "24:4b:fe:57:3d:f2", true}, netinfo.KindWired},
+			{adapterInfo{"OpenVPN Data Channel Offload for NordVPN", "Unknown adapter OpenVPN Data Channel Offload for NordVPN", "OpenVPN Data Channel Offload", "", true}, netinfo.KindTunnel},
+			{adapterInfo{"Local Area Connection", "Unknown adapter Local Area Connection", "TAP-NordVPN Windows Adapter V9", "00:ff:4c:f4:5e:49", true}, netinfo.KindTunnel},
+			{adapterInfo{"Local Area Connection* 1", "Wireless LAN adapter Local Area Connection* 1", "Microsoft Wi-Fi Direct Virtual Adapter", "a8:7e:ea:5a:7f:de", true}, netinfo.KindOther},
+			{adapterInfo{"Local Area Connection* 2", "Wireless LAN adapter Local Area Connection* 2", "Microsoft Wi-Fi Direct Virtual Adapter #2", "aa:7e:ea:f3:64:c3", true}, netinfo.KindOther},
+			{adapterInfo{"VMware Network Adapter VMnet1", "Ethernet adapter VMware Network Adapter VMnet1", "VMware Virtual Ethernet Adapter for VMnet1", "00:50:56:cc:27:73", false}, netinfo.KindOther},
+			{adapterInfo{"VMware Network Adapter VMnet8", "Ethernet adapter VMware Network Adapter VMnet8", "VMware Virtual Ethernet Adapter for VMnet8", "00:50:56:c9:a3:78", false}, netinfo.KindOther},
+			{adapterInfo{"Wi-Fi", "Wireless LAN adapter Wi-Fi", "Intel(R) Wi-Fi 6 AX200 160MHz", "a8:7e:ea:55:26:b0", false}, netinfo.KindWiFi},
+			{adapterInfo{"Bluetooth Network Connection", "Ethernet adapter Bluetooth Network Connection", "Bluetooth Device (Personal Area Network)", "a8:7e:ea:43:23:14", true}, netinfo.KindOther},
 		}},
 		{"windows-ipconfig-all-3.txt", []wantAdapter{ // Windows 7
-			{adapterInfo{"Local Area Connection", "Ethernet adapter Local Area Connection", "Intel(R) PRO/1000 MT Network Connection", "00:0c:29:37:3b:4e", false}, kindWired},
-			{adapterInfo{"isatap.{E24F3EA8-436E-3B26-8BB9-CED33928744B}", "Tunnel adapter isatap.{E24F3EA8-436E-3B26-8BB9-CED33928744B}", "Microsoft ISATAP Adapter", "00:00:00:00:00:00:00:e0", true}, kindTunnel},
+			{adapterInfo{"Local Area Connection", "Ethernet adapter Local Area Connection", "Intel(R) PRO/1000 MT Network Connection", "00:0c:29:37:3b:4e", false}, netinfo.KindWired},
+			{adapterInfo{"isatap.{E24F3EA8-436E-3B26-8BB9-CED33928744B}", "Tunnel adapter isatap.{E24F3EA8-436E-3B26-8BB9-CED33928744B}", "Microsoft ISATAP Adapter", "00:00:00:00:00:00:00:e0", true}, netinfo.KindTunnel},
 		}},
 	} {
 		out := readFixture(t, tc.file)
@@ -50,7 +52,7 @@ func TestParseIpconfigAllRealOutputs(t *testing.T) {
 				if !reflect.DeepEqual(got[i], w.adapterInfo) {
 					t.Errorf("%s #%d:\n got %+v\nwant %+v", tc.file, i, got[i], w.adapterInfo)
 				}
-				if k := classifyWindows(got[i].Description); k != w.kind {
+				if k := netinfo.ClassifyWindows(got[i].Description); k != w.kind {
 					t.Errorf("%s %q: %s, want %s", tc.file, got[i].Description, k, w.kind)
 				}
 			}
@@ -120,37 +122,37 @@ func TestParseIpconfigAllOddInput(t *testing.T) {
 }
 
 func TestClassifyWindows(t *testing.T) {
-	for desc, want := range map[string]ifaceKind{
-		"Intel(R) Wi-Fi 6 AX201 160MHz":           kindWiFi,
-		"Intel(R) Dual Band Wireless-AC 8265":     kindWiFi,
-		"Realtek RTL8822CE 802.11ac PCIe Adapter": kindWiFi,
-		"Intel(R) Centrino(R) Advanced-N 6205":    kindWiFi,
-		"Qualcomm QCA61x4A WLAN":                  kindWiFi,
-		"TAP-Windows Adapter V9":                  kindTunnel,
-		"Cisco AnyConnect Secure Mobility Client Virtual Miniport Adapter for Windows x64": kindTunnel,
-		"Tailscale Tunnel":                          kindTunnel,
-		"WireGuard Tunnel":                          kindTunnel,
-		"PANGP Virtual Ethernet Adapter":            kindTunnel,
-		"PANGP Virtual Ethernet Adapter Secure":     kindTunnel,
-		"Fortinet SSL VPN Virtual Ethernet Adapter": kindTunnel,
-		"Juniper Networks Virtual Adapter":          kindTunnel,
-		"Zscaler Network Adapter 1.0.2.0":           kindTunnel,
-		"NordLynx Tunnel":                           kindTunnel,
-		"WAN Miniport (IKEv2)":                      kindTunnel,
-		"Hyper-V Virtual Ethernet Adapter":          kindOther,
-		"VirtualBox Host-Only Ethernet Adapter":     kindOther,
-		"Bluetooth Device (Personal Area Network)":  kindOther,
-		"Microsoft KM-TEST Loopback Adapter":        kindOther,
-		"Microsoft Wi-Fi Direct Virtual Adapter #2": kindOther,
-		"Microsoft Hyper-V Network Adapter":         kindWired,
-		"Realtek PCIe GbE Family Controller":        kindWired,
-		"Intel(R) Ethernet Connection (7) I219-LM":  kindWired,
-		"Killer E2600 Gigabit Ethernet Controller":  kindWired,
+	for desc, want := range map[string]netinfo.Kind{
+		"Intel(R) Wi-Fi 6 AX201 160MHz":           netinfo.KindWiFi,
+		"Intel(R) Dual Band Wireless-AC 8265":     netinfo.KindWiFi,
+		"Realtek RTL8822CE 802.11ac PCIe Adapter": netinfo.KindWiFi,
+		"Intel(R) Centrino(R) Advanced-N 6205":    netinfo.KindWiFi,
+		"Qualcomm QCA61x4A WLAN":                  netinfo.KindWiFi,
+		"TAP-Windows Adapter V9":                  netinfo.KindTunnel,
+		"Cisco AnyConnect Secure Mobility Client Virtual Miniport Adapter for Windows x64": netinfo.KindTunnel,
+		"Tailscale Tunnel":                          netinfo.KindTunnel,
+		"WireGuard Tunnel":                          netinfo.KindTunnel,
+		"PANGP Virtual Ethernet Adapter":            netinfo.KindTunnel,
+		"PANGP Virtual Ethernet Adapter Secure":     netinfo.KindTunnel,
+		"Fortinet SSL VPN Virtual Ethernet Adapter": netinfo.KindTunnel,
+		"Juniper Networks Virtual Adapter":          netinfo.KindTunnel,
+		"Zscaler Network Adapter 1.0.2.0":           netinfo.KindTunnel,
+		"NordLynx Tunnel":                           netinfo.KindTunnel,
+		"WAN Miniport (IKEv2)":                      netinfo.KindTunnel,
+		"Hyper-V Virtual Ethernet Adapter":          netinfo.KindOther,
+		"VirtualBox Host-Only Ethernet Adapter":     netinfo.KindOther,
+		"Bluetooth Device (Personal Area Network)":  netinfo.KindOther,
+		"Microsoft KM-TEST Loopback Adapter":        netinfo.KindOther,
+		"Microsoft Wi-Fi Direct Virtual Adapter #2": netinfo.KindOther,
+		"Microsoft Hyper-V Network Adapter":         netinfo.KindWired,
+		"Realtek PCIe GbE Family Controller":        netinfo.KindWired,
+		"Intel(R) Ethernet Connection (7) I219-LM":  netinfo.KindWired,
+		"Killer E2600 Gigabit Ethernet Controller":  netinfo.KindWired,
 		"Remote NDIS Compatible Device":             "",
 		"":                                          "",
 		"StarTech USB adapter":                      "", // "tap" only as a whole word
 	} {
-		if got := classifyWindows(desc); got != want {
+		if got := netinfo.ClassifyWindows(desc); got != want {
 			t.Errorf("%q: %q, want %q", desc, got, want)
 		}
 	}
@@ -160,14 +162,14 @@ func TestMatchAdapter(t *testing.T) {
 	adapters := parseIpconfigAll(readFixture(t, "windows-ipconfig-all-2.txt"))
 	for _, tc := range []struct {
 		name, mac string
-		want      ifaceKind
+		want      netinfo.Kind
 	}{
-		{"Wi-Fi", "", kindWiFi},
-		{"wi-fi", "", kindWiFi}, // Windows names are case-insensitive
-		{"Local Area Connection* 1", "", kindOther},
-		{"Local Area Connection", "", kindTunnel},
-		{"renamed", "a8:7e:ea:55:26:b0", kindWiFi}, // by physical address
-		{"Loopback Pseudo-Interface 1", "", ""},    // not in ipconfig: the name decides
+		{"Wi-Fi", "", netinfo.KindWiFi},
+		{"wi-fi", "", netinfo.KindWiFi}, // Windows names are case-insensitive
+		{"Local Area Connection* 1", "", netinfo.KindOther},
+		{"Local Area Connection", "", netinfo.KindTunnel},
+		{"renamed", "a8:7e:ea:55:26:b0", netinfo.KindWiFi}, // by physical address
+		{"Loopback Pseudo-Interface 1", "", ""},            // not in ipconfig: the name decides
 	} {
 		if got := adapterKind(adapters, tc.name, tc.mac); got != tc.want {
 			t.Errorf("%q: %q, want %q", tc.name, got, tc.want)
@@ -175,7 +177,7 @@ func TestMatchAdapter(t *testing.T) {
 	}
 	// A localised header without the word "adapter": its end is the name.
 	fr := parseIpconfigAll("Carte réseau sans fil Wi-Fi :\n   Description. . . : Intel(R) Wi-Fi 6 AX201\n   Adresse physique . . . : 3C-58-C2-00-11-22\n")
-	if got := adapterKind(fr, "Wi-Fi", ""); got != kindWiFi {
+	if got := adapterKind(fr, "Wi-Fi", ""); got != netinfo.KindWiFi {
 		t.Errorf("French header: %q (%+v)", got, fr)
 	}
 	// Two adapters sharing a MAC (Hyper-V switch and its NIC): no guess.
@@ -200,7 +202,7 @@ func FuzzParseIpconfigAll(f *testing.F) {
 					t.Fatalf("MAC %q: %v", a.MAC, err)
 				}
 			}
-			classifyWindows(a.Description)
+			netinfo.ClassifyWindows(a.Description)
 			matchAdapter([]adapterInfo{a}, a.Name, a.MAC)
 		}
 	})

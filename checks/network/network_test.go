@@ -6,14 +6,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wfh-cli/wfh/internal/netinfo"
 	"github.com/wfh-cli/wfh/report"
 )
 
 func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
 
 var (
-	wifiV4   = iface{Name: "wlan0", Kind: kindWiFi, Up: true, Addrs: []netip.Prefix{mustPrefix("192.168.1.20/24")}}
-	dualWifi = iface{Name: "wlan0", Kind: kindWiFi, Up: true, Addrs: []netip.Prefix{mustPrefix("192.168.1.20/24"), mustPrefix("2001:db8:1::20/64")}}
+	wifiV4   = iface{Name: "wlan0", Kind: netinfo.KindWiFi, Up: true, Addrs: []netip.Prefix{mustPrefix("192.168.1.20/24")}}
+	dualWifi = iface{Name: "wlan0", Kind: netinfo.KindWiFi, Up: true, Addrs: []netip.Prefix{mustPrefix("192.168.1.20/24"), mustPrefix("2001:db8:1::20/64")}}
 	lo       = iface{Name: "lo", Up: true, Loopback: true, Addrs: []netip.Prefix{mustPrefix("127.0.0.1/8")}}
 	gw4      = routes{V4: []defaultRoute{{Gateway: netip.MustParseAddr("192.168.1.1"), Interface: "wlan0"}}}
 	gwDual   = routes{V4: gw4.V4, V6: []defaultRoute{{Gateway: netip.MustParseAddr("fe80::1"), Interface: "wlan0"}}}
@@ -159,7 +160,7 @@ func TestProxyFromEnv(t *testing.T) {
 }
 
 func TestClassifyByName(t *testing.T) {
-	for name, want := range map[string]ifaceKind{"wg0": kindTunnel, "utun3": kindTunnel, "wlp2s0": kindWiFi, "en0": kindWired, "Wi-Fi": kindWiFi, "Ethernet 2": kindWired, "docker0": kindOther} {
+	for name, want := range map[string]netinfo.Kind{"wg0": netinfo.KindTunnel, "utun3": netinfo.KindTunnel, "wlp2s0": netinfo.KindWiFi, "en0": netinfo.KindWired, "Wi-Fi": netinfo.KindWiFi, "Ethernet 2": netinfo.KindWired, "docker0": netinfo.KindOther} {
 		if got := classifyByName(name, 0); got != want {
 			t.Errorf("%s: %s, want %s", name, got, want)
 		}

@@ -20,21 +20,10 @@ type observations struct {
 	Proxy      proxyConfig
 }
 
-// ifaceKind is what a person calls the connection; netinfo classifies it,
-// as it does for the vpn check.
-type ifaceKind = netinfo.Kind
-
-const (
-	kindWired  = netinfo.KindWired
-	kindWiFi   = netinfo.KindWiFi
-	kindTunnel = netinfo.KindTunnel // VPN-like: tun, wg, utun, ppp, ipsec
-	kindOther  = netinfo.KindOther
-)
-
 type iface struct {
 	Index    int
 	Name     string
-	Kind     ifaceKind
+	Kind     netinfo.Kind
 	Up       bool
 	Loopback bool
 	Addrs    []netip.Prefix

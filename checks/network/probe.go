@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -99,7 +101,9 @@ func resolveFamily(ctx context.Context, env *checks.Env, host, family string) (n
 		if rctx.Err() != nil {
 			return netip.Addr{}, outDNS, "no answer from the DNS server"
 		}
-		return netip.Addr{}, outDNS, probeutil.ShortErr(err)
+		env.Debugf("look up %s: %v", host, err)
+		_, detail := probeutil.DescribeNetErr(err, nil)
+		return netip.Addr{}, outDNS, detail
 	}
 	for _, ia := range addrs {
 		ip, ok := netip.AddrFromSlice(ia.IP)
@@ -128,13 +132,14 @@ func handshake(ctx context.Context, conn net.Conn, host string, env *checks.Env)
 		},
 	})
 	if err := tc.HandshakeContext(ctx); err != nil {
-		out, detail := classifyNetErr(err)
-		if out == outUnreachable { // a TLS-level failure, not a routing one
-			return outTLSError, probeutil.ShortErr(err)
+		env.Debugf("TLS handshake with %s: %v", host, err)
+		k, detail := probeutil.DescribeNetErr(err, netErrWords)
+		if k == probeutil.NetErrOther { // a TLS-level failure, not a routing one
+			k, detail = probeutil.NetErrTLS, netErrWords.Phrase(probeutil.NetErrTLS)
 		}
-		return out, detail
+		return outcomeOf(k), detail
 	}
-	chains, problem, err := probeutil.VerifyChain(peer, host, env.Roots, clock(env)())
+	chains, problem, err := probeutil.VerifyChain(peer, host, env.Roots, env.Clock()())
 	switch problem {
 	case probeutil.CertOK:
 	case probeutil.CertMissing:
@@ -146,7 +151,8 @@ func handshake(ctx context.Context, conn net.Conn, host string, env *checks.Env)
 	case probeutil.CertExpired, probeutil.CertNotYetValid:
 		return outTLSError, "certificate expired or not yet valid: check the computer's clock"
 	default:
-		return outTLSError, probeutil.ShortErr(err)
+		env.Debugf("certificate of %s: %v", host, err)
+		return outTLSError, "certificate could not be verified"
 	}
 	if companyCA := companyRoots(env); companyCA != nil && chainEndsIn(chains, companyCA) {
 		return outCompanyCA, "certificate from the company CA (" + probeutil.IssuerName(peer[len(peer)-1]) + ")"
@@ -154,21 +160,19 @@ func handshake(ctx context.Context, conn net.Conn, host string, env *checks.Env)
 	return outOK, ""
 }
 
-func clock(env *checks.Env) func() time.Time { return env.Clock() }
-
 // companyRoots loads the profile's company CA, nil when there is none.
 func companyRoots(env *checks.Env) []*x509.Certificate {
 	if env.Profile == nil || env.Profile.CompanyCA == "" {
 		return nil
 	}
-	data, err := fsReadFile(env.Profile.CompanyCA)
+	data, err := os.ReadFile(env.Profile.CompanyCA)
 	if err != nil {
 		return nil
 	}
 	var out []*x509.Certificate
 	for len(data) > 0 {
-		var block *pemBlock
-		block, data = decodePEM(data)
+		var block *pem.Block
+		block, data = pem.Decode(data)
 		if block == nil {
 			break
 		}
@@ -191,21 +195,35 @@ func chainEndsIn(chains [][]*x509.Certificate, roots []*x509.Certificate) bool {
 	return false
 }
 
-// classifyNetErr maps a dial or read error to an outcome people can act on.
+// netErrWords words network errors for the anchors, the portal and the
+// proxy in the report's short item form ("timeout: no answer in time").
+var netErrWords = probeutil.NetErrWords{
+	probeutil.NetErrUnreachable:     "no route",
+	probeutil.NetErrHostUnreachable: "no route",
+	probeutil.NetErrStopped:         "stopped",
+}
+
+// classifyNetErr maps a dial or read error to an outcome people can act
+// on, worded by netErrWords.
 func classifyNetErr(err error) (outcome, string) {
-	switch probeutil.ClassifyNetErr(err) {
+	k, detail := probeutil.DescribeNetErr(err, netErrWords)
+	return outcomeOf(k), detail
+}
+
+func outcomeOf(k probeutil.NetErrKind) outcome {
+	switch k {
 	case probeutil.NetErrReset:
-		return outReset, "the connection was cut"
+		return outReset
 	case probeutil.NetErrRefused:
-		return outRefused, "connection refused"
-	case probeutil.NetErrUnreachable:
-		return outUnreachable, "no route"
-	case probeutil.NetErrTimeout:
-		return outTimeout, "no answer in time"
-	case probeutil.NetErrStopped:
-		return outTimeout, "stopped"
+		return outRefused
+	case probeutil.NetErrTimeout, probeutil.NetErrStopped:
+		return outTimeout
+	case probeutil.NetErrNoSuchHost, probeutil.NetErrLookup:
+		return outDNS
+	case probeutil.NetErrTLS:
+		return outTLSError
 	}
-	return outUnreachable, probeutil.ShortErr(err)
+	return outUnreachable
 }
 
 // probePortal fetches the captive-portal URL without following redirects:

@@ -2,11 +2,12 @@ package network
 
 import (
 	"net"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/wfh-cli/wfh/internal/hostname"
 )
 
 // sourceSystem names proxy settings read from the OS rather than from the
@@ -257,7 +258,7 @@ func proxyURL(scheme, host, port string) string {
 		}
 		host = u.Hostname()
 	}
-	if !plausibleHost(host) {
+	if !hostname.IsHost(host) {
 		return ""
 	}
 	hostport := host
@@ -271,23 +272,4 @@ func proxyURL(scheme, host, port string) string {
 		return ""
 	}
 	return u
-}
-
-// plausibleHost accepts DNS names (letters, digits, '-', '_', '.') and IP
-// addresses; anything else in a proxy field is a typo or garbage, and a URL
-// built from it would point somewhere unintended.
-func plausibleHost(h string) bool {
-	if h == "" || len(h) > 253 {
-		return false
-	}
-	if strings.Contains(h, ":") {
-		a, err := netip.ParseAddr(h)
-		return err == nil && a.Is6() && a.Zone() == ""
-	}
-	for _, r := range h {
-		if !(r == '-' || r == '_' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return false
-		}
-	}
-	return strings.Trim(h, ".") != ""
 }

@@ -41,56 +41,44 @@ func verdict(o observations) checks.Result {
 	res.Facts[report.KeyConnectivity] = state
 	res.Facts[report.KeyConnectionType] = connectionType(o)
 
+	var v checks.Verdict
 	switch state {
 	case stateOnline:
-		res.Status = report.Pass
-		res.Summary = "Online: " + provenSummary(o.Anchors)
+		v.Default(report.Pass, "Online: "+provenSummary(o.Anchors))
 		if companyOnly {
-			res.Findings = append(res.Findings, report.Finding{Severity: report.Pass,
-				Message: "Secure connections are inspected by your company's proxy (its certificate is from the company CA in your profile). That is expected on a company network."})
+			v.Note("Secure connections are inspected by your company's proxy (its certificate is from the company CA in your profile). That is expected on a company network.")
 		}
 		if !o.Portal.answered204() && o.Portal.Tried {
-			res.Findings = append(res.Findings, report.Finding{Severity: report.Pass,
-				Message: fmt.Sprintf("The captive-portal probe did not get its expected empty answer (%s), but secure sites work.", portalDetail(o.Portal))})
+			v.Note(fmt.Sprintf("The captive-portal probe did not get its expected empty answer (%s), but secure sites work.", portalDetail(o.Portal)))
 		}
 		if brokenIPv6(o, v4ok, v6ok) {
-			res.Status = report.Warn
-			res.Summary = "Online over IPv4, but IPv6 is broken"
-			res.Findings = append(res.Findings, report.Finding{Severity: report.Warn,
+			v.Add(checks.Conclusion{Severity: report.Warn, Summary: "Online over IPv4, but IPv6 is broken",
 				Message: "Your connection has IPv6 addresses, but IPv6 traffic does not get through. Apps try IPv6 first, so pages and calls start slowly.",
 				Fix:     "Restart your router. If it keeps happening, ask your internet provider to fix IPv6, or turn IPv6 off in the router."})
 		}
 	case stateViaProxy:
-		res.Status = report.Pass
-		res.Summary = "Online through the configured proxy " + o.Proxy.HTTPS
-		res.Findings = append(res.Findings, report.Finding{Severity: report.Pass,
-			Message: "Sites are reached only through the proxy set on this computer; direct connections are blocked. That is normal on many company networks."})
+		v.Default(report.Pass, "Online through the configured proxy "+o.Proxy.HTTPS)
+		v.Note("Sites are reached only through the proxy set on this computer; direct connections are blocked. That is normal on many company networks.")
 	case stateCaptive:
-		res.Status = report.Fail
-		res.Summary = "A sign-in page blocks the internet (captive portal)"
-		res.Findings = append(res.Findings, report.Finding{Severity: report.Fail,
+		v.Add(checks.Conclusion{Severity: report.Fail, Summary: "A sign-in page blocks the internet (captive portal)",
 			Message: "This network wants you to sign in or accept terms before it lets you online (" + portalDetail(o.Portal) + ").",
 			Fix:     "Open a web browser and go to any web site: the network's sign-in page appears. Sign in, then run wfh again."})
 	case stateIntercepted:
-		res.Status = report.Fail
-		res.Summary = "Something on this network answers for every site (a proxy or filter)"
-		res.Findings = append(res.Findings, report.Finding{Severity: report.Fail,
+		v.Add(checks.Conclusion{Severity: report.Fail, Summary: "Something on this network answers for every site (a proxy or filter)",
 			Message: "Secure sites answer with a certificate that is not theirs (" + interceptDetail(o.Anchors) + "). A proxy, filter or security box is in the way, so company services will fail.",
 			Fix:     "Contact IT and send them this report. If you are on a hotel or public network, try another network or your phone's hotspot."})
 	default:
-		res.Status = report.Fail
 		msg, fix := offlineCause(o)
-		res.Summary = "Offline: " + msg
-		res.Findings = append(res.Findings, report.Finding{Severity: report.Fail, Message: "You're not connected to the internet: " + msg + ".", Fix: fix})
+		v.Add(checks.Conclusion{Severity: report.Fail, Summary: "Offline: " + msg,
+			Message: "You're not connected to the internet: " + msg + ".", Fix: fix})
 	}
 	if o.Proxy.PAC != "" {
-		res.Findings = append(res.Findings, report.Finding{Severity: report.Pass,
-			Message: "An automatic proxy configuration (PAC/WPAD) is set: " + o.Proxy.PAC + ". wfh reports it but does not run it."})
+		v.Note("An automatic proxy configuration (PAC/WPAD) is set: " + o.Proxy.PAC + ". wfh reports it but does not run it.")
 	}
 	if o.Routes.Err != nil {
-		res.Findings = append(res.Findings, report.Finding{Severity: report.Pass,
-			Message: "Could not read the route table: " + o.Routes.Err.Error()})
+		v.Note("Could not read the route table: " + o.Routes.Err.Error())
 	}
+	v.Apply(&res)
 	return res
 }
 

@@ -61,7 +61,7 @@ func measureClock(ctx context.Context, env *checks.Env) clockReading {
 			timeURL = u
 		}
 	}
-	now := clock(env)
+	now := env.Clock()
 	dialer := env.Dialer
 	if dialer == nil {
 		dialer = &net.Dialer{}
@@ -123,7 +123,7 @@ func applyClock(res *checks.Result, c clockReading) {
 	}
 	if !c.measured {
 		res.Metrics = append(res.Metrics, report.NotMeasured(report.KeyClockOffsetSeconds, "s", c.notMeasured))
-		res.Findings = append(res.Findings, report.Finding{Severity: report.Pass,
+		checks.AddFindings(res, checks.Conclusion{Severity: report.Pass,
 			Message: "The clock was not compared with a time server: " + c.notMeasured + "."})
 		return
 	}
@@ -143,13 +143,11 @@ func applyClock(res *checks.Result, c clockReading) {
 	fix := "Turn on \"Set time automatically\" (Windows: Settings > Time & language; macOS: System Settings > General > Date & Time), then sign in again."
 	switch {
 	case sure >= clockFail:
-		res.Status = report.Worst(res.Status, report.Fail)
-		res.Findings = append([]report.Finding{{Severity: report.Fail,
-			Message: msg + " Sign-ins to company systems (Kerberos, VPN certificates) fail when the clock is more than 5 minutes off.", Fix: fix}}, res.Findings...)
+		checks.AddFindings(res, checks.Conclusion{Severity: report.Fail,
+			Message: msg + " Sign-ins to company systems (Kerberos, VPN certificates) fail when the clock is more than 5 minutes off.", Fix: fix})
 	case sure >= clockWarn:
-		res.Status = report.Worst(res.Status, report.Warn)
-		res.Findings = append([]report.Finding{{Severity: report.Warn,
-			Message: msg + " Sign-in codes and meeting links can fail with a wrong clock.", Fix: fix}}, res.Findings...)
+		checks.AddFindings(res, checks.Conclusion{Severity: report.Warn,
+			Message: msg + " Sign-in codes and meeting links can fail with a wrong clock.", Fix: fix})
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
 )
 
 // darwinProbe reads macOS facts through env.Exec (sw_vers, uname, sysctl),
@@ -37,7 +38,7 @@ func (darwinProbe) osInfo(ctx context.Context, env *checks.Env) (osInfo, error) 
 			errs = append(errs, perr)
 		}
 	}
-	out, err := runCmd(ctx, env, "uname", "-r")
+	out, err := probeutil.Run(ctx, env, cmdTimeout, "uname", "-r")
 	if err == nil {
 		info.Kernel, err = parseKernelRelease(out)
 		if err != nil {
@@ -54,7 +55,7 @@ func (darwinProbe) osInfo(ctx context.Context, env *checks.Env) (osInfo, error) 
 }
 
 func swVersRelease(ctx context.Context, env *checks.Env) (macRelease, error) {
-	out, err := runCmd(ctx, env, "sw_vers")
+	out, err := probeutil.Run(ctx, env, cmdTimeout, "sw_vers")
 	if err != nil {
 		return macRelease{}, err
 	}
@@ -86,7 +87,7 @@ func plistRelease(ctx context.Context, env *checks.Env) (macRelease, error) {
 // three weeks has not restarted for three weeks, which is what the verdict is
 // about.
 func (darwinProbe) uptime(ctx context.Context, env *checks.Env) (time.Duration, error) {
-	out, err := runCmd(ctx, env, "sysctl", "-n", "kern.boottime")
+	out, err := probeutil.Run(ctx, env, cmdTimeout, "sysctl", "-n", "kern.boottime")
 	if err != nil {
 		return 0, fmt.Errorf("system: %w", err)
 	}
@@ -94,7 +95,7 @@ func (darwinProbe) uptime(ctx context.Context, env *checks.Env) (time.Duration, 
 	if err != nil {
 		return 0, fmt.Errorf("system: sysctl kern.boottime: %w", err)
 	}
-	d, err := uptimeSince(clock(env)(), boot)
+	d, err := uptimeSince(env.Clock()(), boot)
 	if err != nil {
 		return 0, fmt.Errorf("system: %w", err)
 	}

@@ -186,13 +186,13 @@ func zoneFromLocaltime(fsys fs.FS) (name, why string) {
 	case errors.Is(err, fs.ErrNotExist):
 		return "", link + " is missing"
 	case err != nil:
-		return "", fmt.Sprintf("read %s: %v", link, cause(err))
+		return "", fmt.Sprintf("read %s: %v", link, probeutil.Cause(err))
 	case fi.Mode()&fs.ModeSymlink == 0:
 		return "", link + " is a copy of a zone file, not a link, so it carries no name"
 	}
 	target, err := fs.ReadLink(fsys, link)
 	if err != nil {
-		return "", fmt.Sprintf("read %s: %v", link, cause(err))
+		return "", fmt.Sprintf("read %s: %v", link, probeutil.Cause(err))
 	}
 	if name, ok := zoneFromLink(target); ok {
 		return name, ""
@@ -204,8 +204,6 @@ func zoneFromLocaltime(fsys fs.FS) (name, why string) {
 func readSmall(ctx context.Context, fsys fs.FS, name string) ([]byte, error) {
 	return probeutil.ReadSmall(ctx, fsys, name, maxFileSize)
 }
-
-func cause(err error) error { return probeutil.Cause(err) }
 
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")

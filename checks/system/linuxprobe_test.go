@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
 	"github.com/wfh-cli/wfh/internal/profile"
 )
 
@@ -388,7 +389,7 @@ func TestLinuxProbeDiskErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "read etc/localtime: input/output error") {
 		t.Errorf("timeZone err with unreadable link = %v", err)
 	}
-	if got := cause(errDisk); got != errDisk {
-		t.Errorf("cause(plain error) = %v", got)
+	if got := probeutil.Cause(errDisk); got != errDisk {
+		t.Errorf("probeutil.Cause(plain error) = %v", got)
 	}
 }

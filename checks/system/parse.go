@@ -1,6 +1,7 @@
 package system
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"path"
@@ -278,3 +279,12 @@ func formatOffset(seconds int) string {
 	}
 	return fmt.Sprintf("%c%02d:%02d", sign, seconds/3600, seconds%3600/60)
 }
+
+// stripBOM drops a leading U+FEFF, which some editors and tools put before
+// text that parsers then see as part of the first key.
+func stripBOM(s string) string {
+	return strings.TrimPrefix(s, "\uFEFF")
+}
+
+// errNoOutput is returned when a command succeeded but printed nothing useful.
+var errNoOutput = errors.New("printed nothing")

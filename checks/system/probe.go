@@ -76,3 +76,9 @@ func (unsupportedProbe) timeZone(context.Context, *checks.Env) (string, error) {
 func (unsupportedProbe) diskSpace(context.Context, *checks.Env) (disk, error) {
 	return disk{}, errUnsupported
 }
+
+// cmdTimeout bounds each command the macOS and Windows probes start. They
+// answer in milliseconds; 2 s covers a loaded machine with an antivirus
+// scanning every new process, and still leaves enough of the 5 s budget for
+// the other facts when one command hangs.
+const cmdTimeout = 2 * time.Second

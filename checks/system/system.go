@@ -136,56 +136,52 @@ func run(ctx context.Context, env *checks.Env, p probe) checks.Result {
 
 	// A fact that cannot be read is a note, not a failure: the machine may be
 	// fine, and the other facts still help whoever reads the report.
+	var v checks.Verdict
 	if f.osErr != nil {
-		res.Findings = append(res.Findings, note("Could not read the OS details: %s", f.osErr))
+		v.Note(note("Could not read the OS details: %s", f.osErr))
 	}
 	if f.upErr != nil {
-		res.Findings = append(res.Findings, note("Could not read the uptime: %s", f.upErr))
+		v.Note(note("Could not read the uptime: %s", f.upErr))
 	}
 	if f.diskErr != nil {
-		res.Findings = append(res.Findings, note("Could not read the free disk space: %s", f.diskErr))
+		v.Note(note("Could not read the free disk space: %s", f.diskErr))
 	}
 	if f.zone.err != nil {
-		res.Findings = append(res.Findings, note("Could not tell the time zone name (the UTC offset comes from the clock): %s", f.zone.err))
+		v.Note(note("Could not tell the time zone name (the UTC offset comes from the clock): %s", f.zone.err))
 	}
 	if f.zone.note != nil {
-		res.Findings = append(res.Findings, note("Time zone: %s", f.zone.note))
+		v.Note(note("Time zone: %s", f.zone.note))
 	}
 
 	switch {
 	case f.failed == probes && f.unsupp == probes:
-		res.Status = report.Skipped
-		res.Summary = fmt.Sprintf("system facts are not available on %s yet", displayOS(env.OS))
+		v.Default(report.Skipped, fmt.Sprintf("system facts are not available on %s yet", checks.DisplayOS(env.OS)))
+		v.Apply(&res)
 		return res
 	case f.failed == probes:
-		res.Status = report.Error
-		res.Summary = "could not read the OS, the uptime, the disk space or the time zone (see the notes)"
+		v.Default(report.Error, "could not read the OS, the uptime, the disk space or the time zone (see the notes)")
+		v.Apply(&res)
 		return res
 	}
 
-	// Problems come before the notes, in the order a user should act on them.
-	var problems []report.Finding
+	// Problems in the order a user should act on them.
 	maxDays := maxUptimeDays(env)
 	if f.upErr == nil && f.up > time.Duration(maxDays)*24*time.Hour {
-		problems = append(problems, report.Finding{
+		v.Add(checks.Conclusion{
 			Severity: report.Warn,
 			Message:  fmt.Sprintf("Your computer has not restarted for %d days.", int(f.up/(24*time.Hour))),
 			Fix:      restartFix(env.OS),
 		})
 	}
 	if f.diskErr == nil && lowDisk(f.disk) {
-		problems = append(problems, report.Finding{
+		v.Add(checks.Conclusion{
 			Severity: report.Warn,
 			Message:  fmt.Sprintf("Only %s free on your disk.", humanSize(f.disk.Free)),
 			Fix:      diskFix,
 		})
 	}
-	res.Status = report.Pass
-	if len(problems) > 0 {
-		res.Status = report.Warn
-		res.Findings = append(problems, res.Findings...)
-	}
-	res.Summary = summary(env, f)
+	v.Default(report.Pass, summary(env, f))
+	v.Apply(&res)
 	return res
 }
 
@@ -286,7 +282,7 @@ func gather(ctx context.Context, env *checks.Env, p probe) facts {
 // the system's zone settings), so the offset is never missing even when the
 // name is.
 func readZone(ctx context.Context, env *checks.Env, p probe) zone {
-	now := clock(env)()
+	now := env.Clock()()
 	var z zone
 	if err := ctx.Err(); err != nil {
 		z.err = fmt.Errorf("system: %w", err)
@@ -320,7 +316,7 @@ func summary(env *checks.Env, f facts) string {
 		osPart = strings.TrimSpace(f.info.Name + " " + f.info.Version)
 	}
 	if osPart == "" {
-		osPart = displayOS(env.OS)
+		osPart = checks.DisplayOS(env.OS)
 	}
 	upPart := "uptime unknown"
 	if f.upErr == nil {
@@ -367,20 +363,16 @@ func maxUptimeDays(env *checks.Env) int {
 	return defaultMaxUptimeDays
 }
 
-func clock(env *checks.Env) func() time.Time { return env.Clock() }
-
-func displayOS(goos string) string { return checks.DisplayOS(goos) }
-
 func setFact(m map[string]string, key, value string) {
 	if value != "" {
 		m[key] = value
 	}
 }
 
-// note is a pass-severity finding: information for whoever reads the report,
-// nothing for the user to fix.
-func note(format string, err error) report.Finding {
-	return report.Finding{Severity: report.Pass, Message: fmt.Sprintf(format, reason(err)) + "."}
+// note words a note (a pass finding): information for whoever reads the
+// report, nothing for the user to fix.
+func note(format string, err error) string {
+	return fmt.Sprintf(format, reason(err)) + "."
 }
 
 // reason is an error as a reader sees it: without the package prefix that

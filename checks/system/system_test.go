@@ -465,8 +465,8 @@ func TestAgo(t *testing.T) {
 
 func TestDisplayOS(t *testing.T) {
 	for in, want := range map[string]string{"linux": "Linux", "darwin": "macOS", "windows": "Windows", "": "this OS", "plan9": "plan9"} {
-		if got := displayOS(in); got != want {
-			t.Errorf("displayOS(%q) = %q, want %q", in, got, want)
+		if got := checks.DisplayOS(in); got != want {
+			t.Errorf("checks.DisplayOS(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

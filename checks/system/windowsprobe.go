@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
 )
 
 // windowsProbe reads Windows facts through env.Exec (reg, tzutil) and two
@@ -27,7 +28,7 @@ const currentVersionKey = `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`
 // `reg query`, and names Windows 11 from the build number (see
 // windowsRelease).
 func (windowsProbe) osInfo(ctx context.Context, env *checks.Env) (osInfo, error) {
-	out, err := runCmd(ctx, env, "reg", "query", currentVersionKey)
+	out, err := probeutil.Run(ctx, env, cmdTimeout, "reg", "query", currentVersionKey)
 	if err != nil {
 		return osInfo{}, fmt.Errorf("system: %w", err)
 	}
@@ -71,7 +72,7 @@ var errDSTOff = errors.New(`"Adjust for daylight saving time automatically" is o
 // wrong half the year), is reported under its Windows name with a note; the
 // UTC offset then comes from the clock, as for any name Go cannot load.
 func (windowsProbe) timeZone(ctx context.Context, env *checks.Env) (string, error) {
-	out, err := runCmd(ctx, env, "tzutil", "/g")
+	out, err := probeutil.Run(ctx, env, cmdTimeout, "tzutil", "/g")
 	if err != nil {
 		return "", fmt.Errorf("system: time zone unknown: %w", err)
 	}

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf16"
+
+	"github.com/wfh-cli/wfh/checks/probeutil"
 )
 
 func TestParseRegQueryRealOutputs(t *testing.T) {
@@ -114,12 +116,12 @@ func TestDecodeText(t *testing.T) {
 		{nil, ""},
 	}
 	for _, tt := range tests {
-		if got := decodeText(tt.in); got != tt.want {
-			t.Errorf("decodeText(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := probeutil.DecodeText(tt.in); got != tt.want {
+			t.Errorf("probeutil.DecodeText(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 	// The decoded UTF-16 output goes through the same parser.
-	vals := parseRegQuery(decodeText(utf16le("\r\nHKEY_LOCAL_MACHINE\\X\r\n    CurrentBuild    REG_SZ    22631\r\n")))
+	vals := parseRegQuery(probeutil.DecodeText(utf16le("\r\nHKEY_LOCAL_MACHINE\\X\r\n    CurrentBuild    REG_SZ    22631\r\n")))
 	if vals["CurrentBuild"].Data != "22631" {
 		t.Errorf("UTF-16 reg output: %v", vals)
 	}

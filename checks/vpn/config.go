@@ -3,13 +3,13 @@ package vpn
 import (
 	"fmt"
 	"net"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/probeutil"
+	"github.com/wfh-cli/wfh/internal/hostname"
 	"github.com/wfh-cli/wfh/internal/profile"
 )
 
@@ -56,7 +56,7 @@ func parseTarget(raw string, i int) target {
 			t.Problem = "is not a valid web address"
 		case u.Scheme != "http" && u.Scheme != "https":
 			t.Problem = fmt.Sprintf("uses %s://; only http:// and https:// addresses, or host:port, can be tested", probeutil.CleanText(u.Scheme, 20))
-		case !validHost(u.Hostname()):
+		case !hostname.IsHost(u.Hostname()):
 			t.Problem = "has no valid host name"
 		case u.Port() != "" && !validPort(u.Port()):
 			t.Problem = "has a bad port (ports are 1 to 65535)"
@@ -73,7 +73,7 @@ func parseTarget(raw string, i int) target {
 			t.Problem = "is neither a web address (https://…) nor host:port"
 		case strings.Trim(port, "0123456789") != "" || port == "":
 			t.Problem = "is neither a web address (https://…) nor host:port"
-		case !validHost(host):
+		case !hostname.IsHost(host):
 			t.Problem = "has no valid host name"
 		case !validPort(port):
 			t.Problem = "has a bad port (ports are 1 to 65535)"
@@ -122,20 +122,20 @@ func gateway(env *checks.Env) (gatewayConfig, bool) {
 	s := strings.TrimSpace(env.Profile.VPN.Gateway)
 	if strings.Contains(s, "://") {
 		u, err := url.Parse(s)
-		if err != nil || !validHost(u.Hostname()) || u.Port() != "" && !validPort(u.Port()) {
+		if err != nil || !hostname.IsHost(u.Hostname()) || u.Port() != "" && !validPort(u.Port()) {
 			g.Problem = "is not a host, host:port or https:// address"
 			return g, true
 		}
 		g.Host, g.Port = u.Hostname(), u.Port()
 	} else if host, port, err := net.SplitHostPort(s); err == nil {
-		if !validHost(host) || !validPort(port) {
+		if !hostname.IsHost(host) || !validPort(port) {
 			g.Problem = "is not a host, host:port or https:// address"
 			return g, true
 		}
 		g.Host, g.Port = host, port
 	} else {
 		h := strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
-		if !validHost(h) {
+		if !hostname.IsHost(h) {
 			g.Problem = "is not a host, host:port or https:// address"
 			return g, true
 		}
@@ -161,34 +161,11 @@ func vpnOnlyNames(env *checks.Env) []string {
 	}
 	var out []string
 	for _, c := range env.Profile.DNS.CompanyNames {
-		if c.VPNOnly && validHost(c.Name) {
+		if c.VPNOnly && hostname.IsHost(c.Name) {
 			out = append(out, c.Name)
 		}
 	}
 	return out
-}
-
-// validHost accepts IP addresses and DNS names (letters, digits, hyphens,
-// underscores, dots).
-func validHost(h string) bool {
-	if _, err := netip.ParseAddr(h); err == nil {
-		return true
-	}
-	h = strings.TrimSuffix(h, ".")
-	if h == "" || len(h) > 253 {
-		return false
-	}
-	for _, label := range strings.Split(h, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for _, r := range label {
-			if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 func validPort(p string) bool {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/probeutil"
+	"github.com/wfh-cli/wfh/internal/rttstats"
 )
 
 const (
@@ -100,14 +101,7 @@ type targetProbe struct {
 }
 
 // median returns the median connect time.
-func (p targetProbe) median() (time.Duration, bool) {
-	if len(p.Connects) == 0 {
-		return 0, false
-	}
-	s := slices.Clone(p.Connects)
-	slices.Sort(s)
-	return s[len(s)/2], true
-}
+func (p targetProbe) median() (time.Duration, bool) { return rttstats.Median(p.Connects) }
 
 // resolve returns the target host's addresses, IPv4 first (company
 // networks reached through a VPN are IPv4 far more often than not).
@@ -129,7 +123,9 @@ func resolve(ctx context.Context, env *checks.Env, host string) ([]netip.Addr, o
 		case rctx.Err() != nil:
 			return nil, outDNS, "no answer from the DNS server"
 		}
-		return nil, outDNS, probeutil.ShortErr(err)
+		env.Debugf("look up %s: %v", host, err)
+		_, detail := probeutil.DescribeNetErr(err, nil)
+		return nil, outDNS, detail
 	}
 	var v4, v6 []netip.Addr
 	for _, ia := range ias {
@@ -300,7 +296,9 @@ func probeHTTP(ctx context.Context, env *checks.Env, p *targetProbe, dst string)
 		}
 	}
 	if err != nil {
-		out, detail := classifyNetErr(err)
+		env.Debugf("%s: %v", p.Target.Raw, err)
+		k, detail := probeutil.DescribeNetErr(err, netErrWords)
+		out := outcomeOf(k)
 		switch {
 		case gotConn.IsZero():
 			p.Out, p.Detail = out, detail
@@ -311,6 +309,8 @@ func probeHTTP(ctx context.Context, env *checks.Env, p *targetProbe, dst string)
 			p.Out, p.Detail = outStalled, "connected, but the secure connection did not complete in time"
 		case out == outTimeout:
 			p.Out, p.Detail = outStalled, "connected, but no answer to the request in time"
+		case p.Target.URL.Scheme == "https" && len(gotPeer) == 0 && (k == probeutil.NetErrTLS || k == probeutil.NetErrOther):
+			p.Out, p.Detail = outTLSError, "connected, but the secure connection failed"
 		case p.Target.URL.Scheme == "https" && len(gotPeer) == 0:
 			p.Out, p.Detail = outTLSError, "connected, but the secure connection failed: "+detail
 		default:
@@ -396,11 +396,12 @@ func probeGateway(ctx context.Context, env *checks.Env, list []iface, g gatewayC
 		},
 	})
 	if err := tc.HandshakeContext(cctx); err != nil {
-		out, detail := classifyNetErr(err)
-		if out == outUnreachable { // a TLS-level failure, not a routing one
-			out, detail = outTLSError, probeutil.ShortErr(err)
+		env.Debugf("TLS handshake with %s: %v", g.Host, err)
+		k, detail := probeutil.DescribeNetErr(err, netErrWords)
+		if k == probeutil.NetErrOther { // a TLS-level failure, not a routing one
+			k, detail = probeutil.NetErrTLS, netErrWords.Phrase(probeutil.NetErrTLS)
 		}
-		p.Out, p.Detail = out, detail
+		p.Out, p.Detail = outcomeOf(k), detail
 		return p
 	}
 	p.Connect = time.Since(start)
@@ -427,22 +428,36 @@ func verifyPeer(env *checks.Env, peer []*x509.Certificate, host string) (outcome
 	case probeutil.CertNotYetValid:
 		return outExpired, fmt.Sprintf("its certificate is valid only from %s (this computer's date is %s)", peer[0].NotBefore.UTC().Format("2006-01-02"), now.UTC().Format("2006-01-02"))
 	}
-	return outTLSError, probeutil.ShortErr(err)
+	env.Debugf("certificate of %s: %v", host, err)
+	return outTLSError, "its certificate could not be verified"
 }
 
-// classifyNetErr maps a dial or read error to an outcome people can act on.
+// netErrWords words network errors for company services and the VPN
+// gateway: a refused connection says whose side it is on.
+var netErrWords = probeutil.NetErrWords{
+	probeutil.NetErrRefused:         "connection refused: the server is not accepting connections on that port",
+	probeutil.NetErrHostUnreachable: "no route to it from this computer",
+}
+
+// classifyNetErr maps a dial or read error to an outcome people can act
+// on, worded by netErrWords.
 func classifyNetErr(err error) (outcome, string) {
-	switch probeutil.ClassifyNetErr(err) {
+	k, detail := probeutil.DescribeNetErr(err, netErrWords)
+	return outcomeOf(k), detail
+}
+
+func outcomeOf(k probeutil.NetErrKind) outcome {
+	switch k {
 	case probeutil.NetErrRefused:
-		return outRefused, "connection refused: the server is not accepting connections on that port"
+		return outRefused
 	case probeutil.NetErrReset:
-		return outReset, "the connection was cut"
-	case probeutil.NetErrUnreachable:
-		return outUnreachable, "no route to it from this computer"
-	case probeutil.NetErrTimeout:
-		return outTimeout, "no answer in time"
-	case probeutil.NetErrStopped:
-		return outTimeout, "stopped before it answered"
+		return outReset
+	case probeutil.NetErrTimeout, probeutil.NetErrStopped:
+		return outTimeout
+	case probeutil.NetErrNoSuchHost, probeutil.NetErrLookup:
+		return outDNS
+	case probeutil.NetErrTLS:
+		return outTLSError
 	}
-	return outUnreachable, probeutil.ShortErr(err)
+	return outUnreachable
 }

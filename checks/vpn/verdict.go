@@ -12,6 +12,7 @@ import (
 
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/probeutil"
+	"github.com/wfh-cli/wfh/internal/rttstats"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -48,12 +49,11 @@ func verdict(o observations) checks.Result {
 	v.describe()
 	switch {
 	case o.IfaceErr != nil && len(o.Tunnels) == 0:
-		// Without the interface list "no tunnel" would be a guess.
-		v.status = report.Error
-		if !o.Expected {
-			v.status = report.Skipped
-		}
-		v.res.Summary = "The network interfaces could not be listed, so a VPN tunnel cannot be looked for: " + probeutil.ShortErr(o.IfaceErr)
+		// Without the interface list "no tunnel" would be a guess: an error
+		// when a VPN is expected, else nothing to judge.
+		why := "The network interfaces could not be listed, so a VPN tunnel cannot be looked for: " + probeutil.ShortErr(o.IfaceErr)
+		v.out.Default(report.Error, why)
+		v.skipped, v.skipWhy = !o.Expected, why
 	case !o.Expected:
 		v.notExpected()
 	case o.Company == "":
@@ -62,12 +62,14 @@ func verdict(o observations) checks.Result {
 		v.connected()
 	}
 	v.vpnOnlyItems()
-	v.res.Findings = append(v.res.Findings, v.later...)
-	v.res.Status = report.Worst(append([]report.Status{v.status}, v.severities()...)...)
-	if v.status == report.Skipped {
-		// Worst ranks skipped with pass; nothing was judged, so no finding
-		// outranks it.
-		v.res.Status, v.res.Findings = report.Skipped, nil
+	if v.skipped {
+		// Nothing was judged: what could not be read does not matter.
+		var skip checks.Verdict
+		skip.Default(report.Skipped, v.skipWhy)
+		skip.Apply(&v.res)
+	} else {
+		v.out.Add(v.later...)
+		v.out.Apply(&v.res)
 	}
 	if len(v.res.Facts) == 0 {
 		v.res.Facts = nil
@@ -76,31 +78,32 @@ func verdict(o observations) checks.Result {
 }
 
 type builder struct {
-	o      observations
-	res    checks.Result
-	status report.Status
+	o   observations
+	res checks.Result
+	// out is the verdict: the state's status and summary, and the findings.
+	out checks.Verdict
 	// later are findings about the profile and what could not be read,
-	// listed after the verdict's own.
-	later []report.Finding
+	// listed after the verdict's own of the same severity.
+	later []checks.Conclusion
+	// skipped: there is nothing to judge, skipWhy says why; findings are
+	// dropped.
+	skipped bool
+	skipWhy string
 }
 
 func (v *builder) add(sev report.Status, msg, fix string) {
-	v.res.Findings = append(v.res.Findings, report.Finding{Severity: sev, Message: msg, Fix: fix})
+	v.out.Add(checks.Conclusion{Severity: sev, Message: msg, Fix: fix})
 }
 
 // addLater adds a finding listed after the verdict's own.
 func (v *builder) addLater(sev report.Status, msg, fix string) {
-	v.later = append(v.later, report.Finding{Severity: sev, Message: msg, Fix: fix})
+	v.later = append(v.later, checks.Conclusion{Severity: sev, Message: msg, Fix: fix})
 }
 
-func (v *builder) severities() []report.Status {
-	var s []report.Status
-	for _, f := range append(v.res.Findings, v.later...) {
-		if f.Severity != report.Pass {
-			s = append(s, f.Severity)
-		}
-	}
-	return s
+// problems reports whether any finding so far, later ones included, is a
+// problem.
+func (v *builder) problems() bool {
+	return v.out.Problems() || slices.ContainsFunc(v.later, func(f checks.Conclusion) bool { return f.Severity != report.Pass })
 }
 
 // describe fills the facts and items every verdict shares: tunnels,
@@ -383,18 +386,16 @@ func (v *builder) notExpected() {
 	o := v.o
 	v.res.Facts[report.KeyVPNState] = stateNotInUse
 	if len(o.Tunnels) == 0 {
-		v.status = report.Skipped
-		v.res.Summary = "No VPN in use, and the profile expects none"
+		v.skipped, v.skipWhy = true, "No VPN in use, and the profile expects none"
 		if names := clientNames(o.Clients); names != "" {
-			v.res.Summary = "No VPN connected (" + names + " running); the profile expects none"
+			v.skipWhy = "No VPN connected (" + names + " running); the profile expects none"
 		}
 		return
 	}
-	v.status = report.Pass
 	v.res.Facts[report.KeyVPNState] = stateConnected
 	v.tunnelFacts()
 	v.readNotes()
-	v.res.Summary = "VPN connected through " + v.tunnelPhrase() + "; the profile names no company services to test"
+	v.out.Default(report.Pass, "VPN connected through "+v.tunnelPhrase()+"; the profile names no company services to test")
 	v.add(report.Pass, "The profile names no VPN gateway or company services, so only the tunnel itself is described.",
 		"")
 }
@@ -511,22 +512,18 @@ func (v *builder) notConnected() {
 		resolved = resolved && n.Resolved
 	}
 	if len(valid) == 0 && resolved {
-		v.status = report.Pass
 		v.res.Facts[report.KeyVPNState] = stateDirect
-		v.res.Summary = "No VPN connected, but the company names that need it resolve (on the company network?)"
+		v.out.Default(report.Pass, "No VPN connected, but the company names that need it resolve (on the company network?)")
 		v.add(report.Pass, "Company names that resolve only on the VPN resolve without it: this computer is probably on the company's network, where the VPN is not needed.", "")
 		return
 	}
 	if len(usable) > 0 {
-		v.status = report.Pass
 		v.res.Facts[report.KeyVPNState] = stateDirect
-		v.res.Summary = fmt.Sprintf("No VPN connected, but %d of %d company services answer without it (on the company network?)", len(usable), len(valid))
+		v.out.Default(report.Pass, fmt.Sprintf("No VPN connected, but %d of %d company services answer without it (on the company network?)", len(usable), len(valid)))
 		v.add(report.Pass, "Company services answer without the VPN: this computer is probably on the company's network, where the VPN is not needed.", "")
 		return
 	}
-	v.status = report.Fail
 	v.res.Facts[report.KeyVPNState] = stateNotConnected
-	v.res.Summary = "Not connected to the VPN"
 	app := "your VPN app"
 	if len(o.Clients) > 0 {
 		app = o.Clients[0].Name
@@ -550,7 +547,7 @@ func (v *builder) notConnected() {
 	if len(o.Clients) == 0 && o.ProcErr == nil {
 		fix = "Start your VPN app (none is running) and connect. If it refuses your sign-in, check your user name and password (or token) and that your account is not locked. If it reports a certificate or time error, check this computer's date and time (see system)."
 	}
-	v.add(report.Fail, msg, fix)
+	v.out.Add(checks.Conclusion{Severity: report.Fail, Summary: "Not connected to the VPN", Message: msg, Fix: fix})
 	var unresolved []string
 	for _, n := range o.VPNOnly {
 		if !n.Resolved {
@@ -637,9 +634,8 @@ func (v *builder) connected() {
 	hs, hsKnown := v.handshake()
 	switch {
 	case len(valid) == 0:
-		v.status = report.Pass
 		v.res.Facts[report.KeyVPNState] = stateConnected
-		v.res.Summary = "Connected to the VPN through " + phrase
+		v.out.Default(report.Pass, "Connected to the VPN through "+phrase)
 		v.add(report.Pass, "The profile names no company services, so traffic through the tunnel was not tested; IT can add vpn.targets to the profile (an intranet page, a file server's host:port) to test it end to end.", "")
 		if hsKnown && !hs.HasHandshake {
 			v.add(report.Pass, "The VPN gateway has not completed a WireGuard handshake yet: no traffic has gone through the tunnel since it came up.", "")
@@ -647,12 +643,11 @@ func (v *builder) connected() {
 	case len(reached) == 0:
 		v.noTraffic(phrase, valid, hs, hsKnown)
 	default:
-		v.status = report.Pass
 		v.res.Facts[report.KeyVPNState] = stateConnected
-		v.res.Summary = fmt.Sprintf("Connected to the VPN through %s: %d of %d company services answer", phrase, len(reached), len(valid))
+		summary := fmt.Sprintf("Connected to the VPN through %s: %d of %d company services answer", phrase, len(reached), len(valid))
 		if med, ok := overallMedian(reached); ok {
 			v.res.Metrics = append(v.res.Metrics, report.Measured("target_connect_ms", millis(med), "ms"))
-			v.res.Summary += " in " + human(med)
+			summary += " in " + human(med)
 			if med > slowConnect {
 				v.add(report.Warn, fmt.Sprintf("Company services answer slowly through the VPN: a connection takes %s (above %d ms, where every click starts to wait).", human(med), slowConnect.Milliseconds()),
 					"Use a cable instead of Wi-Fi and pause large uploads and downloads. If it stays slow, ask IT whether a VPN gateway closer to you exists.")
@@ -682,14 +677,15 @@ func (v *builder) connected() {
 				"If you need them, send this report to IT: the tunnel works, these services do not answer.")
 		}
 		v.reachedProblems(reached)
+		v.out.Default(report.Pass, summary)
 	}
 	v.stalledFinding(valid)
-	if v.status != report.Fail {
+	if v.out.Status() != report.Fail {
 		v.vpnOnlyFindings()
 	}
 	v.mtuFindings()
 	v.gatewayFindings(true)
-	if v.status == report.Pass && len(v.severities()) > 0 {
+	if v.res.Facts[report.KeyVPNState] == stateConnected && v.problems() {
 		v.res.Facts[report.KeyVPNState] = stateDegraded
 	}
 }
@@ -707,9 +703,8 @@ func (v *builder) handshake() (wgPeer, bool) {
 // noTraffic: the tunnel is up and nothing answers through it.
 func (v *builder) noTraffic(phrase string, valid []targetProbe, hs wgPeer, hsKnown bool) {
 	o := v.o
-	v.status = report.Fail
 	v.res.Facts[report.KeyVPNState] = stateNoTraffic
-	v.res.Summary = "Connected to the VPN through " + phrase + ", but it is not passing traffic: no company service answers"
+	summary := "Connected to the VPN through " + phrase + ", but it is not passing traffic: no company service answers"
 	allDNS := true
 	var outside []string
 	for _, p := range valid {
@@ -721,13 +716,16 @@ func (v *builder) noTraffic(phrase string, valid []targetProbe, hs wgPeer, hsKno
 	fix := "Disconnect the VPN and connect again. If that does not help, send this report to IT: the tunnel is up but traffic does not pass."
 	switch {
 	case allDNS:
-		v.add(report.Fail, "The VPN is connected, but company names do not resolve ("+v.firstDetail(valid)+"), so no company service can be reached.",
-			"Disconnect the VPN and connect again. If that does not help, send this report to IT: the VPN's DNS servers do not answer.")
+		v.out.Add(checks.Conclusion{Severity: report.Fail, Summary: summary,
+			Message: "The VPN is connected, but company names do not resolve (" + v.firstDetail(valid) + "), so no company service can be reached.",
+			Fix:     "Disconnect the VPN and connect again. If that does not help, send this report to IT: the VPN's DNS servers do not answer."})
 	case len(outside) == len(valid):
-		v.add(report.Fail, "The VPN is connected, but traffic to the company services does not go through it: "+listed(outside)+". The VPN did not install its routes for them.",
-			"Disconnect the VPN and connect again, so that it sets up its routes. If that does not help, send this report to IT.")
+		v.out.Add(checks.Conclusion{Severity: report.Fail, Summary: summary,
+			Message: "The VPN is connected, but traffic to the company services does not go through it: " + listed(outside) + ". The VPN did not install its routes for them.",
+			Fix:     "Disconnect the VPN and connect again, so that it sets up its routes. If that does not help, send this report to IT."})
 	default:
-		v.add(report.Fail, fmt.Sprintf("The VPN is connected (%s), but %s through it (%s).", o.Company, noneAnswers(len(valid)), v.firstDetail(valid)), fix)
+		v.out.Add(checks.Conclusion{Severity: report.Fail, Summary: summary,
+			Message: fmt.Sprintf("The VPN is connected (%s), but %s through it (%s).", o.Company, noneAnswers(len(valid)), v.firstDetail(valid)), Fix: fix})
 	}
 	// What came back from the gateway matters only for traffic that went
 	// into the tunnel.
@@ -789,7 +787,7 @@ func (v *builder) stalledFinding(valid []targetProbe) {
 		return
 	}
 	sev := report.Warn
-	if v.status == report.Fail {
+	if v.out.Status() == report.Fail {
 		sev = report.Fail
 	}
 	v.add(sev, "Connections to "+listed(names)+" open through the VPN, but the answer never arrives: the tunnel loses large packets (its MTU is larger than the path carries), which is why pages half-load.",
@@ -894,11 +892,7 @@ func overallMedian(ps []targetProbe) (time.Duration, bool) {
 			meds = append(meds, m)
 		}
 	}
-	if len(meds) == 0 {
-		return 0, false
-	}
-	slices.Sort(meds)
-	return meds[len(meds)/2], true
+	return rttstats.Median(meds)
 }
 
 // millis is d in milliseconds, rounded to 0.01 ms, for a metric's value.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
 )
 
 // darwinProbe asks system_profiler, the one source that needs no sudo and
@@ -20,7 +21,7 @@ const spTimeout = 3500 * time.Millisecond
 
 func (darwinProbe) read(ctx context.Context, env *checks.Env) reading {
 	var r reading
-	out, err := runCmd(ctx, env, spTimeout, "system_profiler", "SPAirPortDataType", "-json")
+	out, err := probeutil.Run(ctx, env, spTimeout, "system_profiler", "SPAirPortDataType", "-json")
 	if err != nil {
 		r.note("Could not read the Wi-Fi state: %v", err)
 		return r

@@ -55,7 +55,7 @@ func (linuxProbe) read(ctx context.Context, env *checks.Env) reading {
 	var l link
 	iwOK := false
 	switch {
-	case errors.Is(iwErr, errNotInstalled):
+	case errors.Is(iwErr, probeutil.ErrNotInstalled):
 		r.note("iw is not installed, so the SSID, link rates and frequency could not be read; only the kernel's /proc/net/wireless was (install the iw package for the full figures).")
 		for _, m := range []string{"tx_rate_mbps", "rx_rate_mbps", "frequency_mhz", "channel", "channel_width_mhz"} {
 			l.missing(m, "needs iw, which is not installed")
@@ -108,8 +108,8 @@ func runIw(ctx context.Context, env *checks.Env, ifname string) (string, error) 
 	var err error
 	for _, name := range iwCommands() {
 		var out string
-		out, err = runCmd(ctx, env, iwTimeout, name, "dev", ifname, "link")
-		if !errors.Is(err, errNotInstalled) {
+		out, err = probeutil.Run(ctx, env, iwTimeout, name, "dev", ifname, "link")
+		if !errors.Is(err, probeutil.ErrNotInstalled) {
 			return out, err
 		}
 	}
@@ -239,7 +239,7 @@ func findLinuxWiFi(ctx context.Context, fsys fs.FS) (linuxWiFi, error) {
 	}
 	entries, err := fs.ReadDir(fsys, "sys/class/net")
 	if err != nil {
-		return linuxWiFi{}, fmt.Errorf("read sys/class/net: %w", cause(err))
+		return linuxWiFi{}, fmt.Errorf("read sys/class/net: %w", probeutil.Cause(err))
 	}
 	exists := func(p string) bool {
 		_, err := fs.Stat(fsys, p)
@@ -333,5 +333,3 @@ func readWireless(ctx context.Context, fsys fs.FS, ifname string) (wextStats, er
 func readSmall(ctx context.Context, fsys fs.FS, name string) ([]byte, error) {
 	return probeutil.ReadSmall(ctx, fsys, name, maxFileSize)
 }
-
-func cause(err error) error { return probeutil.Cause(err) }

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/wfh-cli/wfh/checks/probeutil"
 )
 
 func TestParseNetshWlanFixtures(t *testing.T) {
@@ -91,7 +93,7 @@ func TestParseNetshWlanVariants(t *testing.T) {
 	}{
 		// A numeric SSID and profile must not be read as the channel.
 		{"windows 11 with numeric SSID and profile", win11, []netshInterface{wantWin11}},
-		{"utf-16 decoded, crlf", decodeText(utf16le(strings.ReplaceAll(win11, "\n", "\r\n"))), []netshInterface{wantWin11}},
+		{"utf-16 decoded, crlf", probeutil.DecodeText(utf16le(strings.ReplaceAll(win11, "\n", "\r\n"))), []netshInterface{wantWin11}},
 		{"two interfaces without a blank line between them",
 			"    Name : A\n    Description : X\n    GUID : 11111111-2222-3333-4444-555555555555\n    Physical address : 00:00:5e:00:53:a1\n    State : off\n" +
 				"    Name : B\n    Description : Y\n    GUID : 21111111-2222-3333-4444-555555555555\n    Physical address : 00:00:5e:00:53:a2\n" +

@@ -3,10 +3,8 @@ package wifi
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/wfh-cli/wfh/checks"
-	"github.com/wfh-cli/wfh/checks/probeutil"
 )
 
 // probe is the only OS-specific part of the check: each OS finds the active
@@ -116,11 +114,4 @@ type unsupportedProbe struct{}
 
 func (unsupportedProbe) read(context.Context, *checks.Env) reading {
 	return reading{state: stateUnsupported}
-}
-
-var errNotInstalled = probeutil.ErrNotInstalled
-
-// runCmd runs one command under its own timeout; see probeutil.Run.
-func runCmd(ctx context.Context, env *checks.Env, timeout time.Duration, name string, args ...string) (string, error) {
-	return probeutil.Run(ctx, env, timeout, name, args...)
 }

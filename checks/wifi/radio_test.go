@@ -1,6 +1,10 @@
 package wifi
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/wfh-cli/wfh/checks/probeutil"
+)
 
 func TestChannels(t *testing.T) {
 	tests := []struct {
@@ -65,11 +69,11 @@ func TestTextHelpers(t *testing.T) {
 	if got := clean("  a\x1b[31mb\u2028\xff  "); got != "a[31mb\uFFFD" {
 		t.Errorf("clean = %q", got)
 	}
-	if got := decodeText([]byte("\xEF\xBB\xBFok")); got != "ok" {
-		t.Errorf("decodeText(BOM) = %q", got)
+	if got := probeutil.DecodeText([]byte("\xEF\xBB\xBFok")); got != "ok" {
+		t.Errorf("probeutil.DecodeText(BOM) = %q", got)
 	}
-	if got := decodeText([]byte{0xFE, 0xFF, 0, 'o', 0, 'k'}); got != "ok" {
-		t.Errorf("decodeText(UTF-16BE) = %q", got)
+	if got := probeutil.DecodeText([]byte{0xFE, 0xFF, 0, 'o', 0, 'k'}); got != "ok" {
+		t.Errorf("probeutil.DecodeText(UTF-16BE) = %q", got)
 	}
 	for s, want := range map[string]bool{
 		"aa:bb:cc:dd:ee:ff": true, "AA-BB-CC-DD-EE-FF": true, "aa:bb-cc:dd:ee:ff": false, "aa:bb:cc:dd:ee": false, "aabb.ccdd.eeff": false,

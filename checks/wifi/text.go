@@ -5,7 +5,6 @@ import (
 
 	"regexp"
 	"strings"
-	"unicode/utf16"
 )
 
 // macRE matches a MAC address written with colons or dashes, as iw,
@@ -33,17 +32,6 @@ const maxText = 128
 
 // clean: see probeutil.CleanText.
 func clean(s string) string { return probeutil.CleanText(s, maxText) }
-
-// decodeText: see probeutil.DecodeText.
-func decodeText(b []byte) string { return probeutil.DecodeText(b) }
-
-func decodeUTF16(b []byte, unit func(x, y byte) uint16) string {
-	u := make([]uint16, 0, len(b)/2)
-	for i := 0; i+1 < len(b); i += 2 {
-		u = append(u, unit(b[i], b[i+1]))
-	}
-	return string(utf16.Decode(u))
-}
 
 // firstLine is the first non-blank line of s, cleaned, for quoting a tool's
 // message in a note.

@@ -90,21 +90,18 @@ func (c *check) Run(ctx context.Context, env *checks.Env) checks.Result {
 // evaluate turns a probe's reading into the check's result.
 func evaluate(r reading, goos string) checks.Result {
 	var res checks.Result
-	for _, n := range r.notes {
-		res.Findings = append(res.Findings, report.Finding{Severity: report.Pass, Message: n})
-	}
+	var v checks.Verdict
 	switch r.state {
 	case stateUnsupported:
-		res.Status = report.Skipped
-		res.Summary = fmt.Sprintf("Wi-Fi details are not available on %s yet", displayOS(goos))
-		return res
+		v.Default(report.Skipped, fmt.Sprintf("Wi-Fi details are not available on %s yet", checks.DisplayOS(goos)))
 	case stateOff:
-		res.Status = report.Skipped
-		res.Summary = "not on Wi-Fi (wired or no wireless adapter)"
-		return res
+		v.Default(report.Skipped, "not on Wi-Fi (wired or no wireless adapter)")
 	case stateUnknown:
-		res.Status = report.Skipped
-		res.Summary = "could not tell whether this computer is on Wi-Fi (see the notes)"
+		v.Default(report.Skipped, "could not tell whether this computer is on Wi-Fi (see the notes)")
+	}
+	if r.state != stateOn {
+		addNotes(&v, r.notes)
+		v.Apply(&res)
 		return res
 	}
 
@@ -112,12 +109,12 @@ func evaluate(r reading, goos string) checks.Result {
 	res.Facts = facts(l)
 	res.Metrics = metrics(l)
 	if l.empty() {
-		res.Status = report.Error
-		res.Summary = fmt.Sprintf("on Wi-Fi (%s) but could not read the signal or the link (see the notes)", orUnknown(l.Interface))
+		v.Default(report.Error, fmt.Sprintf("on Wi-Fi (%s) but could not read the signal or the link (see the notes)", orUnknown(l.Interface)))
+		addNotes(&v, r.notes)
+		v.Apply(&res)
 		return res
 	}
 
-	var problems []report.Finding
 	sig, rate := l.Signal, bestRate(l)
 	weak := sig != nil && *sig < weakSignalDBM
 	slow := rate != nil && *rate < minRateMbps
@@ -125,56 +122,55 @@ func evaluate(r reading, goos string) checks.Result {
 	if l.Band == band24 {
 		fix += fix5GHz
 	}
+	desc := describe(l)
+	var problems []checks.Conclusion
 	if weak {
-		problems = append(problems, report.Finding{
+		summary := "weak Wi-Fi signal: " + desc
+		if slow {
+			summary = "weak Wi-Fi signal and slow link: " + desc
+		}
+		problems = append(problems, checks.Conclusion{
 			Severity: report.Warn,
+			Summary:  summary,
 			Message: fmt.Sprintf("The Wi-Fi signal is weak: %s. Calls need %d dBm or better and start to break up below %d dBm.",
 				signalText(l), goodSignalDBM, weakSignalDBM),
 			Fix: fix,
 		})
 	}
 	if slow {
-		problems = append(problems, report.Finding{
+		problems = append(problems, checks.Conclusion{
 			Severity: report.Warn,
+			Summary:  "slow Wi-Fi link: " + desc,
 			Message: fmt.Sprintf("The Wi-Fi link runs at only %s Mbit/s. Wi-Fi delivers about half of that, shared by every app and device, "+
 				"and a link under %d Mbit/s has fallen back to its slowest, most robust modulation.", rateText(*rate), minRateMbps),
 			Fix: fix,
 		})
 	}
-	if sig != nil && !weak && *sig < goodSignalDBM {
-		res.Findings = append(res.Findings, report.Finding{
-			Severity: report.Pass,
-			Message: fmt.Sprintf("The signal (%s) is just below the %d dBm that Wi-Fi design guides plan for calls; if calls stutter, move closer to the router.",
-				signalText(l), goodSignalDBM),
-		})
-	}
-
-	desc := describe(l)
+	v.Default(report.Pass, desc)
 	if l.TrafficVia != "" {
 		// A weak Wi-Fi that carries no traffic cannot make calls stutter:
 		// say so, but do not ask the user to fix it.
-		for i := range problems {
-			problems[i].Severity = report.Pass
-			problems[i].Fix = ""
-			problems[i].Message += fmt.Sprintf(" Your traffic goes through %s (a cable) instead, so this does not affect calls.", l.TrafficVia)
+		for _, p := range problems {
+			v.Note(p.Message + fmt.Sprintf(" Your traffic goes through %s (a cable) instead, so this does not affect calls.", l.TrafficVia))
 		}
-		res.Findings = append(problems, res.Findings...)
-		res.Status = report.Pass
-		res.Summary = fmt.Sprintf("%s; your traffic uses the cable (%s), not Wi-Fi", desc, l.TrafficVia)
-		return res
+		v.Default(report.Pass, fmt.Sprintf("%s; your traffic uses the cable (%s), not Wi-Fi", desc, l.TrafficVia))
+	} else {
+		v.Add(problems...)
 	}
-	res.Findings = append(problems, res.Findings...)
-	switch {
-	case weak && slow:
-		res.Status, res.Summary = report.Warn, "weak Wi-Fi signal and slow link: "+desc
-	case weak:
-		res.Status, res.Summary = report.Warn, "weak Wi-Fi signal: "+desc
-	case slow:
-		res.Status, res.Summary = report.Warn, "slow Wi-Fi link: "+desc
-	default:
-		res.Status, res.Summary = report.Pass, desc
+	addNotes(&v, r.notes)
+	if sig != nil && !weak && *sig < goodSignalDBM {
+		v.Note(fmt.Sprintf("The signal (%s) is just below the %d dBm that Wi-Fi design guides plan for calls; if calls stutter, move closer to the router.",
+			signalText(l), goodSignalDBM))
 	}
+	v.Apply(&res)
 	return res
+}
+
+// addNotes adds the probe's notes on what it could not read.
+func addNotes(v *checks.Verdict, notes []string) {
+	for _, n := range notes {
+		v.Note(n)
+	}
 }
 
 // bestRate is the faster of the two link rates. Either direction drops to a
@@ -350,5 +346,3 @@ func plural(n int, one, many string) string {
 	}
 	return many
 }
-
-func displayOS(goos string) string { return checks.DisplayOS(goos) }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
 )
 
 // windowsProbe reads `netsh wlan show interfaces`, present on every Windows
@@ -21,7 +22,7 @@ const netshTimeout = 3 * time.Second
 
 func (windowsProbe) read(ctx context.Context, env *checks.Env) reading {
 	var r reading
-	out, err := runCmd(ctx, env, netshTimeout, "netsh", "wlan", "show", "interfaces")
+	out, err := probeutil.Run(ctx, env, netshTimeout, "netsh", "wlan", "show", "interfaces")
 	ifaces := parseNetshWlan(out)
 	for _, ifc := range ifaces {
 		if ifc.Connected {
@@ -32,7 +33,7 @@ func (windowsProbe) read(ctx context.Context, env *checks.Env) reading {
 	switch {
 	case len(ifaces) > 0:
 		r.state = stateOff // an adapter, but not connected
-	case err != nil && (errors.Is(err, errNotInstalled) || ctx.Err() != nil || strings.TrimSpace(out) == ""):
+	case err != nil && (errors.Is(err, probeutil.ErrNotInstalled) || ctx.Err() != nil || strings.TrimSpace(out) == ""):
 		r.note("Could not read the Wi-Fi state: %v", err)
 	case strings.Contains(strings.ToLower(out), "location"):
 		// Windows 11 24H2 and later refuse WLAN details to programs

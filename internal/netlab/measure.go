@@ -6,10 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wfh-cli/wfh/internal/rttstats"
 )
 
 // The reference tools: the lab's truth is what iputils ping and iperf3
@@ -27,39 +28,26 @@ type PingResult struct {
 func (p PingResult) Received() int { return len(p.RTTs) }
 
 // LossRate is the share of requests without a reply, 0 to 1.
-func (p PingResult) LossRate() float64 {
-	if p.Sent == 0 {
-		return 0
-	}
-	return float64(p.Sent-len(p.RTTs)) / float64(p.Sent)
+func (p PingResult) LossRate() float64 { return rttstats.LossPercent(p.Sent, len(p.RTTs)) / 100 }
+
+// Median is the median RTT (rttstats.Median), 0 without replies.
+func (p PingResult) Median() time.Duration {
+	m, _ := rttstats.Median(p.RTTs)
+	return m
 }
 
-// Median is the median RTT, 0 without replies.
-func (p PingResult) Median() time.Duration { return Percentile(p.RTTs, 50) }
-
-// MeanAbsDelta is the mean absolute difference of consecutive RTTs (the
-// RFC 3550 style jitter without its smoothing), 0 with fewer than two.
+// MeanAbsDelta is the mean absolute difference of consecutive RTTs, the
+// jitter the checks report (rttstats.Jitter), 0 with fewer than two.
 func (p PingResult) MeanAbsDelta() time.Duration {
-	if len(p.RTTs) < 2 {
-		return 0
-	}
-	var sum time.Duration
-	for i := 1; i < len(p.RTTs); i++ {
-		d := p.RTTs[i] - p.RTTs[i-1]
-		sum += max(d, -d)
-	}
-	return sum / time.Duration(len(p.RTTs)-1)
+	j, _ := rttstats.Jitter(p.RTTs)
+	return j
 }
 
-// Percentile returns the p-th percentile (nearest rank) of ds, 0 when empty.
+// Percentile returns the p-th percentile (nearest rank, rttstats.Quantile)
+// of ds, 0 when empty.
 func Percentile(ds []time.Duration, p float64) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	i := int(float64(len(s))*p/100+0.5) - 1
-	return s[min(max(i, 0), len(s)-1)]
+	d, _ := rttstats.Quantile(ds, p/100)
+	return d
 }
 
 var (

@@ -25,6 +25,13 @@ func TestDNSSection(t *testing.T) {
 	if !reflect.DeepEqual(p.DNS, want) {
 		t.Errorf("got  %+v\nwant %+v", p.DNS, want)
 	}
+	// Names a resolver accepts, underscores included (SRV owners, Windows
+	// hosts), are accepted.
+	for _, ok := range []string{"_ldap._tcp.acme.example", "dc_01.acme.example"} {
+		if _, err := Parse("acme.yaml", []byte("dns:\n  company_names:\n    - name: "+ok+"\n"), known); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
 	for _, ok := range []string{"9.9.9.9", "9.9.9.9:53", "2001:db8::53", "[2001:db8::53]"} {
 		if _, err := Parse("acme.yaml", []byte("dns:\n  public_resolver: \""+ok+"\"\n"), known); err != nil {
 			t.Errorf("%s: %v", ok, err)
@@ -58,6 +65,7 @@ func TestDNSSectionErrors(t *testing.T) {
 			[]string{`dns.names[1] is a web address, not a name: "https://login.acme.example/"`, "without https://"}},
 		{"dns:\n  names: [10.0.0.1]\n", 2, []string{`dns.names[0] is an IP address, not a name: "10.0.0.1"`}},
 		{"dns:\n  names: [\"bad name\"]\n", 2, []string{`dns.names[0] is not a valid DNS name: "bad name"`}},
+		{"dns:\n  names: [9.9.9.9.9]\n", 2, []string{`dns.names[0] is not a valid DNS name: "9.9.9.9.9"`}},
 		{many("names", 11), 3, []string{"dns.names lists 11 names, more than 10"}},
 		{many("company_names", 21), 3, []string{"dns.company_names lists 21 names, more than 20"}},
 		{"dns:\n  company_names:\n    - vpn_only: true\n", 3, []string{"dns.company_names[0].name is empty", "give each item a name"}},

@@ -3,6 +3,8 @@ package profile
 import (
 	"fmt"
 	"strings"
+
+	"github.com/wfh-cli/wfh/internal/hostname"
 )
 
 // Latency configures the latency check: the targets of its ladder and the
@@ -49,7 +51,7 @@ func validateLatency(p *Profile, lines map[string]int, fail func(key, msg, fix s
 			msg = "is empty"
 		case strings.Contains(t, "/"):
 			msg = fmt.Sprintf("is a web address, not a host: %s", quote(a))
-		case !isIP(t) && !validHostName(t):
+		case !hostname.IsHost(t):
 			msg = fmt.Sprintf("is not a host name or IP address: %s", quote(a))
 		}
 		if msg != "" {
@@ -65,7 +67,7 @@ func validateLatency(p *Profile, lines map[string]int, fail func(key, msg, fix s
 		if _, set := lines[r.key]; !set {
 			continue
 		}
-		if t := strings.TrimSpace(r.val); t != "off" && !isIP(t) {
+		if t := strings.TrimSpace(r.val); t != "off" && !hostname.IsAddr(t, true) {
 			return fail(r.key, fmt.Sprintf("%s must be an IP address or off, got %s", r.key, quote(r.val)),
 				"write the address to ping instead of the one wfh finds, e.g. 192.168.1.1, or off to leave it out")
 		}

@@ -90,6 +90,8 @@ var errorCases = []struct {
 	{"fail_on empty", "fail_on: \"\"\n", 1, []string{`fail_on must be "warn" or "fail", got ""`}},
 	{"uptime zero", "system:\n  max_uptime_days: 0\n", 2, []string{"system.max_uptime_days must be between 1 and 365, got 0", "default of 14"}},
 	{"ntp server url", "system:\n  ntp_server: https://time.acme.example/\n", 2, []string{"system.ntp_server is not a host name", "optionally with a port"}},
+	{"ntp server zone", "system:\n  ntp_server: \"[fe80::1%eth0]:123\"\n", 2, []string{"system.ntp_server names a network interface (%)"}},
+	{"ntp server mistyped address", "system:\n  ntp_server: 10.0.0.300\n", 2, []string{"system.ntp_server is not a host name"}},
 	{"ntp server bad port", "system:\n  ntp_server: \"time.acme.example:99999\"\n", 2, []string{"bad port"}},
 	{"ntp server empty", "system:\n  ntp_server: \"\"\n", 2, []string{"system.ntp_server is empty"}},
 	{"anchor not https", "network:\n  anchors:\n    - http://intranet.acme.example/\n", 3, []string{"network.anchors[0] must be an https:// address"}},

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wfh-cli/wfh/internal/hostname"
 )
 
 const (
@@ -182,9 +184,9 @@ func checkDNSName(s string) string {
 		return "is empty"
 	case strings.Contains(t, "://") || strings.Contains(t, "/"):
 		return fmt.Sprintf("is a web address, not a name: %s", quote(s))
-	case isIP(strings.Trim(t, "[]")):
+	case hostname.IsAddr(strings.Trim(t, "[]"), true):
 		return fmt.Sprintf("is an IP address, not a name: %s", quote(s))
-	case !validHostName(t):
+	case !hostname.IsName(t):
 		return fmt.Sprintf("is not a valid DNS name: %s", quote(s))
 	}
 	return ""
@@ -208,17 +210,16 @@ func checkResolverAddr(s string) string {
 		}
 		return ""
 	}
-	if isIP(strings.TrimSuffix(strings.TrimPrefix(t, "["), "]")) {
+	if hostname.IsAddr(strings.TrimSuffix(strings.TrimPrefix(t, "["), "]"), true) {
 		return ""
 	}
 	host := t
 	if h, _, err := net.SplitHostPort(t); err == nil {
 		host = h
 	}
-	// A top-level domain is never all digits (RFC 3696, section 2), so
-	// "9.9.9.9.9" is a mistyped address, not a name.
-	last := host[strings.LastIndexByte(host, '.')+1:]
-	if validHostName(host) && strings.Trim(last, "0123456789") != "" {
+	// hostname.IsName refuses an all-digit top-level domain, so "9.9.9.9.9"
+	// is a mistyped address, not a name.
+	if hostname.IsName(host) {
 		return fmt.Sprintf("must be an IP address, not a name: %s (finding a name's address would need the DNS being tested)", quote(s))
 	}
 	return fmt.Sprintf("is not an IP address: %s", quote(s))
@@ -239,33 +240,13 @@ func checkHostPort(s string) string {
 		}
 		host = h
 	}
-	if _, err := netip.ParseAddr(host); err == nil {
-		return ""
+	if hostname.IsAddr(host, true) && !hostname.IsAddr(host, false) {
+		return fmt.Sprintf("names a network interface (%%): %s; give an address without it", quote(s))
 	}
-	if !validHostName(host) {
+	if !hostname.IsHost(host) {
 		return fmt.Sprintf("is not a host name: %s", quote(s))
 	}
 	return ""
-}
-
-// validHostName accepts DNS names (letters, digits, hyphens, dots); it
-// rejects spaces, schemes and paths, which mean the user pasted a URL.
-func validHostName(h string) bool {
-	h = strings.TrimSuffix(h, ".")
-	if h == "" || len(h) > 253 {
-		return false
-	}
-	for _, label := range strings.Split(h, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for _, r := range label {
-			if !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // checkHTTPURL returns why s is not an absolute http(s) URL with a host, or "".
@@ -278,15 +259,10 @@ func checkHTTPURL(s string) string {
 		return fmt.Sprintf("is not a web address: %s", quote(s))
 	case u.Scheme != "https" && u.Scheme != "http":
 		return fmt.Sprintf("must start with https:// or http://, got %s", quote(s))
-	case u.Host == "" || !validHostName(u.Hostname()) && !isIP(u.Hostname()):
+	case u.Host == "" || !hostname.IsHost(u.Hostname()):
 		return fmt.Sprintf("has no valid host name: %s", quote(s))
 	}
 	return ""
-}
-
-func isIP(s string) bool {
-	_, err := netip.ParseAddr(s)
-	return err == nil
 }
 
 // shortDuration drops the zero tails of time.Duration's form: "30m", not
