@@ -70,7 +70,10 @@ words what is wrong and what to do. It writes a report you can hand to IT.`,
   wfh doctor --format markdown --output wfh-report.md
 
   # See which checks exist
-  wfh checks`,
+  wfh checks
+
+  # Tab completion in your shell (bash, zsh, fish or powershell)
+  wfh completion --help`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -79,8 +82,11 @@ words what is wrong and what to do. It writes a report you can hand to IT.`,
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return usageError("%s; run '%s --help' for the flags", err.Error(), cmd.CommandPath())
 	})
-	root.CompletionOptions.HiddenDefaultCmd = true
-	root.AddCommand(newDoctorCmd(f, nil), newChecksCmd(f), newReportCmd(f, nil), newServeCmd(f, nil), newVersionCmd(f))
+	// --version prints the same line as `wfh version`.
+	root.Version = f.build.Version
+	root.SetVersionTemplate(versionTemplate(f.build))
+	root.AddCommand(newDoctorCmd(f, nil), newChecksCmd(f), newReportCmd(f, nil), newServeCmd(f, nil), newVersionCmd(f),
+		newManCmd(f))
 	return root
 }
 
