@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -48,6 +49,14 @@ func currentBuild() buildInfo {
 // whether the tree was modified (unless -buildvcs=false, and `go run` never
 // does). info may be nil.
 func resolveBuild(s stamp, info *debug.BuildInfo, goos, goarch string) buildInfo {
+	// goreleaser stamps these placeholders when it could not read git (a
+	// snapshot without a remote); they are unknowns, not values.
+	if s.commit == "none" || s.commit == "unknown" {
+		s.commit = ""
+	}
+	if t, err := time.Parse(time.RFC3339, s.commitDate); err == nil && t.Year() < 2000 {
+		s.commitDate = ""
+	}
 	b := buildInfo{Version: s.version, Commit: s.commit, CommitDate: s.commitDate, BuildDate: s.buildDate,
 		Modified: s.treeState == "dirty", GoVersion: runtime.Version(), OS: goos, Arch: goarch}
 	if info == nil {

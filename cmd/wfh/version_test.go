@@ -61,6 +61,10 @@ func TestResolveBuild(t *testing.T) {
 		{"only the version stamped", stamp{version: "2.0.0"}, vcsInfo(fullCommit, "2026-02-03T04:05:06Z", "false"),
 			buildInfo{Version: "2.0.0", Commit: fullCommit, CommitDate: "2026-02-03T04:05:06Z",
 				GoVersion: "go1.26.8", OS: "linux", Arch: "arm64"}},
+		{"goreleaser's placeholders when it could not read git",
+			stamp{version: "0.0.1-next", commit: "none", commitDate: "0001-01-01T00:00:00Z", buildDate: "2026-03-02T11:00:00Z", treeState: "clean"},
+			&debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "(devel)"}},
+			buildInfo{Version: "0.0.1-next", BuildDate: "2026-03-02T11:00:00Z", GoVersion: "go1.26.8", OS: "linux", Arch: "arm64"}},
 		{"unreadable vcs.modified counts as unmodified", stamp{}, vcsInfo(fullCommit, "", "maybe"),
 			buildInfo{Version: "(devel)", Commit: fullCommit, GoVersion: "go1.26.8", OS: "linux", Arch: "arm64"}},
 	} {
