@@ -320,3 +320,26 @@ func TestVersionOfGitBuild(t *testing.T) {
 		t.Errorf("wfh version %q, wfh --version %q", text, flag)
 	}
 }
+
+// TestVersionKeysDocumented keeps docs/install.md's table of the
+// `wfh version --format json` keys in step with what wfh prints.
+func TestVersionKeysDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/install.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(doc), "## Which version is this")
+	if !ok {
+		t.Fatal("docs/install.md has no 'Which version is this' section")
+	}
+	b, _ := json.Marshal(buildInfo{})
+	var keys map[string]any
+	if err := json.Unmarshal(b, &keys); err != nil {
+		t.Fatal(err)
+	}
+	for key := range keys {
+		if !strings.Contains(table, "`"+key+"`") {
+			t.Errorf("docs/install.md does not document the version key %q", key)
+		}
+	}
+}
