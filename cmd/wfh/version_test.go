@@ -124,7 +124,18 @@ func TestVersionCommandAndFlag(t *testing.T) {
 	}
 }
 
+type brokenWriter struct{}
+
+func (brokenWriter) Write([]byte) (int, error) { return 0, errors.New("broken pipe") }
+
 func TestVersionUsageErrors(t *testing.T) {
+	h0 := newHarness(t)
+	h0.f.ios.Out = brokenWriter{}
+	if code := h0.run(context.Background(), "version"); code != exitNoReport ||
+		!strings.Contains(h0.stderr.String(), "cannot write the version: broken pipe") {
+		t.Errorf("closed stdout: exit %d, %q", code, h0.stderr.String())
+	}
+
 	h := newHarness(t)
 	if code := h.run(context.Background(), "version", "--format", "xml"); code != exitUsage ||
 		h.stderr.String() != "wfh: unknown --format \"xml\" for wfh version; use text or json\n" || h.stdout.Len() != 0 {
@@ -160,6 +171,15 @@ func TestCompletionIsListedAndCompletes(t *testing.T) {
 		if code := h.run(context.Background(), "completion", shell); code != 0 || !strings.Contains(h.stdout.String(), want) {
 			t.Errorf("completion %s: exit %d, output lacks %q", shell, code, want)
 		}
+	}
+	h = newHarness(t)
+	if code := h.run(context.Background(), "completion", "tcsh"); code != exitUsage ||
+		h.stderr.String() != "wfh: unknown shell \"tcsh\" for wfh completion; use bash, zsh, fish or powershell\n" {
+		t.Errorf("completion tcsh: exit %d, %q", code, h.stderr.String())
+	}
+	h = newHarness(t)
+	if code := h.run(context.Background(), "completion"); code != 0 || !strings.Contains(h.stdout.String(), "powershell") {
+		t.Errorf("completion: exit %d, %q", code, h.stdout.String())
 	}
 	// What the shell scripts call on <Tab>: "wfh do<Tab>" offers doctor.
 	h = newHarness(t)
