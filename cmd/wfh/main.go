@@ -11,11 +11,14 @@ import (
 	"github.com/wfh-cli/wfh/internal/iostreams"
 )
 
-// Set by the release build through -ldflags; see .goreleaser.yaml.
+// Set by the release build through -ldflags -X; see .goreleaser.yaml. Empty
+// in a source build, where version.go falls back to the build info.
 var (
-	version = ""
-	commit  = ""
-	date    = ""
+	version    = ""
+	commit     = ""
+	commitDate = "" // RFC 3339
+	date       = "" // the build's time, RFC 3339
+	treeState  = "" // "clean" or "dirty"
 )
 
 func main() {

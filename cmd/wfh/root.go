@@ -71,7 +71,10 @@ words what is wrong and what to do. It writes a report you can hand to IT.`,
   wfh doctor --format markdown --output wfh-report.md
 
   # See which checks exist
-  wfh checks`,
+  wfh checks
+
+  # Tab completion in your shell (bash, zsh, fish or powershell)
+  wfh completion --help`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -80,8 +83,12 @@ words what is wrong and what to do. It writes a report you can hand to IT.`,
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return usageError("%s; run '%s --help' for the flags", err.Error(), cmd.CommandPath())
 	})
-	root.CompletionOptions.HiddenDefaultCmd = true
-	root.AddCommand(newDoctorCmd(f, nil), newChecksCmd(f), newReportCmd(f, nil), newServeCmd(f, nil), newVersionCmd(f))
+	// --version prints the same line as `wfh version`.
+	root.Version = f.build.Version
+	root.SetVersionTemplate(versionTemplate(f.build))
+	root.AddCommand(newDoctorCmd(f, nil), newChecksCmd(f), newReportCmd(f, nil), newServeCmd(f, nil), newVersionCmd(f),
+		newManCmd(f))
+	tuneCompletionCmd(root)
 	return root
 }
 
@@ -108,4 +115,22 @@ func asksForJSON(args []string) bool {
 		}
 	}
 	return false
+}
+
+// tuneCompletionCmd adds cobra's `completion` command now rather than at
+// Execute, so that an unknown shell is a usage error naming the shells
+// (cobra alone prints the help and exits 0).
+func tuneCompletionCmd(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	c, _, err := root.Find([]string{"completion"})
+	if err != nil || c.Name() != "completion" {
+		return
+	}
+	c.Args = func(_ *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return usageError("unknown shell %q for wfh completion; use bash, zsh, fish or powershell", args[0])
+		}
+		return nil
+	}
+	c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 }
