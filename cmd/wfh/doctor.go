@@ -59,9 +59,10 @@ type doctorOptions struct {
 	quick       bool   // leave out the checks that load the network
 	maxData     string // data budget of the network-loading checks ("250MB")
 	copy        bool   // also put the Markdown report on the clipboard
+	post        string // web address the redacted JSON report is posted to (--post)
 
 	// Set when the flag was given, so it beats the profile.
-	timeoutSet, failOnSet, onlySet, skipSet bool
+	timeoutSet, failOnSet, onlySet, skipSet, formatSet bool
 }
 
 func newDoctorCmd(f *factory, runF func(context.Context, *doctorOptions) error) *cobra.Command {
@@ -122,6 +123,7 @@ EXIT STATUS
 			fl := cmd.Flags()
 			opts.timeoutSet, opts.failOnSet = fl.Changed("timeout"), fl.Changed("fail-on")
 			opts.onlySet, opts.skipSet = fl.Changed("only"), fl.Changed("skip")
+			opts.formatSet = fl.Changed("format")
 			if strings.EqualFold(strings.TrimSpace(opts.format), string(render.FormatJSON)) {
 				f.jsonErrors = true
 			}
@@ -153,7 +155,7 @@ EXIT STATUS
 
 func joinFormats() string {
 	var s []string
-	for _, f := range render.Formats() {
+	for _, f := range render.AllFormats() {
 		s = append(s, string(f))
 	}
 	return strings.Join(s, ", ")
@@ -172,6 +174,9 @@ func resolveSettings(f *factory, o *doctorOptions) (*settings, error) {
 	format, err := render.ParseFormat(o.format)
 	if err != nil {
 		return nil, usageError("%s", err)
+	}
+	if ext, ok := formatFromExtension(o.output); ok && !o.formatSet {
+		format = ext
 	}
 	prof := profile.Default()
 	if o.profilePath != "" {
@@ -287,6 +292,7 @@ func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 		Host:            host,
 		Profile:         s.profile.Name,
 		Interrupted:     outcome.Interrupted,
+		Quick:           o.quick,
 		Overall:         report.ComputeOverall(outcome.Results),
 		Results:         outcome.Results,
 	}
@@ -296,19 +302,33 @@ func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 		rep = redact.Redact(rep, known)
 	}
 
-	werr := writeReport(f, o, s, rep)
+	code := runExitCode(rep, s.failOn)
+	werr := writeReport(f, o, s, rep, code)
 	copied := o.copy && copyReport(ctx, f, rep, o.verbose)
 	printShareLine(f, o, s.format, copied, werr == nil)
 	if werr != nil {
 		return werr
 	}
-	if outcome.Interrupted {
+	switch code {
+	case exitInterrupted:
 		return &exitError{code: exitInterrupted, msg: "interrupted: the report shows only the checks that finished"}
-	}
-	if rep.Overall.Rank() >= s.failOn.Rank() {
+	case exitChecks:
 		return &exitError{code: exitChecks} // the report already says why
 	}
 	return nil
+}
+
+// runExitCode is the exit status a written report gives the run; the
+// Prometheus metrics carry it too (wfh_exit_code), so it is decided before
+// the report is rendered.
+func runExitCode(rep report.Report, failOn report.Status) int {
+	switch {
+	case rep.Interrupted:
+		return exitInterrupted
+	case rep.Overall.Rank() >= failOn.Rank():
+		return exitChecks
+	}
+	return exitOK
 }
 
 // machineIdentity fills the host name and user into host and returns what
@@ -361,21 +381,23 @@ func namedTargets(p *profile.Profile) []string {
 
 // writeReport writes the report where it was asked; printShareLine then
 // says what to do with it.
-func writeReport(f *factory, o *doctorOptions, s *settings, rep report.Report) error {
-	return emitReport(f, rep, s.format, o.output, o.verbose, "")
+func writeReport(f *factory, o *doctorOptions, s *settings, rep report.Report, code int) error {
+	return emitReport(f, rep, s.format, o.output, o.verbose, "", &code)
 }
 
 // emitReport renders rep and writes it to output, or to standard output
 // when output is empty; savedHint, when not empty, follows "Report saved
-// to FILE:" on a terminal. Every failure here is exit 3: there is no report.
-func emitReport(f *factory, rep report.Report, format render.Format, output string, verbose bool, savedHint string) error {
+// to FILE:" on a terminal; exitCode, when known, goes into the Prometheus
+// metrics. Every failure here is exit 3: there is no report.
+func emitReport(f *factory, rep report.Report, format render.Format, output string, verbose bool, savedHint string, exitCode *int) error {
 	var buf bytes.Buffer
 	toTerminal := output == "" && f.ios.IsStdoutTTY()
 	ro := render.Options{
 		Color:   output == "" && f.ios.ColorStdout(),
 		Verbose: verbose,
 		// A file may be opened anywhere, so only a terminal decides this.
-		Unicode: !toTerminal || f.ios.Unicode(),
+		Unicode:  !toTerminal || f.ios.Unicode(),
+		ExitCode: exitCode,
 	}
 	if err := render.Render(&buf, rep, format, ro); err != nil {
 		return &exitError{code: exitNoReport, msg: "could not produce the report: " + err.Error(), err: err}
@@ -406,6 +428,8 @@ func fileExt(f render.Format) string {
 		return "json"
 	case render.FormatHTML:
 		return "html"
+	case render.FormatPrometheus:
+		return "prom"
 	default:
 		return "txt"
 	}

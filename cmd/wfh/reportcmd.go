@@ -20,6 +20,9 @@ type reportOptions struct {
 	output  string
 	verbose bool
 	noColor bool
+	// formatSet is true when --format was given, so that it beats the
+	// --output file's extension.
+	formatSet bool
 }
 
 func newReportCmd(f *factory, runF func(context.Context, *reportOptions) error) *cobra.Command {
@@ -53,6 +56,7 @@ EXIT STATUS
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.file = args[0]
+			opts.formatSet = cmd.Flags().Changed("format")
 			if strings.EqualFold(strings.TrimSpace(opts.format), string(render.FormatJSON)) {
 				f.jsonErrors = true
 			}
@@ -75,12 +79,15 @@ func reportRun(f *factory, o *reportOptions) error {
 	if err != nil {
 		return usageError("%s", err)
 	}
+	if ext, ok := formatFromExtension(o.output); ok && !o.formatSet {
+		format = ext
+	}
 	rep, err := readReportFile(f, o.file)
 	if err != nil {
 		return err
 	}
 	f.ios.SetNoColor(o.noColor)
-	return emitReport(f, rep, format, o.output, o.verbose, "open or attach it")
+	return emitReport(f, rep, format, o.output, o.verbose, "open or attach it", nil)
 }
 
 // readReportFile reads and checks the report; every problem with the input
