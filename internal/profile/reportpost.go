@@ -93,4 +93,3 @@ func checkEnvName(s string) string {
 	}
 	return ""
 }
-
