@@ -139,7 +139,7 @@ EXIT STATUS
 	fl.StringSliceVar(&opts.only, "only", nil, "run only these `checks` (comma-separated; see wfh checks)")
 	fl.StringSliceVar(&opts.skip, "skip", nil, "leave out these `checks` (comma-separated)")
 	fl.DurationVar(&opts.timeout, "timeout", defaultTimeout, "overall time limit; checks still running then are reported as errors")
-	fl.StringVar(&opts.profilePath, "profile", "", "organisation profile `FILE` from your IT department (YAML)")
+	fl.StringVar(&opts.profilePath, "profile", "", "organisation profile from your IT department: a YAML `FILE` or an https:// address (default: $WFH_PROFILE)")
 	fl.BoolVar(&opts.noColor, "no-color", false, "never use colour (NO_COLOR is honoured too)")
 	fl.BoolVarP(&opts.verbose, "verbose", "v", false, "show every measurement, not only the key figures")
 	fl.StringVar(&opts.failOn, "fail-on", "fail", "lowest verdict that makes the exit status 1: warn or fail")
@@ -148,6 +148,7 @@ EXIT STATUS
 	fl.BoolVar(&opts.quick, "quick", false, "leave out the checks that load the network (the speed test), for a run of a few seconds")
 	fl.StringVar(&opts.maxData, "max-data", "", "most data the speed test may use, e.g. 50MB (default 250MB, or the profile's bandwidth.max_data)")
 	fl.BoolVar(&opts.copy, "copy", false, "also put the report, as Markdown, on the clipboard to paste into a ticket (a note says so if there is no clipboard; the exit status does not change)")
+	fl.StringVar(&opts.post, "post", "", "also send the redacted JSON report to IT's https:// `URL` (default: the profile's report.post_url)")
 	fl.BoolVar(&opts.debug, "debug", false, "print diagnostic detail on standard error")
 	_ = fl.MarkHidden("debug")
 	return cmd
@@ -167,10 +168,13 @@ type settings struct {
 	failOn  report.Status
 	timeout time.Duration
 	profile *profile.Profile
-	checks  []checks.Check
+	// source says where a profile fetched from a web address came from;
+	// nil for a file or none.
+	source *profile.Source
+	checks []checks.Check
 }
 
-func resolveSettings(f *factory, o *doctorOptions) (*settings, error) {
+func resolveSettings(ctx context.Context, f *factory, o *doctorOptions) (*settings, error) {
 	format, err := render.ParseFormat(o.format)
 	if err != nil {
 		return nil, usageError("%s", err)
@@ -178,14 +182,14 @@ func resolveSettings(f *factory, o *doctorOptions) (*settings, error) {
 	if ext, ok := formatFromExtension(o.output); ok && !o.formatSet {
 		format = ext
 	}
-	prof := profile.Default()
-	if o.profilePath != "" {
-		prof, err = profile.Load(o.profilePath, profile.Options{KnownChecks: f.registry.IDs()})
-		if err != nil {
-			return nil, usageError("%s", err)
-		}
+	if err := checkPostFlag(o); err != nil {
+		return nil, err
 	}
-	s := &settings{format: format, profile: prof, timeout: defaultTimeout, failOn: report.Fail}
+	prof, source, err := loadProfile(ctx, f, o)
+	if err != nil {
+		return nil, err
+	}
+	s := &settings{format: format, profile: prof, source: source, timeout: defaultTimeout, failOn: report.Fail}
 
 	failOn := prof.FailOn
 	if o.failOnSet || failOn == "" {
@@ -237,11 +241,13 @@ func resolveSettings(f *factory, o *doctorOptions) (*settings, error) {
 
 func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 	started := time.Now()
-	s, err := resolveSettings(f, o)
+	s, err := resolveSettings(ctx, f, o)
 	if err != nil {
 		return err
 	}
-	deadline := started.Add(s.timeout)
+	// The checks get the whole --timeout: fetching a profile from a web
+	// address (bounded by profile.FetchTimeout) comes before it.
+	deadline := time.Now().Add(s.timeout)
 	env, err := f.newEnv(s.profile)
 	if err != nil {
 		return usageError("%s", err)
@@ -264,6 +270,9 @@ func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 	}
 	known := identity(&host)
 	known.Keep = namedTargets(s.profile)
+	if s.source != nil {
+		known.Keep = append(known.Keep, hostOf(s.source.URL))
+	}
 
 	runner := &checks.Runner{Env: *env, Timeout: time.Until(deadline), Clock: f.now}
 	var display *progress.Display
@@ -291,11 +300,13 @@ func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 		DurationSeconds: finished.Sub(started).Seconds(),
 		Host:            host,
 		Profile:         s.profile.Name,
+		ProfileSource:   reportSource(s.source),
 		Interrupted:     outcome.Interrupted,
 		Quick:           o.quick,
 		Overall:         report.ComputeOverall(outcome.Results),
 		Results:         outcome.Results,
 	}
+	raw := rep
 	if o.noRedact {
 		rep = redact.MarkUnredacted(rep)
 	} else {
@@ -305,6 +316,15 @@ func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 	code := runExitCode(rep, s.failOn)
 	werr := writeReport(f, o, s, rep, code)
 	copied := o.copy && copyReport(ctx, f, rep, o.verbose)
+	if target := postTarget(o, s.profile); target != "" {
+		// IT receives the redacted report even when the person kept
+		// everything in their own copy with --no-redact.
+		shared := rep
+		if o.noRedact {
+			shared = redact.Redact(raw, known)
+		}
+		postReport(ctx, f, s.profile, env, target, shared, werr == nil)
+	}
 	printShareLine(f, o, s.format, copied, werr == nil)
 	if werr != nil {
 		return werr
@@ -349,6 +369,15 @@ func machineIdentity(host *report.Host) report.Known {
 		k.HomeDir, _ = os.UserHomeDir()
 	}
 	return k
+}
+
+// hostOf is the host name of an address, or "".
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
 }
 
 // namedTargets lists the hosts the profile and wfh's defaults name: they

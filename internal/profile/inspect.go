@@ -98,3 +98,16 @@ func flowText(n *yaml.Node, depth int) string {
 	}
 	return v
 }
+
+// InspectFile is Inspect for the file at path, read as Load reads it.
+func InspectFile(path string, o Options) (*Profile, []Setting, error) {
+	data, err := readLimited(path)
+	if err != nil {
+		fix := err.fix
+		if fix == "" {
+			fix = "check the path"
+		}
+		return nil, nil, &Error{File: path, Msg: err.msg, Fix: fix, err: err.err}
+	}
+	return Inspect(path, data, o)
+}
