@@ -140,7 +140,7 @@ func TestDoctorProfileURLFailures(t *testing.T) {
 	srv.set("/acme.yaml", "name: Acme\n")
 	for _, tc := range []struct {
 		name, addr, want string
-		env          map[string]string
+		env              map[string]string
 	}{
 		{"pin mismatch", srv.URL + "/acme.yaml#sha256=" + strings.Repeat("0", 64),
 			"the profile's SHA-256 is " + sha("name: Acme\n") + ", not the pinned " + strings.Repeat("0", 64), nil},
