@@ -81,6 +81,15 @@ and the exit status is unchanged. Private data (public IP addresses, MAC
 addresses, host, user and Wi-Fi names, home folders, serial numbers and
 device IDs, mail addresses) is redacted unless --no-redact is given.
 
+For IT: --format prometheus (or an --output file ending in .prom) writes
+the key figures as Prometheus gauges for node_exporter's textfile
+collector; --post URL (or the profile's report.post_url) also sends the
+redacted JSON report to the helpdesk, and a post that fails adds one
+warning line without changing the exit status. --profile (or WFH_PROFILE)
+may be IT's https:// address, optionally pinned with #sha256=; when it
+cannot be reached, the copy saved by an earlier run is used, with a
+warning. See docs/fleet.md.
+
 VERDICTS
   pass     works as it should
   warn     works, but something will likely cause trouble
@@ -92,7 +101,8 @@ EXIT STATUS
   0    no check at or above the --fail-on level (default: fail)
   1    at least one check at or above the --fail-on level
        (a check in error counts as fail)
-  2    usage error: unknown flag or check, broken profile
+  2    usage error: unknown flag or check, broken profile, or a profile
+       address that fails its pin or cannot be fetched with no saved copy
   3    no report could be written at all
   130  interrupted with Ctrl-C; the checks that finished are reported`,
 		Example: `  # Check everything
@@ -115,6 +125,12 @@ EXIT STATUS
 
   # Use the profile IT gave you
   wfh doctor --profile acme.yaml
+
+  # Metrics for node_exporter's textfile collector (.prom selects the format)
+  wfh doctor --quick --output /var/lib/prometheus/node-exporter/wfh-quick.prom
+
+  # IT's published profile, pinned, and the report sent to the helpdesk
+  wfh doctor --profile 'https://it.acme.example/wfh/acme.yaml#sha256=9f2c…' --post https://helpdesk.acme.example/wfh
 
   # "They can't hear me": check the microphone level while you speak
   wfh doctor --only audio --mic-test`,

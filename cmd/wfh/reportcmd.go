@@ -29,7 +29,7 @@ func newReportCmd(f *factory, runF func(context.Context, *reportOptions) error) 
 	opts := &reportOptions{}
 	cmd := &cobra.Command{
 		Use:   "report FILE.json",
-		Short: "Show a saved JSON report as text, Markdown or a web page",
+		Short: "Show a saved JSON report as text, Markdown, a web page or metrics",
 		Long: `Read a report saved with 'wfh doctor --format json' and write it in another
 format, exactly as the run itself would have. Use - as FILE to read standard
 input. The report is shown as it was saved: redacted or not.
@@ -47,7 +47,10 @@ EXIT STATUS
   wfh report wfh-report.json --format html --output wfh-report.html
 
   # Paste it into a ticket
-  wfh report wfh-report.json --format markdown`,
+  wfh report wfh-report.json --format markdown
+
+  # Its key figures as Prometheus metrics (.prom selects the format)
+  wfh report wfh-report.json --output wfh.prom`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError("wfh report needs one report file (saved with wfh doctor --format json), got %d arguments; see wfh report --help", len(args))
