@@ -299,3 +299,31 @@ func TestPrometheusFamiliesDocumented(t *testing.T) {
 		}
 	}
 }
+
+// promLine is the text format's grammar for the lines wfh writes: a
+// comment, or a sample with labels and a value, no timestamp.
+var promLine = regexp.MustCompile(`^(# (HELP|TYPE) wfh_[a-z_]+ .*|wfh_[a-z_]+\{mode="(quick|full)"(,[a-z_]+="([^"\\\n]|\\[\\"n])*")*\} -?[0-9.e+-]+)$`)
+
+// FuzzPrometheusOutput feeds what a hand-edited report read back by wfh
+// report could hold into the places that reach the metrics: every line
+// must still be one the text format accepts, with no timestamp.
+func FuzzPrometheusOutput(f *testing.F) {
+	for _, s := range []string{"", "1.2.3", "x\"y", "a\\b", "new\nline", "\x00\x1b[31m", "ümlaut", "system", "ok_id"} {
+		f.Add(s, s, s, 12.5)
+	}
+	f.Fuzz(func(t *testing.T, version, id, role string, v float64) {
+		r := fleetReport()
+		r.Tool.Version, r.Tool.Commit = version, version
+		r.SchemaVersion = version
+		r.Results[0].ID = id
+		r.Results[1].Items[0].Attributes["role"] = role
+		r.Results[1].Items[0].Metrics[0].Value = &v
+		r.Results[0].Facts[report.KeyConnectionType] = role
+		out := promRender(t, r, nil)
+		for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+			if !promLine.MatchString(line) {
+				t.Fatalf("line %q is not in the text format", line)
+			}
+		}
+	})
+}
