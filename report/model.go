@@ -18,7 +18,7 @@ import (
 
 // SchemaVersion is major.minor. Later changes only add optional fields and bump
 // the minor; the major changes only when a field is removed or changes meaning.
-const SchemaVersion = "1.0"
+const SchemaVersion = "1.1"
 
 // Status is the verdict of one check, one item, one finding or the whole run.
 type Status string
@@ -79,12 +79,38 @@ type Report struct {
 	Host            Host    `json:"host"`
 	// Profile is the name of the organisation profile used, empty when none.
 	Profile string `json:"profile,omitempty"`
+	// ProfileSource says where a profile fetched from a URL came from and
+	// how old the copy used is; nil for a profile read from a file.
+	ProfileSource *ProfileSource `json:"profile_source,omitempty"`
+	// Quick is true when --quick left out the checks that load the network.
+	Quick bool `json:"quick,omitempty"`
 	// Redaction is "on" when private data was replaced, "off" with --no-redact.
 	Redaction string `json:"redaction"`
 	// Interrupted is true when the user stopped the run (Ctrl-C).
 	Interrupted bool     `json:"interrupted,omitempty"`
 	Overall     Status   `json:"overall"`
 	Results     []Result `json:"results"`
+}
+
+// ProfileSource describes a profile fetched from IT's web address
+// (--profile https://...).
+type ProfileSource struct {
+	// URL is the profile's address without credentials, query or fragment.
+	URL string `json:"url"`
+	// SHA256 is the hex SHA-256 of the profile's bytes, the value a
+	// "#sha256=" pin compares with.
+	SHA256 string `json:"sha256"`
+	// Pinned is true when the address carried a "#sha256=" pin, which the
+	// profile matched.
+	Pinned bool `json:"pinned"`
+	// FetchedAt is when the copy used was downloaded.
+	FetchedAt time.Time `json:"fetched_at"`
+	// FromCache is true when the address could not be reached and the copy
+	// saved by an earlier run was used instead.
+	FromCache bool `json:"from_cache,omitempty"`
+	// AgeSeconds is how old the copy used was when the run started, in
+	// seconds: about 0 when it was fetched for this run.
+	AgeSeconds float64 `json:"age_seconds"`
 }
 
 // Tool identifies the wfh build that made the report.

@@ -59,9 +59,10 @@ type doctorOptions struct {
 	quick       bool   // leave out the checks that load the network
 	maxData     string // data budget of the network-loading checks ("250MB")
 	copy        bool   // also put the Markdown report on the clipboard
+	post        string // web address the redacted JSON report is posted to (--post)
 
 	// Set when the flag was given, so it beats the profile.
-	timeoutSet, failOnSet, onlySet, skipSet bool
+	timeoutSet, failOnSet, onlySet, skipSet, formatSet bool
 }
 
 func newDoctorCmd(f *factory, runF func(context.Context, *doctorOptions) error) *cobra.Command {
@@ -80,6 +81,15 @@ and the exit status is unchanged. Private data (public IP addresses, MAC
 addresses, host, user and Wi-Fi names, home folders, serial numbers and
 device IDs, mail addresses) is redacted unless --no-redact is given.
 
+For IT: --format prometheus (or an --output file ending in .prom) writes
+the key figures as Prometheus gauges for node_exporter's textfile
+collector; --post URL (or the profile's report.post_url) also sends the
+redacted JSON report to the helpdesk, and a post that fails adds one
+warning line without changing the exit status. --profile (or WFH_PROFILE)
+may be IT's https:// address, optionally pinned with #sha256=; when it
+cannot be reached, the copy saved by an earlier run is used, with a
+warning. See docs/fleet.md.
+
 VERDICTS
   pass     works as it should
   warn     works, but something will likely cause trouble
@@ -91,7 +101,8 @@ EXIT STATUS
   0    no check at or above the --fail-on level (default: fail)
   1    at least one check at or above the --fail-on level
        (a check in error counts as fail)
-  2    usage error: unknown flag or check, broken profile
+  2    usage error: unknown flag or check, broken profile, or a profile
+       address that fails its pin or cannot be fetched with no saved copy
   3    no report could be written at all
   130  interrupted with Ctrl-C; the checks that finished are reported`,
 		Example: `  # Check everything
@@ -115,6 +126,12 @@ EXIT STATUS
   # Use the profile IT gave you
   wfh doctor --profile acme.yaml
 
+  # Metrics for node_exporter's textfile collector (.prom selects the format)
+  wfh doctor --quick --output /var/lib/prometheus/node-exporter/wfh-quick.prom
+
+  # IT's published profile, pinned, and the report sent to the helpdesk
+  wfh doctor --profile 'https://it.acme.example/wfh/acme.yaml#sha256=9f2c…' --post https://helpdesk.acme.example/wfh
+
   # "They can't hear me": check the microphone level while you speak
   wfh doctor --only audio --mic-test`,
 		Args: cobra.NoArgs,
@@ -122,6 +139,7 @@ EXIT STATUS
 			fl := cmd.Flags()
 			opts.timeoutSet, opts.failOnSet = fl.Changed("timeout"), fl.Changed("fail-on")
 			opts.onlySet, opts.skipSet = fl.Changed("only"), fl.Changed("skip")
+			opts.formatSet = fl.Changed("format")
 			if strings.EqualFold(strings.TrimSpace(opts.format), string(render.FormatJSON)) {
 				f.jsonErrors = true
 			}
@@ -137,7 +155,7 @@ EXIT STATUS
 	fl.StringSliceVar(&opts.only, "only", nil, "run only these `checks` (comma-separated; see wfh checks)")
 	fl.StringSliceVar(&opts.skip, "skip", nil, "leave out these `checks` (comma-separated)")
 	fl.DurationVar(&opts.timeout, "timeout", defaultTimeout, "overall time limit; checks still running then are reported as errors")
-	fl.StringVar(&opts.profilePath, "profile", "", "organisation profile `FILE` from your IT department (YAML)")
+	fl.StringVar(&opts.profilePath, "profile", "", "organisation profile from your IT department: a YAML `FILE` or an https:// address (default: $WFH_PROFILE)")
 	fl.BoolVar(&opts.noColor, "no-color", false, "never use colour (NO_COLOR is honoured too)")
 	fl.BoolVarP(&opts.verbose, "verbose", "v", false, "show every measurement, not only the key figures")
 	fl.StringVar(&opts.failOn, "fail-on", "fail", "lowest verdict that makes the exit status 1: warn or fail")
@@ -146,6 +164,7 @@ EXIT STATUS
 	fl.BoolVar(&opts.quick, "quick", false, "leave out the checks that load the network (the speed test), for a run of a few seconds")
 	fl.StringVar(&opts.maxData, "max-data", "", "most data the speed test may use, e.g. 50MB (default 250MB, or the profile's bandwidth.max_data)")
 	fl.BoolVar(&opts.copy, "copy", false, "also put the report, as Markdown, on the clipboard to paste into a ticket (a note says so if there is no clipboard; the exit status does not change)")
+	fl.StringVar(&opts.post, "post", "", "also send the redacted JSON report to IT's https:// `URL` (default: the profile's report.post_url)")
 	fl.BoolVar(&opts.debug, "debug", false, "print diagnostic detail on standard error")
 	_ = fl.MarkHidden("debug")
 	return cmd
@@ -153,7 +172,7 @@ EXIT STATUS
 
 func joinFormats() string {
 	var s []string
-	for _, f := range render.Formats() {
+	for _, f := range render.AllFormats() {
 		s = append(s, string(f))
 	}
 	return strings.Join(s, ", ")
@@ -165,22 +184,28 @@ type settings struct {
 	failOn  report.Status
 	timeout time.Duration
 	profile *profile.Profile
-	checks  []checks.Check
+	// source says where a profile fetched from a web address came from;
+	// nil for a file or none.
+	source *profile.Source
+	checks []checks.Check
 }
 
-func resolveSettings(f *factory, o *doctorOptions) (*settings, error) {
+func resolveSettings(ctx context.Context, f *factory, o *doctorOptions) (*settings, error) {
 	format, err := render.ParseFormat(o.format)
 	if err != nil {
 		return nil, usageError("%s", err)
 	}
-	prof := profile.Default()
-	if o.profilePath != "" {
-		prof, err = profile.Load(o.profilePath, profile.Options{KnownChecks: f.registry.IDs()})
-		if err != nil {
-			return nil, usageError("%s", err)
-		}
+	if ext, ok := formatFromExtension(o.output); ok && !o.formatSet {
+		format = ext
 	}
-	s := &settings{format: format, profile: prof, timeout: defaultTimeout, failOn: report.Fail}
+	if err := checkPostFlag(o); err != nil {
+		return nil, err
+	}
+	prof, source, err := loadProfile(ctx, f, o)
+	if err != nil {
+		return nil, err
+	}
+	s := &settings{format: format, profile: prof, source: source, timeout: defaultTimeout, failOn: report.Fail}
 
 	failOn := prof.FailOn
 	if o.failOnSet || failOn == "" {
@@ -232,11 +257,13 @@ func resolveSettings(f *factory, o *doctorOptions) (*settings, error) {
 
 func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 	started := time.Now()
-	s, err := resolveSettings(f, o)
+	s, err := resolveSettings(ctx, f, o)
 	if err != nil {
 		return err
 	}
-	deadline := started.Add(s.timeout)
+	// The checks get the whole --timeout: fetching a profile from a web
+	// address (bounded by profile.FetchTimeout) comes before it.
+	deadline := time.Now().Add(s.timeout)
 	env, err := f.newEnv(s.profile)
 	if err != nil {
 		return usageError("%s", err)
@@ -259,6 +286,9 @@ func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 	}
 	known := identity(&host)
 	known.Keep = namedTargets(s.profile)
+	if s.source != nil {
+		known.Keep = append(known.Keep, hostOf(s.source.URL))
+	}
 
 	runner := &checks.Runner{Env: *env, Timeout: time.Until(deadline), Clock: f.now}
 	var display *progress.Display
@@ -286,29 +316,55 @@ func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 		DurationSeconds: finished.Sub(started).Seconds(),
 		Host:            host,
 		Profile:         s.profile.Name,
+		ProfileSource:   reportSource(s.source),
 		Interrupted:     outcome.Interrupted,
+		Quick:           o.quick,
 		Overall:         report.ComputeOverall(outcome.Results),
 		Results:         outcome.Results,
 	}
+	raw := rep
 	if o.noRedact {
 		rep = redact.MarkUnredacted(rep)
 	} else {
 		rep = redact.Redact(rep, known)
 	}
 
-	werr := writeReport(f, o, s, rep)
+	code := runExitCode(rep, s.failOn)
+	werr := writeReport(f, o, s, rep, code)
 	copied := o.copy && copyReport(ctx, f, rep, o.verbose)
+	if target := postTarget(o, s.profile); target != "" {
+		// IT receives the redacted report even when the person kept
+		// everything in their own copy with --no-redact.
+		shared := rep
+		if o.noRedact {
+			shared = redact.Redact(raw, known)
+		}
+		postReport(ctx, f, s.profile, env, target, shared, werr == nil)
+	}
 	printShareLine(f, o, s.format, copied, werr == nil)
 	if werr != nil {
 		return werr
 	}
-	if outcome.Interrupted {
+	switch code {
+	case exitInterrupted:
 		return &exitError{code: exitInterrupted, msg: "interrupted: the report shows only the checks that finished"}
-	}
-	if rep.Overall.Rank() >= s.failOn.Rank() {
+	case exitChecks:
 		return &exitError{code: exitChecks} // the report already says why
 	}
 	return nil
+}
+
+// runExitCode is the exit status a written report gives the run; the
+// Prometheus metrics carry it too (wfh_exit_code), so it is decided before
+// the report is rendered.
+func runExitCode(rep report.Report, failOn report.Status) int {
+	switch {
+	case rep.Interrupted:
+		return exitInterrupted
+	case rep.Overall.Rank() >= failOn.Rank():
+		return exitChecks
+	}
+	return exitOK
 }
 
 // machineIdentity fills the host name and user into host and returns what
@@ -329,6 +385,15 @@ func machineIdentity(host *report.Host) report.Known {
 		k.HomeDir, _ = os.UserHomeDir()
 	}
 	return k
+}
+
+// hostOf is the host name of an address, or "".
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
 }
 
 // namedTargets lists the hosts the profile and wfh's defaults name: they
@@ -361,21 +426,23 @@ func namedTargets(p *profile.Profile) []string {
 
 // writeReport writes the report where it was asked; printShareLine then
 // says what to do with it.
-func writeReport(f *factory, o *doctorOptions, s *settings, rep report.Report) error {
-	return emitReport(f, rep, s.format, o.output, o.verbose, "")
+func writeReport(f *factory, o *doctorOptions, s *settings, rep report.Report, code int) error {
+	return emitReport(f, rep, s.format, o.output, o.verbose, "", &code)
 }
 
 // emitReport renders rep and writes it to output, or to standard output
 // when output is empty; savedHint, when not empty, follows "Report saved
-// to FILE:" on a terminal. Every failure here is exit 3: there is no report.
-func emitReport(f *factory, rep report.Report, format render.Format, output string, verbose bool, savedHint string) error {
+// to FILE:" on a terminal; exitCode, when known, goes into the Prometheus
+// metrics. Every failure here is exit 3: there is no report.
+func emitReport(f *factory, rep report.Report, format render.Format, output string, verbose bool, savedHint string, exitCode *int) error {
 	var buf bytes.Buffer
 	toTerminal := output == "" && f.ios.IsStdoutTTY()
 	ro := render.Options{
 		Color:   output == "" && f.ios.ColorStdout(),
 		Verbose: verbose,
 		// A file may be opened anywhere, so only a terminal decides this.
-		Unicode: !toTerminal || f.ios.Unicode(),
+		Unicode:  !toTerminal || f.ios.Unicode(),
+		ExitCode: exitCode,
 	}
 	if err := render.Render(&buf, rep, format, ro); err != nil {
 		return &exitError{code: exitNoReport, msg: "could not produce the report: " + err.Error(), err: err}
@@ -406,6 +473,8 @@ func fileExt(f render.Format) string {
 		return "json"
 	case render.FormatHTML:
 		return "html"
+	case render.FormatPrometheus:
+		return "prom"
 	default:
 		return "txt"
 	}

@@ -20,13 +20,16 @@ type reportOptions struct {
 	output  string
 	verbose bool
 	noColor bool
+	// formatSet is true when --format was given, so that it beats the
+	// --output file's extension.
+	formatSet bool
 }
 
 func newReportCmd(f *factory, runF func(context.Context, *reportOptions) error) *cobra.Command {
 	opts := &reportOptions{}
 	cmd := &cobra.Command{
 		Use:   "report FILE.json",
-		Short: "Show a saved JSON report as text, Markdown or a web page",
+		Short: "Show a saved JSON report as text, Markdown, a web page or metrics",
 		Long: `Read a report saved with 'wfh doctor --format json' and write it in another
 format, exactly as the run itself would have. Use - as FILE to read standard
 input. The report is shown as it was saved: redacted or not.
@@ -44,7 +47,10 @@ EXIT STATUS
   wfh report wfh-report.json --format html --output wfh-report.html
 
   # Paste it into a ticket
-  wfh report wfh-report.json --format markdown`,
+  wfh report wfh-report.json --format markdown
+
+  # Its key figures as Prometheus metrics (.prom selects the format)
+  wfh report wfh-report.json --output wfh.prom`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError("wfh report needs one report file (saved with wfh doctor --format json), got %d arguments; see wfh report --help", len(args))
@@ -53,6 +59,7 @@ EXIT STATUS
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.file = args[0]
+			opts.formatSet = cmd.Flags().Changed("format")
 			if strings.EqualFold(strings.TrimSpace(opts.format), string(render.FormatJSON)) {
 				f.jsonErrors = true
 			}
@@ -75,12 +82,15 @@ func reportRun(f *factory, o *reportOptions) error {
 	if err != nil {
 		return usageError("%s", err)
 	}
+	if ext, ok := formatFromExtension(o.output); ok && !o.formatSet {
+		format = ext
+	}
 	rep, err := readReportFile(f, o.file)
 	if err != nil {
 		return err
 	}
 	f.ios.SetNoColor(o.noColor)
-	return emitReport(f, rep, format, o.output, o.verbose, "open or attach it")
+	return emitReport(f, rep, format, o.output, o.verbose, "open or attach it", nil)
 }
 
 // readReportFile reads and checks the report; every problem with the input

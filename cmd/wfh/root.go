@@ -32,6 +32,9 @@ type factory struct {
 	clipboard copyFunc
 	// jsonErrors is set once --format json is parsed, so errors are JSON too.
 	jsonErrors bool
+	// fleet holds the seams of the profile fetched from a web address and
+	// of the report's post (post.go); the zero value is the real machine's.
+	fleet fleetHooks
 }
 
 func run(ctx context.Context, args []string, ios *iostreams.IOStreams) int {
@@ -87,7 +90,7 @@ words what is wrong and what to do. It writes a report you can hand to IT.`,
 	root.Version = f.build.Version
 	root.SetVersionTemplate(versionTemplate(f.build))
 	root.AddCommand(newDoctorCmd(f, nil), newChecksCmd(f), newReportCmd(f, nil), newServeCmd(f, nil), newVersionCmd(f),
-		newManCmd(f))
+		newManCmd(f), newProfileCmd(f))
 	tuneCompletionCmd(root)
 	return root
 }

@@ -106,6 +106,8 @@ func attachWords(f render.Format) string {
 		return "attach it to your helpdesk ticket (it opens in any browser)."
 	case render.FormatJSON:
 		return "attach it to your helpdesk ticket (IT reads it with wfh report)."
+	case render.FormatPrometheus:
+		return "node_exporter's textfile collector reads it (see docs/fleet.md)."
 	default:
 		return "attach it to your helpdesk ticket."
 	}

@@ -27,6 +27,10 @@ type Options struct {
 	// checks.skip are validated here, so a typo is reported with its line
 	// rather than later by the registry without one.
 	KnownChecks []string
+
+	// remoteCA, set for a profile fetched from a web address, fetches and
+	// checks its company_ca instead of reading a file (remote.go).
+	remoteCA func(*Profile) *readError
 }
 
 // Error is a problem with a profile, written for the teleworker or the IT
@@ -160,6 +164,13 @@ func ioProblem(err error) *readError {
 // Parse parses a profile held in data. file names it in messages and, for a
 // relative company_ca, gives the directory the path is relative to.
 func Parse(file string, data []byte, o Options) (*Profile, error) {
+	p, _, err := parse(file, data, o)
+	return p, err
+}
+
+// parse is Parse, also returning the document's root mapping (nil for an
+// empty profile) for Inspect.
+func parse(file string, data []byte, o Options) (*Profile, *yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	err := guard(func() error { return dec.Decode(&doc) })
@@ -167,48 +178,48 @@ func Parse(file string, data []byte, o Options) (*Profile, error) {
 		// Empty, or only comments: IT may ship a commented template.
 		p := Default()
 		p.Path = file
-		return p, nil
+		return p, nil, nil
 	}
 	if err != nil {
-		return nil, syntaxError(file, data, err)
+		return nil, nil, syntaxError(file, data, err)
 	}
 	var next yaml.Node
 	switch err := guard(func() error { return dec.Decode(&next) }); {
 	case errors.Is(err, io.EOF):
 	case err != nil:
-		return nil, syntaxError(file, data, err)
+		return nil, nil, syntaxError(file, data, err)
 	default:
 		// Silently reading only the first document would ignore settings IT
 		// believes are in force.
-		return nil, &Error{File: file, Line: next.Line, Msg: `a second YAML document starts here ("---")`,
+		return nil, nil, &Error{File: file, Line: next.Line, Msg: `a second YAML document starts here ("---")`,
 			Fix: `a profile is one document: remove the "---" line and merge the settings into one list of keys`}
 	}
 
 	p := Default()
 	p.Path = file
 	if len(doc.Content) == 0 || isNull(doc.Content[0]) {
-		return p, nil // "---" alone or "~": an empty document
+		return p, nil, nil // "---" alone or "~": an empty document
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return nil, &Error{File: file, Line: root.Line,
+		return nil, nil, &Error{File: file, Line: root.Line,
 			Msg: "the profile must be made of keys such as \"name: Acme\", got " + describe(root),
 			Fix: "start each setting on its own line with its key; see docs/profile.md"}
 	}
 
 	w := newWalker(file, reflect.TypeFor[Profile]())
 	if err := w.walk(root, reflect.TypeFor[Profile](), ""); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The walk has checked every key and value against the struct, so this
 	// decode is not expected to fail; if it does, still say where.
 	if err := guard(func() error { return root.Decode(p) }); err != nil {
-		return nil, decodeError(file, err)
+		return nil, nil, decodeError(file, err)
 	}
 	if err := validate(p, w.lines, file, o); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return p, nil
+	return p, root, nil
 }
 
 // libraryPanic is a panic inside the YAML library, turned into an error.

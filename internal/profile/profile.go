@@ -43,6 +43,8 @@ type Profile struct {
 	Bandwidth Bandwidth `yaml:"bandwidth"`
 	// VPN configures the vpn check.
 	VPN VPN `yaml:"vpn"`
+	// Report configures where the report is sent besides the local copy.
+	Report Report `yaml:"report"`
 }
 
 // Network configures the network check's targets.

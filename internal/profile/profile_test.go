@@ -465,6 +465,7 @@ func TestExampleProfile(t *testing.T) {
 			MaxData: 250_000_000},
 		VPN: VPN{Gateway: "vpn.acme.example", GatewayType: "tls",
 			Targets: []string{"https://intranet.acme.example/health", "files.acme.example:445"}},
+		Report: Report{PostURL: "https://helpdesk.acme.example/wfh", PostAuthorizationEnv: "ACME_WFH_TOKEN", PostSecretEnv: "ACME_WFH_SECRET"},
 	}
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("got  %+v\nwant %+v", p, want)

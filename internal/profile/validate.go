@@ -41,7 +41,11 @@ func validate(p *Profile, lines map[string]int, file string, o Options) *Error {
 		return &Error{File: file, Line: lines[key], Msg: msg, Fix: fix}
 	}
 	if _, set := lines["company_ca"]; set {
-		if err := checkCompanyCA(p, file); err != nil {
+		check := func(p *Profile) *readError { return checkCompanyCA(p, file) }
+		if o.remoteCA != nil {
+			check = o.remoteCA
+		}
+		if err := check(p); err != nil {
 			return fail("company_ca", err.msg, err.fix)
 		}
 	}
@@ -128,7 +132,10 @@ func validate(p *Profile, lines map[string]int, file string, o Options) *Error {
 	if err := validateBandwidth(p, lines, fail); err != nil {
 		return err
 	}
-	return validateVPN(p, lines, fail)
+	if err := validateVPN(p, lines, fail); err != nil {
+		return err
+	}
+	return validateReport(p, lines, fail)
 }
 
 const (

@@ -120,6 +120,9 @@ func MarkUnredacted(r report.Report) report.Report {
 func visit(r *report.Report, text func(string) string, keyed func(key, value string) string) {
 	r.Host.OS = text(r.Host.OS)
 	r.Profile = text(r.Profile)
+	if r.ProfileSource != nil {
+		r.ProfileSource.URL = text(r.ProfileSource.URL)
+	}
 	metrics := func(ms []report.Metric) {
 		for i := range ms {
 			ms[i].Note = text(ms[i].Note)
@@ -159,6 +162,10 @@ func visit(r *report.Report, text func(string) string, keyed func(key, value str
 // cannot reach the caller's report. Nil stays nil and empty stays empty,
 // because encoding/json writes them differently.
 func clone(r report.Report) report.Report {
+	if r.ProfileSource != nil {
+		src := *r.ProfileSource
+		r.ProfileSource = &src
+	}
 	r.Results = cloneEach(r.Results, func(res report.Result) report.Result {
 		res.Findings = slices.Clone(res.Findings)
 		res.Metrics = cloneEach(res.Metrics, cloneMetric)

@@ -398,6 +398,7 @@ func TestRedactIdempotent(t *testing.T) {
 
 func TestRedactDoesNotModifyInput(t *testing.T) {
 	r, k := sample()
+	r.ProfileSource = &report.ProfileSource{URL: "https://it.acme.example/wfh.yaml"}
 	before, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)
@@ -414,6 +415,7 @@ func TestRedactDoesNotModifyInput(t *testing.T) {
 	out.Results[0].Items[0].Attributes["dns"] = "x"
 	out.Results[0].Findings[0].Message = "x"
 	out.Results[0].Items[0].Metrics[0].Note = "x"
+	out.ProfileSource.URL = "x"
 	if after, _ := json.Marshal(r); string(before) != string(after) {
 		t.Fatalf("the copy shares memory with the input:\n%s\n%s", before, after)
 	}
@@ -442,7 +444,7 @@ var plantExempt = map[string]bool{
 	"Tool.Name": true, "Tool.Version": true, "Tool.Commit": true,
 	"Host.Arch": true, "Host.TimeZone": true, "Host.UTCOffset": true,
 	"Result.ID": true, "Metric.Name": true, "Metric.Unit": true,
-	"Item.Kind": true, "Series.Unit": true,
+	"Item.Kind": true, "Series.Unit": true, "ProfileSource.SHA256": true,
 }
 
 // The identity fields hold the names themselves, which Redact replaces whole
@@ -493,7 +495,11 @@ func plant(t *testing.T, v reflect.Value, owner string, count *int) {
 			*count++
 		}
 		v.SetMapIndex(reflect.ValueOf("ssid"), reflect.ValueOf("Smith Family"))
-	case reflect.Pointer, reflect.Float64, reflect.Bool:
+	case reflect.Pointer:
+		if !v.IsNil() && v.Elem().Kind() == reflect.Struct {
+			plant(t, v.Elem(), owner, count)
+		}
+	case reflect.Float64, reflect.Bool:
 	default:
 		t.Fatalf("%s: unexpected %s field: teach plant about it", owner, v.Kind())
 	}
@@ -503,6 +509,7 @@ func TestRedactLeavesNoSecret(t *testing.T) {
 	r, k := sample()
 	k.Keep = nil
 	r.Results[0].Items = append(r.Results[0].Items, report.Item{Attributes: map[string]string{"x": ""}, Metrics: []report.Metric{{}}})
+	r.ProfileSource = &report.ProfileSource{}
 	count := 0
 	plant(t, reflect.ValueOf(&r).Elem(), "Report", &count)
 	if count < 15 {

@@ -76,7 +76,7 @@ func TestReadJSONRendersLikeTheRun(t *testing.T) {
 func TestReadJSONVersions(t *testing.T) {
 	base := render(t, mixedReport(), FormatJSON, Options{})
 	withVersion := func(v string) string {
-		return strings.Replace(base, `"schema_version": "1.0"`, `"schema_version": `+v, 1)
+		return strings.Replace(base, `"schema_version": "`+report.SchemaVersion+`"`, `"schema_version": `+v, 1)
 	}
 	for _, tc := range []struct {
 		doc  string
@@ -95,7 +95,7 @@ func TestReadJSONVersions(t *testing.T) {
 		{withVersion(`"v1.0"`), report.ErrNotReport, "is not MAJOR.MINOR"},
 		{withVersion(`""`), report.ErrNotReport, "is not MAJOR.MINOR"},
 		{withVersion(`1.0`), report.ErrNotReport, "schema_version is a number on line 2, want a string"},
-		{strings.Replace(base, `"schema_version": "1.0",`, "", 1), report.ErrNotReport, "it has no schema_version"},
+		{strings.Replace(base, `"schema_version": "`+report.SchemaVersion+`",`, "", 1), report.ErrNotReport, "it has no schema_version"},
 	} {
 		_, err := report.ReadJSON(strings.NewReader(tc.doc))
 		switch {

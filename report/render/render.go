@@ -27,24 +27,35 @@ const (
 	FormatMarkdown Format = "markdown"
 	FormatJSON     Format = "json"
 	FormatHTML     Format = "html"
+	// FormatPrometheus is not a report a person reads but the key figures
+	// as Prometheus gauges (text exposition format 0.0.4), for
+	// node_exporter's textfile collector; see prometheus.go.
+	FormatPrometheus Format = "prometheus"
 )
 
-// Formats returns the valid formats in the order --help lists them.
+// Formats returns the report formats, the documents a person or a script
+// reads, in the order --help lists them.
 func Formats() []Format {
 	return []Format{FormatText, FormatMarkdown, FormatJSON, FormatHTML}
+}
+
+// AllFormats returns every format --format accepts: the report formats,
+// then the Prometheus metrics.
+func AllFormats() []Format {
+	return append(Formats(), FormatPrometheus)
 }
 
 // ParseFormat turns a --format value into a Format. Case and surrounding
 // spaces are forgiven because people type these by hand.
 func ParseFormat(s string) (Format, error) {
 	want := Format(strings.ToLower(strings.TrimSpace(s)))
-	for _, f := range Formats() {
+	for _, f := range AllFormats() {
 		if f == want {
 			return f, nil
 		}
 	}
-	names := make([]string, 0, len(Formats()))
-	for _, f := range Formats() {
+	names := make([]string, 0, len(AllFormats()))
+	for _, f := range AllFormats() {
 		names = append(names, string(f))
 	}
 	return "", fmt.Errorf("unknown format %q; valid formats: %s", s, strings.Join(names, ", "))
@@ -56,6 +67,10 @@ type Options struct {
 	Color   bool // ANSI colour on the text renderer; the caller decides from NO_COLOR/--no-color/TTY
 	Verbose bool // show every measurement, item and series; otherwise key figures only
 	Unicode bool // status glyphs (✔ ▲ ✖ …) allowed; otherwise ASCII only
+	// ExitCode is the run's exit status, which the Prometheus metrics
+	// carry (wfh_exit_code); nil leaves it out, as when a saved report is
+	// rendered again. The report formats ignore it.
+	ExitCode *int
 }
 
 // Render writes r to w in format f. It only reads the report. The output is
@@ -76,6 +91,8 @@ func Render(w io.Writer, r report.Report, f Format, o Options) error {
 		if err := renderHTML(&buf, r, o); err != nil {
 			return fmt.Errorf("render html report: %w", err)
 		}
+	case FormatPrometheus:
+		renderPrometheus(&buf, r, o)
 	default:
 		_, err := ParseFormat(string(f))
 		return fmt.Errorf("render report: %w", err)

@@ -672,12 +672,12 @@ func TestParseFormat(t *testing.T) {
 		t.Errorf("ParseFormat is not forgiving about case: %q, %v", got, err)
 	}
 	_, err := ParseFormat("x")
-	want := `unknown format "x"; valid formats: text, markdown, json, html`
+	want := `unknown format "x"; valid formats: text, markdown, json, html, prometheus`
 	if err == nil || err.Error() != want {
 		t.Errorf("ParseFormat(x) error = %v, want %s", err, want)
 	}
 	if err := Render(&bytes.Buffer{}, mixedReport(), "yaml", Options{}); err == nil ||
-		!strings.Contains(err.Error(), "valid formats: text, markdown, json, html") {
+		!strings.Contains(err.Error(), "valid formats: text, markdown, json, html, prometheus") {
 		t.Errorf("Render with unknown format: %v", err)
 	}
 }
