@@ -60,8 +60,9 @@ type doctorOptions struct {
 	maxData     string // data budget of the network-loading checks ("250MB")
 	copy        bool   // also put the Markdown report on the clipboard
 
-	// Set when the flag was given, so it beats the profile.
-	timeoutSet, failOnSet, onlySet, skipSet bool
+	// Set when the flag was given, so it beats the profile (or, for
+	// --format, the --output file's extension).
+	timeoutSet, failOnSet, onlySet, skipSet, formatSet bool
 }
 
 func newDoctorCmd(f *factory, runF func(context.Context, *doctorOptions) error) *cobra.Command {
@@ -122,6 +123,7 @@ EXIT STATUS
 			fl := cmd.Flags()
 			opts.timeoutSet, opts.failOnSet = fl.Changed("timeout"), fl.Changed("fail-on")
 			opts.onlySet, opts.skipSet = fl.Changed("only"), fl.Changed("skip")
+			opts.formatSet = fl.Changed("format")
 			if strings.EqualFold(strings.TrimSpace(opts.format), string(render.FormatJSON)) {
 				f.jsonErrors = true
 			}
@@ -132,8 +134,8 @@ EXIT STATUS
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&opts.format, "format", "f", "text", "report format: "+joinFormats())
-	fl.StringVarP(&opts.output, "output", "o", "", "write the report to `FILE` instead of standard output")
+	fl.StringVarP(&opts.format, "format", "f", "text", "report format: "+joinFormats()+" (default: from the --output file's extension, else text)")
+	fl.StringVarP(&opts.output, "output", "o", "", "write the report to `FILE` instead of standard output; .html, .json, .md and .txt choose the format")
 	fl.StringSliceVar(&opts.only, "only", nil, "run only these `checks` (comma-separated; see wfh checks)")
 	fl.StringSliceVar(&opts.skip, "skip", nil, "leave out these `checks` (comma-separated)")
 	fl.DurationVar(&opts.timeout, "timeout", defaultTimeout, "overall time limit; checks still running then are reported as errors")
@@ -169,9 +171,9 @@ type settings struct {
 }
 
 func resolveSettings(f *factory, o *doctorOptions) (*settings, error) {
-	format, err := render.ParseFormat(o.format)
+	format, err := reportFormat(o.format, o.formatSet, o.output)
 	if err != nil {
-		return nil, usageError("%s", err)
+		return nil, err
 	}
 	prof := profile.Default()
 	if o.profilePath != "" {
@@ -225,6 +227,9 @@ func resolveSettings(f *factory, o *doctorOptions) (*settings, error) {
 		return nil, usageError("--only and --skip leave no check to run; see wfh checks")
 	}
 	if err := applyLoadOptions(o, s); err != nil {
+		return nil, err
+	}
+	if err := checkOutput(o.output); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -382,8 +387,7 @@ func emitReport(f *factory, rep report.Report, format render.Format, output stri
 	}
 	if output != "" {
 		if err := atomicfile.Write(output, buf.Bytes()); err != nil {
-			return &exitError{code: exitNoReport, err: err,
-				msg: fmt.Sprintf("could not save the report: %s; choose another place with --output", err)}
+			return saveError(err)
 		}
 		if savedHint != "" && f.ios.IsStderrTTY() {
 			fmt.Fprintf(f.ios.ErrOut, "Report saved to %s: %s.\n", output, savedHint)

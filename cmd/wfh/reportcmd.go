@@ -20,6 +20,8 @@ type reportOptions struct {
 	output  string
 	verbose bool
 	noColor bool
+	// formatSet: --format was given, so it beats the --output extension.
+	formatSet bool
 }
 
 func newReportCmd(f *factory, runF func(context.Context, *reportOptions) error) *cobra.Command {
@@ -53,6 +55,7 @@ EXIT STATUS
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.file = args[0]
+			opts.formatSet = cmd.Flags().Changed("format")
 			if strings.EqualFold(strings.TrimSpace(opts.format), string(render.FormatJSON)) {
 				f.jsonErrors = true
 			}
@@ -63,17 +66,20 @@ EXIT STATUS
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&opts.format, "format", "f", "text", "output format: "+joinFormats())
-	fl.StringVarP(&opts.output, "output", "o", "", "write to `FILE` instead of standard output")
+	fl.StringVarP(&opts.format, "format", "f", "text", "output format: "+joinFormats()+" (default: from the --output file's extension, else text)")
+	fl.StringVarP(&opts.output, "output", "o", "", "write to `FILE` instead of standard output; .html, .json, .md and .txt choose the format")
 	fl.BoolVarP(&opts.verbose, "verbose", "v", false, "show every measurement, not only the key figures")
 	fl.BoolVar(&opts.noColor, "no-color", false, "never use colour (NO_COLOR is honoured too)")
 	return cmd
 }
 
 func reportRun(f *factory, o *reportOptions) error {
-	format, err := render.ParseFormat(o.format)
+	format, err := reportFormat(o.format, o.formatSet, o.output)
 	if err != nil {
-		return usageError("%s", err)
+		return err
+	}
+	if err := checkOutput(o.output); err != nil {
+		return err
 	}
 	rep, err := readReportFile(f, o.file)
 	if err != nil {

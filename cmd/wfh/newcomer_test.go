@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/internal/reportschema"
+	"github.com/wfh-cli/wfh/report"
+)
+
+// kindOf says which renderer wrote data, by what only that one writes.
+func kindOf(data string) string {
+	switch {
+	case strings.HasPrefix(data, "<!DOCTYPE html>"):
+		return "html"
+	case strings.HasPrefix(data, "{"):
+		return "json"
+	case strings.HasPrefix(data, "## wfh report"):
+		return "markdown"
+	case strings.HasPrefix(data, "wfh doctor"):
+		return "text"
+	}
+	return "unknown"
+}
+
+// TestOutputFormatFromExtension: without --format, the file name's
+// extension chooses the format, for wfh doctor and wfh report alike; a
+// --format that contradicts it is a usage error naming both.
+func TestOutputFormatFromExtension(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct{ name, want string }{
+		{"r.html", "html"}, {"r.HTM", "html"}, {"r.json", "json"}, {"r.md", "markdown"},
+		{"r.markdown", "markdown"}, {"r.txt", "text"}, {"r.log", "text"}, {"report", "text"},
+	} {
+		h := newHarness(t, richChecks()...)
+		path := filepath.Join(dir, "doctor-"+tc.name)
+		if code := h.run(context.Background(), "doctor", "--output", path); code != exitOK {
+			t.Fatalf("doctor --output %s: exit %d, stderr %q", tc.name, code, h.stderr.String())
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := kindOf(string(data)); got != tc.want {
+			t.Errorf("doctor --output %s wrote %s, want %s:\n%.80s", tc.name, got, tc.want, data)
+		}
+		if tc.want == "json" {
+			if err := reportschema.Validate(data); err != nil {
+				t.Errorf("doctor --output %s: %v", tc.name, err)
+			}
+			// and it reads back
+			h := newHarness(t)
+			out := filepath.Join(dir, "back.html")
+			if code := h.run(context.Background(), "report", path, "--output", out); code != exitOK {
+				t.Fatalf("report %s: exit %d, stderr %q", path, code, h.stderr.String())
+			}
+			back, _ := os.ReadFile(out)
+			if kindOf(string(back)) != "html" {
+				t.Errorf("wfh report --output back.html wrote %.80s", back)
+			}
+		}
+	}
+
+	saved := filepath.Join(dir, "doctor-r.json")
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"doctor", "--format", "markdown", "--output", filepath.Join(dir, "x.json")}, []string{"--format markdown", "x.json"}},
+		{[]string{"doctor", "-f", "json", "-o", filepath.Join(dir, "x.html")}, []string{"--format json", "x.html"}},
+		{[]string{"doctor", "--format=text", "--output", filepath.Join(dir, "x.md")}, []string{"--format text", "x.md"}},
+		{[]string{"report", saved, "--format", "html", "--output", filepath.Join(dir, "x.txt")}, []string{"--format html", "x.txt"}},
+	} {
+		h := newHarness(t, richChecks()...)
+		code := h.run(context.Background(), tc.args...)
+		errText := h.stderr.String()
+		if code != exitUsage || strings.Count(errText, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want one line and exit 2", tc.args, code, errText)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(errText, w) {
+				t.Errorf("%v: %q does not name %q", tc.args, errText, w)
+			}
+		}
+		if _, err := os.Stat(tc.args[len(tc.args)-1]); err == nil {
+			t.Errorf("%v: a contradicting run wrote its file", tc.args)
+		}
+	}
+	// Agreeing, or a name that says nothing: the flag is obeyed.
+	for _, args := range [][]string{
+		{"doctor", "--format", "JSON", "--output", filepath.Join(dir, "ok.json")},
+		{"doctor", "--format", "markdown", "--output", filepath.Join(dir, "ok.log")},
+	} {
+		h := newHarness(t, richChecks()...)
+		if code := h.run(context.Background(), args...); code != exitOK {
+			t.Errorf("%v: exit %d, stderr %q", args, code, h.stderr.String())
+		}
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, "ok.log")); kindOf(string(data)) != "markdown" {
+		t.Errorf("--format markdown --output ok.log wrote %.80s", data)
+	}
+}
+
+// TestOutputIntoMissingFolder: one line saying the folder does not exist
+// (not the temporary file's name), before any check runs, with exit 3 as
+// docs/exit-codes.md says.
+func TestOutputIntoMissingFolder(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "no", "such")
+	ran := false
+	h := newHarness(t, stubCheck{id: "alpha", run: func(context.Context, *checks.Env) checks.Result {
+		ran = true
+		return checks.Result{Status: report.Pass}
+	}})
+	code := h.run(context.Background(), "doctor", "--output", filepath.Join(missing, "r.md"))
+	errText := h.stderr.String()
+	if code != exitNoReport || strings.Count(errText, "\n") != 1 {
+		t.Errorf("exit %d stderr %q; want exit 3 and one line", code, errText)
+	}
+	if !strings.Contains(errText, "folder "+missing+" does not exist") || strings.Contains(errText, ".tmp") {
+		t.Errorf("stderr %q does not say the folder %s does not exist", errText, missing)
+	}
+	if ran {
+		t.Error("the checks ran although the report could never be saved")
+	}
+
+	// wfh report says the same.
+	saved := filepath.Join(dir, "r.json")
+	h = newHarness(t, richChecks()...)
+	if code := h.run(context.Background(), "doctor", "--output", saved); code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	h = newHarness(t)
+	code = h.run(context.Background(), "report", saved, "--output", filepath.Join(missing, "r.html"))
+	if errText := h.stderr.String(); code != exitNoReport || !strings.Contains(errText, "folder "+missing+" does not exist") {
+		t.Errorf("report: exit %d stderr %q", code, errText)
+	}
+}
