@@ -241,6 +241,8 @@ func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 	if err != nil {
 		return err
 	}
+	// A JSON report chosen by its file name is read by a script too.
+	f.jsonErrors = f.jsonErrors || s.format == render.FormatJSON
 	deadline := started.Add(s.timeout)
 	env, err := f.newEnv(s.profile)
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -138,5 +139,38 @@ func TestOutputIntoMissingFolder(t *testing.T) {
 	code = h.run(context.Background(), "report", saved, "--output", filepath.Join(missing, "r.html"))
 	if errText := h.stderr.String(); code != exitNoReport || !strings.Contains(errText, "folder "+missing+" does not exist") {
 		t.Errorf("report: exit %d stderr %q", code, errText)
+	}
+}
+
+// TestReportAbsurdDuration: a report whose durations no run can have is
+// shown without them, and one line on standard error says so.
+func TestReportAbsurdDuration(t *testing.T) {
+	dir := t.TempDir()
+	saved := filepath.Join(dir, "r.json")
+	h := newHarness(t, richChecks()...)
+	if code := h.run(context.Background(), "doctor", "--output", saved); code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	data, _ := os.ReadFile(saved)
+	var raw map[string]any
+	if err := json.Unmarshal(data, &raw); err != nil {
+		t.Fatal(err)
+	}
+	raw["duration_seconds"] = -9.223372036854776e18
+	raw["results"].([]any)[0].(map[string]any)["duration_seconds"] = 1e300
+	data, _ = json.Marshal(raw)
+	os.WriteFile(saved, data, 0o644)
+
+	h = newHarness(t)
+	code := h.run(context.Background(), "report", saved)
+	out, errText := h.stdout.String(), h.stderr.String()
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %q", code, errText)
+	}
+	if strings.Contains(out, "153722867280912930") || strings.Contains(out, "min -") || strings.Contains(out, "e+300") {
+		t.Errorf("the absurd durations are shown:\n%s", out)
+	}
+	if strings.Count(errText, "\n") != 1 || !strings.Contains(errText, "duration") || !strings.Contains(errText, "not shown") {
+		t.Errorf("stderr %q, want one line saying which durations are not shown", errText)
 	}
 }

@@ -85,6 +85,14 @@ func reportRun(f *factory, o *reportOptions) error {
 	if err != nil {
 		return err
 	}
+	if odd := report.Implausible(rep); len(odd) > 0 {
+		more := ""
+		if len(odd) > 1 {
+			more = fmt.Sprintf(" (and %d more)", len(odd)-1)
+		}
+		fmt.Fprintf(f.ios.ErrOut, "wfh: note: %s holds durations no run can have, not shown: %s%s\n",
+			displayName(o.file), odd[0], more)
+	}
 	f.ios.SetNoColor(o.noColor)
 	return emitReport(f, rep, format, o.output, o.verbose, "open or attach it")
 }
@@ -111,6 +119,14 @@ func readReportFile(f *factory, name string) (report.Report, error) {
 		return report.Report{}, &exitError{code: exitUsage, err: err, msg: name + ": " + err.Error()}
 	}
 	return rep, nil
+}
+
+// displayName is how a report file is named in messages.
+func displayName(file string) string {
+	if file == "-" {
+		return "standard input"
+	}
+	return file
 }
 
 // fileProblem says why a file cannot be opened without Go's "open" prefix.

@@ -133,7 +133,7 @@ func countsPhrase(r report.Report) string {
 // worth showing (a skipped check that took no time, a corrupt value).
 func formatSeconds(sec float64) string {
 	switch {
-	case math.IsNaN(sec) || math.IsInf(sec, 0) || sec <= 0:
+	case math.IsNaN(sec) || math.IsInf(sec, 0) || sec <= 0 || !report.PlausibleSeconds(sec):
 		return ""
 	case sec < 0.1:
 		return human.TrimFloat(sec*1000, 0) + " ms"
