@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -106,6 +108,7 @@ func (r *Runner) Run(parent context.Context, checks []Check) Outcome {
 		if !s.done {
 			s.result = st.unfinished(s.check)
 			s.result.ID, s.result.Title = s.check.ID(), s.check.Title()
+			s.result.Findings = pulledInNote(s.check, s.result.Findings)
 			if !s.started.IsZero() {
 				s.result.DurationSeconds = st.now().Sub(s.started).Seconds()
 			}
@@ -214,6 +217,30 @@ func (st *run) runOne(s *slot) {
 	}
 }
 
+// pulledInNote adds, to the result of a check that was brought in for
+// others (Registry.Select), a note saying so: a user who asked for
+// bandwidth alone must see why network is in the report.
+func pulledInNote(c Check, findings []Finding) []Finding {
+	by := PulledInBy(c)
+	if by == nil {
+		return findings
+	}
+	p, _ := c.(Provider)
+	msg := fmt.Sprintf("Run because %s %s it", joinAnd(by), map[bool]string{true: "needs", false: "need"}[len(by) == 1])
+	if p != nil && p.Provides() == NeedInternet {
+		msg += ", to know whether this computer is online"
+	}
+	return append(slices.Clone(findings), Finding{Severity: report.Pass, Message: msg + "."})
+}
+
+// joinAnd is "a", "a and b", "a, b and c".
+func joinAnd(s []string) string {
+	if len(s) <= 1 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
 // Finding is the report's finding type, re-exported for check packages.
 type Finding = report.Finding
 
@@ -272,6 +299,7 @@ func (st *run) record(s *slot, res Result, took time.Duration) {
 	res.ID = s.check.ID()
 	res.Title = s.check.Title()
 	res.DurationSeconds = took.Seconds()
+	res.Findings = pulledInNote(s.check, res.Findings)
 	s.result = res
 	s.done = true
 	close(s.finished)

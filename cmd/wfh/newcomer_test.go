@@ -174,3 +174,32 @@ func TestReportAbsurdDuration(t *testing.T) {
 		t.Errorf("stderr %q, want one line saying which durations are not shown", errText)
 	}
 }
+
+// gateStub provides NeedInternet, unmet when it fails.
+type gateStub struct{ stubCheck }
+
+func (gateStub) Provides() checks.Need { return checks.NeedInternet }
+func (gateStub) Unmet(r checks.Result) (string, bool) {
+	return "offline (see network)", r.Status == report.Fail
+}
+
+// TestQuickDropsWhatWasPulledIn: --quick leaves out the speed test, and
+// the network check brought in only for it goes too.
+func TestQuickDropsWhatWasPulledIn(t *testing.T) {
+	net := gateStub{stubCheck{id: "network", run: returns(report.Pass, "online")}}
+	speed := stubCheck{id: "speed", needs: checks.Needs{Requires: []checks.Need{checks.NeedInternet}, LoadsNetwork: true}, run: returns(report.Pass, "fast")}
+	h := newHarness(t, net, speed)
+	code := h.run(context.Background(), "doctor", "--only", "speed", "--quick")
+	if code != exitUsage || !strings.Contains(h.stderr.String(), "--quick leaves no check to run") {
+		t.Errorf("exit %d stderr %q", code, h.stderr.String())
+	}
+	h = newHarness(t, net, speed)
+	if code := h.run(context.Background(), "doctor", "--only", "speed", "--format", "json"); code != exitOK {
+		t.Fatalf("exit %d stderr %q", code, h.stderr.String())
+	}
+	r := decode(t, h.stdout.String())
+	if len(r.Results) != 2 || r.Results[0].ID != "network" || len(r.Results[0].Findings) != 1 ||
+		r.Results[0].Findings[0].Message != "Run because speed needs it, to know whether this computer is online." {
+		t.Errorf("results %+v", r.Results)
+	}
+}
