@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -73,7 +74,9 @@ func newDoctorCmd(f *factory, runF func(context.Context, *doctorOptions) error) 
 		Long: `Run every check at once and print a verdict for each — pass, warn, fail,
 skipped or error — with a plain-language fix for every problem.
 
-The report goes to standard output (or --output FILE); live progress goes to
+The report goes to standard output (or --output FILE, whose name chooses
+the format when --format is not given: .html, .json, .md, .txt); live
+progress goes to
 the terminal on standard error, and so does a last line saying what to
 attach or paste (only on a terminal, or with --copy). --copy also puts the
 report, as Markdown, on the clipboard; without a clipboard a note says so,
@@ -92,14 +95,16 @@ EXIT STATUS
   0    no check at or above the --fail-on level (default: fail)
   1    at least one check at or above the --fail-on level
        (a check in error counts as fail)
-  2    usage error: unknown flag or check, broken profile
-  3    no report could be written at all
+  2    usage error: unknown flag or check, a --format that contradicts the
+       --output name, broken profile
+  3    no report could be written at all (e.g. --output in a folder that
+       does not exist: said before any check runs)
   130  interrupted with Ctrl-C; the checks that finished are reported`,
 		Example: `  # Check everything
   wfh doctor
 
-  # Save a report to attach to a helpdesk ticket
-  wfh doctor --format markdown --output wfh-report.md
+  # Save a report to attach to a helpdesk ticket (.md: Markdown)
+  wfh doctor --output wfh-report.md
 
   # Put the report on the clipboard, to paste into a ticket or a chat
   wfh doctor --copy
@@ -170,14 +175,17 @@ type settings struct {
 	checks  []checks.Check
 }
 
-func resolveSettings(f *factory, o *doctorOptions) (*settings, error) {
+func resolveSettings(ctx context.Context, f *factory, o *doctorOptions) (*settings, error) {
 	format, err := reportFormat(o.format, o.formatSet, o.output)
 	if err != nil {
 		return nil, err
 	}
 	prof := profile.Default()
 	if o.profilePath != "" {
-		prof, err = profile.Load(o.profilePath, profile.Options{KnownChecks: f.registry.IDs()})
+		prof, err = profile.LoadContext(ctx, o.profilePath, profile.Options{KnownChecks: f.registry.IDs()})
+		if errors.Is(err, context.Canceled) {
+			return nil, &exitError{code: exitInterrupted, msg: "interrupted while reading the profile", err: err}
+		}
 		if err != nil {
 			return nil, usageError("%s", err)
 		}
@@ -237,7 +245,7 @@ func resolveSettings(f *factory, o *doctorOptions) (*settings, error) {
 
 func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 	started := time.Now()
-	s, err := resolveSettings(f, o)
+	s, err := resolveSettings(ctx, f, o)
 	if err != nil {
 		return err
 	}
