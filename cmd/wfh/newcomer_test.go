@@ -203,3 +203,27 @@ func TestQuickDropsWhatWasPulledIn(t *testing.T) {
 		t.Errorf("results %+v", r.Results)
 	}
 }
+
+// TestFlagValueErrorsForPeople: a bad flag value is answered in words, not
+// with Go's strconv or time package text.
+func TestFlagValueErrorsForPeople(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"doctor", "--verbose=maybe"}, "--verbose=maybe: --verbose takes no value (or true or false)"},
+		{[]string{"doctor", "-v=maybe"}, "--verbose=maybe: --verbose takes no value (or true or false)"},
+		{[]string{"doctor", "--timeout", "90"}, "--timeout 90: add a unit, for example 90s or 2m"},
+		{[]string{"doctor", "--timeout=1.5"}, "--timeout 1.5: add a unit, for example 1.5s or 2m"},
+		{[]string{"doctor", "--timeout", "soon"}, "--timeout soon: not a duration; write it like 90s, 2m or 1m30s"},
+		{[]string{"report", "x.json", "--no-color=perhaps"}, "--no-color=perhaps: --no-color takes no value (or true or false)"},
+	} {
+		h := newHarness(t, stubCheck{id: "alpha", run: returns(report.Pass, "")})
+		code := h.run(context.Background(), tc.args...)
+		errText := h.stderr.String()
+		if code != exitUsage || strings.Count(errText, "\n") != 1 || !strings.Contains(errText, tc.want) ||
+			strings.Contains(errText, "strconv") || strings.Contains(errText, "time:") || strings.Contains(errText, "invalid argument") {
+			t.Errorf("%v: exit %d, stderr %q; want %q", tc.args, code, errText, tc.want)
+		}
+	}
+}
