@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"github.com/wfh-cli/wfh/internal/clipboard"
 	"os"
 	"path/filepath"
 	"strings"
@@ -225,5 +227,30 @@ func TestFlagValueErrorsForPeople(t *testing.T) {
 			strings.Contains(errText, "strconv") || strings.Contains(errText, "time:") || strings.Contains(errText, "invalid argument") {
 			t.Errorf("%v: exit %d, stderr %q; want %q", tc.args, code, errText, tc.want)
 		}
+	}
+}
+
+// TestCopyFailedHintSuggestsTheFile: when --copy found no clipboard, the
+// last line suggests saving the file, not --copy again.
+func TestCopyFailedHintSuggestsTheFile(t *testing.T) {
+	cb := &fakeClipboard{fail: fmt.Errorf("%w: no graphical session here", clipboard.ErrUnavailable)}
+	h := newHarness(t, warnCheck())
+	h.f.clipboard = cb.copy
+	h.f.ios.SetStdoutTTY(true)
+	h.f.ios.SetStderrTTY(true)
+	if code := h.run(context.Background(), "doctor", "--copy"); code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	last := lastLine(h.stderr.String())
+	if strings.Contains(last, "--copy") || !strings.Contains(last, "--output wfh-report.md") {
+		t.Errorf("after a failed copy the last line is %q", last)
+	}
+	// With a clipboard that works elsewhere, the hint still offers --copy.
+	h = newHarness(t, warnCheck())
+	h.f.ios.SetStdoutTTY(true)
+	h.f.ios.SetStderrTTY(true)
+	h.run(context.Background(), "doctor")
+	if last := lastLine(h.stderr.String()); !strings.Contains(last, "--copy") {
+		t.Errorf("without --copy the last line is %q", last)
 	}
 }
