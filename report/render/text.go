@@ -196,11 +196,14 @@ func (t *textRenderer) result(res report.Result) {
 	if res.Summary != "" {
 		t.line(t.indent + t.clean(res.Summary, textMaxLine))
 	}
-	t.figures(t.indent, figuresOf(res.Metrics, res.Facts))
+	t.figures(t.indent, resultFigures(res, t.o.Verbose))
 	for _, f := range res.Findings {
 		t.finding(f)
 	}
-	t.items(res.Items)
+	if t.o.Verbose || res.Status != report.Skipped {
+		// a skipped check's reason covers its items
+		t.items(shownItems(res))
+	}
 	if t.o.Verbose {
 		t.series(res.Series)
 	}
