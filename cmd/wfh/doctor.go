@@ -392,6 +392,11 @@ func emitReport(f *factory, rep report.Report, format render.Format, output stri
 		// A file may be opened anywhere, so only a terminal decides this.
 		Unicode: !toTerminal || f.ios.Unicode(),
 	}
+	if toTerminal {
+		// A person reads this screen by screen: fit it to the terminal, and
+		// end with what to fix. A file or pipe gets neither.
+		ro.Width, ro.FixesLast = f.ios.ReportWidth(), true
+	}
 	if err := render.Render(&buf, rep, format, ro); err != nil {
 		return &exitError{code: exitNoReport, msg: "could not produce the report: " + err.Error(), err: err}
 	}

@@ -4,11 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/wfh-cli/wfh/checks/all"
 	"github.com/wfh-cli/wfh/internal/clipboard"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/internal/reportschema"
@@ -252,5 +255,77 @@ func TestCopyFailedHintSuggestsTheFile(t *testing.T) {
 	h.run(context.Background(), "doctor")
 	if last := lastLine(h.stderr.String()); !strings.Contains(last, "--copy") {
 		t.Errorf("without --copy the last line is %q", last)
+	}
+}
+
+// TestChecksFitsTheTerminal: wfh checks fits the terminal it is shown on
+// (its long NEEDS column wrapped, or one check per block when even the
+// other columns do not fit); piped, the table is unwrapped.
+func TestChecksFitsTheTerminal(t *testing.T) {
+	list := all.Checks()
+	for _, width := range []int{0, 80, 40} {
+		h := newHarness(t, list...)
+		if width > 0 {
+			h.f.ios.SetStdoutTTY(true)
+			h.f.ios.SetStdoutWidth(width)
+		}
+		if code := h.run(context.Background(), "checks"); code != exitOK {
+			t.Fatalf("exit %d", code)
+		}
+		out := h.stdout.String()
+		longest := 0
+		for _, line := range strings.Split(out, "\n") {
+			longest = max(longest, utf8.RuneCountInString(line))
+		}
+		switch {
+		case width == 0 && longest <= 80:
+			t.Errorf("piped: the table was wrapped (longest line %d)", longest)
+		case width > 0 && longest > width:
+			t.Errorf("%d columns: a line of %d:\n%s", width, longest, out)
+		}
+		words := strings.Fields(out)
+		for _, c := range list {
+			if !slices.Contains(words, c.ID()) {
+				t.Errorf("%d columns: %s is missing", width, c.ID())
+			}
+			for _, w := range strings.Fields(c.Needs().String()) {
+				if !slices.Contains(words, w) {
+					t.Errorf("%d columns: %s's need %q is missing or cut:\n%s", width, c.ID(), w, out)
+					break
+				}
+			}
+		}
+	}
+}
+
+// TestDoctorOnATerminal: on a terminal the report fits its width and ends
+// with what to fix; piped, it is neither wrapped nor given the block.
+func TestDoctorOnATerminal(t *testing.T) {
+	offline := stubCheck{id: "network", run: func(context.Context, *checks.Env) checks.Result {
+		return checks.Result{Status: report.Fail, Summary: "Offline: no network connection is active",
+			Findings: []report.Finding{{Severity: report.Fail, Message: "You're not connected to the internet: no network connection is active.",
+				Fix: "Turn on Wi-Fi and join your network, or plug in the network cable. Check that airplane mode is off."}}}
+	}}
+	for _, width := range []int{0, 80, 40} {
+		h := newHarness(t, offline)
+		if width > 0 {
+			h.f.ios.SetStdoutTTY(true)
+			h.f.ios.SetStdoutWidth(width)
+		}
+		if code := h.run(context.Background(), "doctor", "--no-color"); code != exitChecks {
+			t.Fatalf("exit %d", code)
+		}
+		out := h.stdout.String()
+		longest := 0
+		for _, line := range strings.Split(out, "\n") {
+			longest = max(longest, utf8.RuneCountInString(line))
+		}
+		fixes := strings.Contains(out, "What to fix")
+		switch {
+		case width == 0 && (fixes || longest <= 80):
+			t.Errorf("piped: block %v, longest line %d:\n%s", fixes, longest, out)
+		case width > 0 && (!fixes || longest > width):
+			t.Errorf("%d columns: block %v, longest line %d:\n%s", width, fixes, longest, out)
+		}
 	}
 }

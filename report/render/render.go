@@ -57,6 +57,15 @@ type Options struct {
 	Color   bool // ANSI colour on the text renderer; the caller decides from NO_COLOR/--no-color/TTY
 	Verbose bool // show every measurement, item and series; otherwise key figures only
 	Unicode bool // status glyphs (✔ ▲ ✖ …) allowed; otherwise ASCII only
+	// Width is the terminal's width in columns: the text report wraps its
+	// lines at word boundaries to it, continuation lines indented under
+	// their own. 0 (a file, a pipe) wraps nothing.
+	Width int
+	// FixesLast ends the text report with a short "What to fix" block (the
+	// worst problems and their fixes) after the details, so that the last
+	// screen of a terminal is the one that matters. Off for files and pipes,
+	// whose readers scroll or search.
+	FixesLast bool
 }
 
 // Render writes r to w in format f. It only reads the report. The output is
