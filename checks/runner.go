@@ -29,6 +29,10 @@ type Runner struct {
 	Env Env
 	// Timeout is the overall deadline of the run.
 	Timeout time.Duration
+	// Limit is the overall time limit as the user set it (--timeout), for
+	// messages; Timeout is what remains of it when the checks start, a
+	// little less. Zero means Timeout.
+	Limit time.Duration
 	// Observer, when set, receives events as they happen.
 	Observer Observer
 	// Clock measures durations; nil means time.Now.
@@ -130,6 +134,14 @@ func waitOrDone(ctx context.Context, wg *sync.WaitGroup) {
 	case <-done:
 	case <-ctx.Done():
 	}
+}
+
+// limit is the overall time limit to name in messages.
+func (r *Runner) limit() time.Duration {
+	if r.Limit > 0 {
+		return r.Limit
+	}
+	return r.Timeout
 }
 
 func (st *run) now() time.Time {
@@ -282,9 +294,9 @@ func (st *run) unfinished(c Check) Result {
 	}
 	if errors.Is(st.overall.Err(), context.DeadlineExceeded) {
 		return Result{Status: report.Error,
-			Summary: fmt.Sprintf("did not finish within %s (the overall time limit)", human(st.r.Timeout)),
+			Summary: fmt.Sprintf("did not finish within %s (the overall time limit)", human(st.r.limit())),
 			Findings: []Finding{{Severity: report.Error,
-				Message: fmt.Sprintf("The run reached its overall time limit of %s before %s finished.", human(st.r.Timeout), c.ID()),
+				Message: fmt.Sprintf("The run reached its overall time limit of %s before %s finished.", human(st.r.limit()), c.ID()),
 				Fix:     "Run again with a longer limit, for example: wfh doctor --timeout 2m"}}}
 	}
 	return Result{Status: report.Error, Summary: "did not run"}

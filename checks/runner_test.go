@@ -351,3 +351,17 @@ func TestRunnerGatesOnPulledInProvider(t *testing.T) {
 		t.Errorf("network result does not say why it ran: %+v", net)
 	}
 }
+
+// TestRunnerNamesTheLimitAsSet: the run started a little after the user's
+// clock did (host facts, the profile), so its remaining time is a little
+// under --timeout; the message names the limit the user set, not "1.9 s".
+func TestRunnerNamesTheLimitAsSet(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	hang := newFake("hang", blockForever(release))
+	hang.budget = time.Minute
+	out := (&Runner{Timeout: 150 * time.Millisecond, Limit: 2 * time.Second}).Run(context.Background(), []Check{hang})
+	if got := byID(t, out, "hang"); got.Summary != "did not finish within 2 s (the overall time limit)" {
+		t.Errorf("summary %q", got.Summary)
+	}
+}

@@ -275,7 +275,7 @@ func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 	known := identity(&host)
 	known.Keep = namedTargets(s.profile)
 
-	runner := &checks.Runner{Env: *env, Timeout: time.Until(deadline), Clock: f.now}
+	runner := &checks.Runner{Env: *env, Timeout: time.Until(deadline), Limit: s.timeout, Clock: f.now}
 	var display *progress.Display
 	if showProgress {
 		display = progress.New(f.ios.ErrOut, s.checks, progress.Options{
