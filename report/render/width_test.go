@@ -167,3 +167,30 @@ func TestTextEndsWithWhatToFix(t *testing.T) {
 		t.Errorf("a clean report has the block:\n%s", out)
 	}
 }
+
+// FuzzWrapLine: any line wraps into lines no wider than asked, keeping
+// every character but the spaces it breaks at, and never cuts a colour
+// sequence.
+func FuzzWrapLine(f *testing.F) {
+	for _, seed := range []string{"", "a", "  Problem: You're not connected to the internet.", "\x1b[31m✖ FAIL\x1b[0m    Title (x)   12 ms",
+		strings.Repeat("x", 100), "a · b · c — d | e --flag 0.4 s", "\x1b[", "  \x1b[1m  \x1b[0m  "} {
+		f.Add(seed, 40)
+	}
+	f.Fuzz(func(t *testing.T, s string, width int) {
+		if width < textMinWidth || width > 500 || strings.ContainsAny(s, "\n\r\t") || !utf8.ValidString(s) {
+			return
+		}
+		lines := wrapLine(s, width)
+		var joined strings.Builder
+		for _, l := range lines {
+			if visibleLen(l) > width {
+				t.Fatalf("line %q is wider than %d", l, width)
+			}
+			joined.WriteString(l)
+		}
+		squeeze := func(x string) string { return strings.ReplaceAll(x, " ", "") }
+		if squeeze(joined.String()) != squeeze(s) {
+			t.Fatalf("characters changed:\n%q\n%q", s, joined.String())
+		}
+	})
+}
