@@ -237,8 +237,8 @@ var (
 	thisNetwork = netip.MustParsePrefix("0.0.0.0/8")
 )
 
-// ordinaryWords are host and user names that are also words the report
-// itself is made of: operating systems, architectures, device models,
+// ordinaryWord reports whether w (in lower case) is one of the host and
+// user names that are also words the report itself is made of: operating systems, architectures, device models,
 // vendors, and the generic names installers, images and IT give out
 // (Debian's default host name is "debian", Raspberry Pi OS's user "pi",
 // cloud images log in as "admin", "ubuntu" or "fedora"). Such a name
@@ -246,46 +246,47 @@ var (
 // it in free text would garble "Debian GNU/Linux 12", "linux/amd64" or "run
 // as administrator" everywhere. A name on this list is still replaced in the
 // fields that carry it (Host.Hostname, Host.User, values under
-// SensitiveKeys) and in paths (see pathNames), never inside ordinary text.
+// SensitiveKeys) and in paths (hostPathRE, userPathRE), never inside
+// ordinary text.
 // TestRedactWordSafeNames runs real default names through every renderer.
-var ordinaryWords = func() map[string]bool {
-	m := map[string]bool{}
-	for _, group := range [][]string{
-		// every machine's own name (loopbackName)
-		{"localhost", "localhost.localdomain", "localdomain", "ip6-localhost", "ip6-loopback"},
-		// operating systems and distributions, several of them the
-		// installer's default host or user name
-		{"linux", "gnu", "debian", "ubuntu", "kubuntu", "xubuntu", "lubuntu", "fedora", "centos", "rhel",
-			"redhat", "rocky", "alma", "almalinux", "arch", "archlinux", "manjaro", "mint", "linuxmint",
-			"opensuse", "suse", "gentoo", "alpine", "kali", "raspbian", "raspberrypi", "popos", "pop-os",
-			"elementary", "nixos", "void", "zorin", "deepin", "penguin", "windows", "win", "win10", "win11",
-			"macos", "osx", "darwin", "ios", "ipados", "android", "chromeos", "freebsd", "openbsd",
-			"netbsd", "unix", "wsl"},
-		// architectures, as in "linux/amd64" and kernel names
-		{"amd64", "x86_64", "x86", "x64", "i386", "i686", "386", "arm", "arm64", "aarch64", "armv7l",
-			"armhf", "riscv64", "ppc64le", "s390x"},
-		// device models and product words
-		{"mac", "macbook", "macbookpro", "macbookair", "imac", "macmini", "mini", "pro", "air", "studio",
-			"surface", "thinkpad", "ideapad", "latitude", "xps", "inspiron", "optiplex", "precision",
-			"pavilion", "elitebook", "probook", "envy", "spectre", "zenbook", "vivobook", "chromebook",
-			"raspberry", "pi", "nuc", "jetson"},
-		// vendors, as in device and adapter names
-		{"apple", "microsoft", "dell", "lenovo", "hp", "asus", "acer", "intel", "amd", "nvidia", "realtek",
-			"broadcom", "qualcomm", "mediatek", "samsung", "google", "logitech", "jabra", "plantronics",
-			"poly", "sony", "bose", "cisco", "zoom", "teams", "webex"},
-		// generic machine and account names, which are also words of
-		// wfh's own advice ("run as administrator", "root cause")
-		{"desktop", "laptop", "pc", "computer", "workstation", "server", "host", "machine", "home",
-			"office", "work", "admin", "administrator", "root", "user", "users", "guest", "test",
-			"default", "owner", "public", "system", "nobody", "vagrant", "docker", "kiosk", "student",
-			"dev", "wfh"},
-	} {
-		for _, w := range group {
-			m[w] = true
-		}
+func ordinaryWord(w string) bool {
+	switch w {
+	// every machine's own name (loopbackName)
+	case "localhost", "localhost.localdomain", "localdomain", "ip6-localhost", "ip6-loopback":
+		return true
+	// operating systems and distributions, several of them the
+	// installer's default host or user name
+	case "linux", "gnu", "debian", "ubuntu", "kubuntu", "xubuntu", "lubuntu", "fedora", "centos",
+		"rhel", "redhat", "rocky", "alma", "almalinux", "arch", "archlinux", "manjaro", "mint",
+		"linuxmint", "opensuse", "suse", "gentoo", "alpine", "kali", "raspbian", "raspberrypi", "popos",
+		"pop-os", "elementary", "nixos", "void", "zorin", "deepin", "penguin", "windows", "win", "win10",
+		"win11", "macos", "osx", "darwin", "ios", "ipados", "android", "chromeos", "freebsd", "openbsd",
+		"netbsd", "unix", "wsl":
+		return true
+	// architectures, as in "linux/amd64" and kernel names
+	case "amd64", "x86_64", "x86", "x64", "i386", "i686", "386", "arm", "arm64", "aarch64", "armv7l",
+		"armhf", "riscv64", "ppc64le", "s390x":
+		return true
+	// device models and product words
+	case "mac", "macbook", "macbookpro", "macbookair", "imac", "macmini", "mini", "pro", "air",
+		"studio", "surface", "thinkpad", "ideapad", "latitude", "xps", "inspiron", "optiplex",
+		"precision", "pavilion", "elitebook", "probook", "envy", "spectre", "zenbook", "vivobook",
+		"chromebook", "raspberry", "pi", "nuc", "jetson":
+		return true
+	// vendors, as in device and adapter names
+	case "apple", "microsoft", "dell", "lenovo", "hp", "asus", "acer", "intel", "amd", "nvidia",
+		"realtek", "broadcom", "qualcomm", "mediatek", "samsung", "google", "logitech", "jabra",
+		"plantronics", "poly", "sony", "bose", "cisco", "zoom", "teams", "webex":
+		return true
+	// generic machine and account names, which are also words of
+	// wfh's own advice ("run as administrator", "root cause")
+	case "desktop", "laptop", "pc", "computer", "workstation", "server", "host", "machine", "home",
+		"office", "work", "admin", "administrator", "root", "user", "users", "guest", "test", "default",
+		"owner", "public", "system", "nobody", "vagrant", "docker", "kiosk", "student", "dev", "wfh":
+		return true
 	}
-	return m
-}()
+	return false
+}
 
 // loopbackName reports whether a host name is every machine's own, which
 // names nobody even in \\localhost\share or localhost.localdomain.
@@ -298,10 +299,10 @@ func loopbackName(name string) bool {
 }
 
 // ordinaryName reports whether a host or user name is left in free text:
-// one of ordinaryWords, or a name of one or two letters ("pi", "a"), which
+// an ordinaryWord, or a name of one or two letters ("pi", "a"), which
 // would otherwise be found inside a great many words.
 func ordinaryName(name string) bool {
-	return utf8.RuneCountInString(name) < 3 || ordinaryWords[strings.ToLower(name)]
+	return utf8.RuneCountInString(name) < 3 || ordinaryWord(strings.ToLower(name))
 }
 
 // redactor holds what one Redact call knows: the patterns built from Known,
@@ -430,7 +431,7 @@ func nameMatchers(names []string, shared func(string) bool) []matcher {
 }
 
 // Where a name can only be the machine's or the user's. NAME stands for the
-// quoted name; pathReplace checks what follows it.
+// quoted name; replaceName checks what follows it.
 const (
 	// \\host\share, smb://host/share, and host.local and the other names
 	// home networks give a machine.

@@ -331,7 +331,7 @@ func TestRedactContinuesExistingTokens(t *testing.T) {
 
 func TestRedactTokensAreSafeFromNames(t *testing.T) {
 	// Names that are words inside tokens must not break them. ("public"
-	// itself is an ordinary word, left in free text: see ordinaryWords.)
+	// itself is an ordinary word, left in free text: see ordinaryWord.)
 	k := report.Known{Hostname: "ipv4", User: "hostname", HomeDir: "/home/redacted"}
 	in := report.Report{Results: []report.Result{{
 		Summary: "ipv4 hostname 8.8.8.8 aa:bb:cc:dd:ee:ff /home/redacted/x",
