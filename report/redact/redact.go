@@ -237,18 +237,18 @@ var (
 	thisNetwork = netip.MustParsePrefix("0.0.0.0/8")
 )
 
-// ordinaryWord reports whether w (in lower case) is one of the host and
-// user names that are also words the report itself is made of: operating systems, architectures, device models,
-// vendors, and the generic names installers, images and IT give out
-// (Debian's default host name is "debian", Raspberry Pi OS's user "pi",
-// cloud images log in as "admin", "ubuntu" or "fedora"). Such a name
-// identifies nobody, since thousands of machines share it, while replacing
-// it in free text would garble "Debian GNU/Linux 12", "linux/amd64" or "run
-// as administrator" everywhere. A name on this list is still replaced in the
-// fields that carry it (Host.Hostname, Host.User, values under
-// SensitiveKeys) and in paths (hostPathRE, userPathRE), never inside
-// ordinary text.
-// TestRedactWordSafeNames runs real default names through every renderer.
+// ordinaryWord reports whether w (in lower case) is a host or user name
+// that is also a word reports are made of: an operating system, an
+// architecture, a device model, a vendor, or a generic name installers,
+// images and IT give out (Debian's default host name is "debian", Raspberry
+// Pi OS's user "pi", cloud images log in as "admin", "ubuntu" or
+// "fedora"). Such a name identifies nobody, since thousands of machines
+// share it, while replacing it in free text would garble "Debian GNU/Linux
+// 12", "linux/amd64" or "run as administrator" everywhere. It is still
+// replaced in the fields that carry it (Host.Hostname, Host.User, values
+// under SensitiveKeys) and in paths (hostPathRE, userPathRE), never inside
+// ordinary text. TestRedactWordSafeNames runs real default names through
+// every renderer.
 func ordinaryWord(w string) bool {
 	switch w {
 	// every machine's own name (loopbackName)
