@@ -76,11 +76,12 @@ skipped or error — with a plain-language fix for every problem.
 
 The report goes to standard output (or --output FILE, whose name chooses
 the format when --format is not given: .html, .json, .md, .txt); live
-progress goes to
-the terminal on standard error, and so does a last line saying what to
-attach or paste (only on a terminal, or with --copy). --copy also puts the
-report, as Markdown, on the clipboard; without a clipboard a note says so,
-and the exit status is unchanged. Private data (public IP addresses, MAC
+progress goes to the terminal on standard error, and so does a last line
+saying what to attach or paste (only on a terminal, or with --copy). On a
+terminal the report fits its width and ends with "What to fix", the worst
+problems and their fixes. --copy also puts the report, as Markdown, on the
+clipboard; without a clipboard a note says so, and the exit status is
+unchanged. Private data (public IP addresses, MAC
 addresses, host, user and Wi-Fi names, home folders, serial numbers and
 device IDs, mail addresses) is redacted unless --no-redact is given.
 
@@ -139,7 +140,7 @@ EXIT STATUS
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&opts.format, "format", "f", "text", "report format: "+joinFormats()+" (default: from the --output file's extension, else text)")
+	fl.StringVarP(&opts.format, "format", "f", "", "report format: "+joinFormats()+" (default: the --output file's extension, else text)")
 	fl.StringVarP(&opts.output, "output", "o", "", "write the report to `FILE` instead of standard output; .html, .json, .md and .txt choose the format")
 	fl.StringSliceVar(&opts.only, "only", nil, "run only these `checks` (comma-separated; see wfh checks)")
 	fl.StringSliceVar(&opts.skip, "skip", nil, "leave out these `checks` (comma-separated)")

@@ -72,7 +72,7 @@ EXIT STATUS
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&opts.format, "format", "f", "text", "output format: "+joinFormats()+" (default: from the --output file's extension, else text)")
+	fl.StringVarP(&opts.format, "format", "f", "", "output format: "+joinFormats()+" (default: the --output file's extension, else text)")
 	fl.StringVarP(&opts.output, "output", "o", "", "write to `FILE` instead of standard output; .html, .json, .md and .txt choose the format")
 	fl.BoolVarP(&opts.verbose, "verbose", "v", false, "show every measurement, not only the key figures")
 	fl.BoolVar(&opts.noColor, "no-color", false, "never use colour (NO_COLOR is honoured too)")
