@@ -59,6 +59,13 @@ func (e *UnknownCheckError) Error() string {
 // Select returns the checks named by only (all when empty) minus those in
 // skip, in registry order. Unknown names in either list are an error that
 // lists the valid names.
+//
+// A selected check that requires a need no selected check provides brings
+// in the registry's provider of that need, unless skip names it: `--only
+// bandwidth` offline must end as a full run does, skipped because the
+// network check found no internet, not in an error of its own. Such a
+// provider is returned wrapped, so that PulledInBy names the checks it
+// came for and its result says so.
 func (r *Registry) Select(only, skip []string) ([]Check, error) {
 	byID := map[string]Check{}
 	for _, c := range r.checks {
@@ -88,17 +95,72 @@ func (r *Registry) Select(only, skip []string) ([]Check, error) {
 	if err != nil {
 		return nil, err
 	}
+	chosen := map[string]bool{}
+	provided := map[Need]bool{}
+	for _, c := range r.checks {
+		if (len(onlySet) > 0 && !onlySet[c.ID()]) || skipSet[c.ID()] {
+			continue
+		}
+		chosen[c.ID()] = true
+		if p, ok := c.(Provider); ok {
+			provided[p.Provides()] = true
+		}
+	}
+	// The checks each unprovided need's provider is brought in for.
+	pulledFor := map[string][]string{}
+	for _, c := range r.checks {
+		if !chosen[c.ID()] {
+			continue
+		}
+		for _, need := range c.Needs().Requires {
+			if provided[need] {
+				continue
+			}
+			if p := r.provider(need); p != nil && !skipSet[p.ID()] && p.ID() != c.ID() {
+				pulledFor[p.ID()] = append(pulledFor[p.ID()], c.ID())
+			}
+		}
+	}
 	var out []Check
 	for _, c := range r.checks {
-		if len(onlySet) > 0 && !onlySet[c.ID()] {
-			continue
+		switch {
+		case chosen[c.ID()]:
+			out = append(out, c)
+		case pulledFor[c.ID()] != nil:
+			out = append(out, pulledIn{Check: c, by: pulledFor[c.ID()]})
 		}
-		if skipSet[c.ID()] {
-			continue
-		}
-		out = append(out, c)
 	}
 	return out, nil
+}
+
+// provider is the registry's check that provides need, or nil.
+func (r *Registry) provider(need Need) Check {
+	for _, c := range r.checks {
+		if p, ok := c.(Provider); ok && p.Provides() == need {
+			return c
+		}
+	}
+	return nil
+}
+
+// pulledIn is a provider nobody selected, run because selected checks
+// require its need. It is still the provider for the runner.
+type pulledIn struct {
+	Check
+	by []string
+}
+
+func (p pulledIn) Provides() Need { return p.Check.(Provider).Provides() }
+
+func (p pulledIn) Unmet(r Result) (string, bool) { return p.Check.(Provider).Unmet(r) }
+
+// PulledInBy returns the IDs of the selected checks a check was brought in
+// for by Registry.Select, or nil for a check that was selected itself.
+func PulledInBy(c Check) []string {
+	if p, ok := c.(pulledIn); ok {
+		return append([]string(nil), p.by...)
+	}
+	return nil
 }
 
 func validID(id string) bool {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 var sprintf = fmt.Sprintf
@@ -75,5 +76,51 @@ func TestRegistryKeepsListOrder(t *testing.T) {
 	}
 	if got := len((&Registry{}).All()); got != 0 {
 		t.Errorf("zero registry holds %d checks", got)
+	}
+}
+
+// TestSelectPullsInProviders: a check chosen alone that requires a need
+// brings the check that provides it, so that it is gated as in a full run;
+// an explicit --skip of the provider wins.
+func TestSelectPullsInProviders(t *testing.T) {
+	net := &gateCheck{fakeCheck{id: "network", budget: time.Second, fn: pass}}
+	needy := func(id string) *fakeCheck {
+		c := newFake(id, pass)
+		c.needs = Needs{Requires: []Need{NeedInternet}}
+		return c
+	}
+	reg := NewRegistry(net, needy("dns"), needy("latency"), needy("bandwidth"), newFake("system", pass))
+	ids := func(cs []Check) string {
+		var s []string
+		for _, c := range cs {
+			id := c.ID()
+			if by := PulledInBy(c); by != nil {
+				id += "<" + strings.Join(by, "+")
+			}
+			s = append(s, id)
+		}
+		return strings.Join(s, ",")
+	}
+	for _, tc := range []struct {
+		only, skip []string
+		want       string
+	}{
+		{[]string{"bandwidth"}, nil, "network<bandwidth,bandwidth"},
+		{[]string{"latency", "bandwidth"}, nil, "network<latency+bandwidth,latency,bandwidth"},
+		{[]string{"bandwidth", "network"}, nil, "network,bandwidth"},
+		{[]string{"system"}, nil, "system"},
+		{nil, nil, "network,dns,latency,bandwidth,system"},
+		{[]string{"bandwidth"}, []string{"network"}, "bandwidth"},
+		{nil, []string{"network"}, "dns,latency,bandwidth,system"},
+	} {
+		got, err := reg.Select(tc.only, tc.skip)
+		if err != nil || ids(got) != tc.want {
+			t.Errorf("Select(%v, %v) = %q, %v; want %q", tc.only, tc.skip, ids(got), err, tc.want)
+		}
+	}
+	// The pulled-in check still provides its need to the runner.
+	got, _ := reg.Select([]string{"bandwidth"}, nil)
+	if p, ok := got[0].(Provider); !ok || p.Provides() != NeedInternet {
+		t.Errorf("pulled-in network is not a provider: %T", got[0])
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,6 +29,10 @@ type Runner struct {
 	Env Env
 	// Timeout is the overall deadline of the run.
 	Timeout time.Duration
+	// Limit is the overall time limit as the user set it (--timeout), for
+	// messages; Timeout is what remains of it when the checks start, a
+	// little less. Zero means Timeout.
+	Limit time.Duration
 	// Observer, when set, receives events as they happen.
 	Observer Observer
 	// Clock measures durations; nil means time.Now.
@@ -106,6 +112,7 @@ func (r *Runner) Run(parent context.Context, checks []Check) Outcome {
 		if !s.done {
 			s.result = st.unfinished(s.check)
 			s.result.ID, s.result.Title = s.check.ID(), s.check.Title()
+			s.result.Findings = pulledInNote(s.check, s.result.Findings)
 			if !s.started.IsZero() {
 				s.result.DurationSeconds = st.now().Sub(s.started).Seconds()
 			}
@@ -127,6 +134,14 @@ func waitOrDone(ctx context.Context, wg *sync.WaitGroup) {
 	case <-done:
 	case <-ctx.Done():
 	}
+}
+
+// limit is the overall time limit to name in messages.
+func (r *Runner) limit() time.Duration {
+	if r.Limit > 0 {
+		return r.Limit
+	}
+	return r.Timeout
 }
 
 func (st *run) now() time.Time {
@@ -214,6 +229,30 @@ func (st *run) runOne(s *slot) {
 	}
 }
 
+// pulledInNote adds, to the result of a check that was brought in for
+// others (Registry.Select), a note saying so: a user who asked for
+// bandwidth alone must see why network is in the report.
+func pulledInNote(c Check, findings []Finding) []Finding {
+	by := PulledInBy(c)
+	if by == nil {
+		return findings
+	}
+	p, _ := c.(Provider)
+	msg := fmt.Sprintf("Run because %s %s it", joinAnd(by), map[bool]string{true: "needs", false: "need"}[len(by) == 1])
+	if p != nil && p.Provides() == NeedInternet {
+		msg += ", to know whether this computer is online"
+	}
+	return append(slices.Clone(findings), Finding{Severity: report.Pass, Message: msg + "."})
+}
+
+// joinAnd is "a", "a and b", "a, b and c".
+func joinAnd(s []string) string {
+	if len(s) <= 1 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
 // Finding is the report's finding type, re-exported for check packages.
 type Finding = report.Finding
 
@@ -255,9 +294,9 @@ func (st *run) unfinished(c Check) Result {
 	}
 	if errors.Is(st.overall.Err(), context.DeadlineExceeded) {
 		return Result{Status: report.Error,
-			Summary: fmt.Sprintf("did not finish within %s (the overall time limit)", human(st.r.Timeout)),
+			Summary: fmt.Sprintf("did not finish within %s (the overall time limit)", human(st.r.limit())),
 			Findings: []Finding{{Severity: report.Error,
-				Message: fmt.Sprintf("The run reached its overall time limit of %s before %s finished.", human(st.r.Timeout), c.ID()),
+				Message: fmt.Sprintf("The run reached its overall time limit of %s before %s finished.", human(st.r.limit()), c.ID()),
 				Fix:     "Run again with a longer limit, for example: wfh doctor --timeout 2m"}}}
 	}
 	return Result{Status: report.Error, Summary: "did not run"}
@@ -272,6 +311,7 @@ func (st *run) record(s *slot, res Result, took time.Duration) {
 	res.ID = s.check.ID()
 	res.Title = s.check.Title()
 	res.DurationSeconds = took.Seconds()
+	res.Findings = pulledInNote(s.check, res.Findings)
 	s.result = res
 	s.done = true
 	close(s.finished)

@@ -318,3 +318,50 @@ func TestRunnerPrefixesLogsWithCheckID(t *testing.T) {
 		t.Errorf("log lines %q", lines)
 	}
 }
+
+// TestRunnerGatesOnPulledInProvider: a check chosen alone ends as it does
+// in a full run (skipped with the provider's reason), and the provider's
+// result says why it ran although nobody asked for it.
+func TestRunnerGatesOnPulledInProvider(t *testing.T) {
+	offline := &gateCheck{fakeCheck{id: "network", budget: time.Second, fn: func(context.Context, *Env) Result {
+		return Result{Status: report.Fail, Summary: "offline"}
+	}}}
+	ran := false
+	bw := newFake("bandwidth", func(context.Context, *Env) Result {
+		ran = true
+		return Result{Status: report.Error, Summary: "a firewall may block speed tests: ask IT"}
+	})
+	bw.needs = Needs{Requires: []Need{NeedInternet}, LoadsNetwork: true}
+	reg := NewRegistry(offline, bw)
+	list, err := reg.Select([]string{"bandwidth"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := (&Runner{Timeout: 5 * time.Second}).Run(context.Background(), list)
+	if len(out.Results) != 2 {
+		t.Fatalf("results %+v", out.Results)
+	}
+	got := byID(t, out, "bandwidth")
+	if ran || got.Status != report.Skipped || got.Summary != "offline (see network)" {
+		t.Errorf("bandwidth alone offline: ran %v, %+v", ran, got)
+	}
+	net := byID(t, out, "network")
+	if net.Status != report.Fail || len(net.Findings) != 1 || net.Findings[0].Severity != report.Pass ||
+		!strings.Contains(net.Findings[0].Message, "bandwidth needs it") {
+		t.Errorf("network result does not say why it ran: %+v", net)
+	}
+}
+
+// TestRunnerNamesTheLimitAsSet: the run started a little after the user's
+// clock did (host facts, the profile), so its remaining time is a little
+// under --timeout; the message names the limit the user set, not "1.9 s".
+func TestRunnerNamesTheLimitAsSet(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	hang := newFake("hang", blockForever(release))
+	hang.budget = time.Minute
+	out := (&Runner{Timeout: 150 * time.Millisecond, Limit: 2 * time.Second}).Run(context.Background(), []Check{hang})
+	if got := byID(t, out, "hang"); got.Summary != "did not finish within 2 s (the overall time limit)" {
+		t.Errorf("summary %q", got.Summary)
+	}
+}

@@ -233,6 +233,12 @@ func ComputeOverall(results []Result) Status {
 	return Worst(statuses...)
 }
 
+// FormatMbps words a rate in Mbit/s as every part of wfh shows rates:
+// "850 kbit/s", "43.2 Mbit/s", "940 Mbit/s", "36.80 Gbit/s". The speed
+// test's own messages use it too, so that a figure never reads differently
+// in the summary card and in the check's details.
+func FormatMbps(v float64) string { return human.Mbps(v) }
+
 // FormatValue renders a metric value for people: units they know, no more
 // digits than the measurement supports.
 func (m Metric) FormatValue() string {
@@ -248,6 +254,8 @@ func (m Metric) FormatValue() string {
 		return human.Seconds(v)
 	case "bytes":
 		return human.Bytes(v)
+	case "Mbit/s":
+		return FormatMbps(v)
 	case "%", "percent":
 		return human.TrimFloat(v, 1) + " %"
 	case "":

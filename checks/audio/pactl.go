@@ -51,7 +51,7 @@ func parsePactlJSON(data, kind string) ([]device, error) {
 		if isMonitor(r.Name, "", r.Properties["device.class"]) {
 			continue
 		}
-		d := device{Kind: kind, Name: clean(r.Name), Label: clean(r.Description), SampleSpec: clean(r.SampleSpec)}
+		d := device{Kind: kind, Name: clean(r.Name), Label: cleanLabel(r.Description), SampleSpec: clean(r.SampleSpec)}
 		if r.Mute != nil {
 			d.Muted, d.MuteKnown = *r.Mute, true
 		}
@@ -213,7 +213,7 @@ func parsePactlText(data string) ([]device, error) {
 		case "Name":
 			cur.Name = clean(val)
 		case "Description":
-			cur.Label = clean(val)
+			cur.Label = cleanLabel(val)
 		case "Mute":
 			cur.Muted, cur.MuteKnown = val == "yes", val == "yes" || val == "no"
 		case "Volume":

@@ -106,3 +106,13 @@ const maxText = 160
 
 // clean: see probeutil.CleanText.
 func clean(s string) string { return probeutil.CleanText(s, maxText) }
+
+// cleanLabel is clean for a device's display name: a placeholder for a
+// missing one ("(null)") is no name, so the caller falls back to the
+// device's system name.
+func cleanLabel(s string) string {
+	if s = clean(s); probeutil.Placeholder(s) {
+		return ""
+	}
+	return s
+}

@@ -40,7 +40,7 @@ func parseAudioEndpointJSON(data string) ([]device, error) {
 	var out []device
 	for _, r := range rows {
 		id := strings.ToUpper(r.InstanceId)
-		d := device{Name: clean(r.InstanceId), Label: clean(r.FriendlyName), Status: clean(r.Status)}
+		d := device{Name: clean(r.InstanceId), Label: cleanLabel(r.FriendlyName), Status: clean(r.Status)}
 		switch {
 		case strings.Contains(id, "{0.0.1."):
 			d.Kind = kindMic

@@ -594,16 +594,8 @@ func (r *payloadReader) Read(b []byte) (int, error) {
 	return n, nil
 }
 
-// formatRate writes bits per second for people: "43.2 Mbit/s".
+// formatRate writes bits per second for people: "43.2 Mbit/s". It is the
+// report's formatter, so the check's messages and the summary card agree.
 func formatRate(bps float64) string {
-	switch {
-	case bps >= 1e9:
-		return fmt.Sprintf("%.2f Gbit/s", bps/1e9)
-	case bps >= 100e6:
-		return fmt.Sprintf("%.0f Mbit/s", bps/1e6)
-	case bps >= 1e6:
-		return fmt.Sprintf("%.1f Mbit/s", bps/1e6)
-	default:
-		return fmt.Sprintf("%.0f kbit/s", bps/1e3)
-	}
+	return report.FormatMbps(bps / 1e6)
 }

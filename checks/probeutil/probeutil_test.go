@@ -141,3 +141,16 @@ func TestSplitOwner(t *testing.T) {
 		}
 	}
 }
+
+func TestPlaceholder(t *testing.T) {
+	for _, s := range []string{"", " ", "(null)", "(NULL)", "null", "<null>", "(none)", "N/A", `""`} {
+		if !Placeholder(s) {
+			t.Errorf("Placeholder(%q) = false", s)
+		}
+	}
+	for _, s := range []string{"Null Output", "None Such Headset", "USB Audio", "0"} {
+		if Placeholder(s) {
+			t.Errorf("Placeholder(%q) = true", s)
+		}
+	}
+}

@@ -61,7 +61,8 @@ type doctorOptions struct {
 	copy        bool   // also put the Markdown report on the clipboard
 	post        string // web address the redacted JSON report is posted to (--post)
 
-	// Set when the flag was given, so it beats the profile.
+	// Set when the flag was given, so it beats the profile (or, for
+	// --format, the --output file's extension).
 	timeoutSet, failOnSet, onlySet, skipSet, formatSet bool
 }
 
@@ -73,11 +74,14 @@ func newDoctorCmd(f *factory, runF func(context.Context, *doctorOptions) error) 
 		Long: `Run every check at once and print a verdict for each — pass, warn, fail,
 skipped or error — with a plain-language fix for every problem.
 
-The report goes to standard output (or --output FILE); live progress goes to
-the terminal on standard error, and so does a last line saying what to
-attach or paste (only on a terminal, or with --copy). --copy also puts the
-report, as Markdown, on the clipboard; without a clipboard a note says so,
-and the exit status is unchanged. Private data (public IP addresses, MAC
+The report goes to standard output (or --output FILE, whose name chooses
+the format when --format is not given: .html, .json, .md, .txt); live
+progress goes to the terminal on standard error, and so does a last line
+saying what to attach or paste (only on a terminal, or with --copy). On a
+terminal the report fits its width and ends with "What to fix", the worst
+problems and their fixes. --copy also puts the report, as Markdown, on the
+clipboard; without a clipboard a note says so, and the exit status is
+unchanged. Private data (public IP addresses, MAC
 addresses, host, user and Wi-Fi names, home folders, serial numbers and
 device IDs, mail addresses) is redacted unless --no-redact is given.
 
@@ -101,15 +105,17 @@ EXIT STATUS
   0    no check at or above the --fail-on level (default: fail)
   1    at least one check at or above the --fail-on level
        (a check in error counts as fail)
-  2    usage error: unknown flag or check, broken profile, or a profile
-       address that fails its pin or cannot be fetched with no saved copy
-  3    no report could be written at all
+  2    usage error: unknown flag or check, a --format that contradicts the
+       --output name, broken profile, or a profile address that fails its
+       pin or cannot be fetched with no saved copy
+  3    no report could be written at all (e.g. --output in a folder that
+       does not exist: said before any check runs)
   130  interrupted with Ctrl-C; the checks that finished are reported`,
 		Example: `  # Check everything
   wfh doctor
 
-  # Save a report to attach to a helpdesk ticket
-  wfh doctor --format markdown --output wfh-report.md
+  # Save a report to attach to a helpdesk ticket (.md: Markdown)
+  wfh doctor --output wfh-report.md
 
   # Put the report on the clipboard, to paste into a ticket or a chat
   wfh doctor --copy
@@ -150,8 +156,8 @@ EXIT STATUS
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&opts.format, "format", "f", "text", "report format: "+joinFormats())
-	fl.StringVarP(&opts.output, "output", "o", "", "write the report to `FILE` instead of standard output")
+	fl.StringVarP(&opts.format, "format", "f", "", "report format: "+joinFormats()+" (default: the --output file's extension, else text)")
+	fl.StringVarP(&opts.output, "output", "o", "", "write the report to `FILE` instead of standard output; .html, .json, .md and .txt choose the format")
 	fl.StringSliceVar(&opts.only, "only", nil, "run only these `checks` (comma-separated; see wfh checks)")
 	fl.StringSliceVar(&opts.skip, "skip", nil, "leave out these `checks` (comma-separated)")
 	fl.DurationVar(&opts.timeout, "timeout", defaultTimeout, "overall time limit; checks still running then are reported as errors")
@@ -191,12 +197,9 @@ type settings struct {
 }
 
 func resolveSettings(ctx context.Context, f *factory, o *doctorOptions) (*settings, error) {
-	format, err := render.ParseFormat(o.format)
+	format, err := reportFormat(o.format, o.formatSet, o.output)
 	if err != nil {
-		return nil, usageError("%s", err)
-	}
-	if ext, ok := formatFromExtension(o.output); ok && !o.formatSet {
-		format = ext
+		return nil, err
 	}
 	if err := checkPostFlag(o); err != nil {
 		return nil, err
@@ -252,6 +255,9 @@ func resolveSettings(ctx context.Context, f *factory, o *doctorOptions) (*settin
 	if err := applyLoadOptions(o, s); err != nil {
 		return nil, err
 	}
+	if err := checkOutput(o.output); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -261,6 +267,8 @@ func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 	if err != nil {
 		return err
 	}
+	// A JSON report chosen by its file name is read by a script too.
+	f.jsonErrors = f.jsonErrors || s.format == render.FormatJSON
 	// The checks get the whole --timeout: fetching a profile from a web
 	// address (bounded by profile.FetchTimeout) comes before it.
 	deadline := time.Now().Add(s.timeout)
@@ -290,7 +298,7 @@ func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 		known.Keep = append(known.Keep, hostOf(s.source.URL))
 	}
 
-	runner := &checks.Runner{Env: *env, Timeout: time.Until(deadline), Clock: f.now}
+	runner := &checks.Runner{Env: *env, Timeout: time.Until(deadline), Limit: s.timeout, Clock: f.now}
 	var display *progress.Display
 	if showProgress {
 		display = progress.New(f.ios.ErrOut, s.checks, progress.Options{
@@ -444,13 +452,17 @@ func emitReport(f *factory, rep report.Report, format render.Format, output stri
 		Unicode:  !toTerminal || f.ios.Unicode(),
 		ExitCode: exitCode,
 	}
+	if toTerminal {
+		// A person reads this screen by screen: fit it to the terminal, and
+		// end with what to fix. A file or pipe gets neither.
+		ro.Width, ro.FixesLast = f.ios.ReportWidth(), true
+	}
 	if err := render.Render(&buf, rep, format, ro); err != nil {
 		return &exitError{code: exitNoReport, msg: "could not produce the report: " + err.Error(), err: err}
 	}
 	if output != "" {
 		if err := atomicfile.Write(output, buf.Bytes()); err != nil {
-			return &exitError{code: exitNoReport, err: err,
-				msg: fmt.Sprintf("could not save the report: %s; choose another place with --output", err)}
+			return saveError(err)
 		}
 		if savedHint != "" && f.ios.IsStderrTTY() {
 			fmt.Fprintf(f.ios.ErrOut, "Report saved to %s: %s.\n", output, savedHint)

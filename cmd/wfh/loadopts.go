@@ -1,7 +1,10 @@
 package main
 
 import (
+	"slices"
 	"strings"
+
+	"github.com/wfh-cli/wfh/checks"
 
 	"github.com/wfh-cli/wfh/internal/profile"
 )
@@ -24,11 +27,18 @@ func applyLoadOptions(o *doctorOptions, s *settings) error {
 		return nil
 	}
 	kept := s.checks[:0:0]
+	left := map[string]bool{}
 	for _, c := range s.checks {
 		if !c.Needs().LoadsNetwork {
 			kept = append(kept, c)
+			left[c.ID()] = true
 		}
 	}
+	// A check brought in only for the ones --quick drops goes with them.
+	kept = slices.DeleteFunc(kept, func(c checks.Check) bool {
+		by := checks.PulledInBy(c)
+		return by != nil && !slices.ContainsFunc(by, func(id string) bool { return left[id] })
+	})
 	if len(kept) == 0 {
 		return usageError("--quick leaves no check to run: every selected check loads the network; drop --quick")
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -65,7 +66,10 @@ func loadProfile(ctx context.Context, f *factory, o *doctorOptions) (*profile.Pr
 	}
 	opts := profile.Options{KnownChecks: f.registry.IDs()}
 	if !profile.IsURL(name) {
-		p, err := profile.Load(name, opts)
+		p, err := profile.LoadContext(ctx, name, opts)
+		if errors.Is(err, context.Canceled) {
+			return nil, nil, &exitError{code: exitInterrupted, msg: "interrupted while reading the profile", err: err}
+		}
 		if err != nil {
 			return nil, nil, usageError("%s%s", err, from)
 		}

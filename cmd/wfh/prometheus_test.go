@@ -57,11 +57,16 @@ func TestDoctorPrometheusByExtension(t *testing.T) {
 			t.Errorf("%s lacks %q:\n%s", out, want, data)
 		}
 	}
-	// --format beats the extension.
+	// A --format that contradicts the extension is refused, naming both.
 	h = newHarness(t, fleetChecks()...)
-	h.run(context.Background(), "doctor", "--format", "json", "--output", out)
-	if data, _ := os.ReadFile(out); !bytes.HasPrefix(data, []byte("{")) {
-		t.Errorf("--format json --output x.prom wrote %.60q", data)
+	if code := h.run(context.Background(), "doctor", "--format", "json", "--output", out); code != exitUsage {
+		t.Errorf("--format json --output x.prom: exit %d, want %d", code, exitUsage)
+	}
+	if msg := h.stderr.String(); !strings.Contains(msg, "json") || !strings.Contains(msg, ".prom") {
+		t.Errorf("--format json --output x.prom: %q names not both", msg)
+	}
+	if data, _ := os.ReadFile(out); !bytes.HasPrefix(data, []byte("# HELP")) {
+		t.Errorf("the refused run changed %s: %.60q", out, data)
 	}
 }
 

@@ -20,8 +20,7 @@ type reportOptions struct {
 	output  string
 	verbose bool
 	noColor bool
-	// formatSet is true when --format was given, so that it beats the
-	// --output file's extension.
+	// formatSet: --format was given, so it beats the --output extension.
 	formatSet bool
 }
 
@@ -38,13 +37,19 @@ A report from any 1.x version of wfh's report format is read; fields a
 newer 1.x adds are ignored. A report of another major version is refused
 with the version it needs.
 
+Without --format, an --output name ending in .html, .json, .md (or
+.markdown) or .txt chooses the format; a --format that contradicts it is
+refused.
+
 EXIT STATUS
-  0  the report was written (whatever its verdicts)
-  2  usage error: no file, an unknown --format, a file that cannot be read,
-     is not a wfh JSON report, or has an unsupported schema version
-  3  the output cannot be written`,
+  0    the report was written (whatever its verdicts)
+  2    usage error: no file, an unknown --format or one that contradicts
+       the --output name, a file that cannot be read, is not a wfh JSON
+       report, or has an unsupported schema version
+  3    the output cannot be written
+  130  interrupted with Ctrl-C while reading`,
 		Example: `  # Open a user's report in a browser
-  wfh report wfh-report.json --format html --output wfh-report.html
+  wfh report wfh-report.json --output wfh-report.html
 
   # Paste it into a ticket
   wfh report wfh-report.json --format markdown
@@ -66,55 +71,93 @@ EXIT STATUS
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			return reportRun(f, opts)
+			return reportRun(cmd.Context(), f, opts)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&opts.format, "format", "f", "text", "output format: "+joinFormats())
-	fl.StringVarP(&opts.output, "output", "o", "", "write to `FILE` instead of standard output")
+	fl.StringVarP(&opts.format, "format", "f", "", "output format: "+joinFormats()+" (default: the --output file's extension, else text)")
+	fl.StringVarP(&opts.output, "output", "o", "", "write to `FILE` instead of standard output; .html, .json, .md and .txt choose the format")
 	fl.BoolVarP(&opts.verbose, "verbose", "v", false, "show every measurement, not only the key figures")
 	fl.BoolVar(&opts.noColor, "no-color", false, "never use colour (NO_COLOR is honoured too)")
 	return cmd
 }
 
-func reportRun(f *factory, o *reportOptions) error {
-	format, err := render.ParseFormat(o.format)
-	if err != nil {
-		return usageError("%s", err)
-	}
-	if ext, ok := formatFromExtension(o.output); ok && !o.formatSet {
-		format = ext
-	}
-	rep, err := readReportFile(f, o.file)
+func reportRun(ctx context.Context, f *factory, o *reportOptions) error {
+	format, err := reportFormat(o.format, o.formatSet, o.output)
 	if err != nil {
 		return err
+	}
+	if err := checkOutput(o.output); err != nil {
+		return err
+	}
+	rep, err := readReportFile(ctx, f, o.file)
+	if err != nil {
+		return err
+	}
+	if odd := report.Implausible(rep); len(odd) > 0 {
+		more := ""
+		if len(odd) > 1 {
+			more = fmt.Sprintf(" (and %d more)", len(odd)-1)
+		}
+		fmt.Fprintf(f.ios.ErrOut, "wfh: note: %s holds durations no run can have, not shown: %s%s\n",
+			displayName(o.file), odd[0], more)
 	}
 	f.ios.SetNoColor(o.noColor)
 	return emitReport(f, rep, format, o.output, o.verbose, "open or attach it", nil)
 }
 
 // readReportFile reads and checks the report; every problem with the input
-// is a usage error (exit 2) that names the file.
-func readReportFile(f *factory, name string) (report.Report, error) {
+// is a usage error (exit 2) that names the file. Ctrl-C ends the wait for
+// input that never comes (exit 130).
+func readReportFile(ctx context.Context, f *factory, name string) (report.Report, error) {
 	var in io.Reader
 	if name == "-" {
 		in, name = f.ios.In, "standard input"
 	} else {
+		st, err := os.Stat(name)
+		switch {
+		case err != nil:
+			return report.Report{}, usageError("cannot read the report: %s", fileProblem(err))
+		case st.IsDir():
+			return report.Report{}, usageError("cannot read the report: %s is a folder; give the .json file saved by wfh doctor --format json", name)
+		case !st.Mode().IsRegular():
+			// Opening a named pipe without a writer blocks for ever.
+			return report.Report{}, usageError("cannot read the report: %s is not a regular file; give the .json file, or pipe it in with wfh report -", name)
+		}
 		file, err := os.Open(name)
 		if err != nil {
 			return report.Report{}, usageError("cannot read the report: %s", fileProblem(err))
 		}
 		defer file.Close()
-		if st, err := file.Stat(); err == nil && st.IsDir() {
-			return report.Report{}, usageError("cannot read the report: %s is a folder; give the .json file saved by wfh doctor --format json", name)
-		}
 		in = file
 	}
-	rep, err := report.ReadJSON(in)
-	if err != nil {
-		return report.Report{}, &exitError{code: exitUsage, err: err, msg: name + ": " + err.Error()}
+	type result struct {
+		rep report.Report
+		err error
 	}
-	return rep, nil
+	done := make(chan result, 1) // buffered: a read left behind must not block
+	go func() {
+		rep, err := report.ReadJSON(in)
+		done <- result{rep, err}
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-ctx.Done():
+		return report.Report{}, &exitError{code: exitInterrupted, msg: "interrupted while reading " + name, err: ctx.Err()}
+	}
+	if r.err != nil {
+		return report.Report{}, &exitError{code: exitUsage, err: r.err, msg: name + ": " + r.err.Error()}
+	}
+	return r.rep, nil
+}
+
+// displayName is how a report file is named in messages.
+func displayName(file string) string {
+	if file == "-" {
+		return "standard input"
+	}
+	return file
 }
 
 // fileProblem says why a file cannot be opened without Go's "open" prefix.

@@ -84,7 +84,7 @@ words what is wrong and what to do. It writes a report you can hand to IT.`,
 	root.SetOut(f.ios.Out)
 	root.SetErr(f.ios.ErrOut)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return usageError("%s; run '%s --help' for the flags", err.Error(), cmd.CommandPath())
+		return usageError("%s; run '%s --help' for the flags", flagProblem(err), cmd.CommandPath())
 	})
 	// --version prints the same line as `wfh version`.
 	root.Version = f.build.Version

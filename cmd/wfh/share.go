@@ -91,7 +91,13 @@ func shareLine(o *doctorOptions, format render.Format, copied, stdoutTTY bool) s
 		// The report was only shown: running again is the one way to get
 		// it into a ticket.
 		cmd := rerunCommand(o)
-		return "To share this with IT support: run " + cmd + " --format markdown --output wfh-report.md and attach wfh-report.md to your ticket (or run " + cmd + " --copy and paste it)."
+		line := "To share this with IT support: run " + cmd + " --format markdown --output wfh-report.md and attach wfh-report.md to your ticket"
+		if o.copy {
+			// --copy was asked for and did not work here: offering it
+			// again would send the user round in a circle.
+			return line + "."
+		}
+		return line + " (or run " + cmd + " --copy and paste it)."
 	default:
 		return "The report went to standard output: attach the file you saved it in to your helpdesk ticket, or paste its contents."
 	}

@@ -198,12 +198,20 @@ func TestCopyFailureKeepsReportAndExitCode(t *testing.T) {
 }
 
 // TestCopyWhenTheFileFails: the copy is still made and said, and the run
-// ends with exit 3 for the file.
+// ends with exit 3 for the file. The folder goes away during the run: a
+// folder missing from the start is refused before any check runs.
 func TestCopyWhenTheFileFails(t *testing.T) {
 	cb := &fakeClipboard{}
-	h := newHarness(t, warnCheck())
+	dir := filepath.Join(t.TempDir(), "going")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, stubCheck{id: "alpha", run: func(context.Context, *checks.Env) checks.Result {
+		os.Remove(dir)
+		return checks.Result{Status: report.Warn, Summary: "slow router"}
+	}})
 	h.f.clipboard = cb.copy
-	code := h.run(context.Background(), "doctor", "--copy", "--output", filepath.Join(t.TempDir(), "missing", "r.md"))
+	code := h.run(context.Background(), "doctor", "--copy", "--output", filepath.Join(dir, "r.md"))
 	lines := strings.Split(strings.TrimRight(h.stderr.String(), "\n"), "\n")
 	if code != exitNoReport || len(cb.got) != 1 || len(lines) != 2 ||
 		lines[0] != "Report copied to the clipboard as Markdown: paste it into your helpdesk ticket or chat." ||

@@ -3,10 +3,51 @@
 package atomicfile
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
+
+// ErrNoFolder is returned when the folder a file should go into does not
+// exist; the message names the folder, which is what the user has to fix.
+var ErrNoFolder = errors.New("folder does not exist")
+
+// folderError names a missing or unusable parent folder of a file.
+type folderError struct {
+	dir string
+	err error
+}
+
+func (e *folderError) Error() string {
+	if errors.Is(e.err, fs.ErrNotExist) {
+		return fmt.Sprintf("the folder %s does not exist", e.dir)
+	}
+	return fmt.Sprintf("%s is not a folder", e.dir)
+}
+
+func (e *folderError) Is(target error) bool { return target == ErrNoFolder }
+
+func (e *folderError) Unwrap() error { return e.err }
+
+// CheckDir reports whether a file could be created at path as far as can be
+// known without creating it: its folder exists and path is not itself a
+// folder. Permissions are left to Write, where the error is exact.
+func CheckDir(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s is a directory; give a file name, for example %s", path, filepath.Join(path, "wfh-report.md"))
+	}
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return &folderError{dir: dir, err: err}
+	case err == nil && !fi.IsDir():
+		return &folderError{dir: dir, err: fs.ErrInvalid}
+	}
+	return nil
+}
 
 // Write writes data to path through a temporary file in the same directory
 // and a rename, which is atomic on the same filesystem. The file gets mode
@@ -31,7 +72,15 @@ func Write(path string, data []byte) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("create a temporary file next to %s: %w", path, err)
+		if derr := CheckDir(path); derr != nil {
+			return derr // the folder, not the temporary file, is the problem
+		}
+		// The temporary name means nothing to the user: name the folder.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("cannot create a file in %s: %w", dir, pe.Err)
+		}
+		return fmt.Errorf("cannot create a file in %s: %w", dir, err)
 	}
 	defer func() {
 		if err != nil {

@@ -1,6 +1,7 @@
 package atomicfile
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,5 +63,25 @@ func TestWriteFollowsSymlinksAndKeepsSpecialFiles(t *testing.T) {
 	}
 	if fi, err := os.Stat(os.DevNull); err != nil || fi.Mode().IsRegular() {
 		t.Fatalf("%s was replaced: %v %v", os.DevNull, fi, err)
+	}
+}
+
+// TestMissingFolderNamed: the error names the folder that does not exist,
+// never the temporary file's name.
+func TestMissingFolderNamed(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "no", "such")
+	path := filepath.Join(dir, "r.md")
+	for name, err := range map[string]error{"Write": Write(path, []byte("x")), "CheckDir": CheckDir(path)} {
+		if !errors.Is(err, ErrNoFolder) || err.Error() != "the folder "+dir+" does not exist" {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "plain")
+	os.WriteFile(file, nil, 0o644)
+	if err := CheckDir(filepath.Join(file, "r.md")); !errors.Is(err, ErrNoFolder) || !strings.Contains(err.Error(), "is not a folder") {
+		t.Errorf("file as folder: %v", err)
+	}
+	if err := CheckDir(filepath.Join(t.TempDir(), "r.md")); err != nil {
+		t.Errorf("existing folder: %v", err)
 	}
 }

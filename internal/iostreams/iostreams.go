@@ -29,6 +29,8 @@ type IOStreams struct {
 	noColor bool
 	// width of the stderr terminal, 0 when unknown.
 	width func() int
+	// outWidth is the width of the stdout terminal, 0 when unknown.
+	outWidth func() int
 }
 
 // System returns streams bound to the process's real terminal.
@@ -39,14 +41,18 @@ func System() *IOStreams {
 		stderrTTY: isTerminal(os.Stderr),
 		getenv:    os.Getenv,
 		goos:      runtime.GOOS,
-		width: func() int {
-			w, _, err := term.GetSize(int(os.Stderr.Fd()))
-			if err != nil {
-				return 0
-			}
-			return w
-		},
+		width:     func() int { return termWidth(os.Stderr) },
+		outWidth:  func() int { return termWidth(os.Stdout) },
 	}
+}
+
+// termWidth is the width of f's terminal in columns, 0 when unknown.
+func termWidth(f *os.File) int {
+	w, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return w
 }
 
 // Test returns streams writing to buffers, none of them a terminal.
@@ -68,6 +74,9 @@ func (s *IOStreams) SetStdoutTTY(v bool) { s.stdoutTTY = v }
 
 // SetStderrTTY: see SetStdoutTTY.
 func (s *IOStreams) SetStderrTTY(v bool) { s.stderrTTY = v }
+
+// SetStdoutWidth pretends the stdout terminal has n columns, for tests.
+func (s *IOStreams) SetStdoutWidth(n int) { s.outWidth = func() int { return n } }
 
 // SetEnv replaces the environment lookup, for tests.
 func (s *IOStreams) SetEnv(getenv func(string) string) { s.getenv = getenv }
@@ -110,6 +119,21 @@ func (s *IOStreams) Unicode() bool {
 func (s *IOStreams) TerminalWidth() int {
 	if s.width != nil {
 		if w := s.width(); w > 0 {
+			return w
+		}
+	}
+	return 80
+}
+
+// ReportWidth is the width the report on stdout wraps to: the terminal's
+// (80 columns when its size cannot be read), or 0 when stdout is not a
+// terminal, as a file or a pipe must not be wrapped.
+func (s *IOStreams) ReportWidth() int {
+	if !s.stdoutTTY {
+		return 0
+	}
+	if s.outWidth != nil {
+		if w := s.outWidth(); w > 0 {
 			return w
 		}
 	}

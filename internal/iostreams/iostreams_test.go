@@ -41,3 +41,24 @@ func TestColourAndUnicodeDecisions(t *testing.T) {
 		t.Error("width")
 	}
 }
+
+// TestReportWidth: the report wraps to the terminal it is shown on (80
+// columns when its size cannot be read), and not at all when piped.
+func TestReportWidth(t *testing.T) {
+	s, _, _ := Test()
+	if s.ReportWidth() != 0 {
+		t.Errorf("piped: width %d, want 0 (no wrapping)", s.ReportWidth())
+	}
+	s.SetStdoutTTY(true)
+	if s.ReportWidth() != 80 {
+		t.Errorf("terminal of unknown size: width %d, want 80", s.ReportWidth())
+	}
+	s.SetStdoutWidth(40)
+	if s.ReportWidth() != 40 {
+		t.Errorf("40-column terminal: width %d", s.ReportWidth())
+	}
+	s.SetStdoutTTY(false)
+	if s.ReportWidth() != 0 {
+		t.Errorf("piped again: width %d", s.ReportWidth())
+	}
+}

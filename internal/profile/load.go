@@ -2,6 +2,7 @@ package profile
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -96,7 +97,13 @@ func oneLine(s string) string {
 
 // Load reads the profile at path and parses it.
 func Load(path string, o Options) (*Profile, error) {
-	data, err := readLimited(path)
+	return LoadContext(context.Background(), path, o)
+}
+
+// LoadContext is Load that gives up when ctx ends (Ctrl-C), whatever the
+// read is waiting for; the error then wraps ctx's.
+func LoadContext(ctx context.Context, path string, o Options) (*Profile, error) {
+	data, err := withContext(ctx, func() ([]byte, *readError) { return readProfile(path) })
 	if err != nil {
 		fix := err.fix
 		if fix == "" {
@@ -105,6 +112,82 @@ func Load(path string, o Options) (*Profile, error) {
 		return nil, &Error{File: path, Msg: err.msg, Fix: fix, err: err.err}
 	}
 	return Parse(path, data, o)
+}
+
+// withContext runs read and returns its result, or an error wrapping
+// ctx's as soon as ctx ends. A read stuck in the kernel (a network share
+// that stopped answering) cannot be stopped, so it is left to finish on its
+// own; the process is about to exit anyway.
+func withContext(ctx context.Context, read func() ([]byte, *readError)) ([]byte, *readError) {
+	if err := ctx.Err(); err != nil {
+		return nil, &readError{msg: "not read: interrupted", fix: "run wfh again", err: err}
+	}
+	type result struct {
+		data []byte
+		err  *readError
+	}
+	done := make(chan result, 1) // buffered: a late read must not block
+	go func() {
+		data, err := read()
+		done <- result{data, err}
+	}()
+	select {
+	case r := <-done:
+		return r.data, r.err
+	case <-ctx.Done():
+		return nil, &readError{msg: "not read: interrupted", fix: "run wfh again", err: ctx.Err()}
+	}
+}
+
+// readProfile reads a profile file: a regular file of text. Anything else
+// is refused before it is opened, because opening a named pipe without a
+// writer blocks for ever, and a device may never end; "--profile <(curl
+// …)" is such a pipe, and saving the profile first is the way around.
+func readProfile(path string) ([]byte, *readError) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, ioProblem(err)
+	}
+	if info.IsDir() {
+		return nil, &readError{msg: "is a folder, not a file", fix: "give the path of the .yaml file inside it"}
+	}
+	if !info.Mode().IsRegular() {
+		return nil, &readError{msg: "is not a regular file (" + fileKind(info.Mode()) + ")",
+			fix: "save the profile to a file and give its path (a profile cannot be read from a pipe or a device)"}
+	}
+	data, rerr := readLimited(path)
+	if rerr != nil {
+		return nil, rerr
+	}
+	if binary(data) {
+		return nil, &readError{msg: "is not a text file",
+			fix: "give the profile's .yaml file, a text file your IT department sent (see docs/profile.md)"}
+	}
+	return data, nil
+}
+
+// fileKind names what a file that is not a regular file is.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
+}
+
+// binary reports whether data is not text: it holds a NUL byte (which no
+// UTF-8 text file does, while images, archives and programs do) and does
+// not start with a UTF-16 byte order mark (Notepad's "Unicode" files are
+// UTF-16, NULs and all, and YAML reads them).
+func binary(data []byte) bool {
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
+		return false
+	}
+	return bytes.IndexByte(data, 0) >= 0
 }
 
 // readError is why a file could not be read, before it is tied to a profile
@@ -116,7 +199,7 @@ type readError struct {
 
 // readLimited reads at most maxFileSize bytes of path. Directories are refused
 // up front: some systems let you open and read them, with confusing results.
-// Non-regular files are allowed because "--profile <(curl …)" is a pipe.
+// Its callers refuse files that are not regular files before it opens them.
 func readLimited(path string) ([]byte, *readError) {
 	f, err := os.Open(path)
 	if err != nil {

@@ -244,12 +244,60 @@ var (
 	thisNetwork = netip.MustParsePrefix("0.0.0.0/8")
 )
 
-// Loopback names are every machine's name, so they identify nobody and are
-// left in text. Installer defaults such as "ubuntu" are not listed: no list of
-// them is complete, and a rule with one small, fixed exception is easier to
-// trust. The price is "Ubuntu 24.04" reading "[hostname] 24.04" on a machine
-// that kept the default name.
-func sharedHostname(name string) bool {
+// ordinaryWord reports whether w (in lower case) is a host or user name
+// that is also a word reports are made of: an operating system, an
+// architecture, a device model, a vendor, or a generic name installers,
+// images and IT give out (Debian's default host name is "debian", Raspberry
+// Pi OS's user "pi", cloud images log in as "admin", "ubuntu" or
+// "fedora"). Such a name identifies nobody, since thousands of machines
+// share it, while replacing it in free text would garble "Debian GNU/Linux
+// 12", "linux/amd64" or "run as administrator" everywhere. It is still
+// replaced in the fields that carry it (Host.Hostname, Host.User, values
+// under SensitiveKeys) and in paths (hostPathRE, userPathRE), never inside
+// ordinary text. TestRedactWordSafeNames runs real default names through
+// every renderer.
+func ordinaryWord(w string) bool {
+	switch w {
+	// every machine's own name (loopbackName)
+	case "localhost", "localhost.localdomain", "localdomain", "ip6-localhost", "ip6-loopback":
+		return true
+	// operating systems and distributions, several of them the
+	// installer's default host or user name
+	case "linux", "gnu", "debian", "ubuntu", "kubuntu", "xubuntu", "lubuntu", "fedora", "centos",
+		"rhel", "redhat", "rocky", "alma", "almalinux", "arch", "archlinux", "manjaro", "mint",
+		"linuxmint", "opensuse", "suse", "gentoo", "alpine", "kali", "raspbian", "raspberrypi", "popos",
+		"pop-os", "elementary", "nixos", "void", "zorin", "deepin", "penguin", "windows", "win", "win10",
+		"win11", "macos", "osx", "darwin", "ios", "ipados", "android", "chromeos", "freebsd", "openbsd",
+		"netbsd", "unix", "wsl":
+		return true
+	// architectures, as in "linux/amd64" and kernel names
+	case "amd64", "x86_64", "x86", "x64", "i386", "i686", "386", "arm", "arm64", "aarch64", "armv7l",
+		"armhf", "riscv64", "ppc64le", "s390x":
+		return true
+	// device models and product words
+	case "mac", "macbook", "macbookpro", "macbookair", "imac", "macmini", "mini", "pro", "air",
+		"studio", "surface", "thinkpad", "ideapad", "latitude", "xps", "inspiron", "optiplex",
+		"precision", "pavilion", "elitebook", "probook", "envy", "spectre", "zenbook", "vivobook",
+		"chromebook", "raspberry", "pi", "nuc", "jetson":
+		return true
+	// vendors, as in device and adapter names
+	case "apple", "microsoft", "dell", "lenovo", "hp", "asus", "acer", "intel", "amd", "nvidia",
+		"realtek", "broadcom", "qualcomm", "mediatek", "samsung", "google", "logitech", "jabra",
+		"plantronics", "poly", "sony", "bose", "cisco", "zoom", "teams", "webex":
+		return true
+	// generic machine and account names, which are also words of
+	// wfh's own advice ("run as administrator", "root cause")
+	case "desktop", "laptop", "pc", "computer", "workstation", "server", "host", "machine", "home",
+		"office", "work", "admin", "administrator", "root", "user", "users", "guest", "test", "default",
+		"owner", "public", "system", "nobody", "vagrant", "docker", "kiosk", "student", "dev", "wfh":
+		return true
+	}
+	return false
+}
+
+// loopbackName reports whether a host name is every machine's own, which
+// names nobody even in \\localhost\share or localhost.localdomain.
+func loopbackName(name string) bool {
 	switch strings.ToLower(name) {
 	case "localhost", "localhost.localdomain", "localdomain", "ip6-localhost", "ip6-loopback":
 		return true
@@ -257,17 +305,11 @@ func sharedHostname(name string) bool {
 	return false
 }
 
-// Account names shared by many machines identify nobody, and they are also
-// ordinary words ("run as administrator", "root cause", the "Public" folder,
-// our own "[user]" token) that would be garbled everywhere in the report.
-// The Host.User field is still replaced.
-func sharedUser(name string) bool {
-	switch strings.ToLower(name) {
-	case "root", "admin", "administrator", "user", "users", "guest", "test", "default",
-		"owner", "public", "system", "home", "nobody", "ubuntu":
-		return true
-	}
-	return false
+// ordinaryName reports whether a host or user name is left in free text:
+// an ordinaryWord, or a name of one or two letters ("pi", "a"), which
+// would otherwise be found inside a great many words.
+func ordinaryName(name string) bool {
+	return utf8.RuneCountInString(name) < 3 || ordinaryWord(strings.ToLower(name))
 }
 
 // redactor holds what one Redact call knows: the patterns built from Known,
@@ -281,6 +323,11 @@ type redactor struct {
 	home         matcher
 	hostNames    []matcher
 	userNames    []matcher
+	// hostPaths and userPaths find every name, ordinary ones included,
+	// where it can only be the machine's or the user's: \\host\share,
+	// host.local, /home/user, C:\Users\user.
+	hostPaths []matcher
+	userPaths []matcher
 	// private holds the values checks put under SensitiveKeys, to find
 	// them wherever else they appear.
 	private []matcher
@@ -316,7 +363,8 @@ func newRedactor(k report.Known, h report.Host) *redactor {
 			hosts = append(hosts, short)
 		}
 	}
-	rd.hostNames = nameMatchers(hosts, sharedHostname)
+	rd.hostNames = nameMatchers(hosts, ordinaryName)
+	rd.hostPaths = pathMatchers(slices.DeleteFunc(slices.Clone(hosts), loopbackName), hostPathRE)
 
 	var users []string
 	for _, n := range []string{k.User, h.User, lastPathElem(k.HomeDir)} {
@@ -330,7 +378,8 @@ func newRedactor(k report.Known, h report.Host) *redactor {
 			users = append(users, before)
 		}
 	}
-	rd.userNames = nameMatchers(users, sharedUser)
+	rd.userNames = nameMatchers(users, ordinaryName)
+	rd.userPaths = pathMatchers(users, userPathRE)
 	return rd
 }
 
@@ -370,7 +419,7 @@ func (b literalBytes) FindAllStringIndex(s string, _ int) [][]int {
 func nameMatchers(names []string, shared func(string) bool) []matcher {
 	var keep []string
 	for _, n := range names {
-		if utf8.RuneCountInString(n) < 3 || shared(n) || tokenRE.MatchString(n) {
+		if n == "" || shared(n) || tokenRE.MatchString(n) {
 			continue
 		}
 		if _, err := netip.ParseAddr(n); err == nil {
@@ -384,6 +433,54 @@ func nameMatchers(names []string, shared func(string) bool) []matcher {
 	out := make([]matcher, len(keep))
 	for i, n := range keep {
 		out[i] = literal(n)
+	}
+	return out
+}
+
+// Where a name can only be the machine's or the user's. NAME stands for the
+// quoted name; replaceName checks what follows it.
+const (
+	// \\host\share, smb://host/share, and host.local and the other names
+	// home networks give a machine.
+	hostPathRE = `(?i)(?:(?:\\\\|//)(NAME)|(?:^|[^\p{L}\p{N}_.-])(NAME)\.(?:local|lan|home|localdomain|internal|home\.arpa|fritz\.box)(?:$|[^\p{L}\p{N}_-]))`
+	// A user's folder: /home/user, /Users/user, C:\Users\user (with JSON's
+	// doubled backslashes too), C:\Documents and Settings\user.
+	userPathRE = `(?i)[/\\]+(?:home|users|documents and settings)[/\\]+(NAME)`
+)
+
+// pathMatcher finds a name in one of the places where it can only be the
+// machine's or the user's; only the name's own span is returned.
+type pathMatcher struct{ re *regexp.Regexp }
+
+func (p pathMatcher) FindAllStringIndex(s string, _ int) [][]int {
+	var out [][]int
+	for _, m := range p.re.FindAllStringSubmatchIndex(s, -1) {
+		for g := 2; g+1 < len(m); g += 2 {
+			if m[g] >= 0 {
+				out = append(out, []int{m[g], m[g+1]})
+				break
+			}
+		}
+	}
+	return out
+}
+
+// pathMatchers builds a pathMatcher for each name (ordinary or not: these
+// places name the machine or the user whatever the word), longest first.
+func pathMatchers(names []string, pattern string) []matcher {
+	var keep []string
+	for _, n := range names {
+		if n == "" || tokenRE.MatchString(n) || !utf8.ValidString(n) || strings.ContainsAny(n, `/\`) {
+			continue
+		}
+		if !slices.ContainsFunc(keep, func(k string) bool { return strings.EqualFold(k, n) }) {
+			keep = append(keep, n)
+		}
+	}
+	sort.SliceStable(keep, func(i, j int) bool { return len(keep[i]) > len(keep[j]) })
+	out := make([]matcher, len(keep))
+	for i, n := range keep {
+		out[i] = pathMatcher{regexp.MustCompile(strings.ReplaceAll(pattern, "NAME", regexp.QuoteMeta(n)))}
 	}
 	return out
 }
@@ -505,6 +602,12 @@ func (rd *redactor) text(s string) string {
 	for _, re := range rd.userNames {
 		s = rd.outsideProtected(s, func(g string) string { return replaceWord(g, re, userToken) })
 	}
+	for _, re := range rd.hostPaths {
+		s = rd.outsideProtected(s, func(g string) string { return replaceName(g, re, hostToken) })
+	}
+	for _, re := range rd.userPaths {
+		s = rd.outsideProtected(s, func(g string) string { return replaceName(g, re, userToken) })
+	}
 	// After the user rule, so that the user's own address reads
 	// "[user]@corp.example"
 	s = rd.outsideProtected(s, rd.email)
@@ -599,6 +702,28 @@ func nameBoundary(s string, i, j int) bool {
 // "example.com" does in "evil.example.com".
 func afterDotWord(s string, i int) bool {
 	return runeBefore(s, i) == '.' && wordRune(runeBefore(s, i-1))
+}
+
+// replaceName replaces a name found by a pathMatcher when nothing after it
+// continues it ("/home/pi2" is another folder; "/home/pi/x", "/home/pi" and
+// "\\pc:445" are the name).
+func replaceName(s string, re matcher, token string) string {
+	return replaceAll(s, re, func(s string, i, j int) (int, int, string, bool) {
+		after := runeAfter(s, j)
+		return i, j, token, !wordRune(after) && !(after == '.' && wordRune(runeAfter(s, j+1)) && !hostSuffixAt(s, j))
+	})
+}
+
+// hostSuffixAt reports whether s[j:] starts with one of the home-network
+// domains of hostPathRE (".local", ".lan", ...).
+func hostSuffixAt(s string, j int) bool {
+	rest := strings.ToLower(s[j:])
+	for _, suf := range []string{".local", ".lan", ".home", ".localdomain", ".internal", ".home.arpa", ".fritz.box"} {
+		if strings.HasPrefix(rest, suf) && !wordRune(runeAfter(rest, len(suf))) {
+			return true
+		}
+	}
+	return false
 }
 
 func replaceWord(s string, re matcher, token string) string {
@@ -840,7 +965,7 @@ func (rd *redactor) collectPrivate(r report.Report) {
 				continue
 			}
 			v := strings.TrimSpace(m[k])
-			if utf8.RuneCountInString(v) < 5 || rd.keptValue(v) || tokenRE.MatchString(v) || !utf8.ValidString(v) {
+			if utf8.RuneCountInString(v) < 5 || ordinaryName(v) || rd.keptValue(v) || tokenRE.MatchString(v) || !utf8.ValidString(v) {
 				continue
 			}
 			if _, err := netip.ParseAddr(v); err == nil || macRE.MatchString(v) && len(v) <= 23 {

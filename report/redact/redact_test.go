@@ -330,10 +330,11 @@ func TestRedactContinuesExistingTokens(t *testing.T) {
 }
 
 func TestRedactTokensAreSafeFromNames(t *testing.T) {
-	// Names that are words inside tokens must not break them.
-	k := report.Known{Hostname: "public", User: "hostname", HomeDir: "/home/redacted"}
+	// Names that are words inside tokens must not break them. ("public"
+	// itself is an ordinary word, left in free text: see ordinaryWord.)
+	k := report.Known{Hostname: "ipv4", User: "hostname", HomeDir: "/home/redacted"}
 	in := report.Report{Results: []report.Result{{
-		Summary: "public hostname 8.8.8.8 aa:bb:cc:dd:ee:ff /home/redacted/x",
+		Summary: "ipv4 hostname 8.8.8.8 aa:bb:cc:dd:ee:ff /home/redacted/x",
 		Facts:   map[string]string{"ssid": "x"},
 	}}}
 	once := Redact(in, k)

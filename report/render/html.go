@@ -222,15 +222,11 @@ func buildHTMLCheck(res report.Result, anchor string, o Options) htmlCheck {
 			c.Notes = append(c.Notes, hf)
 		}
 	}
-	c.Figures = htmlFigures(res.Metrics, res.Facts)
+	c.Figures = cleanFigures(resultFigures(res, o.Verbose))
 	c.Charts = seriesCharts(res.Series)
 	c.Bars = idleLoadedBars(res.Metrics)
 
-	notPass := 0
-	for _, it := range res.Items {
-		if it.Status != report.Pass {
-			notPass++
-		}
+	for _, it := range shownItems(res) {
 		c.Items = append(c.Items, htmlItem{
 			Label:   htmlClean(look.ItemLabel(it), htmlMaxLabel),
 			Kind:    htmlClean(it.Kind, htmlMaxLabel),
@@ -240,7 +236,8 @@ func buildHTMLCheck(res report.Result, anchor string, o Options) htmlCheck {
 		})
 	}
 	if len(res.Items) > 0 {
-		c.ItemsTitle = plural(len(res.Items), "item", "items") + ", " + strconv.Itoa(notPass) + " not passing"
+		var notPass int
+		c.ItemsTitle, notPass = itemsTitle(res)
 		// open where something needs a look; a long list of passing
 		// targets stays folded so the next check is one scroll away
 		c.ItemsOpen = o.Verbose || notPass > 0 || len(res.Items) <= 3
@@ -249,7 +246,11 @@ func buildHTMLCheck(res report.Result, anchor string, o Options) htmlCheck {
 }
 
 func htmlFigures(metrics []report.Metric, facts map[string]string) []figure {
-	fs := figuresOf(metrics, facts)
+	return cleanFigures(figuresOf(metrics, facts))
+}
+
+// cleanFigures clips each figure's label and value for the page.
+func cleanFigures(fs []figure) []figure {
 	for i := range fs {
 		fs[i] = figure{htmlClean(fs[i].label, htmlMaxLabel), htmlClean(fs[i].value, htmlMaxValue)}
 	}

@@ -255,7 +255,7 @@ func (m *mdRenderer) section(res report.Result) {
 			list = append(list, l)
 		}
 	}
-	for _, f := range figuresOf(res.Metrics, res.Facts) {
+	for _, f := range resultFigures(res, m.o.Verbose) {
 		list = append(list, m.figure(f))
 	}
 	for _, f := range res.Findings {
@@ -273,7 +273,10 @@ func (m *mdRenderer) section(res report.Result) {
 		}
 		m.line("")
 	}
-	m.items(res.Items)
+	if m.o.Verbose || res.Status != report.Skipped {
+		// a skipped check's reason covers its items
+		m.items(res)
+	}
 	if m.o.Verbose {
 		m.series(res.Series)
 	}
@@ -286,13 +289,10 @@ func (m *mdRenderer) figure(f figure) string {
 
 // items lists the rows of a result: those not passing, or all of them when
 // verbose, with their figures.
-func (m *mdRenderer) items(items []report.Item) {
+func (m *mdRenderer) items(res report.Result) {
+	items := shownItems(res)
 	var shown []report.Item
-	notPass := 0
 	for _, it := range items {
-		if it.Status != report.Pass {
-			notPass++
-		}
 		if m.o.Verbose || it.Status != report.Pass {
 			shown = append(shown, it)
 		}
@@ -300,8 +300,9 @@ func (m *mdRenderer) items(items []report.Item) {
 	if len(shown) == 0 {
 		return
 	}
+	title, notPass := itemsTitle(res)
 	if m.o.Verbose {
-		m.line("**Items:** " + plural(len(items), "item", "items") + ", " + strconv.Itoa(notPass) + " not passing")
+		m.line("**Items:** " + title)
 	} else {
 		m.line("**Items not passing:** " + strconv.Itoa(notPass) + " of " + strconv.Itoa(len(items)))
 	}

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/wfh-cli/wfh/report"
 	"github.com/wfh-cli/wfh/report/internal/human"
@@ -71,6 +72,15 @@ type Options struct {
 	// carry (wfh_exit_code); nil leaves it out, as when a saved report is
 	// rendered again. The report formats ignore it.
 	ExitCode *int
+	// Width is the terminal's width in columns: the text report wraps its
+	// lines at word boundaries to it, continuation lines indented under
+	// their own. 0 (a file, a pipe) wraps nothing.
+	Width int
+	// FixesLast ends the text report with a short "What to fix" block (the
+	// worst problems and their fixes) after the details, so that the last
+	// screen of a terminal is the one that matters. Off for files and pipes,
+	// whose readers scroll or search.
+	FixesLast bool
 }
 
 // Render writes r to w in format f. It only reads the report. The output is
@@ -150,7 +160,7 @@ func countsPhrase(r report.Report) string {
 // worth showing (a skipped check that took no time, a corrupt value).
 func formatSeconds(sec float64) string {
 	switch {
-	case math.IsNaN(sec) || math.IsInf(sec, 0) || sec <= 0:
+	case math.IsNaN(sec) || math.IsInf(sec, 0) || sec <= 0 || !report.PlausibleSeconds(sec):
 		return ""
 	case sec < 0.1:
 		return human.TrimFloat(sec*1000, 0) + " ms"
@@ -219,16 +229,90 @@ type figure struct {
 }
 
 // figuresOf lists metrics in report order, then facts sorted by key so that
-// the output does not change between runs of the same machine.
+// the output does not change between runs of the same machine. Names that
+// differ only by the unit humanLabel drops ("disk_free_bytes" and
+// "disk_free_percent"), or a metric and a fact of one name
+// ("public_resolver_ms" and "public_resolver"), would show one label twice:
+// they make one figure, "disk free: 69.6 GB (25.7 %)", and a value the
+// first already says ("8.8.8.8" after "not measured (8.8.8.8 did not
+// reply)") is not repeated.
 func figuresOf(metrics []report.Metric, facts map[string]string) []figure {
 	out := make([]figure, 0, len(metrics)+len(facts))
+	at := map[string]int{}
+	add := func(f figure) {
+		key := strings.ToLower(f.label)
+		i, seen := at[key]
+		switch {
+		case !seen:
+			at[key] = len(out)
+			out = append(out, f)
+		case strings.TrimSpace(f.value) == "" ||
+			strings.Contains(strings.ToLower(out[i].value), strings.ToLower(strings.TrimSpace(f.value))):
+		default:
+			out[i].value += " (" + f.value + ")"
+		}
+	}
 	for _, m := range metrics {
-		out = append(out, figure{humanLabel(m.Name, m.Unit), m.FormatValue()})
+		add(figure{humanLabel(m.Name, m.Unit), m.FormatValue()})
 	}
 	for _, k := range sortedKeys(facts) {
-		out = append(out, figure{humanLabel(k, ""), facts[k]})
+		add(figure{humanLabel(k, ""), facts[k]})
 	}
 	return out
+}
+
+// resultFigures are the figures a result's section shows. Without
+// --verbose, a fact the result's summary already says is left out: the
+// latency summary ends "loss starts at your router (Wi-Fi or cable)", and
+// "problems start: at your router (Wi-Fi or cable)" right under it only
+// repeats it. Only values of several words count, so that a short value
+// ("yes", "12") is never dropped because it happens to be in a sentence.
+func resultFigures(res report.Result, verbose bool) []figure {
+	facts := res.Facts
+	if !verbose && res.Summary != "" {
+		summary := strings.ToLower(res.Summary)
+		facts = make(map[string]string, len(res.Facts))
+		for k, v := range res.Facts {
+			said := strings.TrimSpace(v)
+			if strings.Contains(said, " ") && utf8.RuneCountInString(said) >= 8 && strings.Contains(summary, strings.ToLower(said)) {
+				continue
+			}
+			facts[k] = v
+		}
+	}
+	return figuresOf(res.Metrics, facts)
+}
+
+// shownItems are res's items as the sections show them. In a skipped check
+// an item's failure is not a problem to fix: the DNS servers of an offline
+// run "fail" only because nothing can be reached, and the check's reason
+// says so; such items read as skipped, not as red crosses. The JSON keeps
+// each item's own status.
+func shownItems(res report.Result) []report.Item {
+	if res.Status != report.Skipped {
+		return res.Items
+	}
+	out := slices.Clone(res.Items)
+	for i := range out {
+		if out[i].Status != report.Pass {
+			out[i].Status = report.Skipped
+		}
+	}
+	return out
+}
+
+// itemsTitle heads a result's list of items: "5 items, 2 not passing", or,
+// for a skipped check, "3 items, not checked".
+func itemsTitle(res report.Result) (title string, notPass int) {
+	for _, it := range res.Items {
+		if it.Status != report.Pass {
+			notPass++
+		}
+	}
+	if res.Status == report.Skipped {
+		return plural(len(res.Items), "item", "items") + ", not checked", 0
+	}
+	return plural(len(res.Items), "item", "items") + ", " + strconv.Itoa(notPass) + " not passing", notPass
 }
 
 func sortedKeys(m map[string]string) []string {

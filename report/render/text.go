@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/fatih/color"
@@ -11,13 +12,15 @@ import (
 	"github.com/wfh-cli/wfh/report"
 	"github.com/wfh-cli/wfh/report/internal/human"
 	"github.com/wfh-cli/wfh/report/internal/look"
+	"github.com/wfh-cli/wfh/report/summary"
 )
 
 // Limits on how much of one machine-provided string the terminal report
 // shows, counted in runes. A hostile or broken value (a 10 kB SSID) must not
 // push the verdicts off the screen.
 const (
-	textWidth    = 80  // the line width figures are packed into
+	textWidth    = 80  // the line width figures are packed into off a terminal
+	textMinWidth = 20  // narrower terminals are treated as this wide
 	textMaxLabel = 60  // item labels, figure and series names
 	textMaxTitle = 100 // check titles, time zone, profile
 	textMaxValue = 200 // figure values
@@ -53,6 +56,9 @@ func renderText(b *bytes.Buffer, r report.Report, o Options) {
 		t.result(res)
 	}
 	t.line("")
+	if o.FixesLast {
+		t.whatToFix(r)
+	}
 	dash := " - "
 	if o.Unicode {
 		dash = " — "
@@ -108,9 +114,143 @@ func (t *textRenderer) mark(s report.Status) string {
 	return look.Of(s).ASCII
 }
 
+// width is what lines are laid out in: the terminal's, or textWidth for
+// a file or pipe (where nothing wraps).
+func (t *textRenderer) width() int {
+	if t.o.Width > 0 {
+		return max(t.o.Width, textMinWidth)
+	}
+	return textWidth
+}
+
+// line writes one logical line, wrapped to the terminal when there is one.
 func (t *textRenderer) line(s string) {
-	t.b.WriteString(s)
-	t.b.WriteByte('\n')
+	if t.o.Width <= 0 {
+		t.b.WriteString(s)
+		t.b.WriteByte('\n')
+		return
+	}
+	for _, l := range wrapLine(s, t.width()) {
+		t.b.WriteString(l)
+		t.b.WriteByte('\n')
+	}
+}
+
+// wrapLine breaks s into lines of at most width visible columns, at spaces
+// only (a word longer than a whole line is cut, as nothing else fits).
+// Continuation lines hang two columns deeper than s's own indentation, so a
+// wrapped problem or item reads as one. ANSI colour sequences take no
+// columns and are never cut.
+func wrapLine(s string, width int) []string {
+	if visibleLen(s) <= width {
+		return []string{s}
+	}
+	lead := len(s) - len(strings.TrimLeft(s, " "))
+	hang := strings.Repeat(" ", min(lead+2, width/2))
+	var out []string
+	prefix, rest := "", s
+	for rest != "" {
+		room := width - len(prefix)
+		if visibleLen(rest) <= room {
+			out = append(out, prefix+rest)
+			break
+		}
+		if cut := breakAt(rest, room); cut > 0 {
+			out = append(out, prefix+strings.TrimRight(rest[:cut], " "))
+			rest = strings.TrimLeft(rest[cut:], " ")
+		} else {
+			cut := cutAt(rest, room)
+			out = append(out, prefix+rest[:cut])
+			rest = rest[cut:]
+		}
+		prefix = hang
+	}
+	return out
+}
+
+// visibleLen counts the columns s takes: runes, less ANSI sequences.
+func visibleLen(s string) int {
+	n := 0
+	for i := 0; i < len(s); {
+		if j := ansiEnd(s, i); j > i {
+			i = j
+			continue
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		n++
+	}
+	return n
+}
+
+// ansiEnd returns the end of the ANSI CSI sequence starting at s[i], or i.
+func ansiEnd(s string, i int) int {
+	if i+1 >= len(s) || s[i] != 0x1b || s[i+1] != '[' {
+		return i
+	}
+	for j := i + 2; j < len(s); j++ {
+		if c := s[j]; c >= 0x40 && c <= 0x7e {
+			return j + 1
+		}
+	}
+	return i
+}
+
+// breakAt is the byte offset of the last space at which s can break with
+// at most room columns before it, past s's leading indentation; 0 if none.
+// A number stays with its unit ("0.4 s", "219 ms"), a label with its value
+// ("hostname: x"), and a separator with what it follows ("a · b").
+func breakAt(s string, room int) int {
+	cut, col, seenText := 0, 0, false
+	prev := rune(0)
+	for i := 0; i < len(s); {
+		if j := ansiEnd(s, i); j > i {
+			i = j
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == ' ' && seenText && col <= room && breakable(prev, s[i+size:]) {
+			cut = i
+		}
+		if r != ' ' {
+			seenText = true
+		}
+		prev = r
+		col++
+		if col > room && cut > 0 {
+			break
+		}
+		i += size
+	}
+	return cut
+}
+
+// breakable says whether a line may break at a space after prev and
+// before next.
+func breakable(prev rune, next string) bool {
+	if unicode.IsDigit(prev) || prev == ':' {
+		return false
+	}
+	n, _ := utf8.DecodeRuneInString(next)
+	return n != '·' && n != '|' && n != '—' && n != '-' || strings.HasPrefix(next, "--")
+}
+
+// cutAt is the byte offset after room columns of s (at least one rune).
+func cutAt(s string, room int) int {
+	col := 0
+	for i := 0; i < len(s); {
+		if j := ansiEnd(s, i); j > i {
+			i = j
+			continue
+		}
+		if col >= max(room, 1) {
+			return i
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		col++
+	}
+	return len(s)
 }
 
 // clean makes a machine-provided string safe for one terminal line: no
@@ -189,27 +329,63 @@ func (t *textRenderer) result(res report.Result) {
 	text := t.paint(res.Status, head) + pad + " " + title
 	if d := formatSeconds(res.DurationSeconds); d != "" {
 		used := t.markWidth() + 1 + statusWordWidth + 1 + utf8.RuneCountInString(title)
-		text += strings.Repeat(" ", max(textWidth-used-len(d), 2)) + d
+		text += strings.Repeat(" ", max(t.width()-used-len(d), 2)) + d
 	}
 	t.line(text)
 
 	if res.Summary != "" {
 		t.line(t.indent + t.clean(res.Summary, textMaxLine))
 	}
-	t.figures(t.indent, figuresOf(res.Metrics, res.Facts))
+	t.figures(t.indent, resultFigures(res, t.o.Verbose))
 	for _, f := range res.Findings {
 		t.finding(f)
 	}
-	t.items(res.Items)
+	if t.o.Verbose || res.Status != report.Skipped {
+		// a skipped check's reason covers its items
+		t.items(shownItems(res))
+	}
 	if t.o.Verbose {
 		t.series(res.Series)
 	}
 }
 
+// whatToFixMax is how many problems the closing block repeats: with their
+// fixes, about what fits the last screen of an 80x24 terminal.
+const whatToFixMax = 5
+
+// whatToFix repeats the worst problems and their fixes after the details,
+// so that the last screen of a terminal is the one to act on; the sections
+// above keep every problem in report order.
+func (t *textRenderer) whatToFix(r report.Report) {
+	fix, _ := summary.Problems(r)
+	if len(fix) == 0 {
+		return
+	}
+	t.line("What to fix, worst first:")
+	for _, p := range fix[:min(len(fix), whatToFixMax)] {
+		text := p.Message
+		if p.Result >= 0 && p.Result < len(r.Results) {
+			text = checkName(r.Results[p.Result]) + ": " + text
+		}
+		t.line(t.paint(p.Status, t.mark(p.Status)) + " " + t.clean(text, textMaxLine))
+		if p.Fix != "" {
+			t.line(strings.Repeat(" ", t.markWidth()+1) + "Fix: " + t.clean(p.Fix, textMaxLine))
+		}
+	}
+	if more := len(fix) - whatToFixMax; more > 0 {
+		ellipsis := "..."
+		if t.o.Unicode {
+			ellipsis = "…"
+		}
+		t.line(ellipsis + " and " + plural(more, "more problem", "more problems") + " above.")
+	}
+	t.line("")
+}
+
 // figures packs "label: value" pairs into as few lines as fit the width, so
 // the key figures stay compact without ever running off a narrow terminal.
 func (t *textRenderer) figures(indent string, figs []figure) {
-	room := textWidth - utf8.RuneCountInString(indent)
+	room := t.width() - utf8.RuneCountInString(indent)
 	var cur string
 	for _, f := range figs {
 		piece := t.clean(f.label, textMaxLabel) + ": " + t.clean(f.value, textMaxValue)
