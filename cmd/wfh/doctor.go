@@ -157,7 +157,7 @@ EXIT STATUS
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&opts.format, "format", "f", "", "report format: "+joinFormats()+" (default: the --output file's extension, else text)")
-	fl.StringVarP(&opts.output, "output", "o", "", "write the report to `FILE` instead of standard output; .html, .json, .md and .txt choose the format")
+	fl.StringVarP(&opts.output, "output", "o", "", "write the report to `FILE` instead of standard output; .html, .json, .md, .txt and .prom choose the format")
 	fl.StringSliceVar(&opts.only, "only", nil, "run only these `checks` (comma-separated; see wfh checks)")
 	fl.StringSliceVar(&opts.skip, "skip", nil, "leave out these `checks` (comma-separated)")
 	fl.DurationVar(&opts.timeout, "timeout", defaultTimeout, "overall time limit; checks still running then are reported as errors")

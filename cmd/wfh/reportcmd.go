@@ -38,7 +38,7 @@ newer 1.x adds are ignored. A report of another major version is refused
 with the version it needs.
 
 Without --format, an --output name ending in .html, .json, .md (or
-.markdown) or .txt chooses the format; a --format that contradicts it is
+.markdown), .txt or .prom chooses the format; a --format that contradicts it is
 refused.
 
 EXIT STATUS
@@ -76,7 +76,7 @@ EXIT STATUS
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&opts.format, "format", "f", "", "output format: "+joinFormats()+" (default: the --output file's extension, else text)")
-	fl.StringVarP(&opts.output, "output", "o", "", "write to `FILE` instead of standard output; .html, .json, .md and .txt choose the format")
+	fl.StringVarP(&opts.output, "output", "o", "", "write to `FILE` instead of standard output; .html, .json, .md, .txt and .prom choose the format")
 	fl.BoolVarP(&opts.verbose, "verbose", "v", false, "show every measurement, not only the key figures")
 	fl.BoolVar(&opts.noColor, "no-color", false, "never use colour (NO_COLOR is honoured too)")
 	return cmd
