@@ -128,6 +128,9 @@ func overallOf(r report.Report) report.Status {
 // countsPhrase says how many results had each verdict, worst first, leaving
 // out zero counts ("1 failed, 1 warning, 3 passed, 1 skipped").
 func countsPhrase(r report.Report) string {
+	if r.Watch != nil {
+		return watchCountsPhrase(r.Watch)
+	}
 	c := r.Counts()
 	var parts []string
 	add := func(n int, one, many string) {
