@@ -326,7 +326,7 @@ const htmlBody = `</style>
 </ul>
 </section>
 {{- end}}
-</header>`+htmlWatchTemplate+`
+</header>` + htmlWatchTemplate + `
 {{- if .Checks}}
 <section class="card">
 <h2>All checks</h2>
