@@ -11,6 +11,7 @@ import (
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/all"
 	"github.com/wfh-cli/wfh/internal/iostreams"
+	"github.com/wfh-cli/wfh/internal/watch"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -35,6 +36,9 @@ type factory struct {
 	// fleet holds the seams of the profile fetched from a web address and
 	// of the report's post (post.go); the zero value is the real machine's.
 	fleet fleetHooks
+	// watchSources builds what wfh watch probes and reads; nil means the
+	// real machine's (watch.go).
+	watchSources func(watch.Targets) (watchSources, error)
 }
 
 func run(ctx context.Context, args []string, ios *iostreams.IOStreams) int {
@@ -90,7 +94,7 @@ words what is wrong and what to do. It writes a report you can hand to IT.`,
 	root.Version = f.build.Version
 	root.SetVersionTemplate(versionTemplate(f.build))
 	root.AddCommand(newDoctorCmd(f, nil), newChecksCmd(f), newReportCmd(f, nil), newServeCmd(f, nil), newVersionCmd(f),
-		newManCmd(f), newProfileCmd(f))
+		newManCmd(f), newProfileCmd(f), newWatchCmd(f, nil))
 	tuneCompletionCmd(root)
 	return root
 }

@@ -65,6 +65,8 @@ type Config struct {
 	Sink      Sink
 	// Logf, when set, receives diagnostic lines (--debug).
 	Logf func(format string, args ...any)
+	// Notes go into the report as they are (what the sources could not do).
+	Notes []string
 }
 
 // Sink receives what the watch finds as it goes: the live view on a
@@ -201,6 +203,9 @@ func Run(ctx context.Context, cfg Config) (*Record, error) {
 	e.last = e.start
 	e.anchors = []wallAnchor{{mono: e.start.Mono, wall: e.start.Wall}}
 	e.det = newDetector(e.reg, e.ring, e.start.Mono, e.toWall, e.emit, cfg.ExpectVPN)
+	for _, n := range cfg.Notes {
+		e.note(n)
+	}
 
 	sctx, cancel := context.WithTimeout(ctx, startupLimit)
 	st, stErr := cfg.State.Read(sctx)

@@ -259,6 +259,10 @@ func onLink(a netip.Addr, ifname string) bool {
 // support yet it says so.
 type ICMPHops struct{}
 
+// DefaultAnchors lists the internet test sites a watch pings without a
+// profile, so redaction keeps them and docs can name them.
+func DefaultAnchors() []string { return append([]string(nil), defaultAnchors...) }
+
 // Hop discovery bounds: routers answer a TTL-limited probe within a round
 // trip, and many never answer (ICMP rate limits); two tries each.
 const (
@@ -269,7 +273,7 @@ const (
 
 // FirstHop sends echoes toward toward with TTL 2 to hopMaxTTL and returns
 // the nearest router that answered and is not the gateway.
-func (h *ICMPHops) FirstHop(ctx context.Context, toward, gateway netip.Addr) (netip.Addr, string) {
+func (ICMPHops) FirstHop(ctx context.Context, toward, gateway netip.Addr) (netip.Addr, string) {
 	mode, err := icmpprobe.Detect(toward.Is6())
 	if err != nil {
 		if errors.Is(err, icmpprobe.ErrUnsupported) {

@@ -114,12 +114,13 @@ func buildResult(w report.Watch, kind string, watched time.Duration) report.Resu
 		if n < len(evs) {
 			n = len(evs)
 		}
-		head, place := kindSummary(k, evs, n, kind)
+		head, detail, place := kindSummary(k, evs, n, kind)
 		if len(parts) == 0 {
-			parts = append(parts, head+" in "+shortDur(watched)+place)
+			parts = append(parts, head+" in "+shortDur(watched)+detail+place)
 		} else {
-			parts = append(parts, head+place)
+			parts = append(parts, head+detail+place)
 		}
+		head += detail
 		res.Findings = append(res.Findings, report.Finding{
 			Severity: evs[0].Severity,
 			Message:  head + place + " (the first at " + evs[0].Start.Local().Format("15:04:05") + "; the events table has them all).",
@@ -130,6 +131,7 @@ func buildResult(w report.Watch, kind string, watched time.Duration) report.Resu
 		res.Summary = "No drops in " + shortDur(watched) + ": the connection held the whole time."
 	} else {
 		res.Summary = strings.Join(parts, "; ") + "."
+		res.Summary = strings.ToUpper(res.Summary[:1]) + res.Summary[1:]
 	}
 	if n := w.Counts[report.WatchKindWiFiRoam]; n > 0 {
 		res.Findings = append(res.Findings, report.Finding{Severity: report.Pass,
@@ -178,51 +180,51 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// kindSummary is "3 outages, longest 41 s" and ", all starting at your
-// router: Wi-Fi" for the events of one kind.
-func kindSummary(k string, evs []report.WatchEvent, n int, conn string) (head, place string) {
+// kindSummary words the events of one kind in three parts: "3
+// outages", ", longest 41 s" and ", all starting at your router: Wi-Fi".
+func kindSummary(k string, evs []report.WatchEvent, n int, conn string) (head, detail, place string) {
 	head = fmt.Sprintf("%d %s", n, report.WatchKindWord(k, n))
+	if k == report.WatchKindRoute {
+		head = fmt.Sprintf("no default route %d %s", n, plural(n, "time", "times"))
+	}
 	longest := 0.0
 	for _, ev := range evs {
 		longest = math.Max(longest, ev.DurationSeconds)
 	}
-	if k == report.WatchKindRoute {
-		head = fmt.Sprintf("no default route %d %s", n, plural(n, "time", "times"))
-		if n == 1 {
-			head = "no default route once"
-		}
-	}
 	if longest > 0 {
-		if n == 1 {
-			head += " of " + shortDur(time.Duration(longest*float64(time.Second)))
-		} else {
-			head += ", longest " + shortDur(time.Duration(longest*float64(time.Second)))
+		d := shortDur(time.Duration(longest * float64(time.Second)))
+		switch {
+		case k == report.WatchKindRoute && n == 1:
+			head = "no default route for " + d
+		case n == 1:
+			head += " of " + d
+		default:
+			detail = ", longest " + d
 		}
 	}
 	where, share := dominant(evs)
 	if k == report.WatchKindRoute || k == report.WatchKindWiFiSignal {
-		return head, ""
+		return head, detail, ""
 	}
 	words := placeWords(levelOfWhere(where), conn)
-	if k == report.WatchKindVPN {
+	switch k {
+	case report.WatchKindVPN:
 		words = "at the VPN"
 		if where == report.WhereHome {
 			words = "at this computer's VPN client"
 		}
-	}
-	if k == report.WatchKindDNS {
+	case report.WatchKindDNS:
 		words = "at the DNS server"
 	}
 	switch {
 	case where == "" && share == len(evs):
-		return head, ", where they start could not be told"
+		return head, detail, ", where it starts could not be told"
 	case share == len(evs) && n == 1:
-		return head, ", starting " + words
+		return head, detail, ", starting " + words
 	case share == len(evs):
-		return head, ", all starting " + words
-	default:
-		return head, fmt.Sprintf(", %d of them starting %s", share, words)
+		return head, detail, ", all starting " + words
 	}
+	return head, detail, fmt.Sprintf(", %d of them starting %s", share, words)
 }
 
 // dominant is the place most of evs start at, and how many do.
