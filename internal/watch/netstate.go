@@ -58,16 +58,25 @@ func (s *SystemState) Read(ctx context.Context) (State, error) {
 	return st, err
 }
 
-// pickDefault fills the default path from a routing table: the default
-// route with the lowest metric, IPv4 first (the ladder is probed over
-// IPv4 where there is one).
+// pickDefault fills the default path from a routing table: the IPv4
+// default route with the lowest metric, as the ladder is probed over
+// IPv4. A machine that has IPv4 routes but no IPv4 default has no way to
+// the IPv4 internet, even if an IPv6 default remains; only a machine
+// without IPv4 routes at all (IPv6 only) takes its IPv6 default.
 func pickDefault(st *State, v4, v6 []netinfo.Route) {
-	for _, rs := range [][]netinfo.Route{v4, v6} {
-		if d := netinfo.Defaults(rs); len(d) > 0 {
-			st.HasDefault = true
-			st.Interface, st.Gateway = d[0].Interface, d[0].Gateway
+	if d := netinfo.Defaults(v4); len(d) > 0 {
+		st.HasDefault = true
+		st.Interface, st.Gateway = d[0].Interface, d[0].Gateway
+		return
+	}
+	for _, r := range v4 {
+		if r.Dst.IsValid() && !r.Dst.Addr().IsLoopback() && !r.Dst.Addr().IsLinkLocalUnicast() {
 			return
 		}
+	}
+	if d := netinfo.Defaults(v6); len(d) > 0 {
+		st.HasDefault = true
+		st.Interface, st.Gateway = d[0].Interface, d[0].Gateway
 	}
 }
 
