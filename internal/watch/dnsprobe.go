@@ -90,4 +90,3 @@ func (p DNSProber) Probe(ctx context.Context, r Rung, timeout time.Duration) Res
 	}
 	return Result{Outcome: Answered, RTT: took, Bytes: got}
 }
-

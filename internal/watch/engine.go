@@ -166,11 +166,11 @@ type engine struct {
 	outErr error
 
 	// the state the ladder was made for
-	planned   State
-	conn      string
-	minute    time.Time
-	minutes   []report.WatchMinute
-	minAsleep float64
+	planned    State
+	conn       string
+	minute     time.Time
+	minutes    []report.WatchMinute
+	minAsleep  float64
 	stopBudget bool
 }
 

@@ -73,4 +73,3 @@ func interfaceName(s string) string {
 func kindOf(name string, pointToPoint bool) string {
 	return string(netinfo.ClassifyName(name, pointToPoint))
 }
-

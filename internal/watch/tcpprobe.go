@@ -77,4 +77,3 @@ func (p TCPProber) Probe(ctx context.Context, r Rung, timeout time.Duration) Res
 	}
 	return Result{Outcome: Lost, Bytes: size / 3, Err: err}
 }
-
