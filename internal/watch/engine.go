@@ -136,6 +136,7 @@ type tick struct {
 	mu      sync.Mutex
 	samples []sample
 	pending atomic.Int32
+	wg      sync.WaitGroup
 	void    atomic.Bool
 }
 
@@ -160,7 +161,10 @@ type engine struct {
 
 	ticks  []*tick
 	used   atomic.Int64
-	events []report.WatchEvent
+	// estimated and actual are the planned and real bytes of the probes
+	// that came back, to correct the plan's estimates (scaled).
+	estimated, actual atomic.Int64
+	events            []report.WatchEvent
 	counts map[string]int
 	recent []report.WatchEvent
 	outErr error
@@ -305,18 +309,22 @@ func (e *engine) toWall(m time.Duration) time.Time {
 }
 
 // wake is called after every wait with the time it returned and the
-// time it was meant to: it notices that the computer slept.
-func (e *engine) wake(now Instant, scheduled time.Duration) {
+// time it was meant to: it notices that the computer slept, and then
+// returns true.
+func (e *engine) wake(now Instant, scheduled time.Duration) bool {
 	last := e.last
 	e.last = now
 	drift := now.Wall.Sub(last.Wall) - (now.Mono - last.Mono)
+	// late alone counts only when the process was really away since the
+	// last reading: after a sleep, the ticks due meanwhile are all late.
 	late := now.Mono - scheduled
-	if drift <= sleepGap && late <= lateGap {
+	away := late > lateGap && now.Mono-last.Mono > lateGap
+	if drift <= sleepGap && !away {
 		if d := now.Wall.Sub(e.toWall(now.Mono)); d > time.Second || d < -time.Second {
 			// the clock was set: keep converting with the new offset
 			e.anchors = append(e.anchors, wallAnchor{mono: now.Mono, wall: now.Wall})
 		}
-		return
+		return false
 	}
 	slept := now.Wall.Sub(last.Wall)
 	e.logf("watch: asleep from %v to %v (%v)", last.Wall, now.Wall, slept)
@@ -328,6 +336,7 @@ func (e *engine) wake(now Instant, scheduled time.Duration) {
 	e.minAsleep += slept.Seconds()
 	e.anchors = append(e.anchors, wallAnchor{mono: now.Mono, wall: now.Wall})
 	e.det.asleep(last.Mono, now.Mono, last.Wall, now.Wall, settleAfterWake)
+	return true
 }
 
 // schedule is one probe of a tick.
@@ -424,7 +433,9 @@ func (e *engine) loop(ctx context.Context, st State, stOK bool) string {
 				if err := clock.SleepUntil(ctx, sendAt); err != nil {
 					return report.WatchEndedInterrupted
 				}
-				e.wake(clock.Now(), sendAt)
+				if e.wake(clock.Now(), sendAt) {
+					break // the rest of this tick's schedule is in the past now
+				}
 			}
 			if !e.launch(probeCtx, t, s, now.Mono-e.start.Mono) {
 				return report.WatchEndedDataBudget
@@ -459,6 +470,8 @@ func (e *engine) launch(ctx context.Context, t *tick, s send, elapsed time.Durat
 	if r.Role == RoleVPN {
 		cost += 2 * vpnOverhead
 	}
+	planned := cost
+	cost = e.scaled(cost)
 	used := e.used.Load()
 	switch {
 	case used+cost > e.cfg.Budget:
@@ -473,7 +486,9 @@ func (e *engine) launch(ctx context.Context, t *tick, s send, elapsed time.Durat
 	e.used.Add(cost)
 	sentAt := e.cfg.Clock.Now().Mono
 	t.pending.Add(1)
+	t.wg.Add(1)
 	go func() {
+		defer t.wg.Done()
 		defer t.pending.Add(-1)
 		res := prober.Probe(context.WithValue(ctx, sendTimeKey{}, sentAt), r, timeout)
 		bytes := int64(res.Bytes)
@@ -486,6 +501,7 @@ func (e *engine) launch(ctx context.Context, t *tick, s send, elapsed time.Durat
 			}
 		}
 		e.used.Add(bytes - cost)
+		e.settle(planned, bytes)
 		t.mu.Lock()
 		t.samples = append(t.samples, sample{at: sentAt, rtt: res.RTT, rung: int32(s.rung), out: res.Outcome})
 		t.mu.Unlock()
@@ -493,13 +509,41 @@ func (e *engine) launch(ctx context.Context, t *tick, s send, elapsed time.Durat
 	return true
 }
 
+// scaled is a probe's planned cost corrected by what probes really
+// cost so far (a DNS server whose answers are longer than planned), so
+// that the probes in flight never take the watch past its budget.
+func (e *engine) scaled(cost int64) int64 {
+	est, act := e.estimated.Load(), e.actual.Load()
+	if est <= 0 || act <= est {
+		return cost
+	}
+	return cost * act / est
+}
+
+// settle records a finished probe's planned and real cost.
+func (e *engine) settle(planned, real int64) {
+	e.estimated.Add(planned)
+	e.actual.Add(real)
+}
+
+// processLag is how long after a tick starts its probes are surely back
+// (the longest timeout, and slack for a busy machine): a tick is then
+// processed whether or not its goroutines were scheduled yet.
+func (e *engine) processLag() time.Duration { return e.cfg.Every + dnsTimeout + time.Second }
+
 // process hands the ticks whose probes have all come back to the
-// detector, in order.
+// detector, in order. A tick past processLag is waited for, so the
+// detector never falls far behind the clock (with a fake clock that
+// races ahead, this keeps the events' order and timing).
 func (e *engine) process(all bool) {
+	now := e.cfg.Clock.Now().Mono
 	for len(e.ticks) > 0 {
 		t := e.ticks[0]
 		if t.pending.Load() > 0 && !all {
-			return
+			if now-t.at < e.processLag() {
+				return
+			}
+			t.wg.Wait()
 		}
 		e.ticks = e.ticks[1:]
 		if t.void.Load() {
