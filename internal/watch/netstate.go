@@ -195,7 +195,9 @@ func parseIwLink(out string) (WiFiLink, bool) {
 					ok = true
 				}
 			}
-		case strings.HasPrefix(t, "freq:"):
+		case strings.HasPrefix(t, "freq:") && l.FreqMHz == 0:
+			// a Wi-Fi 7 link on several bands at once lists each link's
+			// frequency: the first link's is the one shown
 			v := strings.TrimSpace(strings.TrimPrefix(t, "freq:"))
 			if f, err := strconv.ParseFloat(strings.Fields(v + " x")[0], 64); err == nil && f > 0 && f < 100000 {
 				l.FreqMHz = int(f)

@@ -145,8 +145,8 @@ func MakePlan(budget int64, d, every time.Duration, c Costs) (Plan, error) {
 	}
 	if t := total(); t > perTick {
 		need := int64(math.Ceil(t * ticks / (1 - budgetReserve)))
-		return Plan{}, fmt.Errorf("%w: a watch of %v at one tick every %v needs at least %s, the budget is %s",
-			ErrBudget, d, every, FormatBytes(need), FormatBytes(budget))
+		return Plan{}, fmt.Errorf("%w: a watch of %s at one tick every %s needs at least %s, the budget is %s",
+			ErrBudget, shortDur(d), shortDur(every), FormatBytes(need), FormatBytes(budget))
 	}
 	if c[RoleAnchor] > 0 {
 		most := max(1, int(math.Floor(maxAnchorRate*every.Seconds())))

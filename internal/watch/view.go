@@ -112,16 +112,16 @@ func (v *LiveView) pick(uni, ascii string) string {
 // no line wraps.
 func (v *LiveView) fit(s string) string {
 	room := v.width() - 1
+	if visible(s) <= room {
+		room++ // fits whole: no ellipsis needed
+	}
+	room-- // the ellipsis's column
 	n := 0
 	var b strings.Builder
 	for i := 0; i < len(s); {
-		if s[i] == 0x1b {
-			j := strings.IndexByte(s[i:], 'm')
-			if j < 0 {
-				break
-			}
-			b.WriteString(s[i : i+j+1])
-			i += j + 1
+		if j := colourEnd(s, i); j > i {
+			b.WriteString(s[i:j])
+			i = j
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
@@ -148,6 +148,7 @@ func (v *LiveView) lines(s Status) []string {
 	if v.RedactText != nil {
 		conn = v.RedactText(conn)
 	}
+	conn = clean(conn)
 	head := "wfh watch" + dot + clockDur(s.Elapsed) + " of " + shortDur(s.Planned)
 	if conn != "" {
 		head += dot + conn
@@ -172,7 +173,7 @@ func (v *LiveView) lines(s Status) []string {
 		if v.RedactText != nil {
 			label = v.RedactText(label)
 		}
-		label = padRunes(label, labelW)
+		label = padRunes(clean(label), labelW)
 		var line string
 		switch {
 		case !r.Probed:
@@ -192,10 +193,10 @@ func (v *LiveView) lines(s Status) []string {
 		if v.RedactText != nil {
 			w = v.RedactText(w)
 		}
-		out = append(out, v.fit("  Wi-Fi: "+w))
+		out = append(out, v.fit("  Wi-Fi: "+clean(w)))
 	}
 	if len(s.Ongoing) > 0 {
-		out = append(out, v.fit(v.paint("31", "Now: "+strings.Join(s.Ongoing, "; "))))
+		out = append(out, v.fit(v.paint("31", "Now: "+clean(strings.Join(s.Ongoing, "; ")))))
 	} else {
 		out = append(out, v.fit("Now: all answering"))
 	}
@@ -212,10 +213,53 @@ func (v *LiveView) lines(s Status) []string {
 		if v.Redact != nil {
 			ev = v.Redact(ev)
 		}
-		out = append(out, v.fit("  "+v.mark(ev.Severity)+" "+ev.Start.In(loc).Format("15:04:05")+"  "+ev.Summary))
+		out = append(out, v.fit("  "+v.mark(ev.Severity)+" "+ev.Start.In(loc).Format("15:04:05")+"  "+clean(ev.Summary)))
 	}
 	out = append(out, v.fit("Ctrl-C ends the watch and writes the report."))
 	return out
+}
+
+// colourEnd is the end of the colour code the view wrote at s[i] (ESC
+// [ digits m), or i when there is none there.
+func colourEnd(s string, i int) int {
+	if i+1 >= len(s) || s[i] != 0x1b || s[i+1] != '[' {
+		return i
+	}
+	for j := i + 2; j < len(s); j++ {
+		switch c := s[j]; {
+		case c == 'm':
+			return j + 1
+		case c != ';' && (c < '0' || c > '9'):
+			return i
+		}
+	}
+	return i
+}
+
+// clean makes a machine string (a label from the profile, an event's
+// words) safe on the terminal: control and bidi characters become "?".
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == utf8.RuneError {
+			return '?'
+		}
+		return r
+	}, s)
+}
+
+// visible counts the columns s takes: runes less colour codes.
+func visible(s string) int {
+	n := 0
+	for i := 0; i < len(s); {
+		if j := colourEnd(s, i); j > i {
+			i = j
+			continue
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		n++
+	}
+	return n
 }
 
 func padRunes(s string, w int) string {
