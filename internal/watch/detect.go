@@ -412,14 +412,27 @@ func (d *detector) startOutage() {
 			d.dropTrouble(d.loss.tr)
 			d.loss = nil
 		} else {
+			// the burst before the run stands only if it is a burst without
+			// the run's losses, which helped start it
 			last := d.loss.first
+			var sent, lost int
 			d.ring.since(d.loss.first, func(x *sample) {
-				if x.at < d.run.start && d.isFar(x) && x.out == Lost {
+				if x.at >= d.run.start || !d.isFar(x) || (x.out != Answered && x.out != Lost) {
+					return
+				}
+				sent++
+				if x.out == Lost {
+					lost++
 					last = x.at
 				}
 			})
-			d.loss.last = last
-			d.endLoss(false)
+			if lost >= lossMinLost && binomialTail(lost, sent, d.loss.base) < lossSignificance {
+				d.loss.last = last
+				d.endLoss(false)
+			} else {
+				d.dropTrouble(d.loss.tr)
+				d.loss = nil
+			}
 		}
 	}
 }
