@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"math"
 	"net"
 	"os"
@@ -417,4 +418,102 @@ func (d *labWG) configure(key labKey, peer, endpoint, allowed, addr, keepalive s
 	d.ns.Run("wg", args...)
 	d.ns.Run("ip", "addr", "add", addr, "dev", d.name)
 	d.ns.Run("ip", "link", "set", d.name, "up")
+}
+
+// TestWatchLabMemory runs the real binary for WFH_WATCH_RSS (a duration,
+// say 10m) in a lab home with the faults of the schedule repeating, under
+// /usr/bin/time -v, and logs its peak resident memory (and VmHWM read
+// near the end). A figure, not a test: it runs only when asked.
+//
+//	WFH_WATCH_RSS=10m go test -run TestWatchLabMemory -v -timeout 20m ./cmd/wfh/
+func TestWatchLabMemory(t *testing.T) {
+	d, err := time.ParseDuration(os.Getenv("WFH_WATCH_RSS"))
+	if err != nil || d <= 0 {
+		t.Skip("set WFH_WATCH_RSS=10m to measure a watch's memory")
+	}
+	lab := netlab.New(t)
+	bin := wfhBinary(t)
+	hops := lab.Chain("home", "homerouter", "isp", "server")
+	home, router, isp, server := hops[0], hops[1], hops[2], hops[3]
+	homeUp := router.NewStage(router.Prev.Iface)
+	beyondUp := server.NewStage(server.Prev.Iface)
+	_ = isp
+	server.AddAddress(server.Prev.Iface, labAnchor2+"/32")
+	var mute atomic.Bool
+	labDNS(t, router.NS, &mute)
+	home.ResolvConf("nameserver " + netlab.TopoGatewayIPv4 + "\n")
+	prof := filepath.Join(t.TempDir(), "lab.yaml")
+	body := fmt.Sprintf("name: watch lab\nlatency:\n  anchors: [%q, %q]\ndns:\n  names: [%q]\n", netlab.TopoServerIPv4, labAnchor2, labDNSName)
+	if err := os.WriteFile(prof, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "watch.json")
+	ctx, cancel := context.WithTimeout(context.Background(), d+time.Minute)
+	defer cancel()
+	cmd := home.Command(ctx, "/usr/bin/time", "-v", bin, "watch", "--for", d.String(), "--profile", prof, "--output", out)
+	cmd.Env = append(os.Environ(), "WFH_PROFILE=")
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// faults every minute: an outage at home, loss beyond, a DNS pause
+	stop := make(chan struct{})
+	go func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Second):
+			}
+			switch i % 3 {
+			case 0:
+				homeUp.Set(netlab.Impairment{Loss: 1})
+				time.Sleep(5 * time.Second)
+				homeUp.Set(netlab.Impairment{})
+			case 1:
+				beyondUp.Set(netlab.Impairment{Loss: 0.2})
+				time.Sleep(10 * time.Second)
+				beyondUp.Set(netlab.Impairment{})
+			case 2:
+				mute.Store(true)
+				time.Sleep(5 * time.Second)
+				mute.Store(false)
+			}
+		}
+	}()
+	hwm := ""
+	time.AfterFunc(d-15*time.Second, func() {
+		// the watch process is time's child
+		kids, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", cmd.Process.Pid, cmd.Process.Pid))
+		for _, pid := range strings.Fields(string(kids)) {
+			kids2, _ := os.ReadFile("/proc/" + pid + "/task/" + pid + "/children")
+			for _, p := range append(strings.Fields(string(kids2)), pid) {
+				status, _ := os.ReadFile("/proc/" + p + "/status")
+				for _, l := range strings.Split(string(status), "\n") {
+					if strings.HasPrefix(l, "VmHWM") && strings.Contains(string(status), "Name:\twfh") {
+						hwm = strings.TrimSpace(strings.TrimPrefix(l, "VmHWM:"))
+					}
+				}
+			}
+		}
+	})
+	err = cmd.Wait()
+	close(stop)
+	if code := cmd.ProcessState.ExitCode(); code != 0 && code != exitChecks {
+		t.Fatalf("exit %v\n%s", err, stderr.String())
+	}
+	rss := ""
+	for _, l := range strings.Split(stderr.String(), "\n") {
+		if strings.Contains(l, "Maximum resident set size") || strings.Contains(l, "Elapsed (wall clock)") || strings.Contains(l, "User time") || strings.Contains(l, "System time") {
+			rss += "\n  " + strings.TrimSpace(l)
+		}
+	}
+	data, _ := os.ReadFile(out)
+	rep, err := report.ReadJSON(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("a %v watch: VmHWM %s near the end; /usr/bin/time -v:%s\nevents %v, data %d bytes, %d minutes", d, hwm, rss,
+		rep.Watch.Counts, rep.Watch.DataUsedBytes, len(rep.Watch.Minutes))
 }
