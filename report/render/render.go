@@ -169,6 +169,9 @@ func formatSeconds(sec float64) string {
 		return human.TrimFloat(sec*1000, 0) + " ms"
 	case sec < 60:
 		return human.TrimFloat(sec, 1) + " s"
+	case sec >= 3600:
+		total := int64(math.Round(sec / 60))
+		return fmt.Sprintf("%d h %d min", total/60, total%60)
 	default:
 		total := int64(math.Round(sec))
 		return fmt.Sprintf("%d min %d s", total/60, total%60)
