@@ -210,6 +210,9 @@ func watchRun(ctx context.Context, f *factory, o *watchOptions) error {
 	if src.close != nil {
 		defer src.close()
 	}
+	if targets.VPNTarget == "" && strings.TrimSpace(prof.VPN.Gateway) != "" {
+		src.notes = append(src.notes, "the profile names a VPN gateway but no company target behind it (vpn.targets), so the VPN is not watched")
+	}
 	ignoreBrokenPipe()
 	f.ios.SetNoColor(o.noColor)
 
