@@ -31,6 +31,10 @@ const (
 	lossWindow = 5 * time.Second
 	// lossMinLost: three losses at least make a burst.
 	lossMinLost = 3
+	// lossMinSpan: a burst's losses must span a second. Shorter is a blip
+	// that calls conceal, and looks the same as the watching computer
+	// itself stalling for a moment (a busy CPU): not an event.
+	lossMinSpan = time.Second
 	// lossSignificance: a window is a burst only if the background loss
 	// would give that many losses less than once in a thousand windows.
 	lossSignificance = 1e-3
@@ -48,6 +52,10 @@ const (
 	// anchor answers (at least spikeMinHigh of them).
 	spikeWindow  = time.Second
 	spikeMinHigh = 3
+	// spikeMinSpan: a rise must last two seconds to be a spike; shorter
+	// ones are jitter, which the latency check measures and a call's
+	// jitter buffer absorbs, or the watching computer stalling.
+	spikeMinSpan = 2 * time.Second
 	// spikeMax: a rise that lasts ten minutes is the new normal (another
 	// route, a busy evening): the event ends and the baseline restarts.
 	spikeMax = 10 * time.Minute
@@ -604,6 +612,10 @@ func lossEdges(first, last time.Duration, sent, lost int) (time.Duration, time.D
 func (d *detector) endLoss(open bool) {
 	l := d.loss
 	d.loss = nil
+	if l.last-l.first < lossMinSpan && !open {
+		d.dropTrouble(l.tr)
+		return
+	}
 	sent, lost := 0, 0
 	counts := map[Level]levelCount{}
 	d.ring.since(l.first, func(x *sample) {
@@ -711,6 +723,9 @@ func (d *detector) endSpike(end time.Duration, open bool) {
 	sp := d.spike
 	d.spike = nil
 	d.recent = d.recent[:0]
+	if end-sp.start < spikeMinSpan && !open {
+		return
+	}
 	excess := map[Level][]float64{}
 	ratio := map[Level][]float64{}
 	d.ring.since(sp.start, func(x *sample) {

@@ -387,3 +387,25 @@ func TestLocateLoss(t *testing.T) {
 		}
 	}
 }
+
+// TestBlipsAreNoEvents: the far rungs stall for half a second (four lost
+// probes) and answer 300 ms late for a second afterwards, as when the
+// watching computer itself is starved of CPU: no event.
+func TestBlipsAreNoEvents(t *testing.T) {
+	w := newWorld(9, false)
+	w.probe = func(w *world, at time.Duration, r Rung) Result {
+		if r.Role == RoleAnchor || r.Role == RoleFirstHop {
+			switch {
+			case between(at, 30, 30.5):
+				return Result{Outcome: Lost, Bytes: 28}
+			case between(at, 30.5, 31.7):
+				return Result{Outcome: Answered, RTT: baseRTT(r) + 300*time.Millisecond, Bytes: 56}
+			}
+		}
+		return Result{Outcome: Answered, RTT: baseRTT(r), Bytes: 56}
+	}
+	rec := run(t, w, 60*time.Second, nil)
+	for _, ev := range rec.Watch.Events {
+		t.Errorf("event for a blip: %s at %v: %s", ev.Kind, ev.Start.Sub(rec.Started), ev.Summary)
+	}
+}
