@@ -77,6 +77,9 @@ words what is wrong and what to do. It writes a report you can hand to IT.`,
   # Save a report to attach to a helpdesk ticket
   wfh doctor --format markdown --output wfh-report.md
 
+  # Calls drop now and then: watch the connection for a working day
+  wfh watch --output wfh-watch.html
+
   # See which checks exist
   wfh checks
 

@@ -693,7 +693,9 @@ func (d *detector) spikeSample(s *sample) {
 			}
 		}
 		start := w[first].at
-		if k := len(d.recent) - len(w) + first - 1; k >= 0 {
+		// between the answer before and the first high one; after a gap
+		// (no route, an outage) the rise began when answers came back
+		if k := len(d.recent) - len(w) + first - 1; k >= 0 && start-d.recent[k].at <= spikeWindow {
 			start = mid(d.recent[k].at, start)
 		}
 		d.spike = &spikeEp{start: start, lastHigh: s.at}

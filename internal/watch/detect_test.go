@@ -409,3 +409,29 @@ func TestBlipsAreNoEvents(t *testing.T) {
 		t.Errorf("event for a blip: %s at %v: %s", ev.Kind, ev.Start.Sub(rec.Started), ev.Summary)
 	}
 }
+
+// TestRiseAfterAGapStartsThere: right after the route comes back, the
+// first answers are late for half a second; the rise starts when answers
+// came back, not in the middle of the silence before, so it stays a blip.
+func TestRiseAfterAGapStartsThere(t *testing.T) {
+	w := newWorld(9, false)
+	w.probe = func(w *world, at time.Duration, r Rung) Result {
+		pastRouter := r.Role == RoleAnchor || r.Role == RoleFirstHop
+		switch {
+		case between(at, 30, 35) && pastRouter:
+			return Result{Outcome: NoRoute}
+		case between(at, 35, 35.6) && pastRouter:
+			return Result{Outcome: Answered, RTT: baseRTT(r) + 120*time.Millisecond, Bytes: 56}
+		}
+		return Result{Outcome: Answered, RTT: baseRTT(r), Bytes: 56}
+	}
+	w.state = func(at time.Duration) State {
+		s := homeState()
+		if between(at, 30, 35) {
+			s.HasDefault, s.Gateway, s.Interface = false, netip.Addr{}, ""
+		}
+		return s
+	}
+	rec := run(t, w, 60*time.Second, nil)
+	checkEvents(t, rec, []want{{report.WatchKindRoute, report.WhereHome, 30, 5}}, 1)
+}
