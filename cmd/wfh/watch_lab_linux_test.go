@@ -431,6 +431,9 @@ func TestWatchLabMemory(t *testing.T) {
 	if err != nil || d <= 0 {
 		t.Skip("set WFH_WATCH_RSS=10m to measure a watch's memory")
 	}
+	if _, err := os.Stat("/usr/bin/time"); err != nil {
+		t.Skip("/usr/bin/time not found (Debian package time)")
+	}
 	lab := netlab.New(t)
 	bin := wfhBinary(t)
 	hops := lab.Chain("home", "homerouter", "isp", "server")
