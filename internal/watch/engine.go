@@ -159,15 +159,15 @@ type engine struct {
 	start   Instant
 	asleep  time.Duration
 
-	ticks  []*tick
-	used   atomic.Int64
+	ticks []*tick
+	used  atomic.Int64
 	// estimated and actual are the planned and real bytes of the probes
 	// that came back, to correct the plan's estimates (scaled).
 	estimated, actual atomic.Int64
 	events            []report.WatchEvent
-	counts map[string]int
-	recent []report.WatchEvent
-	outErr error
+	counts            map[string]int
+	recent            []report.WatchEvent
+	outErr            error
 
 	// the state the ladder was made for
 	planned    State
