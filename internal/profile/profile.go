@@ -43,6 +43,8 @@ type Profile struct {
 	Bandwidth Bandwidth `yaml:"bandwidth"`
 	// VPN configures the vpn check.
 	VPN VPN `yaml:"vpn"`
+	// Calls configures the calls check.
+	Calls Calls `yaml:"calls"`
 }
 
 // Network configures the network check's targets.
