@@ -114,7 +114,9 @@ func env(p *profile.Profile) *checks.Env {
 		p = profile.Default()
 	}
 	return &checks.Env{Profile: p, Now: time.Now,
-		ListenPacket: func(context.Context, string, string) (net.PacketConn, error) { panic("the fake prober opens no socket") }}
+		ListenPacket: func(context.Context, string, string) (net.PacketConn, error) {
+			panic("the fake prober opens no socket")
+		}}
 }
 
 func runWith(f *fakeProber, p *profile.Profile) checks.Result {
