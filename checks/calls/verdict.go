@@ -341,7 +341,7 @@ func appItem(a app, o appObs, ar appResult) report.Item {
 			}
 		} else {
 			r, _ := failure(o.udp)
-			it.Metrics = append(it.Metrics, report.NotMeasured("udp_rtt_ms", "ms", string(r.Outcome)))
+			it.Metrics = append(it.Metrics, report.NotMeasured("udp_rtt_ms", "ms", udpWhy(r)))
 			it.Attributes["udp_detail"] = r.Reason
 		}
 	}
@@ -353,7 +353,7 @@ func appItem(a app, o appObs, ar appResult) report.Item {
 			it.Attributes["fallback_detail"] = r.Reason
 		} else {
 			r, _ := failure(o.fallback)
-			it.Metrics = append(it.Metrics, report.NotMeasured("fallback_rtt_ms", "ms", string(r.Outcome)))
+			it.Metrics = append(it.Metrics, report.NotMeasured("fallback_rtt_ms", "ms", fallbackWhy(r)))
 			it.Attributes["fallback_detail"] = r.Reason
 		}
 	}
