@@ -363,3 +363,39 @@ func TestAppsOfAndTargets(t *testing.T) {
 		}
 	}
 }
+
+// offlineProvider stands for the network check finding the machine offline.
+type offlineProvider struct{}
+
+func (offlineProvider) ID() string            { return "network" }
+func (offlineProvider) Title() string         { return "Network" }
+func (offlineProvider) Budget() time.Duration { return time.Second }
+func (offlineProvider) Needs() checks.Needs   { return checks.Needs{} }
+func (offlineProvider) Provides() checks.Need { return checks.NeedInternet }
+func (offlineProvider) Unmet(r checks.Result) (string, bool) {
+	return "offline (see network)", r.Status == report.Fail
+}
+func (offlineProvider) Run(context.Context, *checks.Env) checks.Result {
+	return checks.Result{Status: report.Fail, Summary: "No internet connection"}
+}
+
+// TestOfflineSkips: offline, the runner skips the check with the network
+// check's reason, and no probe is sent.
+func TestOfflineSkips(t *testing.T) {
+	f := &fakeProber{}
+	c := &check{newProber: func(*checks.Env) prober { return f }}
+	r := &checks.Runner{Env: *env(nil), Timeout: 10 * time.Second}
+	out := r.Run(context.Background(), []checks.Check{offlineProvider{}, c})
+	var res checks.Result
+	for _, x := range out.Results {
+		if x.ID == "calls" {
+			res = x
+		}
+	}
+	if res.Status != report.Skipped || !strings.Contains(res.Summary, "offline") {
+		t.Errorf("calls offline: %s %q", res.Status, res.Summary)
+	}
+	if len(f.called()) != 0 {
+		t.Errorf("probes sent offline: %v", f.called())
+	}
+}

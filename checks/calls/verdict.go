@@ -271,7 +271,7 @@ func judgeApp(a app, o appObs) appResult {
 	if fbHit {
 		// UDP is testable (else the case above) and got no answer.
 		s := fmt.Sprintf("Only over %s (%s): %s", fbWords, ms(fbOK.RTT), udpPart)
-		msg := fmt.Sprintf("%s: UDP gets no answer here (%s), so calls fall back to %s.", a.name, udpPart, fbWords)
+		msg := fmt.Sprintf("%s: UDP does not get through here (%s), so calls fall back to %s.", a.name, udpPart, fbWords)
 		fix := "Calls work but break up more easily: ask IT or the network owner to allow " + a.udpRule + "."
 		if udpFail.Outcome == stunprobe.BlockedLocally {
 			fix = fmt.Sprintf("A firewall on this computer blocks UDP: allow %s through it (Windows Security > Firewall, macOS System Settings > Network > Firewall, or your security software), or ask IT. Until then calls work but break up more easily.", a.name)
@@ -521,10 +521,15 @@ func natItem(res *checks.Result, v *checks.Verdict, pl plan, o observations) {
 	case n.Symmetric:
 		res.Facts["nat_symmetric"] = "yes"
 		it.Status = report.Warn
-		v.Note(fmt.Sprintf("This network's NAT is symmetric (%s): peer-to-peer call media and RDP Shortpath cannot go direct, so they go through a TURN relay or over TCP. Meetings use relays anyway; direct calls and Azure Virtual Desktop may feel slower.", n.Reason))
+		v.Note(fmt.Sprintf("This network's NAT is symmetric (%s): peer-to-peer call media and RDP Shortpath cannot go direct, so they go through a TURN relay or over TCP. Meetings use relays anyway; direct calls and Azure Virtual Desktop may feel slower.",
+			strings.TrimPrefix(n.Reason, "symmetric NAT: ")))
 	case n.Mapping == stunprobe.MappingUnknown:
 		it.Status = report.Skipped
-		v.Note("NAT behaviour unknown: " + n.Reason + ".")
+		why := n.Reason
+		if !strings.HasPrefix(why, "NAT not tested") {
+			why = "NAT behaviour unknown: " + why
+		}
+		v.Note(why + ".")
 	default:
 		res.Facts["nat_symmetric"] = "no"
 	}
