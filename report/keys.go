@@ -49,16 +49,16 @@ const (
 	// calls: per app, the media path (fact: udp, tcp_only, udp_untested,
 	// blocked, unknown) and what the vendor says HD video needs (metrics,
 	// Mbit/s; not measured where the vendor publishes no figure)
-	KeyTeamsMedia         = "teams_media"
-	KeyTeamsVideoUpMbps   = "teams_video_up_mbps"
-	KeyTeamsVideoDownMbps = "teams_video_down_mbps"
-	KeyZoomMedia          = "zoom_media"
-	KeyZoomVideoUpMbps    = "zoom_video_up_mbps"
-	KeyZoomVideoDownMbps  = "zoom_video_down_mbps"
-	KeyMeetMedia          = "meet_media"
-	KeyMeetVideoUpMbps    = "meet_video_up_mbps"
-	KeyMeetVideoDownMbps  = "meet_video_down_mbps"
-	KeyWebexMedia         = "webex_media"
-	KeyWebexVideoUpMbps   = "webex_video_up_mbps"
-	KeyWebexVideoDownMbps = "webex_video_down_mbps"
+	KeyTeamsMedia             = "teams_media"
+	KeyTeamsVideoNeedUpMbps   = "teams_video_need_up_mbps"
+	KeyTeamsVideoNeedDownMbps = "teams_video_need_down_mbps"
+	KeyZoomMedia              = "zoom_media"
+	KeyZoomVideoNeedUpMbps    = "zoom_video_need_up_mbps"
+	KeyZoomVideoNeedDownMbps  = "zoom_video_need_down_mbps"
+	KeyMeetMedia              = "meet_media"
+	KeyMeetVideoNeedUpMbps    = "meet_video_need_up_mbps"
+	KeyMeetVideoNeedDownMbps  = "meet_video_need_down_mbps"
+	KeyWebexMedia             = "webex_media"
+	KeyWebexVideoNeedUpMbps   = "webex_video_need_up_mbps"
+	KeyWebexVideoNeedDownMbps = "webex_video_need_down_mbps"
 )

@@ -145,13 +145,13 @@ func TestAllFourApps(t *testing.T) {
 			t.Errorf("fact %s = %q, want %q", k, res.Facts[k], v)
 		}
 	}
-	for _, k := range []string{report.KeyTeamsVideoUpMbps, report.KeyTeamsVideoDownMbps, report.KeyZoomVideoUpMbps,
-		report.KeyZoomVideoDownMbps, report.KeyMeetVideoUpMbps, report.KeyMeetVideoDownMbps} {
+	for _, k := range []string{report.KeyTeamsVideoNeedUpMbps, report.KeyTeamsVideoNeedDownMbps, report.KeyZoomVideoNeedUpMbps,
+		report.KeyZoomVideoNeedDownMbps, report.KeyMeetVideoNeedUpMbps, report.KeyMeetVideoNeedDownMbps} {
 		if m, ok := res.Metric(k); !ok || m.Value == nil || *m.Value <= 0 || m.Unit != "Mbit/s" {
 			t.Errorf("metric %s = %+v", k, m)
 		}
 	}
-	if m, ok := res.Metric(report.KeyWebexVideoUpMbps); !ok || m.Value != nil || m.Note == "" {
+	if m, ok := res.Metric(report.KeyWebexVideoNeedUpMbps); !ok || m.Value != nil || m.Note == "" {
 		t.Errorf("Webex's need is not a vendor figure, so not measured: %+v", m)
 	}
 	if res.Status != report.Fail || !strings.Contains(res.Summary, "Webex calls cannot connect") {
@@ -397,5 +397,32 @@ func TestOfflineSkips(t *testing.T) {
 	}
 	if len(f.called()) != 0 {
 		t.Errorf("probes sent offline: %v", f.called())
+	}
+}
+
+// TestNamesDoNotResolve: when no app's server name resolves, one line
+// says so and points at the dns check, instead of one per app.
+func TestNamesDoNotResolve(t *testing.T) {
+	noName := func(host string) stunprobe.Result {
+		return fail(stunprobe.NoAddress, "looking up "+host+" failed: no such host")
+	}
+	f := &fakeProber{results: map[string]stunprobe.Result{teamsUDP: noName(teamsRelay), teamsTCP: noName(teamsRelay),
+		zoomTLS: noName(zoomHost), meetUDP: noName(googleSTUN), meetTLS: noName(meetHost), webexTLS: noName(webexHost)},
+		nat: &stunprobe.NATReport{Mapping: stunprobe.MappingUnknown, First: stunprobe.NoAddress, Reason: "looking up x failed"}}
+	res := runWith(f, nil)
+	if res.Status != report.Error || res.Summary != "Calls not tested: the call services' names do not resolve" {
+		t.Errorf("%s %q", res.Status, res.Summary)
+	}
+	n := 0
+	for _, fd := range res.Findings {
+		if fd.Severity == report.Error {
+			n++
+			if !strings.Contains(fd.Message, "Microsoft Teams, Zoom, Google Meet and Cisco Webex could not be tested") || !strings.Contains(fd.Fix, "dns check") {
+				t.Errorf("%+v", fd)
+			}
+		}
+	}
+	if _, ok := finding(res, "STUN servers' names could not be looked up"); n != 1 || !ok {
+		t.Errorf("findings %+v", res.Findings)
 	}
 }

@@ -26,6 +26,7 @@ type appResult struct {
 	status  report.Status
 	summary string
 	finding *checks.Conclusion
+	noName  string // why its servers' names did not resolve, when that stopped the test
 }
 
 // verdict turns the observations into the check's result.
@@ -33,14 +34,31 @@ func verdict(pl plan, o observations) checks.Result {
 	res := checks.Result{Facts: map[string]string{}}
 	var v checks.Verdict
 	var byPath = map[string][]string{}
+	var noName []appResult
+	var noNameApps []string
 	for i, a := range pl.apps {
 		ar := judgeApp(a, o.apps[i])
 		byPath[ar.path] = append(byPath[ar.path], a.short)
 		res.Items = append(res.Items, appItem(a, o.apps[i], ar))
 		publishApp(&res, a, ar.path)
-		if ar.finding != nil {
+		switch {
+		case ar.noName != "":
+			noName, noNameApps = append(noName, ar), append(noNameApps, a.name)
+		case ar.finding != nil:
 			v.Add(*ar.finding)
 		}
+	}
+	// Names that do not resolve are one problem, the dns check's: one
+	// line for all the apps it stopped.
+	switch len(noName) {
+	case 0:
+	case 1:
+		v.Add(*noName[0].finding)
+	default:
+		f := *noName[0].finding
+		f.Message = fmt.Sprintf("%s could not be tested: their servers' names could not be looked up (%s).", andList(noNameApps), noName[0].noName)
+		f.Summary = "Calls not tested: the call services' names do not resolve"
+		v.Add(f)
 	}
 	stunItems(&res, &v, pl, o)
 	turnItems(&res, &v, pl, o)
@@ -258,9 +276,9 @@ func judgeApp(a app, o appObs) appResult {
 				finding: &checks.Conclusion{Severity: report.Error, Message: msg + ".", Fix: "Run wfh again and let it finish.",
 					Summary: a.short + " not tested: the test was stopped"}}
 		}
-		msg := fmt.Sprintf("%s: %s could not be looked up (%s)", a.name, r.Target.Host, r.Reason)
-		return appResult{path: pathUnknown, status: report.Error, summary: msg,
-			finding: &checks.Conclusion{Severity: report.Error, Message: msg + ", so its servers could not be tested.",
+		msg := fmt.Sprintf("%s could not be tested: %s could not be looked up", a.name, r.Target.Host)
+		return appResult{path: pathUnknown, status: report.Error, summary: msg, noName: r.Reason,
+			finding: &checks.Conclusion{Severity: report.Error, Message: msg + " (" + r.Reason + ").",
 				Fix: "The dns check shows why names do not resolve here.", Summary: a.short + " not tested: its server names do not resolve"}}
 	}
 
@@ -380,13 +398,13 @@ func round(d time.Duration) float64 {
 func publishApp(res *checks.Result, a app, path string) {
 	switch a.id {
 	case "teams":
-		publishFigures(res, a, path, report.KeyTeamsMedia, report.KeyTeamsVideoUpMbps, report.KeyTeamsVideoDownMbps)
+		publishFigures(res, a, path, report.KeyTeamsMedia, report.KeyTeamsVideoNeedUpMbps, report.KeyTeamsVideoNeedDownMbps)
 	case "zoom":
-		publishFigures(res, a, path, report.KeyZoomMedia, report.KeyZoomVideoUpMbps, report.KeyZoomVideoDownMbps)
+		publishFigures(res, a, path, report.KeyZoomMedia, report.KeyZoomVideoNeedUpMbps, report.KeyZoomVideoNeedDownMbps)
 	case "meet":
-		publishFigures(res, a, path, report.KeyMeetMedia, report.KeyMeetVideoUpMbps, report.KeyMeetVideoDownMbps)
+		publishFigures(res, a, path, report.KeyMeetMedia, report.KeyMeetVideoNeedUpMbps, report.KeyMeetVideoNeedDownMbps)
 	case "webex":
-		publishFigures(res, a, path, report.KeyWebexMedia, report.KeyWebexVideoUpMbps, report.KeyWebexVideoDownMbps)
+		publishFigures(res, a, path, report.KeyWebexMedia, report.KeyWebexVideoNeedUpMbps, report.KeyWebexVideoNeedDownMbps)
 	}
 }
 
@@ -526,7 +544,10 @@ func natItem(res *checks.Result, v *checks.Verdict, pl plan, o observations) {
 	case n.Mapping == stunprobe.MappingUnknown:
 		it.Status = report.Skipped
 		why := n.Reason
-		if !strings.HasPrefix(why, "NAT not tested") {
+		switch {
+		case n.First == stunprobe.NoAddress:
+			why = "NAT not tested: the STUN servers' names could not be looked up"
+		case !strings.HasPrefix(why, "NAT not tested"):
 			why = "NAT behaviour unknown: " + why
 		}
 		v.Note(why + ".")

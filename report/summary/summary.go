@@ -84,17 +84,17 @@ var figures = struct {
 	// the call verdict per app: the calls check's media path and what
 	// the vendor says HD video needs
 	TeamsMedia:     factOf(idCalls, report.KeyTeamsMedia),
-	TeamsVideoUp:   metricOf(idCalls, report.KeyTeamsVideoUpMbps),
-	TeamsVideoDown: metricOf(idCalls, report.KeyTeamsVideoDownMbps),
+	TeamsVideoUp:   metricOf(idCalls, report.KeyTeamsVideoNeedUpMbps),
+	TeamsVideoDown: metricOf(idCalls, report.KeyTeamsVideoNeedDownMbps),
 	ZoomMedia:      factOf(idCalls, report.KeyZoomMedia),
-	ZoomVideoUp:    metricOf(idCalls, report.KeyZoomVideoUpMbps),
-	ZoomVideoDown:  metricOf(idCalls, report.KeyZoomVideoDownMbps),
+	ZoomVideoUp:    metricOf(idCalls, report.KeyZoomVideoNeedUpMbps),
+	ZoomVideoDown:  metricOf(idCalls, report.KeyZoomVideoNeedDownMbps),
 	MeetMedia:      factOf(idCalls, report.KeyMeetMedia),
-	MeetVideoUp:    metricOf(idCalls, report.KeyMeetVideoUpMbps),
-	MeetVideoDown:  metricOf(idCalls, report.KeyMeetVideoDownMbps),
+	MeetVideoUp:    metricOf(idCalls, report.KeyMeetVideoNeedUpMbps),
+	MeetVideoDown:  metricOf(idCalls, report.KeyMeetVideoNeedDownMbps),
 	WebexMedia:     factOf(idCalls, report.KeyWebexMedia),
-	WebexVideoUp:   metricOf(idCalls, report.KeyWebexVideoUpMbps),
-	WebexVideoDown: metricOf(idCalls, report.KeyWebexVideoDownMbps),
+	WebexVideoUp:   metricOf(idCalls, report.KeyWebexVideoNeedUpMbps),
+	WebexVideoDown: metricOf(idCalls, report.KeyWebexVideoNeedDownMbps),
 }
 
 // Check ids the summary prefers for each row.

@@ -236,10 +236,10 @@ func TestKeyFactsCalls(t *testing.T) {
 		return report.Result{ID: "calls", Status: report.Fail, Summary: "Webex calls cannot connect",
 			Facts: map[string]string{report.KeyTeamsMedia: "udp", report.KeyZoomMedia: "tcp_only", report.KeyMeetMedia: "udp_untested", report.KeyWebexMedia: "blocked"},
 			Metrics: []report.Metric{
-				report.Measured(report.KeyTeamsVideoUpMbps, 1, "Mbit/s"), report.Measured(report.KeyTeamsVideoDownMbps, 2, "Mbit/s"),
-				report.Measured(report.KeyZoomVideoUpMbps, 1.5, "Mbit/s"), report.Measured(report.KeyZoomVideoDownMbps, 1.5, "Mbit/s"),
-				report.Measured(report.KeyMeetVideoUpMbps, 3.2, "Mbit/s"), report.Measured(report.KeyMeetVideoDownMbps, 3.2, "Mbit/s"),
-				report.NotMeasured(report.KeyWebexVideoUpMbps, "Mbit/s", "no published figure"), report.NotMeasured(report.KeyWebexVideoDownMbps, "Mbit/s", "no published figure"),
+				report.Measured(report.KeyTeamsVideoNeedUpMbps, 1, "Mbit/s"), report.Measured(report.KeyTeamsVideoNeedDownMbps, 2, "Mbit/s"),
+				report.Measured(report.KeyZoomVideoNeedUpMbps, 1.5, "Mbit/s"), report.Measured(report.KeyZoomVideoNeedDownMbps, 1.5, "Mbit/s"),
+				report.Measured(report.KeyMeetVideoNeedUpMbps, 3.2, "Mbit/s"), report.Measured(report.KeyMeetVideoNeedDownMbps, 3.2, "Mbit/s"),
+				report.NotMeasured(report.KeyWebexVideoNeedUpMbps, "Mbit/s", "no published figure"), report.NotMeasured(report.KeyWebexVideoNeedDownMbps, "Mbit/s", "no published figure"),
 			}}
 	}
 	latency := func(q string) report.Result {
