@@ -471,15 +471,15 @@ func (c *keyBuilder) calls() {
 		needUp, okNU := c.r.Results[i].Metric(a.up.Name)
 		needDown, okND := c.r.Results[i].Metric(a.down.Name)
 		if okNU && okND && needUp.Value != nil && needDown.Value != nil {
-			need := "HD video needs " + val(needUp) + " up, " + val(needDown) + " down"
+			need := val(needUp) + " up, " + val(needDown) + " down"
 			switch {
 			case okD && okU && (*up.Value < *needUp.Value || *down.Value < *needDown.Value):
-				detail = "Too slow for HD video: " + need + "; this line has " + val(up) + " up, " + val(down) + " down"
+				detail = "Too slow for HD video (needs " + need + "; this line has " + val(up) + " up, " + val(down) + " down)"
 				status = report.Worst(status, report.Warn)
 			case okD && okU:
-				detail = "Fast enough for HD video (" + strings.Replace(need, "HD video needs ", "needs ", 1) + ")"
+				detail = "Fast enough for HD video (needs " + need + ")"
 			default:
-				detail = need
+				detail = "HD video needs " + need
 			}
 		}
 		f := Fact{Label: a.label, Value: human.FlatClip(value, keyMaxValue), Result: i, Status: status}

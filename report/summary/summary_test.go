@@ -257,7 +257,7 @@ func TestKeyFactsCalls(t *testing.T) {
 		"Teams calls": {Value: "good, over UDP", Status: report.Pass, Details: []string{"Fast enough for HD video (needs 1 Mbit/s up, 2 Mbit/s down)"}},
 		"Zoom calls":  {Value: "only over TCP 443 — expect breakups", Status: report.Warn, Details: []string{"Fast enough for HD video (needs 1.5 Mbit/s up, 1.5 Mbit/s down)"}},
 		"Meet calls": {Value: "servers reached on 443; UDP not testable here", Status: report.Warn,
-			Details: []string{"Too slow for HD video: HD video needs 3.2 Mbit/s up, 3.2 Mbit/s down; this line has 2.5 Mbit/s up, 92.4 Mbit/s down"}},
+			Details: []string{"Too slow for HD video (needs 3.2 Mbit/s up, 3.2 Mbit/s down; this line has 2.5 Mbit/s up, 92.4 Mbit/s down)"}},
 		"Webex calls": {Value: "cannot reach its servers", Status: report.Fail},
 	} {
 		k, ok := got[label]
