@@ -98,7 +98,7 @@ func ParseFallback(s string) (stunprobe.Target, error) {
 		return stunprobe.Target{}, fmt.Errorf("%s is not tcp:host:port or tls:host:port", quote(s))
 	}
 	if !hasPort(rest) {
-		return stunprobe.Target{}, fmt.Errorf("%s has no port: write %s:%s:443", quote(s), strings.ToLower(scheme), rest)
+		return stunprobe.Target{}, fmt.Errorf("%s has no port: write %s:host:443", quote(s), strings.ToLower(scheme))
 	}
 	target, err := stunprobe.ParseTarget(uri)
 	if err != nil {
