@@ -87,5 +87,27 @@ func (c *check) Run(ctx context.Context, env *checks.Env) checks.Result {
 	pl := planOf(env)
 	env.Progress("asking the call services' servers over UDP and TCP")
 	o := run(ctx, c.newProber(env), pl, env.Clock())
+	debug(env, pl, o)
 	return verdict(pl, o)
+}
+
+// debug logs every probe's own line for --verbose.
+func debug(env *checks.Env, pl plan, o observations) {
+	for i, a := range pl.apps {
+		for _, r := range append(append([]stunprobe.Result(nil), o.apps[i].udp...), o.apps[i].fallback...) {
+			env.Debugf("calls: %s: %s: %s in %s: %s", a.id, r.Target, r.Outcome, r.Took.Round(time.Millisecond), r.Reason)
+		}
+	}
+	for _, r := range o.stun {
+		env.Debugf("calls: stun %s: %s: %s", r.Target, r.Outcome, r.Reason)
+	}
+	for _, rs := range o.turn {
+		for _, r := range rs {
+			env.Debugf("calls: turn %s: %s/%s: %s", r.Target, r.Outcome, r.Path, r.Reason)
+		}
+	}
+	if o.nat != nil {
+		env.Debugf("calls: NAT %s (%s): %s", o.nat.Mapping, o.nat.Method, o.nat.Reason)
+	}
+	env.Debugf("calls: every probe done in %s", o.took.Round(time.Millisecond))
 }
