@@ -25,6 +25,10 @@ type Env struct {
 	Exec Commander
 	// Dialer opens network connections.
 	Dialer Dialer
+	// ListenPacket opens an unconnected UDP socket, where Dialer's
+	// connections are made: the calls check's NAT test asks several
+	// servers from one local port. Nil means the check does without.
+	ListenPacket func(ctx context.Context, network, address string) (net.PacketConn, error)
 	// HTTP is the client for HTTP probes; it verifies TLS against the system
 	// roots plus the profile's company CA (see Roots).
 	HTTP *http.Client

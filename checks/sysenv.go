@@ -33,17 +33,18 @@ func SystemEnv(p *profile.Profile) (*Env, error) {
 	dialer := &net.Dialer{}
 	transport.DialContext = dialer.DialContext
 	return &Env{
-		Now:      time.Now,
-		Exec:     ExecCommander{},
-		Dialer:   dialer,
-		HTTP:     &http.Client{Transport: transport},
-		Roots:    roots,
-		Resolver: net.DefaultResolver,
-		FS:       rootFS(),
-		OS:       runtime.GOOS,
-		Arch:     runtime.GOARCH,
-		Getenv:   os.Getenv,
-		Profile:  p,
+		Now:          time.Now,
+		Exec:         ExecCommander{},
+		Dialer:       dialer,
+		ListenPacket: (&net.ListenConfig{}).ListenPacket,
+		HTTP:         &http.Client{Transport: transport},
+		Roots:        roots,
+		Resolver:     net.DefaultResolver,
+		FS:           rootFS(),
+		OS:           runtime.GOOS,
+		Arch:         runtime.GOARCH,
+		Getenv:       os.Getenv,
+		Profile:      p,
 	}, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/calls"
 	"github.com/wfh-cli/wfh/checks/dns"
 	"github.com/wfh-cli/wfh/checks/latency"
 	"github.com/wfh-cli/wfh/checks/network"
@@ -429,6 +430,8 @@ func namedTargets(p *profile.Profile) []string {
 	keep = append(keep, dns.Targets(p)...)
 	// The vpn check's gateway and company targets.
 	keep = append(keep, vpn.Targets(p)...)
+	// The calls check's vendor hosts and the company's STUN and TURN servers.
+	keep = append(keep, calls.Targets(p)...)
 	return keep
 }
 

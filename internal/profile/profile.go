@@ -45,6 +45,8 @@ type Profile struct {
 	VPN VPN `yaml:"vpn"`
 	// Report configures where the report is sent besides the local copy.
 	Report Report `yaml:"report"`
+	// Calls configures the calls check.
+	Calls Calls `yaml:"calls"`
 }
 
 // Network configures the network check's targets.

@@ -466,6 +466,8 @@ func TestExampleProfile(t *testing.T) {
 		VPN: VPN{Gateway: "vpn.acme.example", GatewayType: "tls",
 			Targets: []string{"https://intranet.acme.example/health", "files.acme.example:445"}},
 		Report: Report{PostURL: "https://helpdesk.acme.example/wfh", PostAuthorizationEnv: "ACME_WFH_TOKEN", PostSecretEnv: "ACME_WFH_SECRET"},
+		Calls: Calls{Apps: []string{"teams", "zoom"}, STUNServers: []string{"stun:stun.acme.example:3478"},
+			TURNServers: []TURNServer{{URL: "turn:turn.acme.example:3478", TLSPort: 443, Username: "wfh-test", Password: "change-me"}}},
 	}
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("got  %+v\nwant %+v", p, want)

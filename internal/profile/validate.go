@@ -135,7 +135,10 @@ func validate(p *Profile, lines map[string]int, file string, o Options) *Error {
 	if err := validateVPN(p, lines, fail); err != nil {
 		return err
 	}
-	return validateReport(p, lines, fail)
+	if err := validateReport(p, lines, fail); err != nil {
+		return err
+	}
+	return validateCalls(p, lines, fail)
 }
 
 const (
