@@ -1,8 +1,6 @@
-package dns
+package netstate
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -10,19 +8,10 @@ import (
 	"github.com/wfh-cli/wfh/internal/hostname"
 )
 
-func readFixture(t testing.TB, name string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 // srv renders a server compactly for comparison:
 // "addr iface=eno1 domains=a,b stub fallback source".
-func srv(s Server) string {
-	out := []string{label(s.Addr), string(s.Source)}
+func srv(s DNSServer) string {
+	out := []string{DNSLabel(s.Addr), string(s.Source)}
 	if s.Interface != "" {
 		out = append(out, "iface="+s.Interface)
 	}
@@ -38,7 +27,7 @@ func srv(s Server) string {
 	return strings.Join(out, " ")
 }
 
-func servers(c Config) []string {
+func servers(c DNSConfig) []string {
 	var out []string
 	for _, s := range c.Servers {
 		out = append(out, srv(s))
@@ -49,7 +38,7 @@ func servers(c Config) []string {
 func TestParsersOnFixtures(t *testing.T) {
 	for _, tc := range []struct {
 		file     string
-		parse    func(string) (Config, error)
+		parse    func(string) (DNSConfig, error)
 		servers  []string
 		search   []string
 		problems []string // substrings, in order
@@ -150,10 +139,10 @@ func TestConfigHelpers(t *testing.T) {
 	}
 	var general, perDomain []string
 	for _, s := range cfg.General() {
-		general = append(general, label(s.Addr))
+		general = append(general, DNSLabel(s.Addr))
 	}
 	for _, s := range cfg.PerDomainServers() {
-		perDomain = append(perDomain, label(s.Addr)+" "+strings.Join(s.Domains, ","))
+		perDomain = append(perDomain, DNSLabel(s.Addr)+" "+strings.Join(s.Domains, ","))
 	}
 	if want := []string{"192.168.1.1", "fd00:1::1"}; !slices.Equal(general, want) {
 		t.Errorf("General: %q, want %q", general, want)
@@ -166,10 +155,10 @@ func TestConfigHelpers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s, ok := stub.FirstNonLoopback(); !ok || label(s.Addr) != "192.168.1.1" {
+	if s, ok := stub.FirstNonLoopback(); !ok || DNSLabel(s.Addr) != "192.168.1.1" {
 		t.Errorf("FirstNonLoopback = %v %v, want 192.168.1.1", s, ok)
 	}
-	if _, ok := (Config{}).FirstNonLoopback(); ok {
+	if _, ok := (DNSConfig{}).FirstNonLoopback(); ok {
 		t.Error("FirstNonLoopback of an empty config must say none")
 	}
 }
@@ -208,7 +197,7 @@ func TestParseResolvectlFallbackOnly(t *testing.T) {
 }
 
 func TestParsersRefuseOtherInput(t *testing.T) {
-	for name, parse := range map[string]func(string) (Config, error){
+	for name, parse := range map[string]func(string) (DNSConfig, error){
 		"resolvectl": ParseResolvectl, "scutil": ParseScutilDNS, "ipconfig": ParseIpconfigAll,
 		"Get-DnsClientServerAddress": ParseDnsClientServerAddress,
 	} {
@@ -222,7 +211,7 @@ func TestParsersRefuseOtherInput(t *testing.T) {
 
 // checkConfig holds for whatever a parser returns: usable addresses,
 // clean one-line texts.
-func checkConfig(t *testing.T, cfg Config) {
+func checkConfig(t *testing.T, cfg DNSConfig) {
 	t.Helper()
 	for _, s := range cfg.Servers {
 		if !s.Addr.IsValid() || s.Addr.Port() == 0 {
@@ -249,7 +238,7 @@ func checkConfig(t *testing.T, cfg Config) {
 	}
 }
 
-func fuzzParser(f *testing.F, parse func(string) (Config, error), seeds ...string) {
+func fuzzParser(f *testing.F, parse func(string) (DNSConfig, error), seeds ...string) {
 	for _, s := range seeds {
 		f.Add(readFixture(f, s))
 	}

@@ -1,14 +1,10 @@
-package dns
+package netstate
 
 import (
 	"errors"
 	"slices"
 	"strings"
 	"testing"
-	"testing/fstest"
-
-	"github.com/wfh-cli/wfh/checks"
-	"github.com/wfh-cli/wfh/checks/checkstest"
 )
 
 const (
@@ -17,27 +13,15 @@ const (
 	cmdIpconfig   = "ipconfig /all"
 )
 
-func discoverWith(t *testing.T, goos string, files map[string]string, cmds *checkstest.Commands) (Config, error) {
-	t.Helper()
-	fsys := fstest.MapFS{}
-	for name, data := range files {
-		fsys[name] = &fstest.MapFile{Data: []byte(data)}
-	}
-	if cmds == nil {
-		cmds = checkstest.NewCommands(t, nil)
-	}
-	return Discover(t.Context(), &checks.Env{OS: goos, FS: fsys, Exec: cmds})
+func noResolvectl(t *testing.T) *fakeCmds {
+	return newCmds(t, map[string]reply{"resolvectl": notInstalled})
 }
 
-func noResolvectl(t *testing.T) *checkstest.Commands {
-	return checkstest.NewCommands(t, map[string]checkstest.Reply{"resolvectl": checkstest.NotInstalled})
-}
-
-func TestDiscoverLinux(t *testing.T) {
+func TestDNSLinux(t *testing.T) {
 	stub := readFixture(t, "linux-resolv-conf-3.txt")
 	t.Run("plain resolv.conf", func(t *testing.T) {
-		cmds := checkstest.NewCommands(t, nil)
-		cfg, err := discoverWith(t, "linux", map[string]string{"etc/resolv.conf": readFixture(t, "linux-resolv-conf-2.txt")}, cmds)
+		cmds := newCmds(t, nil)
+		cfg, err := dnsWith(t, "linux", map[string]string{"etc/resolv.conf": readFixture(t, "linux-resolv-conf-2.txt")}, cmds)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,8 +33,8 @@ func TestDiscoverLinux(t *testing.T) {
 		}
 	})
 	t.Run("systemd-resolved stub, resolvectl", func(t *testing.T) {
-		cmds := checkstest.NewCommands(t, map[string]checkstest.Reply{cmdResolvectl: {Out: readFixture(t, "linux-resolvectl-vpn-synthetic.txt")}})
-		cfg, err := discoverWith(t, "linux", map[string]string{"etc/resolv.conf": stub}, cmds)
+		cmds := newCmds(t, map[string]reply{cmdResolvectl: {out: readFixture(t, "linux-resolvectl-vpn-synthetic.txt")}})
+		cfg, err := dnsWith(t, "linux", map[string]string{"etc/resolv.conf": stub}, cmds)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -64,12 +48,12 @@ func TestDiscoverLinux(t *testing.T) {
 		if cfg.Via != "/etc/resolv.conf and resolvectl status" || !slices.Equal(cfg.Search, []string{"home.arpa"}) {
 			t.Errorf("via %q search %q", cfg.Via, cfg.Search)
 		}
-		if s, _ := cfg.FirstNonLoopback(); label(s.Addr) != "192.168.1.1" {
+		if s, _ := cfg.FirstNonLoopback(); DNSLabel(s.Addr) != "192.168.1.1" {
 			t.Errorf("FirstNonLoopback = %v", s)
 		}
 	})
 	t.Run("systemd-resolved stub, resolvectl missing", func(t *testing.T) {
-		cfg, err := discoverWith(t, "linux", map[string]string{"etc/resolv.conf": stub,
+		cfg, err := dnsWith(t, "linux", map[string]string{"etc/resolv.conf": stub,
 			"run/systemd/resolve/resolv.conf": "nameserver 192.168.1.1\nnameserver 2001:db8::53\nsearch home.arpa\n"}, noResolvectl(t))
 		if err != nil {
 			t.Fatal(err)
@@ -80,7 +64,7 @@ func TestDiscoverLinux(t *testing.T) {
 		}
 	})
 	t.Run("systemd-resolved without upstream", func(t *testing.T) {
-		cfg, err := discoverWith(t, "linux", map[string]string{"etc/resolv.conf": stub,
+		cfg, err := dnsWith(t, "linux", map[string]string{"etc/resolv.conf": stub,
 			"run/systemd/resolve/resolv.conf": "# No DNS servers known.\n"}, noResolvectl(t))
 		if err != nil {
 			t.Fatal(err)
@@ -93,7 +77,7 @@ func TestDiscoverLinux(t *testing.T) {
 		}
 	})
 	t.Run("systemd-resolved unreadable", func(t *testing.T) {
-		cfg, err := discoverWith(t, "linux", map[string]string{"etc/resolv.conf": stub}, noResolvectl(t))
+		cfg, err := dnsWith(t, "linux", map[string]string{"etc/resolv.conf": stub}, noResolvectl(t))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +86,7 @@ func TestDiscoverLinux(t *testing.T) {
 		}
 	})
 	t.Run("no resolv.conf", func(t *testing.T) {
-		cfg, err := discoverWith(t, "linux", nil, nil)
+		cfg, err := dnsWith(t, "linux", nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,7 +95,7 @@ func TestDiscoverLinux(t *testing.T) {
 		}
 	})
 	t.Run("malformed resolv.conf", func(t *testing.T) {
-		cfg, err := discoverWith(t, "linux", map[string]string{"etc/resolv.conf": readFixture(t, "linux-resolv-conf-malformed-synthetic.txt")}, nil)
+		cfg, err := dnsWith(t, "linux", map[string]string{"etc/resolv.conf": readFixture(t, "linux-resolv-conf-malformed-synthetic.txt")}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,22 +104,22 @@ func TestDiscoverLinux(t *testing.T) {
 		}
 	})
 	t.Run("binary resolv.conf", func(t *testing.T) {
-		_, err := discoverWith(t, "linux", map[string]string{"etc/resolv.conf": "\x7fELF\x00\x00"}, nil)
-		if err == nil || err.Error() != "dns: /etc/resolv.conf is not a text file" {
+		_, err := dnsWith(t, "linux", map[string]string{"etc/resolv.conf": "\x7fELF\x00\x00"}, nil)
+		if err == nil || err.Error() != "/etc/resolv.conf is not a text file" {
 			t.Errorf("got %v", err)
 		}
 	})
 	t.Run("BSD", func(t *testing.T) {
-		cfg, err := discoverWith(t, "freebsd", map[string]string{"etc/resolv.conf": "nameserver 192.168.1.1\n"}, nil)
+		cfg, err := dnsWith(t, "freebsd", map[string]string{"etc/resolv.conf": "nameserver 192.168.1.1\n"}, nil)
 		if err != nil || len(cfg.Servers) != 1 {
 			t.Errorf("got %q %v", servers(cfg), err)
 		}
 	})
 }
 
-func TestDiscoverDarwin(t *testing.T) {
-	cmds := checkstest.NewCommands(t, map[string]checkstest.Reply{cmdScutil: {Out: readFixture(t, "macos-scutil-dns-vpn-synthetic.txt")}})
-	cfg, err := discoverWith(t, "darwin", nil, cmds)
+func TestDNSDarwin(t *testing.T) {
+	cmds := newCmds(t, map[string]reply{cmdScutil: {out: readFixture(t, "macos-scutil-dns-vpn-synthetic.txt")}})
+	cfg, err := dnsWith(t, "darwin", nil, cmds)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,8 +128,8 @@ func TestDiscoverDarwin(t *testing.T) {
 	}
 	// scutil fails: /etc/resolv.conf, with a note that per-domain
 	// resolvers are missing.
-	cmds = checkstest.NewCommands(t, map[string]checkstest.Reply{cmdScutil: {Err: errors.New("exit status 1: no such key")}})
-	cfg, err = discoverWith(t, "darwin", map[string]string{"etc/resolv.conf": "nameserver 192.168.1.1\n"}, cmds)
+	cmds = newCmds(t, map[string]reply{cmdScutil: {err: errors.New("exit status 1: no such key")}})
+	cfg, err = dnsWith(t, "darwin", map[string]string{"etc/resolv.conf": "nameserver 192.168.1.1\n"}, cmds)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,16 +138,16 @@ func TestDiscoverDarwin(t *testing.T) {
 		t.Errorf("got %q notes %q", got, cfg.Notes)
 	}
 	// Garbage from scutil counts as a failure too.
-	cmds = checkstest.NewCommands(t, map[string]checkstest.Reply{cmdScutil: {Out: "No DNS configuration available\n"}})
-	cfg, err = discoverWith(t, "darwin", map[string]string{"etc/resolv.conf": "nameserver 192.168.1.1\n"}, cmds)
+	cmds = newCmds(t, map[string]reply{cmdScutil: {out: "No DNS configuration available\n"}})
+	cfg, err = dnsWith(t, "darwin", map[string]string{"etc/resolv.conf": "nameserver 192.168.1.1\n"}, cmds)
 	if err != nil || len(cfg.Notes) != 1 || !strings.Contains(cfg.Notes[0], `no "resolver #" block`) {
 		t.Errorf("got %q notes %q err %v", servers(cfg), cfg.Notes, err)
 	}
 }
 
-func TestDiscoverWindows(t *testing.T) {
-	cmds := checkstest.NewCommands(t, map[string]checkstest.Reply{cmdIpconfig: {Out: readFixture(t, "windows-ipconfig-all-2.txt")}})
-	cfg, err := discoverWith(t, "windows", nil, cmds)
+func TestDNSWindows(t *testing.T) {
+	cmds := newCmds(t, map[string]reply{cmdIpconfig: {out: readFixture(t, "windows-ipconfig-all-2.txt")}})
+	cfg, err := dnsWith(t, "windows", nil, cmds)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,9 +156,9 @@ func TestDiscoverWindows(t *testing.T) {
 	}
 	// ipconfig fails: PowerShell's Get-DnsClientServerAddress.
 	ps := "powershell -NoProfile -NonInteractive -Command $FormatEnumerationLimit=-1; Get-DnsClientServerAddress | Format-Table -AutoSize | Out-String -Width 4096"
-	cmds = checkstest.NewCommands(t, map[string]checkstest.Reply{cmdIpconfig: {Err: errors.New("exit status 1")},
-		ps: {Out: readFixture(t, "windows-get-dnsclientserveraddress-1.txt")}})
-	cfg, err = discoverWith(t, "windows", nil, cmds)
+	cmds = newCmds(t, map[string]reply{cmdIpconfig: {err: errExit1},
+		ps: {out: readFixture(t, "windows-get-dnsclientserveraddress-1.txt")}})
+	cfg, err = dnsWith(t, "windows", nil, cmds)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,15 +166,9 @@ func TestDiscoverWindows(t *testing.T) {
 		t.Errorf("got %q via %q", servers(cfg), cfg.Via)
 	}
 	// Both fail: one error naming both.
-	cmds = checkstest.NewCommands(t, map[string]checkstest.Reply{cmdIpconfig: {Err: errors.New("exit status 1")}, "powershell": checkstest.NotInstalled})
-	_, err = discoverWith(t, "windows", nil, cmds)
+	cmds = newCmds(t, map[string]reply{cmdIpconfig: {err: errExit1}, "powershell": notInstalled})
+	_, err = dnsWith(t, "windows", nil, cmds)
 	if err == nil || !strings.Contains(err.Error(), "ipconfig: exit status 1") || !strings.Contains(err.Error(), "powershell") {
 		t.Errorf("got %v", err)
-	}
-}
-
-func TestDiscoverNilEnv(t *testing.T) {
-	if _, err := Discover(t.Context(), nil); err == nil {
-		t.Error("a nil env must be an error")
 	}
 }

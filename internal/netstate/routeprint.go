@@ -1,4 +1,4 @@
-package netinfo
+package netstate
 
 import (
 	"bufio"

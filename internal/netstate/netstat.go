@@ -1,4 +1,4 @@
-package netinfo
+package netstate
 
 import (
 	"net/netip"
@@ -13,11 +13,14 @@ import (
 // trailing zero bytes dropped ("10.8/16", "192.168.1", "127"), a zone in
 // IPv6 link-local ones ("fe80::%utun0/64"); a gateway that is not an
 // address ("link#6", a MAC) means the route is on the link. Routes come in
-// table order, which is also their Metric: netstat prints no metric.
+// table order, which is also their Metric: netstat prints no metric. A
+// route whose Flags hold "I" is bound to its interface (RTF_IFSCOPE): macOS
+// keeps one default route per service that way, and only the unscoped one
+// is the machine's default, so those are marked Scoped.
 func ParseNetstatRN(out string) (v4, v6 []Route) {
 	var section *[]Route
 	isV6 := false
-	netif, gwCol := -1, 1
+	netif, gwCol, flagCol := -1, 1, -1
 	for _, line := range strings.Split(out, "\n") {
 		f := strings.Fields(line)
 		switch {
@@ -36,6 +39,8 @@ func ParseNetstatRN(out string) (v4, v6 []Route) {
 					netif = i
 				case "Gateway":
 					gwCol = i
+				case "Flags":
+					flagCol = i
 				}
 			}
 			continue
@@ -51,7 +56,8 @@ func ParseNetstatRN(out string) (v4, v6 []Route) {
 		if i := strings.IndexByte(gw, '%'); i >= 0 {
 			gw = gw[:i] // the zone repeats the interface
 		}
-		*section = append(*section, Route{Dst: dst, Interface: f[netif], Gateway: gatewayAddr(gw), Metric: len(*section)})
+		scoped := flagCol >= 0 && flagCol < len(f) && strings.Contains(f[flagCol], "I")
+		*section = append(*section, Route{Dst: dst, Interface: f[netif], Gateway: gatewayAddr(gw), Metric: len(*section), Scoped: scoped})
 	}
 	return v4, v6
 }

@@ -1,4 +1,4 @@
-package dns
+package netstate
 
 import (
 	"errors"
@@ -8,12 +8,12 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/wfh-cli/wfh/checks/probeutil"
 	"github.com/wfh-cli/wfh/internal/hostname"
+	"github.com/wfh-cli/wfh/internal/textutil"
 )
 
 // ParseIpconfigAll reads Windows `ipconfig /all`. Its labels are
-// translated ("DNS Servers", "DNS-Server", "Serveurs DNS"), so the lines
+// translated ("DNS Servers", "DNS-DNSServer", "Serveurs DNS"), so the lines
 // are found by structure, as in the network check's parser: an adapter
 // block starts with a header at column 0 ending in ':'; labelled lines are
 // indented a few columns and split at their first ':'; lines indented
@@ -31,8 +31,8 @@ import (
 // "disconnected", or, in any language, the block has no IP address), and
 // so are the fec0:0:0:ffff::1-3 placeholders Windows shows on adapters
 // without IPv6 DNS.
-func ParseIpconfigAll(text string) (Config, error) {
-	cfg := Config{Via: "ipconfig /all"}
+func ParseIpconfigAll(text string) (DNSConfig, error) {
+	cfg := DNSConfig{Via: "ipconfig /all"}
 	text, err := asText(text)
 	if err != nil {
 		return cfg, err
@@ -62,7 +62,7 @@ func ParseIpconfigAll(text string) (Config, error) {
 				continue // "Windows IP Configuration"
 			}
 			global = false
-			cur = &block{name: probeutil.CleanText(adapterName(strings.TrimSpace(h)), 64)}
+			cur = &block{name: textutil.CleanText(adapterName(strings.TrimSpace(h)), 64)}
 			adapters = append(adapters, cur)
 			continue
 		}
@@ -112,16 +112,16 @@ func ParseIpconfigAll(text string) (Config, error) {
 			continue
 		}
 		for _, s := range a.servers {
-			ap, ok := serverAddr(s)
+			ap, ok := ParseDNSServerAddr(s)
 			if !ok {
 				cfg.Problems = append(cfg.Problems, fmt.Sprintf("adapter %s lists the DNS server %s, which is not an IP address",
-					a.name, strconv.Quote(probeutil.CleanText(s, 60))))
+					a.name, strconv.Quote(textutil.CleanText(s, 60))))
 				continue
 			}
 			if siteLocalDefault(ap.Addr()) {
 				continue
 			}
-			cfg.add(Server{Addr: ap, Source: SourceAdapter, Interface: a.name})
+			cfg.add(DNSServer{Addr: ap, Source: DNSSourceAdapter, Interface: a.name})
 		}
 	}
 	return cfg, nil
@@ -140,18 +140,6 @@ func ipconfigAddr(v string) (string, bool) {
 	return v, true
 }
 
-// adapterName takes the connection name from a block header: what follows
-// the first "adapter " ("Wireless LAN adapter Wi-Fi", German
-// "Ethernet-Adapter Ethernet"), else the whole header.
-func adapterName(h string) string {
-	if i := strings.Index(strings.ToLower(h), "adapter "); i >= 0 {
-		if n := strings.TrimSpace(h[i+len("adapter "):]); n != "" {
-			return n
-		}
-	}
-	return h
-}
-
 // dnsClientRow matches a row of Get-DnsClientServerAddress's default table:
 // alias, interface index, address family, and the server list in braces,
 // whatever the column widths.
@@ -166,8 +154,8 @@ var dnsClientRow = regexp.MustCompile(`^(.*?\S)\s+(\d+)\s+(IPv4|IPv6)\s+\{(.*)\}
 // console) is reported in Problems; the addresses before the cut are kept.
 // The loopback pseudo-interface's fec0 placeholders are skipped. The table
 // does not say whether an adapter is connected.
-func ParseDnsClientServerAddress(text string) (Config, error) {
-	cfg := Config{Via: "Get-DnsClientServerAddress"}
+func ParseDnsClientServerAddress(text string) (DNSConfig, error) {
+	cfg := DNSConfig{Via: "Get-DnsClientServerAddress"}
 	text, err := asText(text)
 	if err != nil {
 		return cfg, err
@@ -179,7 +167,7 @@ func ParseDnsClientServerAddress(text string) (Config, error) {
 			continue
 		}
 		rows++
-		alias := probeutil.CleanText(m[1], 64)
+		alias := textutil.CleanText(m[1], 64)
 		for _, item := range strings.Split(m[4], ",") {
 			item = strings.TrimSpace(item)
 			if item == "" {
@@ -189,16 +177,16 @@ func ParseDnsClientServerAddress(text string) (Config, error) {
 				cfg.Problems = append(cfg.Problems, fmt.Sprintf("the DNS server list of %s was cut short by PowerShell", alias))
 				break
 			}
-			ap, ok := serverAddr(item)
+			ap, ok := ParseDNSServerAddr(item)
 			if !ok {
 				cfg.Problems = append(cfg.Problems, fmt.Sprintf("adapter %s lists the DNS server %s, which is not an IP address",
-					alias, strconv.Quote(probeutil.CleanText(item, 60))))
+					alias, strconv.Quote(textutil.CleanText(item, 60))))
 				continue
 			}
 			if siteLocalDefault(ap.Addr()) {
 				continue
 			}
-			cfg.add(Server{Addr: ap, Source: SourceAdapter, Interface: alias})
+			cfg.add(DNSServer{Addr: ap, Source: DNSSourceAdapter, Interface: alias})
 		}
 	}
 	if rows == 0 {

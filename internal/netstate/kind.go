@@ -1,19 +1,9 @@
-package netinfo
+package netstate
 
 import (
 	"io/fs"
 	"path"
 	"strings"
-)
-
-// Kind is what a person calls a network connection.
-type Kind string
-
-const (
-	KindWired  Kind = "wired"
-	KindWiFi   Kind = "wifi"
-	KindTunnel Kind = "tunnel" // VPN-like: tun, wg, utun, ppp, ipsec
-	KindOther  Kind = "other"
 )
 
 // tunnelPrefixes are interface names VPN clients and tunnels use on Linux,
@@ -24,17 +14,26 @@ var tunnelPrefixes = []string{"tun", "tap", "wg", "utun", "ppp", "ipsec", "gpd",
 var wifiPrefixes = []string{"wlan", "wlp", "wlx", "wifi", "ath", "ra"}
 
 // ClassifySysfs tells the kind of a Linux interface from sysfs, which is
-// authoritative: a "wireless" directory, the tun_flags file of TUN/TAP
-// devices (wireguard-go, OpenVPN, openconnect), the link type. fsys is
-// rooted at "/". ok is false when sysfs says nothing (no such entry, an
-// unknown type).
+// authoritative: a "wireless" or "phy80211" directory, the tun_flags file
+// of TUN/TAP devices (wireguard-go, OpenVPN, openconnect), the link type.
+// fsys is rooted at "/". ok is false when sysfs says nothing (no such
+// entry, an unknown type).
+//
+// Any other Ethernet-type link is wired, physical or not: a veth is how a
+// container or a network namespace is connected, a bridge how a host with
+// virtual machines connects its network card, and neither is a radio this
+// machine could move closer to. Bridges and veths that carry no traffic of
+// their own (docker0, virbr0) are listed as wired too; what counts for
+// advice is the kind of the interface on the default path.
 func ClassifySysfs(fsys fs.FS, name string) (k Kind, ok bool) {
 	if fsys == nil || name == "" || strings.ContainsAny(name, "/\x00") || name == "." || name == ".." {
 		return "", false
 	}
 	base := path.Join("sys/class/net", name)
-	if _, err := fs.Stat(fsys, path.Join(base, "wireless")); err == nil {
-		return KindWiFi, true
+	for _, radio := range []string{"wireless", "phy80211"} {
+		if _, err := fs.Stat(fsys, path.Join(base, radio)); err == nil {
+			return KindWiFi, true
+		}
 	}
 	if _, err := fs.Stat(fsys, path.Join(base, "tun_flags")); err == nil {
 		return KindTunnel, true
@@ -42,10 +41,9 @@ func ClassifySysfs(fsys fs.FS, name string) (k Kind, ok bool) {
 	if t, err := fs.ReadFile(fsys, path.Join(base, "type")); err == nil {
 		switch strings.TrimSpace(string(t)) {
 		case "1": // ARPHRD_ETHER
-			if _, err := fs.Stat(fsys, path.Join(base, "device")); err == nil {
-				return KindWired, true
-			}
-			return KindOther, true // bridges, veths, docker0: virtual
+			return KindWired, true
+		case "772": // ARPHRD_LOOPBACK
+			return KindLoopback, true
 		case "65534", "512", "776", "778", "768", "769": // none (wireguard, tun), PPP, sit, GRE, IPIP, IP6IP6
 			return KindTunnel, true
 		}

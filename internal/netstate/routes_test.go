@@ -1,4 +1,4 @@
-package netinfo
+package netstate
 
 import (
 	"net/netip"
@@ -8,7 +8,7 @@ import (
 	"testing/fstest"
 )
 
-func fixture(t testing.TB, name string) string {
+func readFixture(t testing.TB, name string) string {
 	t.Helper()
 	data, err := os.ReadFile("testdata/" + name)
 	if err != nil {
@@ -29,7 +29,7 @@ func find(rs []Route, dst string) (Route, bool) {
 }
 
 func TestParseProcNetRoute(t *testing.T) {
-	rs, err := ParseProcNetRoute(fixture(t, "proc-net-route-synthetic.txt"))
+	rs, err := ParseProcNetRoute(readFixture(t, "proc-net-route-synthetic.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestParseProcNetRoute(t *testing.T) {
 }
 
 func TestParseProcNetIPv6Route(t *testing.T) {
-	rs := ParseProcNetIPv6Route(fixture(t, "proc-net-ipv6_route-synthetic.txt"))
+	rs := ParseProcNetIPv6Route(readFixture(t, "proc-net-ipv6_route-synthetic.txt"))
 	if len(rs) != 2 {
 		t.Fatalf("the reject route must be skipped: %+v", rs)
 	}
@@ -66,7 +66,7 @@ func TestParseProcNetIPv6Route(t *testing.T) {
 }
 
 func TestParseRoutePrintRealOutputs(t *testing.T) {
-	rp := ParseRoutePrint(fixture(t, "windows-route-print-4.txt"))
+	rp := ParseRoutePrint(readFixture(t, "windows-route-print-4.txt"))
 	if len(rp.Interfaces) != 7 {
 		t.Fatalf("interfaces: %+v", rp.Interfaces)
 	}
@@ -82,7 +82,7 @@ func TestParseRoutePrintRealOutputs(t *testing.T) {
 		t.Errorf("the tunnel's default route has the lower metric: %+v", d)
 	}
 
-	rp = ParseRoutePrint(fixture(t, "windows-route-print-1.txt"))
+	rp = ParseRoutePrint(readFixture(t, "windows-route-print-1.txt"))
 	if rp.Interfaces[0].Index != 28 || rp.Interfaces[0].Description != "Tailscale Tunnel" || rp.Interfaces[0].MAC != "" {
 		t.Errorf("Tailscale row: %+v", rp.Interfaces[0])
 	}
@@ -101,7 +101,7 @@ func TestParseRoutePrintRealOutputs(t *testing.T) {
 		}
 	}
 
-	rp = ParseRoutePrint(fixture(t, "windows-route-print-2.txt"))
+	rp = ParseRoutePrint(readFixture(t, "windows-route-print-2.txt"))
 	var descs []string
 	for _, a := range rp.Interfaces {
 		descs = append(descs, a.Description)
@@ -109,7 +109,7 @@ func TestParseRoutePrintRealOutputs(t *testing.T) {
 	if len(rp.Interfaces) != 11 || rp.Interfaces[2].Description != "OpenVPN Data Channel Offload" || rp.Interfaces[3].Description != "TAP-NordVPN Windows Adapter V9" {
 		t.Errorf("interfaces: %q", descs)
 	}
-	rp = ParseRoutePrint(fixture(t, "windows-route-print-3.txt"))
+	rp = ParseRoutePrint(readFixture(t, "windows-route-print-3.txt"))
 	if len(rp.Interfaces) == 0 || len(Defaults(rp.V4)) == 0 {
 		t.Errorf("route print 3: %d interfaces, defaults %+v", len(rp.Interfaces), Defaults(rp.V4))
 	}
@@ -126,13 +126,18 @@ func TestAdapterRowHexLikeDescription(t *testing.T) {
 }
 
 func TestParseNetstatRN(t *testing.T) {
-	v4, v6 := ParseNetstatRN(fixture(t, "macos-netstat-rn-synthetic.txt"))
+	v4, v6 := ParseNetstatRN(readFixture(t, "macos-netstat-rn-synthetic.txt"))
 	d4, d6 := Defaults(v4), Defaults(v6)
 	if len(d4) != 1 || d4[0].Gateway.String() != "192.168.1.1" || d4[0].Interface != "en0" {
 		t.Errorf("v4 %+v", d4)
 	}
-	if len(d6) != 2 || d6[0].Interface != "utun0" || d6[1].Gateway.String() != "fe80::a691:b1ff:fe2e:7f10" {
+	// The utun0 default carries flag I: scoped to utun0, so not the
+	// machine's default, though netstat lists it first.
+	if len(d6) != 1 || d6[0].Interface != "en0" || d6[0].Gateway.String() != "fe80::a691:b1ff:fe2e:7f10" {
 		t.Errorf("v6 %+v", d6)
+	}
+	if r, ok := find(v6, "::/0"); !ok || r.Interface != "utun0" || !r.Scoped {
+		t.Errorf("the scoped utun0 default is kept, marked: %+v", r)
 	}
 	for dst, want := range map[string]bool{"127.0.0.0/8": true, "169.254.0.0/16": true, "192.168.1.0/24": true, "192.168.1.1/32": true, "224.0.0.0/4": true} {
 		if _, ok := find(v4, dst); ok != want {
@@ -140,7 +145,7 @@ func TestParseNetstatRN(t *testing.T) {
 		}
 	}
 
-	v4, v6 = ParseNetstatRN(fixture(t, "macos-netstat-rn-vpn-synthetic.txt"))
+	v4, v6 = ParseNetstatRN(readFixture(t, "macos-netstat-rn-vpn-synthetic.txt"))
 	for dst, ifc := range map[string]string{"0.0.0.0/1": "utun3", "128.0.0.0/1": "utun3", "10.8.0.0/16": "utun3", "172.20.16.0/22": "utun3", "198.51.100.7/32": "en0"} {
 		if r, ok := find(v4, dst); !ok || r.Interface != ifc {
 			t.Errorf("%s: %+v %v", dst, r, ok)
@@ -176,7 +181,7 @@ func TestBSDDestination(t *testing.T) {
 }
 
 func TestParseIfconfigRealOutputs(t *testing.T) {
-	list := ParseIfconfig(fixture(t, "macos-ifconfig-1.txt"))
+	list := ParseIfconfig(readFixture(t, "macos-ifconfig-1.txt"))
 	byName := map[string]IfconfigInterface{}
 	for _, i := range list {
 		byName[i.Name] = i
@@ -202,7 +207,7 @@ func TestParseIfconfigRealOutputs(t *testing.T) {
 		t.Errorf("lo0: %+v", lo)
 	}
 
-	list = ParseIfconfig(fixture(t, "macos-ifconfig-2.txt"))
+	list = ParseIfconfig(readFixture(t, "macos-ifconfig-2.txt"))
 	var names []string
 	for _, i := range list {
 		names = append(names, i.Name)
@@ -245,8 +250,12 @@ func TestClassify(t *testing.T) {
 		"sys/class/net/eth0/device":       {Data: nil},
 		"sys/class/net/veth0/type":        {Data: []byte("1\n")},
 		"sys/class/net/wg0/type":          {Data: []byte("65534\n")},
+		"sys/class/net/wlx1/phy80211":     {Mode: 0o755 | 1<<31},
+		"sys/class/net/lo/type":           {Data: []byte("772\n")},
 	}
-	for name, want := range map[string]Kind{"wfhab12": KindTunnel, "wlan0": KindWiFi, "eth0": KindWired, "veth0": KindOther, "wg0": KindTunnel} {
+	// A veth is how a container or namespace is connected: wired, not a
+	// radio (see ClassifySysfs).
+	for name, want := range map[string]Kind{"wfhab12": KindTunnel, "wlan0": KindWiFi, "wlx1": KindWiFi, "eth0": KindWired, "veth0": KindWired, "wg0": KindTunnel, "lo": KindLoopback} {
 		if got, ok := ClassifySysfs(fsys, name); !ok || got != want {
 			t.Errorf("%s: %s %v, want %s", name, got, ok, want)
 		}
@@ -270,7 +279,7 @@ func TestClassify(t *testing.T) {
 func FuzzParseRouteTables(f *testing.F) {
 	for _, n := range []string{"windows-route-print-1.txt", "windows-route-print-2.txt", "windows-route-print-3.txt", "windows-route-print-4.txt",
 		"macos-netstat-rn-synthetic.txt", "macos-netstat-rn-vpn-synthetic.txt", "proc-net-route-synthetic.txt", "proc-net-ipv6_route-synthetic.txt"} {
-		f.Add(fixture(f, n))
+		f.Add(readFixture(f, n))
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		check := func(rs []Route) {
@@ -299,8 +308,8 @@ func FuzzParseRouteTables(f *testing.F) {
 }
 
 func FuzzParseIfconfig(f *testing.F) {
-	f.Add(fixture(f, "macos-ifconfig-1.txt"))
-	f.Add(fixture(f, "macos-ifconfig-2.txt"))
+	f.Add(readFixture(f, "macos-ifconfig-1.txt"))
+	f.Add(readFixture(f, "macos-ifconfig-2.txt"))
 	f.Add("utun3: flags=8051<UP,POINTOPOINT> mtu 1400\n\tinet 10.8.0.2 --> 10.8.0.1 netmask 0xffffffff\n")
 	f.Fuzz(func(t *testing.T, s string) {
 		for _, i := range ParseIfconfig(s) {

@@ -1,10 +1,8 @@
-package network
+package netstate
 
 import (
 	"net/netip"
 	"strings"
-
-	"github.com/wfh-cli/wfh/internal/netinfo"
 )
 
 // adapterInfo is one adapter block of Windows `ipconfig /all`.
@@ -148,10 +146,6 @@ func dashedMAC(s string) (string, bool) {
 	return strings.ToLower(strings.Join(parts, ":")), true
 }
 
-func isHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
-
 // isIPValue reports whether an ipconfig value is an address, as printed:
 // "10.50.13.132(Preferred)", "fe80::c936:c2db:79ad:e1c6%16(Preferred)".
 func isIPValue(v string) bool {
@@ -201,10 +195,10 @@ func unique(adapters []adapterInfo, match func(adapterInfo) bool) (adapterInfo, 
 
 // adapterKind is the description-based kind of a net.Interfaces entry, or
 // "" when ipconfig did not list it or its description is not known.
-func adapterKind(adapters []adapterInfo, name, mac string) netinfo.Kind {
+func adapterKind(adapters []adapterInfo, name, mac string) Kind {
 	a, ok := matchAdapter(adapters, name, mac)
 	if !ok {
 		return ""
 	}
-	return netinfo.ClassifyWindows(a.Description)
+	return ClassifyWindows(a.Description)
 }

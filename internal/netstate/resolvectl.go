@@ -1,4 +1,4 @@
-package dns
+package netstate
 
 import (
 	"fmt"
@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/wfh-cli/wfh/checks/probeutil"
 	"github.com/wfh-cli/wfh/internal/hostname"
+	"github.com/wfh-cli/wfh/internal/textutil"
 )
 
 // resolvectlKey matches a "Key: value" line of resolvectl status. Keys are
@@ -39,9 +39,9 @@ type resolvectlSection struct {
 // for DNS answers only for its domains, which become the servers' Domains
 // (a VPN's split DNS). Fallback servers are returned, marked Fallback,
 // only when no other server is configured, because only then are they
-// used. Server names after '#' (DNS over TLS) are dropped.
-func ParseResolvectl(text string) (Config, error) {
-	cfg := Config{Via: "resolvectl status"}
+// used. DNSServer names after '#' (DNS over TLS) are dropped.
+func ParseResolvectl(text string) (DNSConfig, error) {
+	cfg := DNSConfig{Via: "resolvectl status"}
 	text, err := asText(text)
 	if err != nil {
 		return cfg, err
@@ -63,7 +63,7 @@ func ParseResolvectl(text string) (Config, error) {
 			continue
 		}
 		if m := resolvectlLinkHeader.FindStringSubmatch(line); m != nil {
-			cur = &resolvectlSection{link: probeutil.CleanText(m[1], 64)}
+			cur = &resolvectlSection{link: textutil.CleanText(m[1], 64)}
 			sections = append(sections, cur)
 			list = nil
 			continue
@@ -148,10 +148,10 @@ func ParseResolvectl(text string) (Config, error) {
 			ap, ok := resolvedServer(tok)
 			if !ok {
 				cfg.Problems = append(cfg.Problems, fmt.Sprintf("resolvectl lists %s, which is not a server address",
-					strconv.Quote(probeutil.CleanText(tok, 60))))
+					strconv.Quote(textutil.CleanText(tok, 60))))
 				continue
 			}
-			srv := Server{Addr: ap, Source: SourceSystemdResolved, Interface: s.link}
+			srv := DNSServer{Addr: ap, Source: DNSSourceSystemdResolved, Interface: s.link}
 			if !general {
 				srv.Domains = domains
 			}
@@ -161,7 +161,7 @@ func ParseResolvectl(text string) (Config, error) {
 	if len(cfg.Servers) == 0 {
 		for _, tok := range fallback {
 			if ap, ok := resolvedServer(tok); ok {
-				cfg.add(Server{Addr: ap, Source: SourceSystemdResolved, Fallback: true})
+				cfg.add(DNSServer{Addr: ap, Source: DNSSourceSystemdResolved, Fallback: true})
 			}
 		}
 	}
@@ -175,5 +175,5 @@ func resolvedServer(tok string) (netip.AddrPort, bool) {
 	if i := strings.IndexByte(tok, '#'); i >= 0 {
 		tok = tok[:i]
 	}
-	return serverAddr(tok)
+	return ParseDNSServerAddr(tok)
 }

@@ -1,4 +1,4 @@
-package dns
+package netstate
 
 import (
 	"errors"
@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/wfh-cli/wfh/checks/probeutil"
 	"github.com/wfh-cli/wfh/internal/hostname"
+	"github.com/wfh-cli/wfh/internal/textutil"
 )
 
 // maxNameservers is how many nameserver lines the C library (MAXNS in
@@ -38,9 +38,9 @@ func asText(s string) (string, error) {
 // nameservers count, as in the C library. Malformed nameserver lines are
 // reported in Problems and skipped, as the C library skips them. A file
 // without nameservers is valid: programs then ask 127.0.0.1, which is what
-// the returned Config says (with a note). The error is for input that is not text.
-func ParseResolvConf(text string) (Config, error) {
-	cfg := Config{Via: "resolv.conf"}
+// the returned DNSConfig says (with a note). The error is for input that is not text.
+func ParseResolvConf(text string) (DNSConfig, error) {
+	cfg := DNSConfig{Via: "resolv.conf"}
 	text, err := asText(text)
 	if err != nil {
 		return cfg, err
@@ -64,7 +64,7 @@ func ParseResolvConf(text string) (Config, error) {
 			a, err := netip.ParseAddr(fields[1])
 			if err != nil {
 				cfg.Problems = append(cfg.Problems, fmt.Sprintf("line %d: nameserver %s is not an IP address",
-					i+1, strconv.Quote(probeutil.CleanText(fields[1], 60))))
+					i+1, strconv.Quote(textutil.CleanText(fields[1], 60))))
 				continue
 			}
 			if seen == maxNameservers {
@@ -73,7 +73,7 @@ func ParseResolvConf(text string) (Config, error) {
 			}
 			seen++
 			ap := netip.AddrPortFrom(a.Unmap(), 53)
-			cfg.add(Server{Addr: ap, Source: SourceResolvConf, Stub: isStub(ap.Addr())})
+			cfg.add(DNSServer{Addr: ap, Source: DNSSourceResolvConf, Stub: IsDNSStub(ap.Addr())})
 		case "search", "domain":
 			// The last search or domain line wins (resolv.conf(5)); "."
 			// means no search domain (systemd-resolved writes it).
@@ -92,7 +92,7 @@ func ParseResolvConf(text string) (Config, error) {
 	if seen == 0 {
 		// resolv.conf(5): "If there are no nameserver lines, the name
 		// server on the local machine is used"; Go does the same.
-		cfg.add(Server{Addr: localDefault, Source: SourceResolvConf})
+		cfg.add(DNSServer{Addr: LocalDNS, Source: DNSSourceResolvConf})
 		cfg.Notes = append(cfg.Notes, noteNoNameserver)
 	}
 	return cfg, nil

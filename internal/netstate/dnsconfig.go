@@ -1,40 +1,41 @@
-package dns
+package netstate
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
 )
 
-// Source says where the machine's configuration names a DNS server.
-type Source string
+// DNSSource says where the machine's configuration names a DNS server.
+type DNSSource string
 
 const (
-	// SourceResolvConf: a nameserver line of /etc/resolv.conf (Linux, the
+	// DNSSourceResolvConf: a nameserver line of /etc/resolv.conf (Linux, the
 	// BSDs, and macOS when scutil cannot be read).
-	SourceResolvConf Source = "resolv.conf"
-	// SourceSystemdResolved: an upstream server of systemd-resolved, the
+	DNSSourceResolvConf DNSSource = "resolv.conf"
+	// DNSSourceSystemdResolved: an upstream server of systemd-resolved, the
 	// service behind the 127.0.0.53 stub (resolvectl status, or
 	// /run/systemd/resolve/resolv.conf).
-	SourceSystemdResolved Source = "systemd-resolved"
-	// SourceScutil: a resolver of macOS's DNS configuration (scutil --dns),
+	DNSSourceSystemdResolved DNSSource = "systemd-resolved"
+	// DNSSourceScutil: a resolver of macOS's DNS configuration (scutil --dns),
 	// including the per-domain resolvers VPN clients install.
-	SourceScutil Source = "scutil"
-	// SourceAdapter: the DNS server of a Windows network adapter
+	DNSSourceScutil DNSSource = "scutil"
+	// DNSSourceAdapter: the DNS server of a Windows network adapter
 	// (ipconfig /all or Get-DnsClientServerAddress).
-	SourceAdapter Source = "adapter"
-	// SourcePublic: not the machine's own, the public server wfh compares
+	DNSSourceAdapter DNSSource = "adapter"
+	// DNSSourcePublic: not the machine's own, the public server wfh compares
 	// the machine's servers with.
-	SourcePublic Source = "public"
+	DNSSourcePublic DNSSource = "public"
 )
 
-// Server is one DNS server the machine uses.
-type Server struct {
+// DNSServer is one DNS server the machine uses.
+type DNSServer struct {
 	// Addr is the server's address and port (53 unless the configuration
 	// names another). A link-local IPv6 address keeps its zone.
 	Addr netip.AddrPort
 	// Source is where the configuration names it.
-	Source Source
+	Source DNSSource
 	// Interface is the network interface (Linux link, macOS if_index name,
 	// Windows adapter) the server belongs to; empty when global or unknown.
 	Interface string
@@ -51,12 +52,12 @@ type Server struct {
 }
 
 // PerDomain reports whether the server answers only for its Domains.
-func (s Server) PerDomain() bool { return len(s.Domains) > 0 }
+func (s DNSServer) PerDomain() bool { return len(s.Domains) > 0 }
 
-// Config is the machine's DNS configuration as far as wfh can read it.
-type Config struct {
+// DNSConfig is the machine's DNS configuration as far as wfh can read it.
+type DNSConfig struct {
 	// Servers are in the order the system asks them, without duplicates.
-	Servers []Server
+	Servers []DNSServer
 	// Search lists the search domains appended to short names.
 	Search []string
 	// Via names what was read ("/etc/resolv.conf", "resolvectl status",
@@ -72,8 +73,8 @@ type Config struct {
 
 // General returns the servers asked for every name: neither per-domain
 // nor fallback ones.
-func (c Config) General() []Server {
-	var out []Server
+func (c DNSConfig) General() []DNSServer {
+	var out []DNSServer
 	for _, s := range c.Servers {
 		if !s.PerDomain() && !s.Fallback {
 			out = append(out, s)
@@ -84,8 +85,8 @@ func (c Config) General() []Server {
 
 // PerDomainServers returns the servers that answer only for some domains,
 // such as the ones a VPN client installs.
-func (c Config) PerDomainServers() []Server {
-	var out []Server
+func (c DNSConfig) PerDomainServers() []DNSServer {
+	var out []DNSServer
 	for _, s := range c.Servers {
 		if s.PerDomain() {
 			out = append(out, s)
@@ -97,18 +98,18 @@ func (c Config) PerDomainServers() []Server {
 // FirstNonLoopback returns the first general server that is not on this
 // computer: the one a latency measurement should aim at, since a local
 // stub answers from memory.
-func (c Config) FirstNonLoopback() (Server, bool) {
+func (c DNSConfig) FirstNonLoopback() (DNSServer, bool) {
 	for _, s := range c.General() {
 		if !s.Addr.Addr().IsLoopback() {
 			return s, true
 		}
 	}
-	return Server{}, false
+	return DNSServer{}, false
 }
 
 // add appends s unless a server with the same address and domains is
 // already listed, keeping the first occurrence's order.
-func (c *Config) add(s Server) {
+func (c *DNSConfig) add(s DNSServer) {
 	for _, have := range c.Servers {
 		if have.Addr == s.Addr && slices.Equal(have.Domains, s.Domains) {
 			return
@@ -118,7 +119,7 @@ func (c *Config) add(s Server) {
 }
 
 // addSearch appends search domains, without duplicates or the root.
-func (c *Config) addSearch(domains ...string) {
+func (c *DNSConfig) addSearch(domains ...string) {
 	for _, d := range domains {
 		d = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(d), "."))
 		if d == "" || slices.Contains(c.Search, d) {
@@ -128,10 +129,10 @@ func (c *Config) addSearch(domains ...string) {
 	}
 }
 
-// serverAddr parses a server written as an address with an optional port
+// ParseDNSServerAddr parses a server written as an address with an optional port
 // and zone ("192.168.1.1", "fe80::1%eth0", "1.1.1.1:53", "[2606:4700::1111]:53");
 // the port defaults to 53.
-func serverAddr(s string) (netip.AddrPort, bool) {
+func ParseDNSServerAddr(s string) (netip.AddrPort, bool) {
 	s = strings.TrimSpace(s)
 	if ap, err := netip.ParseAddrPort(s); err == nil {
 		if ap.Port() == 0 {
@@ -153,15 +154,27 @@ func siteLocalDefault(a netip.Addr) bool {
 	return netip.MustParsePrefix("fec0::/10").Contains(a.WithZone(""))
 }
 
-// isStub reports systemd-resolved's stub listeners: 127.0.0.53 for normal
+// IsDNSStub reports systemd-resolved's stub listeners: 127.0.0.53 for normal
 // use and 127.0.0.54 for its "proxy" mode (systemd-resolved.service(8)).
-func isStub(a netip.Addr) bool {
+func IsDNSStub(a netip.Addr) bool {
 	return a == netip.AddrFrom4([4]byte{127, 0, 0, 53}) || a == netip.AddrFrom4([4]byte{127, 0, 0, 54})
 }
 
-// label renders a server's address for reports: the port only when it is
-// not 53, so the usual case reads as people write it.
-func label(ap netip.AddrPort) string {
+// LocalDNS is the server programs ask when the configuration names none
+// (resolv.conf(5)).
+var LocalDNS = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), 53)
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// DNSLabel renders a server's address for reports: the port only when it
+// is not 53, so the usual case reads as people write it. Every check names
+// servers this way, so one report shows one server one way.
+func DNSLabel(ap netip.AddrPort) string {
 	if ap.Port() == 53 {
 		return ap.Addr().String()
 	}

@@ -1,4 +1,4 @@
-package dns
+package netstate
 
 import (
 	"errors"
@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/wfh-cli/wfh/checks/probeutil"
 	"github.com/wfh-cli/wfh/internal/hostname"
+	"github.com/wfh-cli/wfh/internal/textutil"
 )
 
 // scutilLine matches "  key : value" inside a resolver block; keys may
@@ -37,8 +37,8 @@ type scutilResolver struct {
 // "local"/"*.arpa" for multicast DNS); blocks for multicast DNS
 // ("options : mdns") have no unicast server and are skipped. Search
 // domains come from "search domain[N]" lines.
-func ParseScutilDNS(text string) (Config, error) {
-	cfg := Config{Via: "scutil --dns"}
+func ParseScutilDNS(text string) (DNSConfig, error) {
+	cfg := DNSConfig{Via: "scutil --dns"}
 	text, err := asText(text)
 	if err != nil {
 		return cfg, err
@@ -72,7 +72,7 @@ func ParseScutilDNS(text string) (Config, error) {
 			cur.search = append(cur.search, value)
 		case "if_index":
 			if mm := scutilIfIndex.FindStringSubmatch(value); mm != nil {
-				cur.iface = probeutil.CleanText(mm[1], 32)
+				cur.iface = textutil.CleanText(mm[1], 32)
 			}
 		case "port":
 			cur.port = value
@@ -92,7 +92,7 @@ func ParseScutilDNS(text string) (Config, error) {
 		if b.domain != "" {
 			if !hostname.IsName(b.domain) {
 				cfg.Problems = append(cfg.Problems, fmt.Sprintf("scutil lists a resolver for %s, which is not a domain name",
-					strconv.Quote(probeutil.CleanText(b.domain, 60))))
+					strconv.Quote(textutil.CleanText(b.domain, 60))))
 				continue
 			}
 			domains = []string{strings.ToLower(strings.TrimSuffix(b.domain, "."))}
@@ -102,7 +102,7 @@ func ParseScutilDNS(text string) (Config, error) {
 			p, err := strconv.ParseUint(b.port, 10, 16)
 			if err != nil || p == 0 {
 				cfg.Problems = append(cfg.Problems, fmt.Sprintf("scutil lists the port %s, which is not a port number",
-					strconv.Quote(probeutil.CleanText(b.port, 20))))
+					strconv.Quote(textutil.CleanText(b.port, 20))))
 				continue
 			}
 			port = uint16(p)
@@ -111,10 +111,10 @@ func ParseScutilDNS(text string) (Config, error) {
 			a, err := netip.ParseAddr(ns)
 			if err != nil {
 				cfg.Problems = append(cfg.Problems, fmt.Sprintf("scutil lists the nameserver %s, which is not an IP address",
-					strconv.Quote(probeutil.CleanText(ns, 60))))
+					strconv.Quote(textutil.CleanText(ns, 60))))
 				continue
 			}
-			cfg.add(Server{Addr: netip.AddrPortFrom(a.Unmap(), port), Source: SourceScutil, Interface: b.iface, Domains: domains})
+			cfg.add(DNSServer{Addr: netip.AddrPortFrom(a.Unmap(), port), Source: DNSSourceScutil, Interface: b.iface, Domains: domains})
 		}
 	}
 	return cfg, nil

@@ -1,17 +1,15 @@
-package network
+package netstate
 
 import (
 	"net"
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/wfh-cli/wfh/internal/netinfo"
 )
 
 type wantAdapter struct {
 	adapterInfo
-	kind netinfo.Kind
+	kind Kind
 }
 
 func TestParseIpconfigAllRealOutputs(t *testing.T) {
@@ -20,25 +18,25 @@ func TestParseIpconfigAllRealOutputs(t *testing.T) {
 		want []wantAdapter
 	}{
 		{"windows-ipconfig-all-1.txt", []wantAdapter{ // Windows 10
-			{adapterInfo{"Tailscale", "Unknown adapter Tailscale", "Tailscale Tunnel", "", false}, netinfo.KindTunnel},
-			{adapterInfo{"Ethernet 2", "Ethernet adapter Ethernet 2", "ASIX AX88179 USB 3.0 to Gigabit Ethernet Adapter #2", "f8:e4:3b:ad:f2:6d", false}, netinfo.KindWired},
-			{adapterInfo{"Bluetooth Network Connection", "Ethernet adapter Bluetooth Network Connection", "Bluetooth Device (Personal Area Network)", "1c:c1:0c:c3:25:b4", true}, netinfo.KindOther},
+			{adapterInfo{"Tailscale", "Unknown adapter Tailscale", "Tailscale Tunnel", "", false}, KindTunnel},
+			{adapterInfo{"Ethernet 2", "Ethernet adapter Ethernet 2", "ASIX AX88179 USB 3.0 to Gigabit Ethernet Adapter #2", "f8:e4:3b:ad:f2:6d", false}, KindWired},
+			{adapterInfo{"Bluetooth Network Connection", "Ethernet adapter Bluetooth Network Connection", "Bluetooth Device (Personal Area Network)", "1c:c1:0c:c3:25:b4", true}, KindOther},
 		}},
 		{"windows-ipconfig-all-2.txt", []wantAdapter{ // Windows 11
-			{adapterInfo{"Ethernet", "Ethernet adapter Ethernet", "Intel(R) I211 Gigabit Network Connection", "24:4b:fe:ab:43:c3", true}, netinfo.KindWired},
-			{adapterInfo{"Ethernet 2", "Ethernet adapter Ethernet 2", "Realtek PCIe 2.5GbE Family Controller", "24:4b:fe:57:3d:f2", true}, netinfo.KindWired},
-			{adapterInfo{"OpenVPN Data Channel Offload for NordVPN", "Unknown adapter OpenVPN Data Channel Offload for NordVPN", "OpenVPN Data Channel Offload", "", true}, netinfo.KindTunnel},
-			{adapterInfo{"Local Area Connection", "Unknown adapter Local Area Connection", "TAP-NordVPN Windows Adapter V9", "00:ff:4c:f4:5e:49", true}, netinfo.KindTunnel},
-			{adapterInfo{"Local Area Connection* 1", "Wireless LAN adapter Local Area Connection* 1", "Microsoft Wi-Fi Direct Virtual Adapter", "a8:7e:ea:5a:7f:de", true}, netinfo.KindOther},
-			{adapterInfo{"Local Area Connection* 2", "Wireless LAN adapter Local Area Connection* 2", "Microsoft Wi-Fi Direct Virtual Adapter #2", "aa:7e:ea:f3:64:c3", true}, netinfo.KindOther},
-			{adapterInfo{"VMware Network Adapter VMnet1", "Ethernet adapter VMware Network Adapter VMnet1", "VMware Virtual Ethernet Adapter for VMnet1", "00:50:56:cc:27:73", false}, netinfo.KindOther},
-			{adapterInfo{"VMware Network Adapter VMnet8", "Ethernet adapter VMware Network Adapter VMnet8", "VMware Virtual Ethernet Adapter for VMnet8", "00:50:56:c9:a3:78", false}, netinfo.KindOther},
-			{adapterInfo{"Wi-Fi", "Wireless LAN adapter Wi-Fi", "Intel(R) Wi-Fi 6 AX200 160MHz", "a8:7e:ea:55:26:b0", false}, netinfo.KindWiFi},
-			{adapterInfo{"Bluetooth Network Connection", "Ethernet adapter Bluetooth Network Connection", "Bluetooth Device (Personal Area Network)", "a8:7e:ea:43:23:14", true}, netinfo.KindOther},
+			{adapterInfo{"Ethernet", "Ethernet adapter Ethernet", "Intel(R) I211 Gigabit Network Connection", "24:4b:fe:ab:43:c3", true}, KindWired},
+			{adapterInfo{"Ethernet 2", "Ethernet adapter Ethernet 2", "Realtek PCIe 2.5GbE Family Controller", "24:4b:fe:57:3d:f2", true}, KindWired},
+			{adapterInfo{"OpenVPN Data Channel Offload for NordVPN", "Unknown adapter OpenVPN Data Channel Offload for NordVPN", "OpenVPN Data Channel Offload", "", true}, KindTunnel},
+			{adapterInfo{"Local Area Connection", "Unknown adapter Local Area Connection", "TAP-NordVPN Windows Adapter V9", "00:ff:4c:f4:5e:49", true}, KindTunnel},
+			{adapterInfo{"Local Area Connection* 1", "Wireless LAN adapter Local Area Connection* 1", "Microsoft Wi-Fi Direct Virtual Adapter", "a8:7e:ea:5a:7f:de", true}, KindOther},
+			{adapterInfo{"Local Area Connection* 2", "Wireless LAN adapter Local Area Connection* 2", "Microsoft Wi-Fi Direct Virtual Adapter #2", "aa:7e:ea:f3:64:c3", true}, KindOther},
+			{adapterInfo{"VMware Network Adapter VMnet1", "Ethernet adapter VMware Network Adapter VMnet1", "VMware Virtual Ethernet Adapter for VMnet1", "00:50:56:cc:27:73", false}, KindOther},
+			{adapterInfo{"VMware Network Adapter VMnet8", "Ethernet adapter VMware Network Adapter VMnet8", "VMware Virtual Ethernet Adapter for VMnet8", "00:50:56:c9:a3:78", false}, KindOther},
+			{adapterInfo{"Wi-Fi", "Wireless LAN adapter Wi-Fi", "Intel(R) Wi-Fi 6 AX200 160MHz", "a8:7e:ea:55:26:b0", false}, KindWiFi},
+			{adapterInfo{"Bluetooth Network Connection", "Ethernet adapter Bluetooth Network Connection", "Bluetooth Device (Personal Area Network)", "a8:7e:ea:43:23:14", true}, KindOther},
 		}},
 		{"windows-ipconfig-all-3.txt", []wantAdapter{ // Windows 7
-			{adapterInfo{"Local Area Connection", "Ethernet adapter Local Area Connection", "Intel(R) PRO/1000 MT Network Connection", "00:0c:29:37:3b:4e", false}, netinfo.KindWired},
-			{adapterInfo{"isatap.{E24F3EA8-436E-3B26-8BB9-CED33928744B}", "Tunnel adapter isatap.{E24F3EA8-436E-3B26-8BB9-CED33928744B}", "Microsoft ISATAP Adapter", "00:00:00:00:00:00:00:e0", true}, netinfo.KindTunnel},
+			{adapterInfo{"Local Area Connection", "Ethernet adapter Local Area Connection", "Intel(R) PRO/1000 MT Network Connection", "00:0c:29:37:3b:4e", false}, KindWired},
+			{adapterInfo{"isatap.{E24F3EA8-436E-3B26-8BB9-CED33928744B}", "Tunnel adapter isatap.{E24F3EA8-436E-3B26-8BB9-CED33928744B}", "Microsoft ISATAP Adapter", "00:00:00:00:00:00:00:e0", true}, KindTunnel},
 		}},
 	} {
 		out := readFixture(t, tc.file)
@@ -52,7 +50,7 @@ func TestParseIpconfigAllRealOutputs(t *testing.T) {
 				if !reflect.DeepEqual(got[i], w.adapterInfo) {
 					t.Errorf("%s #%d:\n got %+v\nwant %+v", tc.file, i, got[i], w.adapterInfo)
 				}
-				if k := netinfo.ClassifyWindows(got[i].Description); k != w.kind {
+				if k := ClassifyWindows(got[i].Description); k != w.kind {
 					t.Errorf("%s %q: %s, want %s", tc.file, got[i].Description, k, w.kind)
 				}
 			}
@@ -122,37 +120,37 @@ func TestParseIpconfigAllOddInput(t *testing.T) {
 }
 
 func TestClassifyWindows(t *testing.T) {
-	for desc, want := range map[string]netinfo.Kind{
-		"Intel(R) Wi-Fi 6 AX201 160MHz":           netinfo.KindWiFi,
-		"Intel(R) Dual Band Wireless-AC 8265":     netinfo.KindWiFi,
-		"Realtek RTL8822CE 802.11ac PCIe Adapter": netinfo.KindWiFi,
-		"Intel(R) Centrino(R) Advanced-N 6205":    netinfo.KindWiFi,
-		"Qualcomm QCA61x4A WLAN":                  netinfo.KindWiFi,
-		"TAP-Windows Adapter V9":                  netinfo.KindTunnel,
-		"Cisco AnyConnect Secure Mobility Client Virtual Miniport Adapter for Windows x64": netinfo.KindTunnel,
-		"Tailscale Tunnel":                          netinfo.KindTunnel,
-		"WireGuard Tunnel":                          netinfo.KindTunnel,
-		"PANGP Virtual Ethernet Adapter":            netinfo.KindTunnel,
-		"PANGP Virtual Ethernet Adapter Secure":     netinfo.KindTunnel,
-		"Fortinet SSL VPN Virtual Ethernet Adapter": netinfo.KindTunnel,
-		"Juniper Networks Virtual Adapter":          netinfo.KindTunnel,
-		"Zscaler Network Adapter 1.0.2.0":           netinfo.KindTunnel,
-		"NordLynx Tunnel":                           netinfo.KindTunnel,
-		"WAN Miniport (IKEv2)":                      netinfo.KindTunnel,
-		"Hyper-V Virtual Ethernet Adapter":          netinfo.KindOther,
-		"VirtualBox Host-Only Ethernet Adapter":     netinfo.KindOther,
-		"Bluetooth Device (Personal Area Network)":  netinfo.KindOther,
-		"Microsoft KM-TEST Loopback Adapter":        netinfo.KindOther,
-		"Microsoft Wi-Fi Direct Virtual Adapter #2": netinfo.KindOther,
-		"Microsoft Hyper-V Network Adapter":         netinfo.KindWired,
-		"Realtek PCIe GbE Family Controller":        netinfo.KindWired,
-		"Intel(R) Ethernet Connection (7) I219-LM":  netinfo.KindWired,
-		"Killer E2600 Gigabit Ethernet Controller":  netinfo.KindWired,
+	for desc, want := range map[string]Kind{
+		"Intel(R) Wi-Fi 6 AX201 160MHz":           KindWiFi,
+		"Intel(R) Dual Band Wireless-AC 8265":     KindWiFi,
+		"Realtek RTL8822CE 802.11ac PCIe Adapter": KindWiFi,
+		"Intel(R) Centrino(R) Advanced-N 6205":    KindWiFi,
+		"Qualcomm QCA61x4A WLAN":                  KindWiFi,
+		"TAP-Windows Adapter V9":                  KindTunnel,
+		"Cisco AnyConnect Secure Mobility Client Virtual Miniport Adapter for Windows x64": KindTunnel,
+		"Tailscale Tunnel":                          KindTunnel,
+		"WireGuard Tunnel":                          KindTunnel,
+		"PANGP Virtual Ethernet Adapter":            KindTunnel,
+		"PANGP Virtual Ethernet Adapter Secure":     KindTunnel,
+		"Fortinet SSL VPN Virtual Ethernet Adapter": KindTunnel,
+		"Juniper Networks Virtual Adapter":          KindTunnel,
+		"Zscaler Network Adapter 1.0.2.0":           KindTunnel,
+		"NordLynx Tunnel":                           KindTunnel,
+		"WAN Miniport (IKEv2)":                      KindTunnel,
+		"Hyper-V Virtual Ethernet Adapter":          KindOther,
+		"VirtualBox Host-Only Ethernet Adapter":     KindOther,
+		"Bluetooth Device (Personal Area Network)":  KindOther,
+		"Microsoft KM-TEST Loopback Adapter":        KindOther,
+		"Microsoft Wi-Fi Direct Virtual Adapter #2": KindOther,
+		"Microsoft Hyper-V Network Adapter":         KindWired,
+		"Realtek PCIe GbE Family Controller":        KindWired,
+		"Intel(R) Ethernet Connection (7) I219-LM":  KindWired,
+		"Killer E2600 Gigabit Ethernet Controller":  KindWired,
 		"Remote NDIS Compatible Device":             "",
 		"":                                          "",
 		"StarTech USB adapter":                      "", // "tap" only as a whole word
 	} {
-		if got := netinfo.ClassifyWindows(desc); got != want {
+		if got := ClassifyWindows(desc); got != want {
 			t.Errorf("%q: %q, want %q", desc, got, want)
 		}
 	}
@@ -162,14 +160,14 @@ func TestMatchAdapter(t *testing.T) {
 	adapters := parseIpconfigAll(readFixture(t, "windows-ipconfig-all-2.txt"))
 	for _, tc := range []struct {
 		name, mac string
-		want      netinfo.Kind
+		want      Kind
 	}{
-		{"Wi-Fi", "", netinfo.KindWiFi},
-		{"wi-fi", "", netinfo.KindWiFi}, // Windows names are case-insensitive
-		{"Local Area Connection* 1", "", netinfo.KindOther},
-		{"Local Area Connection", "", netinfo.KindTunnel},
-		{"renamed", "a8:7e:ea:55:26:b0", netinfo.KindWiFi}, // by physical address
-		{"Loopback Pseudo-Interface 1", "", ""},            // not in ipconfig: the name decides
+		{"Wi-Fi", "", KindWiFi},
+		{"wi-fi", "", KindWiFi}, // Windows names are case-insensitive
+		{"Local Area Connection* 1", "", KindOther},
+		{"Local Area Connection", "", KindTunnel},
+		{"renamed", "a8:7e:ea:55:26:b0", KindWiFi}, // by physical address
+		{"Loopback Pseudo-Interface 1", "", ""},    // not in ipconfig: the name decides
 	} {
 		if got := adapterKind(adapters, tc.name, tc.mac); got != tc.want {
 			t.Errorf("%q: %q, want %q", tc.name, got, tc.want)
@@ -177,7 +175,7 @@ func TestMatchAdapter(t *testing.T) {
 	}
 	// A localised header without the word "adapter": its end is the name.
 	fr := parseIpconfigAll("Carte réseau sans fil Wi-Fi :\n   Description. . . : Intel(R) Wi-Fi 6 AX201\n   Adresse physique . . . : 3C-58-C2-00-11-22\n")
-	if got := adapterKind(fr, "Wi-Fi", ""); got != netinfo.KindWiFi {
+	if got := adapterKind(fr, "Wi-Fi", ""); got != KindWiFi {
 		t.Errorf("French header: %q (%+v)", got, fr)
 	}
 	// Two adapters sharing a MAC (Hyper-V switch and its NIC): no guess.
@@ -187,7 +185,7 @@ func TestMatchAdapter(t *testing.T) {
 	}
 }
 
-func FuzzParseIpconfigAll(f *testing.F) {
+func FuzzParseIpconfigAdapters(f *testing.F) {
 	for _, n := range []string{"1", "2", "3"} {
 		f.Add(readFixture(f, "windows-ipconfig-all-"+n+".txt"))
 	}
@@ -202,7 +200,7 @@ func FuzzParseIpconfigAll(f *testing.F) {
 					t.Fatalf("MAC %q: %v", a.MAC, err)
 				}
 			}
-			netinfo.ClassifyWindows(a.Description)
+			ClassifyWindows(a.Description)
 			matchAdapter([]adapterInfo{a}, a.Name, a.MAC)
 		}
 	})

@@ -1,6 +1,7 @@
-package netinfo
+package netstate
 
 import (
+	"net"
 	"math/bits"
 	"net/netip"
 	"strconv"
@@ -10,6 +11,9 @@ import (
 // IfconfigInterface is one interface block of BSD/macOS `ifconfig -a`.
 type IfconfigInterface struct {
 	Name string
+	// Index is the interface index `ifconfig -v` prints on the first line,
+	// 0 without -v.
+	Index int
 	// Flags are the words between < and > on the first line ("UP",
 	// "POINTOPOINT", "RUNNING").
 	Flags []string
@@ -22,6 +26,14 @@ type IfconfigInterface struct {
 	// Status is the media status line ("active", "inactive"), "" when
 	// the interface has none (tunnels, loopback).
 	Status string
+	// MAC is the "ether" line's address, "" when there is none.
+	MAC string
+	// Type is the interface's functional type `ifconfig -v` prints
+	// ("Wi-Fi", "Ethernet", "cellular"), "" without -v. It comes from the
+	// kernel (SIOCGIFFUNCTIONALTYPE), so it is not localised and tells a
+	// MacBook's Wi-Fi en0 from a Mac mini's wired en0, which the name
+	// cannot.
+	Type string
 }
 
 // Has reports whether the interface has the flag (case-insensitive).
@@ -34,7 +46,7 @@ func (i IfconfigInterface) Has(flag string) bool {
 	return false
 }
 
-// ParseIfconfig reads macOS's `ifconfig -a` (the BSD format): a block
+// ParseIfconfig reads macOS's `ifconfig -a` or `ifconfig -a -v` (the BSD format): a block
 // per interface, opened at column 0 by "NAME: flags=HEX<WORDS> mtu N",
 // with indented "inet", "inet6" and "status:" lines. Unknown lines are
 // ignored, so new fields in later releases do not break it.
@@ -63,8 +75,11 @@ func ParseIfconfig(out string) []IfconfigInterface {
 			}
 			if f := strings.Fields(rest); len(f) >= 3 {
 				for k := 0; k+1 < len(f); k++ {
-					if f[k] == "mtu" {
+					switch f[k] {
+					case "mtu":
 						cur.MTU, _ = strconv.Atoi(f[k+1])
+					case "index":
+						cur.Index, _ = strconv.Atoi(f[k+1])
 					}
 				}
 			}
@@ -114,6 +129,12 @@ func ParseIfconfig(out string) []IfconfigInterface {
 			cur.Addrs = append(cur.Addrs, netip.PrefixFrom(a, ones))
 		case len(f) >= 2 && f[0] == "status:":
 			cur.Status = f[1]
+		case len(f) >= 2 && f[0] == "ether":
+			if hw, err := net.ParseMAC(f[1]); err == nil {
+				cur.MAC = hw.String()
+			}
+		case len(f) >= 2 && f[0] == "type:":
+			cur.Type = strings.Join(f[1:], " ")
 		}
 	}
 	return list

@@ -1,4 +1,4 @@
-package network
+package netstate
 
 import (
 	"net"
@@ -10,15 +10,7 @@ import (
 	"github.com/wfh-cli/wfh/internal/hostname"
 )
 
-// sourceSystem names proxy settings read from the OS rather than from the
-// environment.
-const sourceSystem = "system settings"
-
-// wpadDiscovery is what we report when the OS looks for a PAC file by WPAD
-// (DHCP option 252, then http://wpad.<domain>/wpad.dat) without naming one.
-const wpadDiscovery = "WPAD (automatic discovery)"
-
-// parseScutilProxy reads macOS `scutil --proxy`, the merged proxy settings
+// ParseScutilProxy reads macOS `scutil --proxy`, the merged proxy settings
 // of the active network services as configd hands them to CFNetwork. The
 // output is a nested dictionary:
 //
@@ -38,7 +30,7 @@ const wpadDiscovery = "WPAD (automatic discovery)"
 // __SCOPED__ copies are per-interface detail that may disagree with it. A
 // protocol's proxy counts only when its *Enable key is 1, because macOS keeps
 // the host and port of a proxy the user switched off.
-func parseScutilProxy(out string) proxyConfig {
+func ParseScutilProxy(out string) Proxy {
 	top := map[string]string{}
 	var exceptions []string
 	depth := 0            // nesting: 1 inside the outer dictionary
@@ -84,7 +76,7 @@ func parseScutilProxy(out string) proxyConfig {
 		n, err := strconv.Atoi(top[k])
 		return err == nil && n != 0
 	}
-	var p proxyConfig
+	var p Proxy
 	if on("HTTPSEnable") {
 		p.HTTPS = proxyURL("http", top["HTTPSProxy"], top["HTTPSPort"])
 	}
@@ -99,7 +91,7 @@ func parseScutilProxy(out string) proxyConfig {
 	return finishSystemProxy(p, exceptions)
 }
 
-// parseRegInternetSettings reads `reg query "HKCU\Software\Microsoft\Windows
+// ParseRegInternetSettings reads `reg query "HKCU\Software\Microsoft\Windows
 // \CurrentVersion\Internet Settings"`, the per-user WinINet settings that
 // Edge, Chrome and most Windows applications follow. Each value is a line
 //
@@ -114,7 +106,7 @@ func parseScutilProxy(out string) proxyConfig {
 // when the user switches the proxy off. AutoConfigURL is a PAC script in use
 // whenever it is set. "Automatically detect settings" (WPAD) lives in the
 // binary DefaultConnectionSettings of a subkey and is not read.
-func parseRegInternetSettings(out string) proxyConfig {
+func ParseRegInternetSettings(out string) Proxy {
 	values := map[string]string{} // by lower-case name
 	for _, line := range strings.Split(strings.TrimPrefix(out, "\uFEFF"), "\n") {
 		name, _, data, ok := splitRegLine(line)
@@ -122,7 +114,7 @@ func parseRegInternetSettings(out string) proxyConfig {
 			values[strings.ToLower(name)] = data
 		}
 	}
-	var p proxyConfig
+	var p Proxy
 	if enable, err := strconv.ParseUint(values["proxyenable"], 0, 32); err == nil && enable != 0 {
 		p.HTTPS, p.HTTP = parseWinProxyServer(values["proxyserver"])
 	}
@@ -139,11 +131,11 @@ func parseRegInternetSettings(out string) proxyConfig {
 // finishSystemProxy attaches the bypass list and source to what an OS parser
 // found. The bypass list alone is no configuration: macOS lists "*.local"
 // and Windows "<local>" on machines that use no proxy at all.
-func finishSystemProxy(p proxyConfig, bypass []string) proxyConfig {
-	if !p.set() && p.PAC == "" {
-		return proxyConfig{}
+func finishSystemProxy(p Proxy, bypass []string) Proxy {
+	if !p.Set() && p.PAC == "" {
+		return Proxy{}
 	}
-	if p.set() {
+	if p.Set() {
 		p.NoProxy = strings.Join(bypass, ",")
 	}
 	p.Source = sourceSystem
