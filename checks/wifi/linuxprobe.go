@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"path"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -40,7 +39,7 @@ func iwCommands() []string { return []string{"iw", "/usr/sbin/iw", "/sbin/iw"} }
 
 func (linuxProbe) read(ctx context.Context, env *checks.Env) reading {
 	var r reading
-	w, err := findLinuxWiFi(ctx, env.FS)
+	w, err := findLinuxWiFi(ctx, env)
 	if err != nil {
 		r.note("Could not list the network interfaces: %v", err)
 		return r
@@ -229,11 +228,13 @@ type linuxWiFi struct {
 }
 
 // findLinuxWiFi picks the wireless interface that is up, preferring the one
-// whose default route has the lowest metric, as the kernel would. An
-// interface is wireless when sysfs gives it a "wireless" directory (the
-// wireless-extensions view) or a "phy80211" link (cfg80211's own, present
-// also on kernels built without wireless extensions).
-func findLinuxWiFi(ctx context.Context, fsys fs.FS) (linuxWiFi, error) {
+// the run's default path leaves by, else the one whose default route has
+// the lowest metric, as the kernel would. An interface is wireless when
+// sysfs gives it a "wireless" directory (the wireless-extensions view) or a
+// "phy80211" link (cfg80211's own, present also on kernels built without
+// wireless extensions).
+func findLinuxWiFi(ctx context.Context, env *checks.Env) (linuxWiFi, error) {
+	fsys := env.FS
 	if fsys == nil {
 		return linuxWiFi{}, errors.New("no filesystem to read")
 	}
@@ -267,52 +268,24 @@ func findLinuxWiFi(ctx context.Context, fsys fs.FS) (linuxWiFi, error) {
 	}
 	slices.Sort(up)
 
-	// A missing or unreadable route table only costs the preference.
-	data, _ := readSmall(ctx, fsys, "proc/net/route")
-	routes := parseDefaultRoutes(string(data))
+	// The routes come from the run's network state; an unreadable table
+	// only costs the preference.
+	rt, _ := env.Net.Routes(ctx)
+	path, _ := env.Net.Path(ctx)
 	w := linuxWiFi{name: up[0]}
-	for _, rt := range routes {
-		if slices.Contains(up, rt.iface) {
-			w.name = rt.iface
-			break
+	switch {
+	case slices.Contains(up, path.Link):
+		w.name = path.Link
+	default:
+		for _, r := range rt.Defaults4() {
+			if slices.Contains(up, r.Interface) {
+				w.name = r.Interface
+				break
+			}
 		}
 	}
-	// The best default route through a physical wired interface means the
-	// traffic, calls included, goes by cable. Tunnels and bridges have no
-	// "device" link; a VPN's route says nothing about the link below it.
-	if len(routes) > 0 {
-		best := routes[0].iface
-		if best != w.name && !wireless[best] && exists(path.Join("sys/class/net", best, "device")) {
-			w.trafficVia = best
-		}
-	}
+	w.trafficVia = cableVia(path, w.name)
 	return w, nil
-}
-
-type defaultRoute struct {
-	iface  string
-	metric int
-}
-
-// parseDefaultRoutes returns the IPv4 default routes of /proc/net/route that
-// are up, lowest metric first. Columns: Iface Destination Gateway Flags
-// RefCnt Use Metric Mask ...; addresses are hex.
-func parseDefaultRoutes(out string) []defaultRoute {
-	var routes []defaultRoute
-	for _, line := range strings.Split(out, "\n") {
-		f := strings.Fields(line)
-		if len(f) < 8 || f[1] != "00000000" || f[7] != "00000000" {
-			continue
-		}
-		flags, err := strconv.ParseUint(f[3], 16, 16)
-		metric, err2 := strconv.Atoi(f[6])
-		if err != nil || err2 != nil || flags&0x1 == 0 { // RTF_UP
-			continue
-		}
-		routes = append(routes, defaultRoute{iface: f[0], metric: metric})
-	}
-	slices.SortStableFunc(routes, func(a, b defaultRoute) int { return a.metric - b.metric })
-	return routes
 }
 
 // readWireless returns ifname's row of /proc/net/wireless.

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
-	"net/url"
 	"os"
 	"os/user"
 	"strings"
@@ -14,12 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wfh-cli/wfh/checks"
-	"github.com/wfh-cli/wfh/checks/dns"
-	"github.com/wfh-cli/wfh/checks/latency"
-	"github.com/wfh-cli/wfh/checks/network"
-	"github.com/wfh-cli/wfh/checks/system"
-	"github.com/wfh-cli/wfh/checks/vpn"
 	"github.com/wfh-cli/wfh/internal/atomicfile"
+	"github.com/wfh-cli/wfh/internal/netstate"
 	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/internal/progress"
 	"github.com/wfh-cli/wfh/report"
@@ -251,14 +245,13 @@ func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 	}
 
 	hostCtx, cancelHost := context.WithTimeout(ctx, hostFactsBudget)
-	host := system.HostFacts(hostCtx, env)
+	host := f.registry.DescribeHost(hostCtx, env)
 	cancelHost()
 	identity := f.identity
 	if identity == nil {
 		identity = machineIdentity
 	}
 	known := identity(&host)
-	known.Keep = namedTargets(s.profile)
 
 	runner := &checks.Runner{Env: *env, Timeout: time.Until(deadline), Clock: f.now}
 	var display *progress.Display
@@ -290,6 +283,7 @@ func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 		Overall:         report.ComputeOverall(outcome.Results),
 		Results:         outcome.Results,
 	}
+	known.Keep = keepList(ctx, f.registry, s.profile, outcome.Net)
 	if o.noRedact {
 		rep = redact.MarkUnredacted(rep)
 	} else {
@@ -331,31 +325,21 @@ func machineIdentity(host *report.Host) report.Known {
 	return k
 }
 
-// namedTargets lists the hosts the profile and wfh's defaults name: they
-// identify nobody, and the agent needs them verbatim.
-func namedTargets(p *profile.Profile) []string {
-	urls := append(network.DefaultTargets(), p.Network.Anchors...)
-	urls = append(urls, p.Network.PortalURL, p.System.TimeURL)
-	var keep []string
-	for _, raw := range urls {
-		if u, err := url.Parse(raw); err == nil && u.Hostname() != "" {
-			keep = append(keep, u.Hostname())
+// keepList is what redaction leaves as it is: the hosts the checks name by
+// default or from the profile (they identify nobody, and the agent needs
+// them verbatim), and the DNS servers this machine asks, which are shared
+// by every customer of the provider or service that runs them.
+func keepList(ctx context.Context, reg *checks.Registry, p *profile.Profile, state *netstate.State) []string {
+	keep := reg.NamedHosts(p)
+	// The run has ended: the DNS settings were read or given up on long
+	// ago; the short wait only guards a read that never started.
+	wctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if cfg, err := state.DNS(wctx); err == nil {
+		for _, s := range cfg.Servers {
+			keep = append(keep, s.Addr.Addr().WithZone("").String())
 		}
 	}
-	if h := p.System.NTPServer; h != "" {
-		if host, _, err := net.SplitHostPort(h); err == nil {
-			h = host
-		}
-		keep = append(keep, h)
-	}
-	// The latency check pings hosts and addresses, not URLs.
-	keep = append(keep, latency.DefaultTargets()...)
-	keep = append(keep, p.Latency.Anchors...)
-	// The dns check's public comparison server and names.
-	keep = append(keep, dns.DefaultTargets()...)
-	keep = append(keep, dns.Targets(p)...)
-	// The vpn check's gateway and company targets.
-	keep = append(keep, vpn.Targets(p)...)
 	return keep
 }
 

@@ -209,6 +209,11 @@ type Path struct {
 	LinkKind Kind
 	// Router is the home router: the gateway of Link (invalid when none).
 	Router netip.Addr
+	// Via4 and Via6 are the interfaces the kernel picks for an IPv4 and an
+	// IPv6 internet address, "" when the family has no route or the kernel
+	// could not be asked: a split-tunnel VPN may take one family and not
+	// the other.
+	Via4, Via6 string
 	// FromKernel is true when the kernel named the interface; false when
 	// the path was taken from the main route table because the kernel
 	// could not be asked.

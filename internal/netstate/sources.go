@@ -219,17 +219,17 @@ func nameRoutes(rt Routes, list []Interface) Routes {
 // kernel could not be asked or named an address no interface has.
 func choosePath(list []Interface, rt Routes, src4, src6 netip.Addr) Path {
 	var p Path
-	for _, q := range []struct {
-		src    netip.Addr
-		family string
-	}{{src4, "ipv4"}, {src6, "ipv6"}} {
-		if !q.src.IsValid() {
-			continue
-		}
-		if name := Owner(list, q.src); name != "" {
-			p.Interface, p.Family, p.FromKernel = name, q.family, true
-			break
-		}
+	if src4.IsValid() {
+		p.Via4 = Owner(list, src4)
+	}
+	if src6.IsValid() {
+		p.Via6 = Owner(list, src6)
+	}
+	switch {
+	case p.Via4 != "":
+		p.Interface, p.Family, p.FromKernel = p.Via4, "ipv4", true
+	case p.Via6 != "":
+		p.Interface, p.Family, p.FromKernel = p.Via6, "ipv6", true
 	}
 	defaults := map[string][]Route{"ipv4": rt.Defaults4(), "ipv6": rt.Defaults6()}
 	if p.Interface == "" {

@@ -10,7 +10,7 @@ import (
 )
 
 // darwinSources read macOS's own tools through Config.Exec: ifconfig -a -v
-// (with the OS list for what it lacks), netstat -rn, scutil --dns and
+// (the OS list when it fails), netstat -rn, scutil --dns and
 // scutil --proxy; they run on any OS against captured output. None needs
 // privileges.
 func darwinSources(t *tools) Sources {
@@ -24,13 +24,11 @@ func darwinSources(t *tools) Sources {
 
 // darwinInterfaces reads `ifconfig -a -v`, whose "type:" line is the
 // kernel's functional type of each interface (Wi-Fi or Ethernet, which the
-// name en0 does not tell), merged with the OS list for indexes and
-// hardware addresses; the OS list alone, with kinds from the names, when
-// ifconfig fails.
+// name en0 does not tell) and whose first line carries the index; the OS
+// list alone, with kinds from the names, when ifconfig fails.
 type darwinInterfaces struct{ t *tools }
 
 func (d darwinInterfaces) Interfaces(ctx context.Context) ([]Interface, error) {
-	sys, serr := d.t.listInterfaces()
 	out, err := d.t.run(ctx, "ifconfig", "-a", "-v")
 	var blocks []IfconfigInterface
 	if err == nil {
@@ -39,10 +37,11 @@ func (d darwinInterfaces) Interfaces(ctx context.Context) ([]Interface, error) {
 		}
 	}
 	if err != nil {
+		list, serr := goInterfaces{d.t, nameKinds}.Interfaces(ctx)
 		if serr != nil {
 			return nil, fmt.Errorf("%v; %w", err, serr)
 		}
-		return goInterfaces{d.t, nameKinds}.Interfaces(ctx)
+		return list, nil
 	}
 	list := make([]Interface, 0, len(blocks))
 	for _, b := range blocks {
@@ -53,16 +52,6 @@ func (d darwinInterfaces) Interfaces(ctx context.Context) ([]Interface, error) {
 			Up:           b.Has("UP") && b.Has("RUNNING") && b.Status != "inactive",
 			PointToPoint: b.Has("POINTOPOINT"),
 			Loopback:     b.Has("LOOPBACK"),
-		}
-		for _, s := range sys {
-			if s.Name == b.Name {
-				if i.Index == 0 {
-					i.Index = s.Index
-				}
-				if i.MAC == "" {
-					i.MAC = s.MAC
-				}
-			}
 		}
 		i.Kind = darwinKind(b)
 		list = append(list, i)
