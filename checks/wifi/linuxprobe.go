@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/probeutil"
+	"github.com/wfh-cli/wfh/internal/netstate"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -229,38 +229,18 @@ type linuxWiFi struct {
 
 // findLinuxWiFi picks the wireless interface that is up, preferring the one
 // the run's default path leaves by, else the one whose default route has
-// the lowest metric, as the kernel would. An interface is wireless when
-// sysfs gives it a "wireless" directory (the wireless-extensions view) or a
-// "phy80211" link (cfg80211's own, present also on kernels built without
-// wireless extensions).
+// the lowest metric, as the kernel would. The interfaces and their kinds
+// are the run's network state's: sysfs tells a wireless one by its
+// "wireless" directory or its "phy80211" link (netstate.ClassifySysfs).
 func findLinuxWiFi(ctx context.Context, env *checks.Env) (linuxWiFi, error) {
-	fsys := env.FS
-	if fsys == nil {
-		return linuxWiFi{}, errors.New("no filesystem to read")
-	}
-	entries, err := fs.ReadDir(fsys, "sys/class/net")
+	list, err := env.Net.Interfaces(ctx)
 	if err != nil {
-		return linuxWiFi{}, fmt.Errorf("read sys/class/net: %w", probeutil.Cause(err))
-	}
-	exists := func(p string) bool {
-		_, err := fs.Stat(fsys, p)
-		return err == nil
+		return linuxWiFi{}, err
 	}
 	var up []string
-	wireless := map[string]bool{}
-	for _, e := range entries {
-		if err := ctx.Err(); err != nil {
-			return linuxWiFi{}, err
-		}
-		name := e.Name()
-		dir := path.Join("sys/class/net", name)
-		if !exists(path.Join(dir, "wireless")) && !exists(path.Join(dir, "phy80211")) {
-			continue
-		}
-		wireless[name] = true
-		state, err := readSmall(ctx, fsys, path.Join(dir, "operstate"))
-		if err == nil && strings.TrimSpace(string(state)) == "up" {
-			up = append(up, name)
+	for _, i := range list {
+		if i.Kind == netstate.KindWiFi && i.Up {
+			up = append(up, i.Name)
 		}
 	}
 	if len(up) == 0 {

@@ -189,7 +189,7 @@ func TestCheckLinux(t *testing.T) {
 		{
 			name: "sysfs unreadable", fsys: fstest.MapFS{},
 			status: report.Skipped, summary: "could not tell whether this computer is on Wi-Fi (see the notes)",
-			finds: []wantFinding{{report.Pass, "Could not list the network interfaces: read sys/class/net", ""}},
+			finds: []wantFinding{{report.Pass, "Could not list the network interfaces: open sys/class/net", ""}},
 		},
 		{
 			name:    "strong Wi-Fi 6 (real iw sample)",

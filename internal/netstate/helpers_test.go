@@ -84,4 +84,4 @@ func dnsWith(t *testing.T, goos string, files map[string]string, cmds *fakeCmds)
 
 var errExit1 = errors.New("exit status 1")
 
-var _ fs.FS = fstest.MapFS{}
+func dirEntry() *fstest.MapFile { return &fstest.MapFile{Mode: fs.ModeDir | 0o555} }

@@ -324,3 +324,19 @@ func FuzzParseIfconfig(f *testing.F) {
 		}
 	})
 }
+
+func TestParseIfconfigVerbose(t *testing.T) {
+	list := ParseIfconfig(readFixture(t, "macos-ifconfig-v-synthetic.txt"))
+	got := map[string]IfconfigInterface{}
+	for _, i := range list {
+		got[i.Name] = i
+	}
+	if en0 := got["en0"]; en0.Index != 11 || en0.MAC != "3c:22:fb:10:20:30" || en0.Type != "Wi-Fi" || en0.Status != "active" {
+		t.Errorf("en0 %+v", en0)
+	}
+	for name, want := range map[string]Kind{"lo0": KindLoopback, "en0": KindWiFi, "en5": KindWired, "awdl0": KindOther, "bridge0": KindOther, "utun3": KindTunnel} {
+		if k := darwinKind(got[name]); k != want {
+			t.Errorf("%s: %s, want %s", name, k, want)
+		}
+	}
+}

@@ -76,8 +76,11 @@ func darwinKind(b IfconfigInterface) Kind {
 	case "ethernet":
 		// Thunderbolt bridges and VM bridges report Ethernet too; their
 		// names say what they are.
-		if k := ClassifyName(b.Name, b.Has("POINTOPOINT")); k == KindTunnel || strings.HasPrefix(lower, "bridge") {
-			return map[bool]Kind{true: KindTunnel, false: KindOther}[k == KindTunnel]
+		switch {
+		case ClassifyName(b.Name, b.Has("POINTOPOINT")) == KindTunnel:
+			return KindTunnel
+		case strings.HasPrefix(lower, "bridge"):
+			return KindOther
 		}
 		return KindWired
 	case "cellular":
