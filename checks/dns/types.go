@@ -33,4 +33,3 @@ func label(ap netip.AddrPort) string { return netstate.DNSLabel(ap) }
 
 // isStub reports systemd-resolved's stub listeners.
 func isStub(a netip.Addr) bool { return netstate.IsDNSStub(a) }
-

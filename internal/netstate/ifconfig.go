@@ -1,8 +1,8 @@
 package netstate
 
 import (
-	"net"
 	"math/bits"
+	"net"
 	"net/netip"
 	"strconv"
 	"strings"

@@ -310,6 +310,7 @@ func FuzzParseRouteTables(f *testing.F) {
 func FuzzParseIfconfig(f *testing.F) {
 	f.Add(readFixture(f, "macos-ifconfig-1.txt"))
 	f.Add(readFixture(f, "macos-ifconfig-2.txt"))
+	f.Add(readFixture(f, "macos-ifconfig-v-synthetic.txt"))
 	f.Add("utun3: flags=8051<UP,POINTOPOINT> mtu 1400\n\tinet 10.8.0.2 --> 10.8.0.1 netmask 0xffffffff\n")
 	f.Fuzz(func(t *testing.T, s string) {
 		for _, i := range ParseIfconfig(s) {

@@ -112,7 +112,9 @@ func TestWindowsSources(t *testing.T) {
 // TestOtherOS: the BSDs have resolv.conf and the OS list only.
 func TestOtherOS(t *testing.T) {
 	cfg := Config{OS: "freebsd", FS: mapFS(map[string]string{"etc/resolv.conf": "nameserver 192.168.1.1\n"}),
-		ListInterfaces: func() ([]SysInterface, error) { return []SysInterface{{Name: "em0", Flags: net.FlagUp | net.FlagRunning}}, nil }}
+		ListInterfaces: func() ([]SysInterface, error) {
+			return []SysInterface{{Name: "em0", Flags: net.FlagUp | net.FlagRunning}}, nil
+		}}
 	snap := Start(t.Context(), cfg).Snapshot(t.Context())
 	if len(snap.DNS.Servers) != 1 || len(snap.Interfaces) != 1 {
 		t.Errorf("%+v", snap)

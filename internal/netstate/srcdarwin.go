@@ -138,4 +138,3 @@ func (s scutilProxy) Proxy(ctx context.Context) (Proxy, error) {
 	}
 	return ParseScutilProxy(out), nil
 }
-
