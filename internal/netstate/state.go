@@ -65,7 +65,7 @@ func (s *slot[T]) wait(ctx context.Context) (T, error) {
 		return s.v, s.err
 	case <-ctx.Done():
 		var zero T
-		return zero, fmt.Errorf("waiting for the %w", ctx.Err())
+		return zero, fmt.Errorf("stopped waiting for the network state: %w", ctx.Err())
 	}
 }
 
