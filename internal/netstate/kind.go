@@ -19,36 +19,62 @@ var wifiPrefixes = []string{"wlan", "wlp", "wlx", "wifi", "ath", "ra"}
 // fsys is rooted at "/". ok is false when sysfs says nothing (no such
 // entry, an unknown type).
 //
-// Any other Ethernet-type link is wired, physical or not: a veth is how a
-// container or a network namespace is connected, a bridge how a host with
-// virtual machines connects its network card, and neither is a radio this
-// machine could move closer to. Bridges and veths that carry no traffic of
-// their own (docker0, virbr0) are listed as wired too; what counts for
-// advice is the kind of the interface on the default path.
+// An Ethernet-type link is wired when it is a network card (a "device"
+// link) or stands for one: a veth (how a container or a network namespace
+// is connected), a VLAN or macvlan, a bond, or a bridge (how a host with
+// virtual machines connects its card). None is a radio this machine could
+// move closer to. Links that carry nothing of their own (ifb, dummy) and
+// the host-only bridges and overlays of containers and virtual machines
+// (docker0, virbr0, cni0) are other: sysfs does not tell a veth from those,
+// so they are told by the names their tools give them.
 func ClassifySysfs(fsys fs.FS, name string) (k Kind, ok bool) {
 	if fsys == nil || name == "" || strings.ContainsAny(name, "/\x00") || name == "." || name == ".." {
 		return "", false
 	}
 	base := path.Join("sys/class/net", name)
+	exists := func(p string) bool {
+		_, err := fs.Stat(fsys, path.Join(base, p))
+		return err == nil
+	}
 	for _, radio := range []string{"wireless", "phy80211"} {
-		if _, err := fs.Stat(fsys, path.Join(base, radio)); err == nil {
+		if exists(radio) {
 			return KindWiFi, true
 		}
 	}
-	if _, err := fs.Stat(fsys, path.Join(base, "tun_flags")); err == nil {
+	if exists("tun_flags") {
 		return KindTunnel, true
 	}
-	if t, err := fs.ReadFile(fsys, path.Join(base, "type")); err == nil {
-		switch strings.TrimSpace(string(t)) {
-		case "1": // ARPHRD_ETHER
-			return KindWired, true
-		case "772": // ARPHRD_LOOPBACK
-			return KindLoopback, true
-		case "65534", "512", "776", "778", "768", "769": // none (wireguard, tun), PPP, sit, GRE, IPIP, IP6IP6
-			return KindTunnel, true
+	t, err := fs.ReadFile(fsys, path.Join(base, "type"))
+	if err != nil {
+		return "", false
+	}
+	switch strings.TrimSpace(string(t)) {
+	case "1": // ARPHRD_ETHER
+		if !exists("device") && hostOnly(name) {
+			return KindOther, true
 		}
+		return KindWired, true
+	case "772": // ARPHRD_LOOPBACK
+		return KindLoopback, true
+	case "65534", "512", "776", "778", "768", "769": // none (wireguard, tun), PPP, sit, GRE, IPIP, IP6IP6
+		return KindTunnel, true
 	}
 	return "", false
+}
+
+// hostOnlyPrefixes name the virtual links that carry no traffic of the
+// host's own: traffic-control helpers, dummies, and the bridges and
+// overlays container and VM managers create for their guests.
+var hostOnlyPrefixes = []string{"ifb", "dummy", "docker", "br-", "virbr", "lxcbr", "lxdbr", "cni", "podman",
+	"vmnet", "vboxnet", "flannel", "cali", "weave", "kube", "cilium", "vxlan"}
+
+func hostOnly(name string) bool {
+	for _, p := range hostOnlyPrefixes {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // ClassifyName guesses the kind from the interface name, where the OS gives

@@ -249,13 +249,20 @@ func TestClassify(t *testing.T) {
 		"sys/class/net/eth0/type":         {Data: []byte("1\n")},
 		"sys/class/net/eth0/device":       {Data: nil},
 		"sys/class/net/veth0/type":        {Data: []byte("1\n")},
+		"sys/class/net/ifb0/type":         {Data: []byte("1\n")},
+		"sys/class/net/br0/type":          {Data: []byte("1\n")},
+		"sys/class/net/br0/bridge":        {Mode: 0o755 | 1<<31},
+		"sys/class/net/docker0/type":      {Data: []byte("1\n")},
+		"sys/class/net/docker0/bridge":    {Mode: 0o755 | 1<<31},
 		"sys/class/net/wg0/type":          {Data: []byte("65534\n")},
 		"sys/class/net/wlx1/phy80211":     {Mode: 0o755 | 1<<31},
 		"sys/class/net/lo/type":           {Data: []byte("772\n")},
 	}
-	// A veth is how a container or namespace is connected: wired, not a
-	// radio (see ClassifySysfs).
-	for name, want := range map[string]Kind{"wfhab12": KindTunnel, "wlan0": KindWiFi, "wlx1": KindWiFi, "eth0": KindWired, "veth0": KindWired, "wg0": KindTunnel, "lo": KindLoopback} {
+	// A veth is how a container or namespace is connected, a bridge how a
+	// host connects its card: wired, not a radio; ifb and docker0 carry
+	// nothing of their own (see ClassifySysfs).
+	for name, want := range map[string]Kind{"wfhab12": KindTunnel, "wlan0": KindWiFi, "wlx1": KindWiFi, "eth0": KindWired, "veth0": KindWired,
+		"ifb0": KindOther, "br0": KindWired, "docker0": KindOther, "wg0": KindTunnel, "lo": KindLoopback} {
 		if got, ok := ClassifySysfs(fsys, name); !ok || got != want {
 			t.Errorf("%s: %s %v, want %s", name, got, ok, want)
 		}

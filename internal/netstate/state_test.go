@@ -60,6 +60,7 @@ func linuxHome(t *testing.T) Config {
 		"run/systemd/resolve/resolv.conf": "nameserver 192.168.1.1\n",
 	})
 	fsys["sys/class/net/wlan0/wireless"] = dirEntry()
+	fsys["sys/class/net/eth0/device"] = dirEntry()
 	return Config{
 		OS: "linux", FS: fsys, Exec: newCmds(t, map[string]reply{"resolvectl": notInstalled}),
 		Dialer: &egressDialer{src4: netip.MustParseAddr("10.202.0.2")},
