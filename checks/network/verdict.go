@@ -220,7 +220,7 @@ func offlineCause(o observations) (msg, fix string) {
 	switch {
 	case !up:
 		return "no network connection is active", connectFix(o.Interfaces)
-	case len(o.Routes.V4) == 0 && len(o.Routes.V6) == 0 && o.Routes.Err == nil:
+	case len(o.Routes.V4) == 0 && len(o.Routes.V6) == 0 && o.Routes.Err == nil && !o.Path.Known():
 		return "this computer has no route to the internet (no default gateway)",
 			"Disconnect from the network and connect again. If that does not help, restart your router."
 	case o.Gateway.Tried && !o.Gateway.Answered && o.Gateway.Err == nil:
