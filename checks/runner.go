@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wfh-cli/wfh/internal/netstate"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -26,6 +27,8 @@ type Observer interface {
 // under one overall deadline, then the network-loading checks one at a time.
 type Runner struct {
 	// Env is copied for each check; the runner binds OnProgress and Logf.
+	// When Env.Net is nil, the runner reads the network state of
+	// Env.NetConfig for the run.
 	Env Env
 	// Timeout is the overall deadline of the run.
 	Timeout time.Duration
@@ -47,6 +50,8 @@ type Outcome struct {
 	// Interrupted is true when the parent context was cancelled (Ctrl-C)
 	// rather than the overall deadline passing.
 	Interrupted bool
+	// Net is the network state the checks shared.
+	Net *netstate.State
 }
 
 type slot struct {
@@ -59,6 +64,7 @@ type slot struct {
 
 type run struct {
 	r        *Runner
+	env      Env // r.Env with the run's network state
 	overall  context.Context
 	parent   context.Context
 	mu       sync.Mutex
@@ -72,7 +78,13 @@ type run struct {
 func (r *Runner) Run(parent context.Context, checks []Check) Outcome {
 	overall, cancel := context.WithTimeout(parent, r.Timeout)
 	defer cancel()
-	st := &run{r: r, overall: overall, parent: parent, provider: map[Need]*slot{}}
+	st := &run{r: r, env: r.Env, overall: overall, parent: parent, provider: map[Need]*slot{}}
+	// The network state is read from now on, concurrently with the
+	// checks; each waits only for the parts it reads.
+	if st.env.Net == nil {
+		st.env.Net = netstate.New(st.env.NetConfig())
+	}
+	st.env.Net.Start(overall)
 	for _, c := range checks {
 		s := &slot{check: c, finished: make(chan struct{})}
 		st.slots = append(st.slots, s)
@@ -107,7 +119,7 @@ func (r *Runner) Run(parent context.Context, checks []Check) Outcome {
 
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	out := Outcome{Interrupted: parent.Err() != nil}
+	out := Outcome{Interrupted: parent.Err() != nil, Net: st.env.Net}
 	for _, s := range st.slots {
 		if !s.done {
 			s.result = st.unfinished(s.check)
@@ -183,7 +195,7 @@ func (st *run) runOne(s *slot) {
 	defer cancel()
 
 	var finished atomic.Bool
-	env := st.r.Env
+	env := st.env
 	if st.r.Observer != nil {
 		env.OnProgress = func(msg string) {
 			if !finished.Load() {
@@ -194,7 +206,7 @@ func (st *run) runOne(s *slot) {
 	} else {
 		env.OnProgress = nil
 	}
-	if logf := st.r.Env.Logf; logf != nil {
+	if logf := st.env.Logf; logf != nil {
 		env.Logf = func(format string, args ...any) {
 			logf("%s: %s", c.ID(), fmt.Sprintf(format, args...))
 		}

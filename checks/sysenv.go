@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wfh-cli/wfh/internal/netstate"
 	"github.com/wfh-cli/wfh/internal/profile"
 )
 
@@ -32,7 +33,7 @@ func SystemEnv(p *profile.Profile) (*Env, error) {
 	transport.TLSClientConfig.RootCAs = roots
 	dialer := &net.Dialer{}
 	transport.DialContext = dialer.DialContext
-	return &Env{
+	env := &Env{
 		Now:          time.Now,
 		Exec:         ExecCommander{},
 		Dialer:       dialer,
@@ -45,7 +46,13 @@ func SystemEnv(p *profile.Profile) (*Env, error) {
 		Arch:         runtime.GOARCH,
 		Getenv:       os.Getenv,
 		Profile:      p,
-	}, nil
+	}
+	// The real machine's state, read with the OS's own APIs where wfh has
+	// them; the runner starts the read.
+	cfg := env.NetConfig()
+	cfg.Native = true
+	env.Net = netstate.New(cfg)
+	return env, nil
 }
 
 // systemRoots is the OS trust store (which honours SSL_CERT_FILE and

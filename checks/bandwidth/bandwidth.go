@@ -144,6 +144,7 @@ func (c *check) Run(ctx context.Context, env *checks.Env) checks.Result {
 	defer cancel()
 	lim := limitsOf(env)
 	o := outcome{limits: lim}
+	o.path, _ = env.Net.Path(ctx)
 
 	// Finding the server and the idle latency share one client; the
 	// transfers get their own so that their bytes are theirs.

@@ -154,9 +154,11 @@ func defaultNATServers() []stunprobe.Target {
 	return []stunprobe.Target{udp(googleSTUN, 19302), udp(googleSTUN2, 19302)}
 }
 
-// Targets lists the hosts this check contacts with p, so that redaction
-// keeps them and docs can name them.
-func Targets(p *profile.Profile) []string {
+// NamedHosts implements checks.HostNamer: the hosts this check contacts
+// with p, so that redaction keeps them and docs can name them.
+func (*check) NamedHosts(p *profile.Profile) []string { return namedHosts(p) }
+
+func namedHosts(p *profile.Profile) []string {
 	seen := map[string]bool{}
 	var out []string
 	add := func(h string) {

@@ -347,7 +347,7 @@ func TestAppsOfAndTargets(t *testing.T) {
 	if z := apps[0]; len(z.udp) != 1 || z.udp[0].Host != "10.200.2.10" || z.untestable != "" || z.fallback[0].Transport != stunprobe.TLS {
 		t.Errorf("zoom %+v", z)
 	}
-	got := strings.Join(Targets(p), ",")
+	got := strings.Join(namedHosts(p), ",")
 	for _, want := range []string{"10.200.2.10", webexHost, googleSTUN, googleSTUN2, "stun.acme.example", "turn.acme.example"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("Targets %s lack %s", got, want)
@@ -356,7 +356,7 @@ func TestAppsOfAndTargets(t *testing.T) {
 	if strings.Contains(got, zoomHost) {
 		t.Errorf("an overridden default is still named: %s", got)
 	}
-	all := strings.Join(Targets(nil), ",")
+	all := strings.Join(namedHosts(nil), ",")
 	for _, want := range []string{teamsRelay, zoomHost, googleSTUN, meetHost, webexHost} {
 		if !strings.Contains(all, want) {
 			t.Errorf("default Targets %s lack %s", all, want)

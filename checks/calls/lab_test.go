@@ -270,7 +270,7 @@ func TestLabStates(t *testing.T) {
 	if n != 1 {
 		t.Errorf("wrong credentials: %d findings about them, want one line", n)
 	}
-	for format, s := range renderAll(t, res, Targets(p)) {
+	for format, s := range renderAll(t, res, namedHosts(p)) {
 		for _, secret := range []string{labUser, labPass, labWrong} {
 			if strings.Contains(s, secret) {
 				t.Errorf("the %s report shows a credential", format)

@@ -57,7 +57,7 @@ func TestReportKeepsSecretsOut(t *testing.T) {
 	if len(f.creds) != 3 {
 		t.Fatalf("credentials reached %d probes", len(f.creds))
 	}
-	out := renderAll(t, res, Targets(p))
+	out := renderAll(t, res, namedHosts(p))
 	for format, s := range out {
 		for _, secret := range []string{user, pass, "203.0.113.77"} {
 			if strings.Contains(s, secret) {

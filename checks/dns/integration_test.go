@@ -148,8 +148,8 @@ func loopbackRun(t *testing.T, servers []netip.AddrPort, public netip.AddrPort, 
 	}
 	d := &net.Dialer{}
 	env := &checks.Env{Dialer: d, Resolver: resolverVia(d, pathVia), Profile: prof, OS: "linux",
-		Logf: func(f string, a ...any) { t.Logf(f, a...) }}
-	c := &check{discover: func(context.Context, *checks.Env) (Config, error) { return cfg, nil }, label: randomLabel}
+		Logf: func(f string, a ...any) { t.Logf(f, a...) }, Net: dnsState(cfg, nil)}
+	c := &check{label: randomLabel}
 	// Under the runner's deadline, as in a real run.
 	ctx, cancel := context.WithTimeout(t.Context(), budget)
 	defer cancel()

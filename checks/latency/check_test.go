@@ -4,16 +4,16 @@ import (
 	"context"
 	"errors"
 	"net/netip"
-	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/checkstest"
 	"github.com/wfh-cli/wfh/internal/icmpprobe"
+	"github.com/wfh-cli/wfh/internal/netstate"
 	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/internal/reportschema"
 	"github.com/wfh-cli/wfh/internal/rttstats"
@@ -80,9 +80,6 @@ var (
 	anc3    = netip.MustParseAddr("9.9.9.9")
 )
 
-const procRoute = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n" +
-	"wlan0\t00000000\t0101A8C0\t0003\t0\t0\t600\t00000000\t0\t0\t0\n"
-
 func healthyNet() *fakeNet {
 	return &fakeNet{
 		mode: icmpprobe.Unprivileged,
@@ -97,15 +94,28 @@ func fakeEnv(p *profile.Profile) *checks.Env {
 		p = profile.Default()
 	}
 	return &checks.Env{
-		Now: time.Now,
-		OS:  "linux",
-		FS: fstest.MapFS{
-			"proc/net/route":                  {Data: []byte(procRoute)},
-			"etc/resolv.conf":                 {Data: []byte("nameserver 127.0.0.53\n")},
-			"run/systemd/resolve/resolv.conf": {Data: []byte("nameserver " + dnsAddr.String() + "\n")},
-		},
+		Now:     time.Now,
+		OS:      "linux",
+		Net:     netstate.FromSnapshot(homeSnapshot(wifiPath)),
 		Profile: p,
 	}
+}
+
+// wifiPath and wiredPath are a home's default path through its router.
+var (
+	wifiPath  = netstate.Path{Interface: "wlan0", Kind: netstate.KindWiFi, Gateway: gw, Family: "ipv4", Link: "wlan0", LinkKind: netstate.KindWiFi, Router: gw, FromKernel: true}
+	wiredPath = netstate.Path{Interface: "eth0", Kind: netstate.KindWired, Gateway: gw, Family: "ipv4", Link: "eth0", LinkKind: netstate.KindWired, Router: gw, FromKernel: true}
+	// vpnPath: a full-tunnel VPN on wg0 over the home's Wi-Fi.
+	vpnPath = netstate.Path{Interface: "wg0", Kind: netstate.KindTunnel, Family: "ipv4", Link: "wlan0", LinkKind: netstate.KindWiFi, Router: gw, FromKernel: true}
+)
+
+// homeSnapshot is a home network: path through the router, and
+// systemd-resolved's stub forwarding to the router.
+func homeSnapshot(path netstate.Path) netstate.Snapshot {
+	return netstate.Snapshot{Path: path, DNS: netstate.DNSConfig{Servers: []netstate.DNSServer{
+		{Addr: netip.AddrPortFrom(netip.MustParseAddr("127.0.0.53"), 53), Stub: true},
+		{Addr: netip.AddrPortFrom(dnsAddr, 53)},
+	}}}
 }
 
 func newFakeCheck(n probeNet) *check {
@@ -257,26 +267,86 @@ func TestLimitsOf(t *testing.T) {
 	}
 }
 
-func TestFirstResolverUsesDNSDiscovery(t *testing.T) {
+func TestResolverRungFromTheDNSSettings(t *testing.T) {
+	stub := netstate.DNSServer{Addr: netip.MustParseAddrPort("127.0.0.53:53"), Stub: true}
 	for _, tc := range []struct {
-		file, want string
-		cmds       map[string]checkstest.Reply
+		servers []netstate.DNSServer
+		want    string
 	}{
-		{"testdata/resolv-conf-1.txt", "10.136.17.15", nil},
-		{"testdata/resolv-conf-2.txt", "10.1.1.2", nil},
-		// Only the local stub, and nothing behind it: resolvectl would
-		// say what is, but it is not installed.
-		{"testdata/resolv-conf-3.txt", "invalid IP", map[string]checkstest.Reply{"resolvectl": checkstest.NotInstalled}},
+		{[]netstate.DNSServer{stub, {Addr: netip.MustParseAddrPort("10.1.1.2:53")}}, "10.1.1.2"},
+		// Only the local stub, nothing known behind it: no rung.
+		{[]netstate.DNSServer{stub}, ""},
+		// A per-domain (VPN) server is not the one every name goes to.
+		{[]netstate.DNSServer{{Addr: netip.MustParseAddrPort("10.8.0.53:53"), Domains: []string{"corp.example"}}, {Addr: netip.MustParseAddrPort("192.168.1.1:53")}}, "192.168.1.1"},
 	} {
-		data, err := os.ReadFile(tc.file)
-		if err != nil {
-			t.Fatal(err)
+		env := &checks.Env{Net: netstate.FromSnapshot(netstate.Snapshot{Path: wifiPath, DNS: netstate.DNSConfig{Servers: tc.servers}}), Profile: profile.Default()}
+		targets, _ := newFakeCheck(healthyNet()).plan(t.Context(), env)
+		got := ""
+		for _, tg := range targets {
+			if tg.Role == roleResolver {
+				got = tg.Addr.String()
+			}
 		}
-		env := &checks.Env{OS: "linux", FS: fstest.MapFS{"etc/resolv.conf": {Data: data}},
-			Exec: checkstest.NewCommands(t, tc.cmds)}
-		if got := firstResolver(context.Background(), env); got.String() != tc.want {
-			t.Errorf("%s: %v, want %s", tc.file, got, tc.want)
+		if got != tc.want {
+			t.Errorf("%v: resolver %q, want %q", tc.servers, got, tc.want)
 		}
+	}
+}
+
+// TestAdviceFitsTheConnection: a cable is suggested only on Wi-Fi, and the
+// figures say when a full-tunnel VPN carried them.
+func TestAdviceFitsTheConnection(t *testing.T) {
+	lossAtHome := func() *fakeNet {
+		n := healthyNet()
+		every4 := func(i int) bool { return i%4 == 0 }
+		n.lossy = map[netip.Addr]func(int) bool{gw: every4, ispHop: every4, anc1: every4, anc2: every4, anc3: every4}
+		return n
+	}
+	for _, tc := range []struct {
+		name   string
+		path   netstate.Path
+		want   []string
+		unwant []string
+	}{
+		{"wired", wiredPath, []string{"Try another network cable"}, []string{"Wi-Fi", "use a cable", "closer"}},
+		{"wifi", wifiPath, []string{"Wi-Fi", "use a cable"}, []string{"Try another"}},
+		{"unknown", netstate.Path{Interface: "x0", Router: gw}, []string{"Restart your router"}, []string{"Wi-Fi", "cable"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := fakeEnv(nil)
+			env.Net = netstate.FromSnapshot(homeSnapshot(tc.path))
+			res := runCheck(t, newFakeCheck(lossAtHome()), env)
+			text := res.Summary
+			for _, f := range res.Findings {
+				text += " " + f.Message + " " + f.Fix
+			}
+			if res.Facts["loss_location"] != locHome {
+				t.Fatalf("loss located %q: %s", res.Facts["loss_location"], text)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("no %q in %s", w, text)
+				}
+			}
+			for _, w := range tc.unwant {
+				if strings.Contains(text, w) {
+					t.Errorf("%q in %s", w, text)
+				}
+			}
+		})
+	}
+	env := fakeEnv(nil)
+	env.Net = netstate.FromSnapshot(homeSnapshot(vpnPath))
+	res := runCheck(t, newFakeCheck(healthyNet()), env)
+	note := false
+	for _, f := range res.Findings {
+		note = note || strings.Contains(f.Message, "Measured through the VPN tunnel wg0")
+	}
+	if !note {
+		t.Errorf("no tunnel note: %+v", res.Findings)
+	}
+	if gwItem := res.Items[0]; gwItem.Kind != string(roleGateway) || gwItem.Attributes["address"] != gw.String() {
+		t.Errorf("the ladder starts at the home router beneath the tunnel: %+v", gwItem)
 	}
 }
 
@@ -332,5 +402,13 @@ func TestDiscoverHopRetriesLostAnswers(t *testing.T) {
 				t.Errorf("got %v %q, want %v %q", hop, note, tc.wantHop, tc.wantNote)
 			}
 		})
+	}
+}
+
+// TestProfileTemplateDefaults: the anchors `wfh profile init` writes are
+// the ones this check pings.
+func TestProfileTemplateDefaults(t *testing.T) {
+	if got := checkstest.ProfileDefault(t, "latency.anchors"); !slices.Equal(got, defaultAnchors) {
+		t.Errorf("latency.anchors: the template says %q, the check uses %q", got, defaultAnchors)
 	}
 }

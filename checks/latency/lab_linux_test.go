@@ -8,13 +8,13 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/checkstest"
 	"github.com/wfh-cli/wfh/internal/icmpprobe"
 	"github.com/wfh-cli/wfh/internal/netlab"
+	"github.com/wfh-cli/wfh/internal/netstate"
 	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/internal/reportschema"
 	"github.com/wfh-cli/wfh/report"
@@ -66,11 +66,6 @@ type lab struct {
 	env *checks.Env
 }
 
-// routeTable is /proc/net/route of the home namespace: default via the
-// home router (10.200.1.1, little-endian hex 0101C80A).
-const routeTable = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n" +
-	"eth0\t00000000\t0101C80A\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
-
 func newLab(t *testing.T) *lab {
 	t.Helper()
 	l := netlab.New(t)
@@ -78,12 +73,13 @@ func newLab(t *testing.T) *lab {
 	tp.Server.Run("ip", "addr", "add", secondAnchor+"/32", "dev", "lo")
 	p := profile.Default()
 	p.Latency.Anchors = []string{netlab.TopoServerIPv4, secondAnchor}
+	// The home's own network state, read by the real Linux sources inside
+	// its namespace: its veth, its route via the home router, its DNS
+	// server (the provider's router).
+	tp.Home.ResolvConf("nameserver " + netlab.TopoISPIPv4 + "\n")
 	env := &checks.Env{
-		Now: time.Now,
-		FS: fstest.MapFS{
-			"proc/net/route":  {Data: []byte(routeTable)},
-			"etc/resolv.conf": {Data: []byte("nameserver 127.0.0.53\nnameserver " + netlab.TopoISPIPv4 + "\n")},
-		},
+		Now:     time.Now,
+		Net:     netstate.Start(t.Context(), tp.Home.NetConfig()),
 		Dialer:  &netlab.Dialer{NS: tp.Home.NS},
 		Profile: p,
 		OS:      "linux",

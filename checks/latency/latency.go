@@ -11,12 +11,9 @@
 package latency
 
 import (
-	"context"
-	"net/netip"
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
-	"github.com/wfh-cli/wfh/checks/network"
 	"github.com/wfh-cli/wfh/internal/icmpprobe"
 	"github.com/wfh-cli/wfh/internal/profile"
 )
@@ -59,13 +56,18 @@ const (
 // pinged by address so that a DNS problem cannot hide the path's figures.
 var defaultAnchors = []string{"1.1.1.1", "8.8.8.8", "9.9.9.9"}
 
-// DefaultTargets lists the hosts this check contacts by default, so
-// redaction keeps them and docs can name them.
-func DefaultTargets() []string { return append([]string(nil), defaultAnchors...) }
+// NamedHosts implements checks.HostNamer: the anchors this check pings,
+// the profile's or the defaults.
+func (*check) NamedHosts(p *profile.Profile) []string {
+	out := append([]string(nil), defaultAnchors...)
+	if p != nil {
+		out = append(out, p.Latency.Anchors...)
+	}
+	return out
+}
 
 type check struct {
-	net     probeNet
-	gateway func(ctx context.Context, env *checks.Env) (netip.Addr, error)
+	net probeNet
 	// count and interval replace the defaults in tests (the localisation
 	// tests send 200 echoes per target).
 	count    int
@@ -74,7 +76,7 @@ type check struct {
 
 // New returns the latency check for the running OS.
 func New() checks.Check {
-	return &check{net: systemNet{}, gateway: network.DefaultGateway}
+	return &check{net: systemNet{}}
 }
 
 func (*check) ID() string            { return "latency" }

@@ -4,7 +4,7 @@ import "sort"
 
 // Levels of the ladder: each is one segment further from the computer.
 const (
-	levelRouter   = 1 // the default gateway: the home network (Wi-Fi or cable)
+	levelRouter   = 1 // the default gateway: the home network
 	levelProvider = 2 // the first router past it: the provider's access network
 	levelInternet = 3 // the anchors: beyond the provider
 )

@@ -15,6 +15,7 @@ import (
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/internal/hostname"
 	"github.com/wfh-cli/wfh/internal/icmpprobe"
+	"github.com/wfh-cli/wfh/internal/netstate"
 )
 
 // role is a target's place on the ladder.
@@ -65,6 +66,9 @@ type observations struct {
 	PMTU    icmpprobe.PMTU
 	PMTUErr error
 	PMTUTo  netip.Addr
+	// Path is the run's default path: which connection the figures were
+	// measured over, so that advice fits it.
+	Path netstate.Path
 }
 
 // observe plans the ladder, picks the method, and probes every target at
@@ -72,6 +76,7 @@ type observations struct {
 func (c *check) observe(ctx context.Context, env *checks.Env) observations {
 	sched := c.schedule()
 	obs := observations{Interval: sched.interval}
+	obs.Path, _ = env.Net.Path(ctx)
 	targets, hopPlan := c.plan(ctx, env)
 
 	v6 := false
@@ -127,14 +132,17 @@ func (c *check) plan(ctx context.Context, env *checks.Env) ([]target, hopPlan) {
 	switch gw := strings.TrimSpace(cfg.Gateway); gw {
 	case "off":
 	case "":
-		addr, err := c.gateway(ctx, env)
+		// The home router of the run's default path: the same one every
+		// section of the report names (with a full-tunnel VPN up, the
+		// router of the connection beneath the tunnel).
+		path, err := env.Net.Path(ctx)
 		switch {
 		case err != nil:
 			out = append(out, target{Role: roleGateway, Problem: "the route table could not be read: " + err.Error()})
-		case !addr.IsValid():
+		case !path.Router.IsValid():
 			out = append(out, target{Role: roleGateway, Problem: "no default gateway (a direct or tunnel connection)"})
 		default:
-			out = append(out, target{Role: roleGateway, Addr: addr, Source: "default route"})
+			out = append(out, target{Role: roleGateway, Addr: path.Router, Source: "default route"})
 		}
 	default:
 		out = append(out, addrTarget(roleGateway, gw, "profile"))
@@ -148,9 +156,16 @@ func (c *check) plan(ctx context.Context, env *checks.Env) ([]target, hopPlan) {
 	switch r := strings.TrimSpace(cfg.Resolver); r {
 	case "off":
 	case "":
-		// The first non-loopback nameserver; no such server, no rung.
-		if a := firstResolver(ctx, env); a.IsValid() {
-			out = append(out, target{Role: roleResolver, Addr: a, Source: "resolv.conf"})
+		// The first DNS server that is not on this computer (behind
+		// systemd-resolved's stub, its upstream), as the dns check lists
+		// them: a local stub answers from memory and says nothing about
+		// the path. No such server, no rung.
+		cfg, err := env.Net.DNS(ctx)
+		if err != nil {
+			env.Debugf("DNS servers: %v", err)
+		}
+		if s, ok := cfg.FirstNonLoopback(); ok {
+			out = append(out, target{Role: roleResolver, Addr: s.Addr.Addr(), Source: "DNS settings"})
 		}
 	default:
 		out = append(out, addrTarget(roleResolver, r, "profile"))

@@ -14,6 +14,7 @@ import (
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/probeutil"
 	"github.com/wfh-cli/wfh/internal/icmpprobe"
+	"github.com/wfh-cli/wfh/internal/netstate"
 	"github.com/wfh-cli/wfh/internal/rttstats"
 	"github.com/wfh-cli/wfh/report"
 )
@@ -120,6 +121,9 @@ func verdict(o observations, l limits) checks.Result {
 	if o.Method == methodTCP {
 		v.Note("Round trips were measured with TCP connects because " + o.NoICMP + ". They are close to what ping measures; the path MTU and the provider's first router need pings and are not measured.")
 	}
+	if o.Path.ViaTunnel() {
+		v.Note(tunnelNote(o.Path))
+	}
 
 	loc := locate(rungsOf(o.Targets), l.lossWarn/100/2)
 	addItems(&res, o, l, loc)
@@ -177,7 +181,7 @@ func verdict(o observations, l limits) checks.Result {
 			if len(over) > 0 {
 				msg += " " + capitalise(strings.Join(over, "; ")) + "."
 			}
-			v.Add(checks.Conclusion{Severity: statusOfQuality(q), Message: msg, Fix: qualityFix(in, l, loc)})
+			v.Add(checks.Conclusion{Severity: statusOfQuality(q), Message: msg, Fix: qualityFix(in, l, loc, o.Path)})
 		}
 	}
 
@@ -187,11 +191,11 @@ func verdict(o observations, l limits) checks.Result {
 		// Nothing to locate.
 	case in.measured && in.loss > 0 || loc.Level != 0:
 		res.Facts["loss_location"] = loc.Where
-		res.Facts[report.KeyProblemsStart] = problemsStart(loc)
-		if f, ok := locationFinding(loc, in, l); ok {
+		res.Facts[report.KeyProblemsStart] = problemsStart(loc, o.Path)
+		if f, ok := locationFinding(loc, in, l, o.Path); ok {
 			v.Add(f)
 			if loc.Level != 0 {
-				summary += "; " + locationShort(loc)
+				summary += "; " + locationShort(loc, o.Path)
 			}
 		}
 	default:
@@ -261,28 +265,56 @@ func jitterText(in internet) string {
 	return num(in.jitter) + " ms"
 }
 
-// qualityFix names the step that helps most for what is wrong.
-func qualityFix(in internet, l limits, loc location) string {
+// qualityFix names the step that helps most for what is wrong. A cable is
+// suggested only to a user on Wi-Fi.
+func qualityFix(in internet, l limits, loc location, path netstate.Path) string {
 	switch loc.Where {
 	case locHome, locProvider, locPastRoute:
 		return "" // the finding on where the loss starts carries the fix
 	}
-	if in.rtt > l.rttWarn || in.jitter > l.jitWarn {
-		return "Stop large downloads, uploads and streaming in your home during calls; if it persists, use a cable instead of Wi-Fi, then contact your provider."
+	cable := ""
+	if path.OnWiFi() {
+		cable = " use a cable instead of Wi-Fi, then"
 	}
-	return "Run wfh again in a few minutes; if it persists, use a cable instead of Wi-Fi, then contact your provider with this report."
+	if in.rtt > l.rttWarn || in.jitter > l.jitWarn {
+		return "Stop large downloads, uploads and streaming in your home during calls; if it persists," + cable + " contact your provider."
+	}
+	return "Run wfh again in a few minutes; if it persists," + cable + " contact your provider with this report."
+}
+
+// homeLink words the link between this computer and its router, from the
+// kind of the connection beneath the default path: "" when unknown, so a
+// claim about Wi-Fi or a cable is made only when it is true.
+func homeLink(path netstate.Path) string {
+	switch {
+	case path.OnWiFi():
+		return "Wi-Fi"
+	case path.Wired():
+		return "cable"
+	}
+	return ""
 }
 
 // locationFinding words the localisation.
-func locationFinding(loc location, in internet, l limits) (checks.Conclusion, bool) {
+func locationFinding(loc location, in internet, l limits, path netstate.Path) (checks.Conclusion, bool) {
 	sev := report.Pass
 	if in.measured && in.loss > l.lossWarn {
 		sev = grade(in.loss, l.lossWarn, l.lossFail)
 	}
 	switch loc.Where {
 	case locHome:
-		return checks.Conclusion{Severity: sev, Message: "Loss starts at your router (Wi-Fi or cable): pings to your router are lost as often as pings to the internet.",
-			Fix: "Move closer to the router or use a cable."}, true
+		c := checks.Conclusion{Severity: sev, Message: "Loss starts at your router: pings to your router are lost as often as pings to the internet."}
+		switch homeLink(path) {
+		case "Wi-Fi":
+			c.Message = "Loss starts at your router (Wi-Fi): pings to your router are lost as often as pings to the internet."
+			c.Fix = "Move closer to the router or use a cable."
+		case "cable":
+			c.Message = "Loss starts at your router (cable): pings to your router are lost as often as pings to the internet, over a wired connection."
+			c.Fix = "Try another network cable and another port on the router, then restart the router."
+		default:
+			c.Fix = "Restart your router; if it persists, check the connection between this computer and the router."
+		}
+		return c, true
 	case locProvider:
 		return checks.Conclusion{Severity: sev, Message: "Your home network is fine; the loss starts in your provider's network.",
 			Fix: "Contact your provider with this report."}, true
@@ -299,10 +331,16 @@ func locationFinding(loc location, in internet, l limits) (checks.Conclusion, bo
 	return checks.Conclusion{}, false
 }
 
+// tunnelNote says that the figures include the VPN tunnel internet
+// traffic goes through.
+func tunnelNote(path netstate.Path) string {
+	return fmt.Sprintf("Measured through the VPN tunnel %s: internet traffic goes through it, so these figures include the way to the VPN's server and back.", path.Interface)
+}
+
 // problemsStart says in words where the loss starts, for the report's
 // summary card.
-func problemsStart(loc location) string {
-	if s := locationShort(loc); s != "" {
+func problemsStart(loc location, path netstate.Path) string {
+	if s := locationShort(loc, path); s != "" {
 		return strings.TrimPrefix(s, "loss starts ")
 	}
 	if loc.Where == locUncertain {
@@ -311,10 +349,13 @@ func problemsStart(loc location) string {
 	return "nowhere: no loss"
 }
 
-func locationShort(loc location) string {
+func locationShort(loc location, path netstate.Path) string {
 	switch loc.Where {
 	case locHome:
-		return "loss starts at your router (Wi-Fi or cable)"
+		if link := homeLink(path); link != "" {
+			return "loss starts at your router (" + link + ")"
+		}
+		return "loss starts at your router"
 	case locProvider:
 		return "loss starts in your provider's network"
 	case locPastRoute:

@@ -227,13 +227,14 @@ func TestTargetsForRedaction(t *testing.T) {
 	p := profile.Default()
 	p.VPN = profile.VPN{Gateway: "https://vpn.acme.example:10443/", Targets: []string{"https://intranet.acme.example/", "10.1.2.3:445", "bad entry"}}
 	p.DNS.CompanyNames = []profile.CompanyName{{Name: "intranet.acme.example", VPNOnly: true}, {Name: "sso.acme.example"}}
-	if got := strings.Join(Targets(p), " "); got != "vpn.acme.example intranet.acme.example 10.1.2.3" {
-		t.Errorf("Targets: %q", got)
+	c := New().(checks.HostNamer)
+	if got := strings.Join(c.NamedHosts(p), " "); got != "vpn.acme.example intranet.acme.example 10.1.2.3" {
+		t.Errorf("NamedHosts: %q", got)
 	}
 	if got := vpnOnlyNames(&checks.Env{Profile: p}); len(got) != 1 || got[0] != "intranet.acme.example" {
 		t.Errorf("vpnOnlyNames: %q", got)
 	}
-	if Targets(nil) != nil {
+	if c.NamedHosts(nil) != nil {
 		t.Error("nil profile")
 	}
 }
@@ -260,7 +261,8 @@ func TestBadInputNoHang(t *testing.T) {
 		Routes: map[string]checkstest.Route{"10.9.9.9": {Silent: true}}, Default: &checkstest.Route{Loopback: true}})
 	env.Resolver = &checkstest.Resolver{Hosts: map[string][]string{"intranet.acme.test": {"127.0.0.1"}, "vpn.acme.test": {"127.0.0.1"}}}
 	env.Roots = ca.Pool()
-	c := &check{listInterfaces: func() ([]sysIface, error) { return []sysIface{loopbackSys}, nil }}
+	withIfaces(env, []sysIface{loopbackSys})
+	c := &check{}
 	ctx, cancel := context.WithTimeout(context.Background(), budget)
 	defer cancel()
 	start := time.Now()
