@@ -43,6 +43,9 @@ type Profile struct {
 	Bandwidth Bandwidth `yaml:"bandwidth"`
 	// VPN configures the vpn check.
 	VPN VPN `yaml:"vpn"`
+	// Services are the company services the services check proves
+	// reachable, each the way its real client starts.
+	Services []Service `yaml:"services"`
 }
 
 // Network configures the network check's targets.

@@ -465,6 +465,8 @@ func TestExampleProfile(t *testing.T) {
 			MaxData: 250_000_000},
 		VPN: VPN{Gateway: "vpn.acme.example", GatewayType: "tls",
 			Targets: []string{"https://intranet.acme.example/health", "files.acme.example:445"}},
+		Services: []Service{{Name: "Remote desktop", Kind: "rdp", Address: "desktop42.corp.acme.example", Via: "vpn"},
+			{Name: "Outgoing mail", Kind: "smtp", Address: "smtp.acme.example:587"}},
 	}
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("got  %+v\nwant %+v", p, want)

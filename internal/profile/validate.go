@@ -128,7 +128,10 @@ func validate(p *Profile, lines map[string]int, file string, o Options) *Error {
 	if err := validateBandwidth(p, lines, fail); err != nil {
 		return err
 	}
-	return validateVPN(p, lines, fail)
+	if err := validateVPN(p, lines, fail); err != nil {
+		return err
+	}
+	return validateServices(p, lines, fail)
 }
 
 const (
