@@ -45,4 +45,9 @@ const (
 
 	// dns
 	KeyCompanyNamesResolve = "company_names_resolve" // fact: yes, no, partly
+
+	// services
+	KeyServicesTested      = "services_tested"      // metric: company services the profile lists and the check tested (0: none listed)
+	KeyServicesReachable   = "services_reachable"   // metric: those that answered as their kind
+	KeyServicesUnreachable = "services_unreachable" // fact: the names of those that did not, comma-separated
 )

@@ -17,6 +17,7 @@ import (
 	"github.com/wfh-cli/wfh/checks/dns"
 	"github.com/wfh-cli/wfh/checks/latency"
 	"github.com/wfh-cli/wfh/checks/network"
+	"github.com/wfh-cli/wfh/checks/services"
 	"github.com/wfh-cli/wfh/checks/system"
 	"github.com/wfh-cli/wfh/checks/vpn"
 	"github.com/wfh-cli/wfh/internal/atomicfile"
@@ -356,6 +357,8 @@ func namedTargets(p *profile.Profile) []string {
 	keep = append(keep, dns.Targets(p)...)
 	// The vpn check's gateway and company targets.
 	keep = append(keep, vpn.Targets(p)...)
+	// The services check's company services.
+	keep = append(keep, services.Targets(p)...)
 	return keep
 }
 
