@@ -95,7 +95,13 @@ func (p *prober) subPort(ctx context.Context, r *result, key, label string, port
 	defer closeOnDone(ctx, d.conn)()
 	s.RTT, s.Route = d.connect, d.route
 	buf := make([]byte, 16)
-	deadline(ctx, d.conn)
+	wait := answerTimeout
+	if port == cgpPort {
+		// CGP may wait for the client to speak first: half the wait for
+		// the server, half for its answer to the probe's hello.
+		wait = answerTimeout / 2
+	}
+	_ = d.conn.SetDeadline(soonest(ctx, wait))
 	n, _ := io.ReadAtLeast(d.conn, buf, 6)
 	got := buf[:n]
 	switch {
@@ -106,7 +112,7 @@ func (p *prober) subPort(ctx context.Context, r *result, key, label string, port
 		s.Out, s.Answer = outOK, "session reliability (CGP) server"
 		return s
 	case port == cgpPort && n == 0 && ctx.Err() == nil:
-		deadline(ctx, d.conn)
+		_ = d.conn.SetDeadline(soonest(ctx, wait))
 		if _, err := d.conn.Write(cgpHello); err == nil {
 			if m, _ := io.ReadAtLeast(d.conn, buf, len(cgpMagic)); bytes.HasPrefix(buf[:m], cgpMagic) {
 				s.Out, s.Answer = outOK, "session reliability (CGP) server"

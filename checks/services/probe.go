@@ -356,11 +356,16 @@ func (p *prober) verifyPeer(peer []*x509.Certificate, host string) (outcome, str
 // deadline sets conn's deadline to answerTimeout from now, or ctx's
 // deadline when that is sooner.
 func deadline(ctx context.Context, conn net.Conn) {
-	d := time.Now().Add(answerTimeout)
-	if dl, ok := ctx.Deadline(); ok && dl.Before(d) {
-		d = dl
+	_ = conn.SetDeadline(soonest(ctx, answerTimeout))
+}
+
+// soonest is d from now, or ctx's deadline when that is sooner.
+func soonest(ctx context.Context, d time.Duration) time.Time {
+	t := time.Now().Add(d)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(t) {
+		t = dl
 	}
-	_ = conn.SetDeadline(d)
+	return t
 }
 
 // closeOnDone closes conn when ctx ends, so that a blocked read returns

@@ -320,8 +320,11 @@ func item(r result, j judgement) report.Item {
 		it.Attributes["certificate_expires"] = r.Expires.UTC().Format("2006-01-02")
 	}
 	summary := r.Answer
-	if !r.Out.answered() || summary == "" {
+	switch {
+	case summary == "" || !r.Out.answered():
 		summary = r.Detail
+	case r.Detail != "" && !strings.Contains(r.Answer, r.Detail):
+		summary += "; " + r.Detail
 	}
 	if o := over(r.Route); o != "" {
 		summary += "; " + o
