@@ -54,7 +54,7 @@ func (p *prober) probeAVD(ctx context.Context, r *result) {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		login = p.subWeb(ctx, "login", "Microsoft sign-in ("+p.avd.Login+")", p.avd.Login)
+		login = p.subWeb(ctx, "login", "Microsoft sign-in", p.avd.Login)
 	}()
 	go func() {
 		defer wg.Done()
@@ -75,7 +75,7 @@ func (p *prober) subWeb(ctx context.Context, key, label, host string) sub {
 		return s
 	}
 	tmp.Addr = addr
-	p.webPage(ctx, &tmp, "it")
+	p.webPage(ctx, &tmp, label+" ("+host+")")
 	if !tmp.Route.Local.IsValid() {
 		tmp.Route = p.egress(ctx, addr)
 	}

@@ -88,7 +88,7 @@ func TestRDP(t *testing.T) {
 					t.Errorf("%s = %q, want %q", k, it.Attributes[k], v)
 				}
 			}
-			if it.Attributes["interface"] != "wg0" || it.Attributes["route"] != "tunnel" || !strings.Contains(it.Summary, "over wg0 (a VPN tunnel)") {
+			if it.Attributes["interface"] != "wg0" || it.Attributes["route"] != "tunnel" || !strings.Contains(it.Summary, "through the VPN tunnel wg0") {
 				t.Errorf("route: %+v", it)
 			}
 			if tc.asked != nil && fmt.Sprint(tc.srv.asked()) != fmt.Sprint(tc.asked) {
@@ -353,8 +353,8 @@ func TestAVD(t *testing.T) {
 	l.own("127.0.0.1", "wg0", true)
 	l.own(loginIP, "wg0", true)
 	res = l.run(svc("Cloud PC", "avd", "https://rdweb.wvd.test:"+portOf(feed)+"/", "direct"))
-	hasFinding(t, res, report.Warn, "goes through the VPN, over wg0 (a VPN tunnel), though IT says it should be reached directly", "Microsoft advises against")
-	hasFinding(t, res, report.Warn, "UDP 3478 to Microsoft's relay goes through the VPN", "exclude 20.202.0.0/16")
+	hasFinding(t, res, report.Warn, "goes through the VPN tunnel wg0, though IT says it should be reached directly", "Microsoft advises against")
+	hasFinding(t, res, report.Warn, "UDP 3478 to Microsoft's relay goes through the VPN tunnel wg0", "exclude 20.202.0.0/16")
 }
 
 // TestCitrixPorts: through the VPN, ICA and CGP are tried on the
@@ -413,9 +413,9 @@ func TestVia(t *testing.T) {
 	if res.Status != report.Fail {
 		t.Fatalf("%s", dump(res))
 	}
-	hasFinding(t, res, report.Fail, "Intranet (web service, https://intranet.corp.test/) is not reachable: no answer in time (over eth0 (not through a VPN)). Its traffic does not go through a VPN.",
+	hasFinding(t, res, report.Fail, "Intranet (web service, https://intranet.corp.test/) is not reachable: no answer in time. Its traffic goes over eth0, not through a VPN.",
 		"Connect the VPN first, then run wfh again.")
-	hasFinding(t, res, report.Warn, "Bastion (SSH server, "+open+") answers outside the VPN, over eth0 (not through a VPN)", "If you are at the office")
+	hasFinding(t, res, report.Warn, "Bastion (SSH server, "+open+") answers outside the VPN, over eth0, though", "If you are at the office")
 	hasFinding(t, res, report.Fail, "Unknown name (remote desktop, nowhere.corp.test) is not reachable: its name does not exist", "Connect the VPN first: company names often resolve only through it")
 	if it := itemOf(t, res, "Public"); it.Status != report.Pass {
 		t.Errorf("%+v", it)
@@ -430,7 +430,7 @@ func TestVia(t *testing.T) {
 	// Through a tunnel that carries nothing back.
 	l.own("192.168.1.20", "wg0", true)
 	res = l.run(svc("Intranet", "https", "https://intranet.corp.test/", "vpn"), svc("Direct", "tcp", "intranet.corp.test:445", "direct"))
-	hasFinding(t, res, report.Fail, "no answer in time (over wg0 (a VPN tunnel))", "Disconnect the VPN and connect again")
+	hasFinding(t, res, report.Fail, "is not reachable through the VPN tunnel wg0: no answer in time", "Disconnect the VPN and connect again")
 	hasFinding(t, res, report.Fail, "Direct (TCP port, intranet.corp.test:445) is not reachable", "exclude it from the tunnel")
 
 	// Refused through the VPN: the service, not the VPN.

@@ -106,9 +106,9 @@ func over(rt route) string {
 	case !rt.Known:
 		return ""
 	case rt.Tunnel:
-		return "over " + rt.Interface + " (a VPN tunnel)"
+		return "through the VPN tunnel " + rt.Interface
 	}
-	return "over " + rt.Interface + " (not through a VPN)"
+	return "over " + rt.Interface + ", not through a VPN"
 }
 
 // judge builds one service's verdict.
@@ -143,7 +143,7 @@ func judge(r result) judgement {
 		switch {
 		case via == profile.ViaVPN && !r.Route.Tunnel:
 			add(report.Warn, "reached outside the VPN",
-				fmt.Sprintf("%s answers outside the VPN, %s, though IT says it is reached only through the VPN.", name, over(r.Route)),
+				fmt.Sprintf("%s answers outside the VPN, over %s, though IT says it is reached only through the VPN.", name, r.Route.Interface),
 				"If you are at the office, this is expected. Otherwise tell IT: the VPN does not carry this service, or the service is open to the internet.")
 		case via == profile.ViaDirect && r.Route.Tunnel:
 			fix := "Tell IT: this service should bypass the VPN (split tunnelling). Until then it works, but every byte makes a detour through the company."
@@ -151,7 +151,7 @@ func judge(r result) judgement {
 				fix = "Tell IT: Microsoft advises against forcing Azure Virtual Desktop traffic through a VPN (RDP Shortpath); exclude it from the tunnel. Until then it works, but slower."
 			}
 			add(report.Warn, "forced through the VPN",
-				fmt.Sprintf("%s goes through the VPN, %s, though IT says it should be reached directly.", name, over(r.Route)), fix)
+				fmt.Sprintf("%s goes %s, though IT says it should be reached directly.", name, over(r.Route)), fix)
 		}
 	}
 	for _, s := range r.Subs {
@@ -208,18 +208,19 @@ func judgeAnswered(r result, name string, add addFunc) {
 func judgeUnreached(r result, name string, port int, add addFunc) {
 	via := r.Svc.Via
 	tunnel := r.Route.Known && r.Route.Tunnel
-	detail := r.Detail
-	if o := over(r.Route); o != "" && r.Out != outDNS {
-		detail += " (" + o + ")"
-	}
-	msg := fmt.Sprintf("%s is not reachable: %s.", name, detail)
+	msg := fmt.Sprintf("%s is not reachable: %s.", name, r.Detail)
 	short := "not reachable"
-	switch r.Out {
-	case outNotService:
+	switch {
+	case r.Out == outNotService:
 		short = "not the service"
-		msg = fmt.Sprintf("%s: %s.", name, detail)
-	case outDNS:
+		msg = fmt.Sprintf("%s: %s.", name, r.Detail)
+	case r.Out == outDNS:
 		short = "its name does not resolve"
+	case tunnel:
+		msg = fmt.Sprintf("%s is not reachable %s: %s.", name, over(r.Route), r.Detail)
+	}
+	if r.Route.Known && !tunnel && r.Out != outDNS {
+		msg += fmt.Sprintf(" Its traffic goes over %s, not through a VPN.", r.Route.Interface)
 	}
 	switch {
 	case r.Out == outBlocked:
@@ -231,8 +232,10 @@ func judgeUnreached(r result, name string, port int, add addFunc) {
 		add(report.Fail, "connect the VPN first", msg,
 			"Connect the VPN first: without it, something else answers at this address. If the VPN is connected, your home network may use the same addresses as the company's: tell IT.")
 	case via == profile.ViaVPN && !tunnel:
-		add(report.Fail, "connect the VPN first", msg+" Its traffic does not go through a VPN.",
-			"Connect the VPN first, then run wfh again.")
+		if !r.Route.Known {
+			msg += " Its traffic does not go through a VPN."
+		}
+		add(report.Fail, "connect the VPN first", msg, "Connect the VPN first, then run wfh again.")
 	case via == profile.ViaVPN && r.Out == outRefused:
 		add(report.Fail, "it refuses connections", msg,
 			fmt.Sprintf("The VPN carries the traffic, but the server refuses connections on port %d: the service may be down: tell IT.", port))
@@ -270,7 +273,7 @@ func judgeSub(r result, name string, s sub, add addFunc) {
 		switch {
 		case s.Out == outOK && r.Svc.Via == profile.ViaDirect && s.Route.Known && s.Route.Tunnel:
 			add(report.Warn, "UDP forced through the VPN",
-				fmt.Sprintf("%s: UDP 3478 to Microsoft's relay goes through the VPN, %s, though IT says it should be reached directly.", name, over(s.Route)),
+				fmt.Sprintf("%s: UDP 3478 to Microsoft's relay goes %s, though IT says it should be reached directly.", name, over(s.Route)),
 				"Tell IT: Microsoft advises against forcing RDP Shortpath through a VPN; exclude 20.202.0.0/16 and 51.5.0.0/16 from the tunnel.")
 		case s.Out == outOK, s.Out == outStopped:
 		default:
