@@ -355,7 +355,7 @@ type servicesLab struct {
 	// homeIf is home's interface toward the router.
 	homeIf string
 	ca     *netlab.CA
-	caFile                 string
+	caFile string
 }
 
 func newServicesLab(t *testing.T) *servicesLab {
