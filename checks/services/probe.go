@@ -66,7 +66,7 @@ const (
 // outcomes lists every outcome, for the documentation test.
 var outcomes = []outcome{outOK, outOpen, outNotService, outRejected, outNoSTARTTLS, outHTTPError, outExpired, outWrongName,
 	outUntrusted, outTLSError, outStalled, outClosed, outRefused, outReset, outTimeout, outUnreachable, outBlocked, outDNS,
-	outInvalid, outNotProbed, outStopped, outNotTestable}
+	outInvalid, outStopped}
 
 // answered reports whether the service itself answered: it is reachable,
 // whatever it then said. A certificate problem is an answer: the server
