@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/checkstest"
 	"github.com/wfh-cli/wfh/internal/netlab"
 	"github.com/wfh-cli/wfh/internal/profile"
@@ -515,5 +516,36 @@ func TestStopped(t *testing.T) {
 	}
 	if it := itemOf(t, res, "Remote desktop"); it.Attributes["outcome"] != "stopped" {
 		t.Errorf("%s", dump(res))
+	}
+}
+
+// offlineNetwork stands in for the network check finding the computer
+// offline.
+type offlineNetwork struct{}
+
+func (offlineNetwork) ID() string            { return "network" }
+func (offlineNetwork) Title() string         { return "Network" }
+func (offlineNetwork) Budget() time.Duration { return time.Second }
+func (offlineNetwork) Needs() checks.Needs   { return checks.Needs{} }
+func (offlineNetwork) Run(context.Context, *checks.Env) checks.Result {
+	return checks.Result{Status: report.Fail, Summary: "Offline"}
+}
+func (offlineNetwork) Provides() checks.Need { return checks.NeedInternet }
+func (offlineNetwork) Unmet(checks.Result) (string, bool) {
+	return "offline (see network)", true
+}
+
+// TestSkippedOffline: offline, the services are not probed and the check
+// gives the network check's reason.
+func TestSkippedOffline(t *testing.T) {
+	l := newLab(t)
+	env := l.env(svc("Remote desktop", "rdp", "10.9.0.1", "vpn"))
+	out := (&checks.Runner{Env: *env, Timeout: 5 * time.Second}).Run(context.Background(), []checks.Check{offlineNetwork{}, l.check()})
+	res := out.Results[1]
+	if res.Status != report.Skipped || res.Summary != "offline (see network)" {
+		t.Errorf("%s", dump(res))
+	}
+	if d := l.fake.Dials(); len(d) != 0 {
+		t.Errorf("dialled %v while offline", d)
 	}
 }
