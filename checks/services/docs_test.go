@@ -24,7 +24,7 @@ func TestReportFieldsDocumented(t *testing.T) {
 		{Svc: sv("rdp"), Addr: ip, Route: rt, Out: outOK, Answer: "RDP server", Connect: time.Millisecond, Took: time.Millisecond,
 			Expires: time.Now(), Attrs: map[string]string{"rdp_security": "hybrid_ex", "nla": "required", "rdp_failure": "hybrid_required_by_server"}},
 		{Svc: sv("ssh"), Addr: ip, Route: rt, Out: outOK, Attrs: map[string]string{"server": "OpenSSH_9", "ssh_protocol": "2.0"}},
-		{Svc: sv("smtp"), Addr: ip, Route: rt, Out: outOK, Attrs: map[string]string{"banner": "x"}},
+		{Svc: sv("smtp"), Addr: ip, Route: rt, Out: outOK, Attrs: map[string]string{"banner": "x", "tls_version": "TLS 1.3"}},
 		{Svc: sv("rd_gateway"), Addr: ip, Route: rt, Out: outOK, Attrs: map[string]string{"http_status": "401", "gateway_auth": "NTLM", "redirect_to": "https://x/"}},
 		{Svc: sv("avd"), Addr: ip, Route: rt, Out: outOK, Subs: []sub{
 			{Key: "login", Out: outOK, RTT: time.Millisecond},

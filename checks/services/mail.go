@@ -46,6 +46,7 @@ func (p *prober) startTLS(ctx context.Context, r *result, m *mailConn, host stri
 		return false
 	}
 	r.Expires = t.expires
+	r.attr("tls_version", t.version)
 	m.conn, m.br = t.conn, bufio.NewReaderSize(limit(t.conn), 4096)
 	return true
 }

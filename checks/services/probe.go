@@ -283,7 +283,14 @@ type tlsResult struct {
 	detail string
 	// expires is the leaf certificate's end, when one was sent.
 	expires time.Time
+	// version is the TLS version agreed ("TLS 1.3").
+	version string
 }
+
+// oldestTLS is the oldest TLS version current clients accept: browsers,
+// Windows' Remote Desktop client and mail apps refuse TLS 1.0 and 1.1
+// (RFC 8996 deprecates both).
+const oldestTLS = tls.VersionTLS12
 
 // handshake runs a TLS handshake on conn for host, verifying the chain by
 // hand against env.Roots (the system's roots plus the company CA) at the
@@ -321,12 +328,16 @@ func (p *prober) handshake(ctx context.Context, conn net.Conn, host string, veri
 		}
 		return tlsResult{out: outTLSError, detail: "the secure connection failed"}
 	}
-	r := tlsResult{conn: tc, peer: peer}
+	cs := tc.ConnectionState()
+	r := tlsResult{conn: tc, peer: peer, version: tls.VersionName(cs.Version)}
 	if len(peer) > 0 {
 		r.expires = peer[0].NotAfter
 	}
 	if verify {
 		r.out, r.detail = p.verifyPeer(peer, host)
+		if r.out == "" && cs.Version < oldestTLS {
+			r.out, r.detail = outTLSError, "the server offers only "+r.version+", which current apps refuse (RFC 8996)"
+		}
 	}
 	return r
 }

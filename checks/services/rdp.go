@@ -356,6 +356,7 @@ func (p *prober) probeRDP(ctx context.Context, r *result) {
 		switch t.out {
 		case "":
 			r.Expires = t.expires
+			r.attr("tls_version", t.version)
 		case outStopped:
 			r.Out, r.Detail = outStopped, t.detail
 			return

@@ -227,7 +227,7 @@ func TestMail(t *testing.T) {
 			if n := tc.srv.tlsSessions(); n != tc.tls {
 				t.Errorf("TLS sessions %d, want %d", n, tc.tls)
 			}
-			if tc.out == outOK && it.Attributes["certificate_expires"] == "" {
+			if tc.out == outOK && (it.Attributes["certificate_expires"] == "" || it.Attributes["tls_version"] != "TLS 1.3") {
 				t.Errorf("no certificate date: %+v", it.Attributes)
 			}
 		})
@@ -296,6 +296,22 @@ func TestGatewayAndHTTPS(t *testing.T) {
 				t.Errorf("a redirect's query is in the report")
 			}
 		})
+	}
+}
+
+// TestOldTLS: a server that offers only TLS 1.1 is named, since current
+// apps refuse it.
+func TestOldTLS(t *testing.T) {
+	ca := netlab.NewCA(t)
+	l := newLab(t)
+	l.roots.AddCert(ca.Certificate())
+	addr := serveHTTPSWith(t, listen(t), &tls.Config{Certificates: []tls.Certificate{ca.Issue("old.corp.test")},
+		MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11}, gatewayHandler)
+	l.hosts["old.corp.test"] = []string{"127.0.0.1"}
+	res := l.run(svc("Old", "rd_gateway", "old.corp.test:"+portOf(addr), ""))
+	it := itemOf(t, res, "Old")
+	if it.Status != report.Fail || it.Attributes["outcome"] != "tls_error" || !strings.Contains(it.Summary, "the server offers only TLS 1.1, which current apps refuse") {
+		t.Fatalf("%s", dump(res))
 	}
 }
 

@@ -379,8 +379,13 @@ func gatewayHandler(w http.ResponseWriter, r *http.Request) {
 // serveHTTPS serves h over TLS with cert on l.
 func serveHTTPS(t testing.TB, l net.Listener, cert tls.Certificate, h http.HandlerFunc) string {
 	t.Helper()
-	srv := &http.Server{Handler: h, TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}, ReadHeaderTimeout: 5 * time.Second,
-		ErrorLog: nil}
+	return serveHTTPSWith(t, l, &tls.Config{Certificates: []tls.Certificate{cert}}, h)
+}
+
+// serveHTTPSWith serves h over TLS with cfg on l.
+func serveHTTPSWith(t testing.TB, l net.Listener, cfg *tls.Config, h http.HandlerFunc) string {
+	t.Helper()
+	srv := &http.Server{Handler: h, TLSConfig: cfg, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.ServeTLS(l, "", "") }()
 	t.Cleanup(func() { _ = srv.Close() })
 	return l.Addr().String()

@@ -57,6 +57,7 @@ func (p *prober) webExchange(ctx context.Context, r *result, port int, method, p
 		return webAnswer{}, false
 	}
 	r.Expires = t.expires
+	r.attr("tls_version", t.version)
 	hostHeader := host
 	if strings.Contains(host, ":") {
 		hostHeader = "[" + host + "]"
@@ -90,7 +91,8 @@ func (p *prober) webExchange(ctx context.Context, r *result, port int, method, p
 		r.Out, r.Detail = out, detail
 		return webAnswer{}, false
 	}
-	resp.Body.Close()
+	// The body is left unread: closing it would read it to its end, and
+	// the connection is closed on return anyway.
 	a := webAnswer{Status: resp.StatusCode, Text: cleanWord(resp.Status, 60), Server: cleanWord(resp.Header.Get("Server"), 60)}
 	if loc := resp.Header.Get("Location"); loc != "" {
 		a.Location = redirectTarget(path, host, loc)
