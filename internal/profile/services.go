@@ -60,11 +60,15 @@ const MaxServices = 20
 // maxServiceName bounds a name: it is a row label in the report.
 const maxServiceName = 60
 
-// DefaultAVDAddress is the Azure Virtual Desktop feed the avd kind tests
-// when no address is given: every Remote Desktop client subscribes there
-// first ("Required FQDNs and endpoints for Azure Virtual Desktop",
-// *.wvd.microsoft.com on TCP 443 for end-user devices).
-const DefaultAVDAddress = "rdweb.wvd.microsoft.com"
+// DefaultAVDAddress and DefaultAVDPath are the Azure Virtual Desktop feed
+// the avd kind tests when no address is given: the URL every Remote
+// Desktop client subscribes with (Microsoft's "Connect to Azure Virtual
+// Desktop" guides; *.wvd.microsoft.com on TCP 443 in "Required FQDNs and
+// endpoints for Azure Virtual Desktop", end-user devices).
+const (
+	DefaultAVDAddress = "rdweb.wvd.microsoft.com"
+	DefaultAVDPath    = "/api/arm/feeddiscovery"
+)
 
 // Endpoint is where a service is and how its client starts.
 type Endpoint struct {
@@ -107,7 +111,7 @@ func (s Service) Endpoint() (Endpoint, error) {
 	addr := strings.TrimSpace(s.Address)
 	if addr == "" {
 		if kind == KindAVD {
-			return Endpoint{Host: DefaultAVDAddress, Port: 443, Path: "/"}, nil
+			return Endpoint{Host: DefaultAVDAddress, Port: 443, Path: DefaultAVDPath}, nil
 		}
 		return Endpoint{}, &addressError{"is empty", exampleFor(kind)}
 	}

@@ -61,7 +61,7 @@ func TestServiceEndpoint(t *testing.T) {
 		{"rdp", "2001:db8::5", Endpoint{Host: "2001:db8::5", Port: 3389}},
 		{"rd_gateway", "rdgw.acme.example", Endpoint{Host: "rdgw.acme.example", Port: 443, Path: "/"}},
 		{"rd_gateway", "https://rdgw.acme.example/remoteDesktopGateway/", Endpoint{Host: "rdgw.acme.example", Port: 443, Path: "/remoteDesktopGateway/"}},
-		{"avd", "", Endpoint{Host: DefaultAVDAddress, Port: 443, Path: "/"}},
+		{"avd", "", Endpoint{Host: DefaultAVDAddress, Port: 443, Path: DefaultAVDPath}},
 		{"ssh", "bastion.acme.example:2222", Endpoint{Host: "bastion.acme.example", Port: 2222}},
 		{"ssh", "git.acme.example", Endpoint{Host: "git.acme.example", Port: 22}},
 		{"smtp", "smtp.acme.example", Endpoint{Host: "smtp.acme.example", Port: 587}},
