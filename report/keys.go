@@ -61,4 +61,9 @@ const (
 	KeyWebexMedia             = "webex_media"
 	KeyWebexVideoNeedUpMbps   = "webex_video_need_up_mbps"
 	KeyWebexVideoNeedDownMbps = "webex_video_need_down_mbps"
+
+	// services
+	KeyServicesTested      = "services_tested"      // metric: company services the profile lists and the check tested (0: none listed)
+	KeyServicesReachable   = "services_reachable"   // metric: those that answered as their kind
+	KeyServicesUnreachable = "services_unreachable" // fact: the names of those that did not, comma-separated
 )

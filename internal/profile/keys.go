@@ -125,6 +125,15 @@ var keys = []Key{
 	{Path: "calls.turn_servers[].password", Doc: "The TURN password.", DefaultWords: "none, required", Example: "change-me"},
 	{Path: "calls.targets", Doc: "Replaces an app's default probe targets, by app name (teams, zoom, meet, webex): udp, up to 4 host:port or stun:host[:port]; fallback, up to 4 tcp:host:port or tls:host:port.",
 		DefaultWords: "the app's defaults (docs/checks.md, calls)", Example: "{teams: {udp: [stun.acme.example:3478], fallback: [tls:relay.acme.example:443]}}"},
+
+	{Path: "services", Doc: "Company services the job needs, each proven the way its real client starts (docs/checks.md, services), at most 20; the services check is skipped when none are listed.",
+		Default: "[]"},
+	{Path: "services[].name", Doc: "What people call the service; shown in the report, unique.", DefaultWords: "none, required", Example: "Remote desktop"},
+	{Path: "services[].kind", Doc: "How it is proven: https, rdp, rd_gateway, avd, ssh, smtp, imap, citrix or tcp (a plain connect, weak evidence).",
+		DefaultWords: "none, required", Example: "rdp"},
+	{Path: "services[].address", Doc: "Where it answers: host, host:port or, for https, rd_gateway, avd and citrix, a web address; the kind's usual port when left out.",
+		DefaultWords: "none, required", Example: "desktop42.corp.acme.example"},
+	{Path: "services[].via", Doc: "Whether it must be reached through the VPN's tunnel (vpn), outside it (direct), or either (any).", Default: "any"},
 }
 
 // loaderKeyPaths lists every key Parse accepts, keys of list items

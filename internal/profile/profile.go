@@ -47,6 +47,9 @@ type Profile struct {
 	Report Report `yaml:"report"`
 	// Calls configures the calls check.
 	Calls Calls `yaml:"calls"`
+	// Services are the company services the services check proves
+	// reachable, each the way its real client starts.
+	Services []Service `yaml:"services"`
 }
 
 // Network configures the network check's targets.

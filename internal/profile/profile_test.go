@@ -468,6 +468,8 @@ func TestExampleProfile(t *testing.T) {
 		Report: Report{PostURL: "https://helpdesk.acme.example/wfh", PostAuthorizationEnv: "ACME_WFH_TOKEN", PostSecretEnv: "ACME_WFH_SECRET"},
 		Calls: Calls{Apps: []string{"teams", "zoom"}, STUNServers: []string{"stun:stun.acme.example:3478"},
 			TURNServers: []TURNServer{{URL: "turn:turn.acme.example:3478", TLSPort: 443, Username: "wfh-test", Password: "change-me"}}},
+		Services: []Service{{Name: "Remote desktop", Kind: "rdp", Address: "desktop42.corp.acme.example", Via: "vpn"},
+			{Name: "Outgoing mail", Kind: "smtp", Address: "smtp.acme.example:587"}},
 	}
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("got  %+v\nwant %+v", p, want)

@@ -138,7 +138,10 @@ func validate(p *Profile, lines map[string]int, file string, o Options) *Error {
 	if err := validateReport(p, lines, fail); err != nil {
 		return err
 	}
-	return validateCalls(p, lines, fail)
+	if err := validateCalls(p, lines, fail); err != nil {
+		return err
+	}
+	return validateServices(p, lines, fail)
 }
 
 const (

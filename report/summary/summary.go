@@ -43,6 +43,7 @@ var figures = struct {
 	Download, Upload, LoadGrade, LoadIncrease            figure
 	RTT, Jitter, Loss, ProblemsStart, CallQuality        figure
 	VPNState, VPNAnswered, VPNTested                     figure
+	ServicesTested, ServicesReachable, ServicesDown      figure
 	CompanyNames                                         figure
 	TeamsMedia, TeamsVideoUp, TeamsVideoDown             figure
 	ZoomMedia, ZoomVideoUp, ZoomVideoDown                figure
@@ -79,6 +80,10 @@ var figures = struct {
 	VPNAnswered: metricOf(idVPN, report.KeyTargetsAnswered),
 	VPNTested:   metricOf(idVPN, report.KeyTargetsTested),
 
+	ServicesTested:    metricOf(idServices, report.KeyServicesTested),
+	ServicesReachable: metricOf(idServices, report.KeyServicesReachable),
+	ServicesDown:      factOf(idServices, report.KeyServicesUnreachable),
+
 	CompanyNames: factOf(idDNS, report.KeyCompanyNamesResolve),
 
 	// the call verdict per app: the calls check's media path and what
@@ -105,6 +110,7 @@ const (
 	idBandwidth = "bandwidth"
 	idLatency   = "latency"
 	idVPN       = "vpn"
+	idServices  = "services"
 	idDNS       = "dns"
 	idCalls     = "calls"
 	idCamera    = "camera"
@@ -133,8 +139,8 @@ type Fact struct {
 }
 
 // KeyFacts builds the summary's rows in a fixed order: computer,
-// connection, Wi-Fi, speed, latency, under load, calls per app, VPN, DNS,
-// camera, microphone and speaker, local time.
+// connection, Wi-Fi, speed, latency, under load, calls per app, VPN,
+// company services, DNS, camera, microphone and speaker, local time.
 func KeyFacts(r report.Report) []Fact {
 	c := &keyBuilder{r: r}
 	c.computer()
@@ -145,6 +151,7 @@ func KeyFacts(r report.Report) []Fact {
 	c.underLoad()
 	c.calls()
 	c.vpn()
+	c.services()
 	c.dns()
 	c.fallback("Camera", idCamera)
 	c.audio()
@@ -538,6 +545,37 @@ func (c *keyBuilder) vpn() {
 		return
 	}
 	c.fallback("VPN", idVPN, services)
+}
+
+// services answers "are the company services reachable?" from the
+// services check, when the profile lists services: how many of them
+// answered, and which did not. A run whose profile lists none (the check
+// publishes zero tested) has no row; a check that did not run (offline)
+// shows why.
+func (c *keyBuilder) services() {
+	i := c.result(idServices)
+	if i < 0 {
+		return
+	}
+	res := c.r.Results[i]
+	tested, okT := res.Metric(figures.ServicesTested.Name)
+	reachable, okR := res.Metric(figures.ServicesReachable.Name)
+	if okT && tested.Value != nil && *tested.Value == 0 {
+		return
+	}
+	if !okT || !okR || tested.Value == nil || reachable.Value == nil {
+		c.fallback("Company services", idServices)
+		return
+	}
+	value := human.TrimFloat(*reachable.Value, 0) + " of " + human.TrimFloat(*tested.Value, 0) + " reachable"
+	if *reachable.Value == *tested.Value {
+		value = "all " + human.TrimFloat(*tested.Value, 0) + " reachable"
+	}
+	var down string
+	if v := c.factIn(i, figures.ServicesDown); v != "" {
+		down = "Not reachable: " + part(v)
+	}
+	c.add("Company services", i, value, down)
 }
 
 var companyNamesWords = map[string]string{"yes": "all resolve", "no": "none resolves", "partly": "some do not resolve"}

@@ -63,6 +63,35 @@ func TestKeyFactsVPNAndDNS(t *testing.T) {
 	}
 }
 
+// TestKeyFactsServices: "are the company services reachable?" from the
+// services check, when the profile lists services.
+func TestKeyFactsServices(t *testing.T) {
+	r := baseReport()
+	r.Results = []report.Result{{ID: "services", Status: report.Fail, Summary: "2 of 3 company services reachable",
+		Metrics: []report.Metric{report.Measured(report.KeyServicesTested, 3, ""), report.Measured(report.KeyServicesReachable, 2, "")},
+		Facts:   map[string]string{report.KeyServicesUnreachable: "Remote desktop"}}}
+	k, ok := rows(r)["Company services"]
+	if !ok || k.Value != "2 of 3 reachable" || len(k.Details) != 1 || k.Details[0] != "Not reachable: Remote desktop" || k.Status != report.Fail {
+		t.Errorf("row = %+v", k)
+	}
+	r.Results[0].Metrics = []report.Metric{report.Measured(report.KeyServicesTested, 3, ""), report.Measured(report.KeyServicesReachable, 3, "")}
+	r.Results[0].Facts, r.Results[0].Status = nil, report.Pass
+	if k := rows(r)["Company services"]; k.Value != "all 3 reachable" || len(k.Details) != 0 {
+		t.Errorf("row = %+v", k)
+	}
+	// none listed: no row
+	r.Results[0] = report.Result{ID: "services", Status: report.Skipped, Summary: "The profile lists no company services",
+		Metrics: []report.Metric{report.Measured(report.KeyServicesTested, 0, "")}}
+	if k, ok := rows(r)["Company services"]; ok {
+		t.Errorf("a row without services: %+v", k)
+	}
+	// skipped offline (by the runner, no figures): the reason
+	r.Results[0] = report.Result{ID: "services", Status: report.Skipped, Summary: "offline (see network)"}
+	if k := rows(r)["Company services"]; k.Value != "offline (see network)" || k.Status != report.Skipped {
+		t.Errorf("row = %+v", k)
+	}
+}
+
 // TestKeyFactsLatencyAndLoad reads the figures under the names the latency
 // and bandwidth checks publish (rtt_ms, loss_percent, bufferbloat_grade,
 // latency_increase_ms), as a run shows them.
