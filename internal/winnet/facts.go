@@ -463,9 +463,9 @@ func SplitDNS(rules []NRPTRule) (domains []SplitDomain, problems []string) {
 			case n == ".":
 				d.Domain = "."
 			case strings.HasPrefix(n, "."):
-				d.Domain = strings.ToLower(strings.TrimSuffix(n[1:], "."))
+				d.Domain = strings.ToLower(strings.TrimRight(n[1:], "."))
 			default:
-				d.Domain, d.Exact = strings.ToLower(strings.TrimSuffix(n, ".")), true
+				d.Domain, d.Exact = strings.ToLower(strings.TrimRight(n, ".")), true
 			}
 			if d.Domain == "" {
 				continue
@@ -499,7 +499,7 @@ func ParseServerList(s string) (servers []netip.Addr, bad []string) {
 func ParseSearchList(s string) []string {
 	var out []string
 	for _, item := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == ';' }) {
-		item = strings.ToLower(strings.TrimSuffix(item, "."))
+		item = strings.ToLower(strings.TrimRight(item, "."))
 		if item != "" && !slices.Contains(out, item) {
 			out = append(out, item)
 		}
