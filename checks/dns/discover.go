@@ -11,6 +11,7 @@ import (
 
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/probeutil"
+	"github.com/wfh-cli/wfh/internal/oemtext"
 )
 
 const (
@@ -187,7 +188,8 @@ func discoverDarwin(ctx context.Context, env *checks.Env) (Config, error) {
 func discoverWindows(ctx context.Context, env *checks.Env) (Config, error) {
 	out, err := probeutil.Run(ctx, env, commandTimeout, "ipconfig", "/all")
 	if err == nil {
-		cfg, perr := ParseIpconfigAll(out)
+		// ipconfig writes in the console's code page, not UTF-8.
+		cfg, perr := ParseIpconfigAll(oemtext.Decode([]byte(out)))
 		if perr == nil && len(cfg.Servers) > 0 {
 			return cfg, nil
 		}

@@ -10,15 +10,18 @@ import (
 
 	"github.com/wfh-cli/wfh/checks/probeutil"
 	"github.com/wfh-cli/wfh/internal/hostname"
+	"github.com/wfh-cli/wfh/internal/netinfo"
 )
 
 // ParseIpconfigAll reads Windows `ipconfig /all`. Its labels are
 // translated ("DNS Servers", "DNS-Server", "Serveurs DNS"), so the lines
 // are found by structure, as in the network check's parser: an adapter
-// block starts with a header at column 0 ending in ':'; labelled lines are
-// indented a few columns and split at their first ':'; lines indented
-// further continue the previous value. Every translation keeps the
-// acronym "DNS" in the label, so:
+// block starts with a header at column 0 ending in ':' (" :" in French),
+// whose name follows the adapter type's localised words
+// (netinfo.ParseIpconfigHeader); labelled lines are indented a few columns
+// and split at the colon that ends their dot leaders
+// (netinfo.IpconfigLabel); lines indented further continue the previous
+// value. Every translation keeps the acronym "DNS" in the label, so:
 //
 //   - an adapter's DNS servers are the values of its labelled line whose
 //     label contains "DNS" and whose value is an IP address, with the
@@ -72,7 +75,7 @@ func ParseIpconfigAll(text string) (Config, error) {
 		// Labels are indented 3 columns (8 on XP); continuation values sit
 		// under the value column, far to the right.
 		if indent <= 8 {
-			if l, v, ok := strings.Cut(content, ":"); ok {
+			if l, v, ok := netinfo.IpconfigLabel(content); ok {
 				label, value, labelled = l, strings.TrimSpace(v), true
 			}
 		}
@@ -141,15 +144,10 @@ func ipconfigAddr(v string) (string, bool) {
 }
 
 // adapterName takes the connection name from a block header: what follows
-// the first "adapter " ("Wireless LAN adapter Wi-Fi", German
-// "Ethernet-Adapter Ethernet"), else the whole header.
+// the adapter type's localised words ("Wireless LAN adapter Wi-Fi",
+// "未知适配器 Clash", "Carte Ethernet Ethernet"), else the whole header.
 func adapterName(h string) string {
-	if i := strings.Index(strings.ToLower(h), "adapter "); i >= 0 {
-		if n := strings.TrimSpace(h[i+len("adapter "):]); n != "" {
-			return n
-		}
-	}
-	return h
+	return netinfo.ParseIpconfigHeader(h).Name
 }
 
 // dnsClientRow matches a row of Get-DnsClientServerAddress's default table:

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/internal/oemtext"
 )
 
 // ipconfigTimeout bounds `ipconfig /all`, which answers in well under a
@@ -27,5 +28,6 @@ func windowsAdapters(parent context.Context, env *checks.Env) []adapterInfo {
 		env.Debugf("ipconfig /all: %v", err)
 		return nil
 	}
-	return parseIpconfigAll(string(out))
+	// ipconfig writes in the console's code page, not UTF-8.
+	return parseIpconfigAll(oemtext.Decode(out))
 }
