@@ -1,3 +1,5 @@
+//go:build !windows
+
 // Command bandwidth is the bench of the bandwidth check: it measures how
 // close `wfh doctor --only bandwidth` comes to iperf3 on the link-truth
 // topology of internal/netlab, and what a run costs.

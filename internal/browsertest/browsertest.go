@@ -1,3 +1,5 @@
+//go:build !windows
+
 // Package browsertest opens a page in a real headless Chromium for tests,
 // with networking truly off: the browser runs in a network namespace of its
 // own (unshare -n) that has no interface but a loopback that is down, so
