@@ -28,15 +28,15 @@ type adapterInfo struct {
 // "Ethernet adapter", "Ethernet-Adapter", "Carte Ethernet"), so it is
 // parsed by structure, as checked on Windows 7, 10 and 11 output:
 //
-//   - An adapter block starts with a header at column 0 ending in ':'. The
-//     name is what follows the first "adapter " (any case: English
-//     "Ethernet adapter Ethernet 2", German "Ethernet-Adapter Ethernet",
-//     "Tunneladapter ..."), else the whole header. The first occurrence,
-//     because names contain the word too ("Ethernet adapter VMware Network
-//     Adapter VMnet1").
-//   - Labelled lines are indented a few columns and split at their first
-//     ':' (labels never contain one; values such as IPv6 addresses and
-//     times do). Lines indented further continue the previous value (extra
+//   - An adapter block starts with a header at column 0 ending in ':' (" :"
+//     in French). The name is what follows the adapter type's localised
+//     words (ParseIpconfigHeader: "Ethernet adapter Ethernet 2",
+//     "Ethernet-Adapter Ethernet", "Carte réseau sans fil Wi-Fi",
+//     "以太网适配器 以太网"), else the whole header.
+//   - Labelled lines are indented a few columns and split at the colon
+//     that ends their dot leaders (IpconfigLabel: values such as
+//     IPv6 addresses and times hold colons, and so does one Spanish
+//     label). Lines indented further continue the previous value (extra
 //     DNS servers, search suffixes).
 //   - The block opens with [Media State], Connection-specific DNS Suffix,
 //     Description, Physical Address, in that order, in every version. The
@@ -89,7 +89,7 @@ func parseIpconfigAll(out string) []adapterInfo {
 		// Labels are indented 3 columns (8 on XP); continuation values sit
 		// under the value column, far to the right.
 		if indent <= 8 {
-			if _, v, ok := strings.Cut(text, ":"); ok {
+			if _, v, ok := IpconfigLabel(text); ok {
 				value = strings.TrimSpace(v)
 				values = append(values, value)
 			}
@@ -102,14 +102,10 @@ func parseIpconfigAll(out string) []adapterInfo {
 	return adapters
 }
 
-// adapterName takes the connection name from a block header.
+// adapterName takes the connection name from a block header: what follows
+// the adapter type's localised words.
 func adapterName(h string) string {
-	if i := strings.Index(strings.ToLower(h), "adapter "); i >= 0 {
-		if n := strings.TrimSpace(h[i+len("adapter "):]); n != "" {
-			return n
-		}
-	}
-	return h
+	return ParseIpconfigHeader(h).Name
 }
 
 // describeAdapter finds the Description and physical address of a block

@@ -15,10 +15,12 @@ import (
 // ParseIpconfigAll reads Windows `ipconfig /all`. Its labels are
 // translated ("DNS Servers", "DNS-DNSServer", "Serveurs DNS"), so the lines
 // are found by structure, as in the network check's parser: an adapter
-// block starts with a header at column 0 ending in ':'; labelled lines are
-// indented a few columns and split at their first ':'; lines indented
-// further continue the previous value. Every translation keeps the
-// acronym "DNS" in the label, so:
+// block starts with a header at column 0 ending in ':' (" :" in French),
+// whose name follows the adapter type's localised words
+// (ParseIpconfigHeader); labelled lines are indented a few columns
+// and split at the colon that ends their dot leaders
+// (IpconfigLabel); lines indented further continue the previous
+// value. Every translation keeps the acronym "DNS" in the label, so:
 //
 //   - an adapter's DNS servers are the values of its labelled line whose
 //     label contains "DNS" and whose value is an IP address, with the
@@ -72,7 +74,7 @@ func ParseIpconfigAll(text string) (DNSConfig, error) {
 		// Labels are indented 3 columns (8 on XP); continuation values sit
 		// under the value column, far to the right.
 		if indent <= 8 {
-			if l, v, ok := strings.Cut(content, ":"); ok {
+			if l, v, ok := IpconfigLabel(content); ok {
 				label, value, labelled = l, strings.TrimSpace(v), true
 			}
 		}

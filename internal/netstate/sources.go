@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wfh-cli/wfh/internal/oemtext"
 	"github.com/wfh-cli/wfh/internal/textutil"
 )
 
@@ -316,6 +317,16 @@ func (t *tools) run(ctx context.Context, name string, args ...string) (string, e
 	t.mu.Unlock()
 	r.once.Do(func() { r.out, r.err = t.runNow(ctx, name, args...) })
 	return r.out, r.err
+}
+
+// runConsole is run for Windows' console tools (ipconfig, route, reg,
+// powershell): redirected to a pipe they write in the console's code page,
+// the OEM one of the system's language (GBK, CP850, Shift-JIS), which
+// oemtext turns into UTF-8 so that localised headers and labels are read
+// as words, not as replacement characters.
+func (t *tools) runConsole(ctx context.Context, name string, args ...string) (string, error) {
+	out, err := t.run(ctx, name, args...)
+	return oemtext.Decode([]byte(out)), err
 }
 
 func (t *tools) runNow(ctx context.Context, name string, args ...string) (string, error) {
