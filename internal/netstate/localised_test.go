@@ -299,13 +299,21 @@ Adaptador de LAN inalámbrica Wi-Fi 2:
 `
 
 func TestParseIpconfigAllLocalisedHeaders(t *testing.T) {
-	got := parseIpconfigAll(ipconfigLocalisedWritten)
-	want := []adapterInfo{
+	all := parseIpconfig(ipconfigLocalisedWritten)
+	got := briefs(all.Adapters)
+	want := []ad{
 		{"Clash", "未知适配器 Clash", "Clash Tunnel", "", false},
 		{"Wi-Fi", "Carte réseau sans fil Wi-Fi", "Intel(R) Wi-Fi 6 AX200 160MHz", "50:e0:85:12:34:56", false},
 		{"Wi-Fi 2", "Adaptador de LAN inalámbrica Wi-Fi 2", "Qualcomm Atheros QCA9377 Wireless Network Adapter", "9c:b6:d0:11:22:33", false},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("\n got %+v\nwant %+v", got, want)
+	}
+	// The header's words say the type: the Spanish and French Wi-Fi
+	// adapters are Wi-Fi, whatever their descriptions.
+	for i, k := range []Kind{KindTunnel, KindWiFi, KindWiFi} {
+		if got := all.Adapters[i].kind(); got != k {
+			t.Errorf("%s: %s, want %s", all.Adapters[i].Name, got, k)
+		}
 	}
 }

@@ -25,23 +25,24 @@ func windowsSources(t *tools) Sources {
 }
 
 // windowsKinds tells the kind from the adapter's description: route
-// print's interface list matched by index, else ipconfig's blocks matched
-// by name or hardware address. The connection name is the user's ("Wi-Fi",
-// "Ethernet 2", "Local Area Connection* 1"); the description names the
-// hardware or the VPN driver, which tells the kind far better.
+// print's interface list matched by index, else ipconfig's blocks (with
+// the type their headers' words say) matched by name or hardware address.
+// The connection name is the user's ("Wi-Fi", "Ethernet 2", "Local Area
+// Connection* 1"); the description names the hardware or the VPN driver,
+// which tells the kind far better.
 func windowsKinds(ctx context.Context, t *tools, s SysInterface) Kind {
 	if out, err := t.runConsole(ctx, "route", "print"); err == nil {
 		for _, a := range ParseRoutePrint(out).Interfaces {
 			if a.Index == s.Index && s.Index > 0 {
-				if k := ClassifyWindows(a.Description); k != "" {
+				if k := windowsKind(winAdapter{Description: a.Description, Name: s.Name}); k != "" {
 					return k
 				}
 			}
 		}
 	}
 	if out, err := t.runConsole(ctx, "ipconfig", "/all"); err == nil {
-		if k := adapterKind(parseIpconfigAll(out), s.Name, s.MAC); k != "" {
-			return k
+		if a, ok := matchAdapter(parseIpconfig(out).Adapters, s.Name, s.MAC); ok {
+			return a.kind()
 		}
 	}
 	return ""
@@ -98,12 +99,25 @@ type ipconfigDNS struct{ t *tools }
 func (d ipconfigDNS) DNS(ctx context.Context) (DNSConfig, error) {
 	out, err := d.t.runConsole(ctx, "ipconfig", "/all")
 	if err == nil {
-		cfg, perr := ParseIpconfigAll(out)
-		if perr == nil && len(cfg.Servers) > 0 {
-			return cfg, nil
-		}
-		err = perr
-		if err == nil {
+		text, terr := asText(out)
+		all := parseIpconfig(text)
+		switch {
+		case terr != nil:
+			err = terr
+		case len(all.Adapters) == 0:
+			err = errors.New("no adapter section in the output")
+		default:
+			// The OS list names adapters whose header is in a language
+			// whose type words wfh does not know.
+			var names []string
+			if list, lerr := d.t.listInterfaces(); lerr == nil {
+				for _, i := range list {
+					names = append(names, i.Name)
+				}
+			}
+			if cfg := all.dnsConfig(names); len(cfg.Servers) > 0 {
+				return cfg, nil
+			}
 			err = errors.New("no adapter with a DNS server")
 		}
 		err = fmt.Errorf("ipconfig /all: %w", err)
