@@ -60,9 +60,9 @@ var (
 		"zscaler", "juniper", "pulse secure", "ivanti", "check point", "checkpoint",
 		"sonicwall", "netextender", "zerotier", "wan miniport", "virtual miniport", "ip-https",
 	}
-	winVPNWords   = []string{"tap", "tun", "tunnel", "tap0901"}
-	winWiFiPhrase = []string{"wi-fi", "wifi", "wireless", "802.11", "centrino"}
-	winWiFiWords  = []string{"wlan"}
+	winVPNWords     = []string{"tap", "tun", "tunnel", "tap0901"}
+	winWiFiPhrase   = []string{"wi-fi", "wifi", "wireless", "802.11", "centrino"}
+	winWiFiWords    = []string{"wlan"}
 	winWiredPhrases = []string{"ethernet", "gigabit", "gbe", "realtek pcie", "network connection", "family controller"}
 )
 

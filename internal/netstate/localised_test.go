@@ -1,6 +1,8 @@
 package netstate
 
 import (
+	"fmt"
+	"net"
 	"net/netip"
 	"reflect"
 	"slices"
@@ -315,5 +317,88 @@ func TestParseIpconfigAllLocalisedHeaders(t *testing.T) {
 		if got := all.Adapters[i].kind(); got != k {
 			t.Errorf("%s: %s, want %s", all.Adapters[i].Name, got, k)
 		}
+	}
+}
+
+// TestWindowsSnapshotLocalised is the done-when of the localised fallback
+// sources: a whole snapshot read from each written localised `ipconfig
+// /all` and `route print` pair (the text sources, as when the API fails)
+// gives the right adapters and kinds, the DNS servers with their
+// adapters' names, the default routes and the default path. The OS list
+// holds the names and addresses the samples show; no kernel is asked, so
+// the best default route decides the path.
+func TestWindowsSnapshotLocalised(t *testing.T) {
+	up := net.FlagUp | net.FlagRunning
+	lo := SysInterface{Index: 1, Name: "Loopback Pseudo-Interface 1", Flags: up | net.FlagLoopback, Addrs: []netip.Prefix{pfx("127.0.0.1/8")}}
+	for _, tc := range []struct {
+		lang     string
+		list     []SysInterface
+		kinds    map[string]Kind
+		dns      []string
+		defaults []string // "interface gateway metric", best first
+		path     string   // "interface kind, link kind via router"
+	}{
+		{"zh", []SysInterface{lo,
+			{Index: 22, Name: "Clash", Flags: up, Addrs: []netip.Prefix{pfx("198.18.0.1/16")}},
+			{Index: 5, Name: "以太网", MAC: "00:e0:4c:68:12:34", Flags: net.FlagUp},
+			{Index: 12, Name: "WLAN", MAC: "8c:c6:81:12:34:56", Flags: up, Addrs: []netip.Prefix{pfx("192.168.31.23/24")}},
+		}, map[string]Kind{"Clash": KindTunnel, "以太网": KindWired, "WLAN": KindWiFi},
+			[]string{"198.18.0.2 adapter iface=Clash", "192.168.31.1 adapter iface=WLAN"},
+			[]string{"Clash invalid IP 0", "WLAN 192.168.31.1 35"}, "Clash tunnel, WLAN wifi via 192.168.31.1"},
+		{"de", []SysInterface{lo,
+			{Index: 12, Name: "Ethernet", MAC: "3c:52:82:4e:1a:2b", Flags: net.FlagUp},
+			{Index: 11, Name: "WLAN", MAC: "8c:c6:81:ab:cd:ef", Flags: up, Addrs: []netip.Prefix{pfx("192.168.178.34/24"), pfx("2001:db8:5:0:1c8e:3b4d:2a1f:9e77/64")}},
+			{Index: 14, Name: "Büro-VPN", Flags: up, Addrs: []netip.Prefix{pfx("10.64.0.7/24")}},
+		}, map[string]Kind{"Ethernet": KindWired, "WLAN": KindWiFi, "Büro-VPN": KindTunnel},
+			[]string{"fd00::3a10:d5ff:fe00:1 adapter iface=WLAN", "192.168.178.1 adapter iface=WLAN", "10.64.0.1 adapter iface=Büro-VPN"},
+			[]string{"Büro-VPN invalid IP 5", "WLAN 192.168.178.1 35"}, "Büro-VPN tunnel, WLAN wifi via 192.168.178.1"},
+		{"fr", []SysInterface{lo,
+			{Index: 17, Name: "Ethernet", MAC: "18:c0:4d:12:34:56", Flags: net.FlagUp},
+			{Index: 9, Name: "Wi-Fi", MAC: "50:e0:85:12:34:56", Flags: up, Addrs: []netip.Prefix{pfx("192.168.1.42/24")}},
+			{Index: 20, Name: "Tailscale", Flags: up, Addrs: []netip.Prefix{pfx("100.101.102.103/32")}},
+		}, map[string]Kind{"Ethernet": KindWired, "Wi-Fi": KindWiFi, "Tailscale": KindTunnel},
+			[]string{"192.168.1.254 adapter iface=Wi-Fi", "100.100.100.100 adapter iface=Tailscale"},
+			[]string{"Wi-Fi 192.168.1.254 35"}, "Wi-Fi wifi, Wi-Fi wifi via 192.168.1.254"},
+		{"ja", []SysInterface{lo,
+			{Index: 15, Name: "Wi-Fi", MAC: "4c:44:5b:12:34:56", Flags: up, Addrs: []netip.Prefix{pfx("192.168.0.15/24")}},
+			{Index: 18, Name: "ローカル エリア接続", Flags: net.FlagUp},
+			{Index: 4, Name: "イーサネット", Flags: net.FlagUp},
+		}, map[string]Kind{"Wi-Fi": KindWiFi, "ローカル エリア接続": KindTunnel, "イーサネット": KindWired},
+			[]string{"192.168.0.1 adapter iface=Wi-Fi"},
+			[]string{"Wi-Fi 192.168.0.1 35"}, "Wi-Fi wifi, Wi-Fi wifi via 192.168.0.1"},
+		{"es", []SysInterface{lo,
+			{Index: 3, Name: "Ethernet", Flags: net.FlagUp},
+			{Index: 7, Name: "Wi-Fi", MAC: "9c:b6:d0:11:22:33", Flags: up, Addrs: []netip.Prefix{pfx("192.168.1.34/24")}},
+			{Index: 21, Name: "Conexión de área local", MAC: "02:50:41:00:00:01", Flags: up, Addrs: []netip.Prefix{pfx("10.200.4.17/24")}},
+		}, map[string]Kind{"Ethernet": KindWired, "Wi-Fi": KindWiFi, "Conexión de área local": KindTunnel},
+			[]string{"192.168.1.1 adapter iface=Wi-Fi", "10.200.0.10 adapter iface=Conexión de área local", "10.200.0.11 adapter iface=Conexión de área local"},
+			[]string{"Conexión de área local invalid IP 1", "Wi-Fi 192.168.1.1 50"}, "Conexión de área local tunnel, Wi-Fi wifi via 192.168.1.1"},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			cmds := newCmds(t, map[string]reply{
+				"route print":   {out: readFixture(t, "windows-route-print-"+tc.lang+"-written.txt")},
+				"ipconfig /all": {out: readFixture(t, "windows-ipconfig-all-"+tc.lang+"-written.txt")},
+				"reg":           {out: readFixture(t, "windows-reg-internet-settings-disabled-synthetic.txt")},
+			})
+			cfg := Config{OS: "windows", FS: mapFS(nil), Exec: cmds,
+				ListInterfaces: func() ([]SysInterface, error) { return tc.list, nil }}
+			snap := Start(t.Context(), cfg).Snapshot(t.Context())
+			for _, p := range snap.Problems {
+				if p.Part != PartPath { // no kernel to ask: the path part says so
+					t.Errorf("problem %+v", p)
+				}
+			}
+			checkKinds(t, snap.Interfaces, tc.kinds)
+			if got := servers(snap.DNS); !slices.Equal(got, tc.dns) {
+				t.Errorf("DNS:\n got %q\nwant %q", got, tc.dns)
+			}
+			if got := defaultsOf(snap.Routes.Defaults4()); !slices.Equal(got, tc.defaults) {
+				t.Errorf("defaults:\n got %q\nwant %q", got, tc.defaults)
+			}
+			p := snap.Path
+			if got := fmt.Sprintf("%s %s, %s %s via %s", p.Interface, p.Kind, p.Link, p.LinkKind, p.Router); got != tc.path {
+				t.Errorf("path %q, want %q", got, tc.path)
+			}
+		})
 	}
 }

@@ -1,6 +1,16 @@
 package netstate
 
-// platformSources returns the sources the real machine uses on this OS:
-// those of the OS's own tools for now; native ones replace them part by
-// part (issue "Windows and macOS read from the OS itself").
-func platformSources(_ Config, text Sources) Sources { return text }
+import "github.com/wfh-cli/wfh/internal/winnet"
+
+// platformSources returns the sources the real machine uses on Windows:
+// the OS's API (internal/winnet) for the interfaces, routes and DNS
+// servers, each falling back to the text of ipconfig and route print when
+// its call fails; reg.exe for the proxy.
+func platformSources(t *tools, text Sources) Sources {
+	return windowsAPISources(t, winAPI{
+		Adapters: winnet.ReadAdapters,
+		Routes:   winnet.ReadRoutes,
+		NRPT:     winnet.ReadNRPT,
+		Global:   winnet.ReadSearchList,
+	}, text)
+}

@@ -5,19 +5,19 @@
 //   - GetAdaptersAddresses: adapters with their type, status, addresses,
 //     gateways, DNS servers and DNS suffixes (ReadAdapters);
 //   - GetIpForwardTable2 and GetIpInterfaceEntry: the routing table with
-//     each route's effective metric (ReadRoutes);
+//     each route's interface metric (ReadRoutes);
 //   - the registry: the Name Resolution Policy Table (NRPT) rules VPN
 //     clients install for split DNS, and the global DNS search list
 //     (ReadNRPT, ReadSearchList).
 //
-// It has two layers. The Read functions, in _windows.go files, copy what
-// the API returns into the plain, exported structs of this file (Adapter,
-// Route, NRPTRule), and nothing else. The functions of facts.go turn those
-// structs into what the rest of wfh wants to know (what kind of link an
-// adapter is, the default routes, the DNS servers per adapter, the
-// split-DNS domains); they are pure and tested on every OS with values
-// taken from real adapters. On other systems the Read functions return
-// ErrUnsupported.
+// The Read functions, in _windows.go files, copy what the API returns into
+// the plain, exported structs of this file and nothing else: what those
+// values mean for wfh (an adapter's kind, the default routes, the DNS
+// servers in the order Windows asks them, the split-DNS domains) is
+// internal/netstate's, which converts them into its snapshot in code that
+// is tested on every OS with values taken from real adapters. This
+// package imports nothing of wfh, so netstate can import it. On other
+// systems the Read functions return ErrUnsupported.
 package winnet
 
 import (
@@ -130,12 +130,11 @@ type Adapter struct {
 	Addresses []Address
 	// Gateways are the default gateways (GAA_FLAG_INCLUDE_GATEWAYS).
 	Gateways []netip.Addr
-	// NoGateways is set when the API could not give gateways:
-	// GatewaysFromRoutes fills them from the route table.
+	// NoGateways is set when the API could not give gateways (then the
+	// default routes say them).
 	NoGateways bool
 	// DNSServers are the adapter's DNS servers in order, as Windows lists
-	// them: fec0:0:0:ffff::1-3 placeholders included (DNSServersOf drops
-	// them).
+	// them: fec0:0:0:ffff::1-3 placeholders included.
 	DNSServers []netip.Addr
 	// DNSSuffix is the connection-specific DNS suffix ("corp.example").
 	DNSSuffix string
@@ -189,8 +188,8 @@ type Route struct {
 	// Windows adds them to choose among routes (Metric).
 	RouteMetric, InterfaceMetric uint32
 	// NoInterfaceMetric is set when Windows did not give the interface
-	// metric (GetIpInterfaceEntry failed); DefaultRoutes then takes the
-	// adapter's.
+	// metric (GetIpInterfaceEntry failed, as under Wine); the adapter's
+	// IPv4Metric or IPv6Metric then stands in.
 	NoInterfaceMetric bool
 	// Protocol is how the route was made (MIB_IPPROTO_*: 2 local, 3
 	// netmgmt (route add, VPN clients), 10002 autostatic, 10006 static).

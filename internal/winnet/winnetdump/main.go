@@ -1,8 +1,8 @@
 // Command winnetdump prints what internal/winnet reads on this Windows
-// machine, raw and as facts, in JSON: the tool to run on a real Windows
-// (or under Wine) when a user's adapter is classified wrong, and the
-// program wfh's tests run under Wine. Off Windows every source says it is
-// unsupported.
+// machine, as the API gave it, in JSON: the tool to run on a real Windows
+// (or under Wine) when a user's adapter is classified wrong. What wfh
+// makes of it is what `wfh netstate` prints. Off Windows every source
+// says it is unsupported.
 package main
 
 import (
@@ -14,19 +14,14 @@ import (
 )
 
 type dump struct {
-	Adapters      []winnet.Adapter      `json:"adapters"`
-	AdaptersError string                `json:"adapters_error,omitempty"`
-	Routes        []winnet.Route        `json:"routes"`
-	RoutesError   string                `json:"routes_error,omitempty"`
-	NRPT          []winnet.NRPTRule     `json:"nrpt"`
-	NRPTError     string                `json:"nrpt_error,omitempty"`
-	Global        winnet.GlobalDNS      `json:"global_dns"`
-	GlobalError   string                `json:"global_dns_error,omitempty"`
-	Interfaces    []winnet.Interface    `json:"interfaces"`
-	Defaults      []winnet.DefaultRoute `json:"default_routes"`
-	DNS           []winnet.DNSServer    `json:"dns_servers"`
-	Split         []winnet.SplitDomain  `json:"split_dns"`
-	Problems      []string              `json:"problems,omitempty"`
+	Adapters      []winnet.Adapter  `json:"adapters"`
+	AdaptersError string            `json:"adapters_error,omitempty"`
+	Routes        []winnet.Route    `json:"routes"`
+	RoutesError   string            `json:"routes_error,omitempty"`
+	NRPT          []winnet.NRPTRule `json:"nrpt"`
+	NRPTError     string            `json:"nrpt_error,omitempty"`
+	Global        winnet.GlobalDNS  `json:"global_dns"`
+	GlobalError   string            `json:"global_dns_error,omitempty"`
 }
 
 func errText(err error) string {
@@ -47,11 +42,6 @@ func main() {
 	d.NRPTError = errText(err)
 	d.Global, err = winnet.ReadSearchList()
 	d.GlobalError = errText(err)
-	winnet.GatewaysFromRoutes(d.Adapters, d.Routes)
-	d.Interfaces = winnet.Interfaces(d.Adapters)
-	d.Defaults = winnet.DefaultRoutes(d.Routes, d.Adapters)
-	d.DNS = winnet.DNSServersOf(d.Adapters)
-	d.Split, d.Problems = winnet.SplitDNS(d.NRPT)
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(d); err != nil {
