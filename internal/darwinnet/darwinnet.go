@@ -8,20 +8,15 @@
 //     flags, so that interface-scoped routes (RTF_IFSCOPE) are told from
 //     the machine's defaults.
 //
-// Whether an Ethernet-type interface is Wi-Fi cannot be read from the
-// routing socket (macOS gives Wi-Fi, wired ports, AWDL and the T2 chip's
-// link the same IFT_ETHER type) nor from the name (en0 is Wi-Fi on a
-// laptop and the wired port on an iMac); the interface's type as the
-// system configuration daemon keeps it is asked with `ipconfig getsummary
-// <name>` ("InterfaceType : WiFi"), whose keys are not localised, unlike
-// the port names of `networksetup -listallhardwareports` ("Wi-Fi", German
-// "WLAN"). DNS stays with `scutil --dns`: there is no cgo-free API for it.
-//
-// As in internal/winnet, the Fetch functions (darwin-only files, through
-// golang.org/x/net/route, which builds only on darwin and the BSDs) copy
-// the kernel's messages into the plain structs of this file, and the
-// functions of facts.go, pure and tested on every OS, turn them into what
-// the network snapshot shows. Off darwin the Fetch functions return
+// As internal/winnet does for Windows, the Fetch functions (darwin-only
+// files, through golang.org/x/net/route, which builds only on darwin and
+// the BSDs) copy the kernel's messages into the plain structs of this file
+// and nothing else. What they mean for wfh (an interface's kind, the
+// machine's default routes) is internal/netstate's, which converts them
+// into its snapshot in code tested on every OS, and asks `ipconfig
+// getsummary` whether an Ethernet-type interface is Wi-Fi (the routing
+// socket gives Wi-Fi, wired ports and AWDL the same IFT_ETHER type). This
+// package imports nothing of wfh. Off darwin the Fetch functions return
 // ErrUnsupported.
 package darwinnet
 

@@ -334,7 +334,7 @@ func TestParseIfconfigVerbose(t *testing.T) {
 		t.Errorf("en0 %+v", en0)
 	}
 	for name, want := range map[string]Kind{"lo0": KindLoopback, "en0": KindWiFi, "en5": KindWired, "awdl0": KindOther, "bridge0": KindOther, "utun3": KindTunnel} {
-		if k := darwinKind(got[name]); k != want {
+		if k := ifconfigKind(got[name]); k != want {
 			t.Errorf("%s: %s, want %s", name, k, want)
 		}
 	}
