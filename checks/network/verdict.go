@@ -82,6 +82,15 @@ func verdict(o observations) checks.Result {
 	for _, p := range o.Problems {
 		v.Note(fmt.Sprintf("Could not read the %s of this computer: %s.", p.Part, strings.TrimSuffix(p.Reason, ".")))
 	}
+	// A part read from the OS's tools because its API failed: the text
+	// of those tools is localised and less complete, so say where it came
+	// from and why.
+	for _, or := range o.Origins {
+		if or.FellBack() {
+			v.Note(fmt.Sprintf("Read the %s of this computer from %s, because asking the system directly failed (%s).",
+				or.Part, or.Via, strings.TrimSuffix(or.Instead, ".")))
+		}
+	}
 	v.Apply(&res)
 	return res
 }
