@@ -171,3 +171,43 @@ func startWireGuardGo(t *testing.T, ns *netlab.NS) string {
 	}
 	return name
 }
+
+// TestWindowsTestBinariesUnderWine runs the Windows builds of the test
+// binaries of netstate, winnet and oemtext under Wine in a netlab home:
+// their Windows-only tests (the native and text sources read on the
+// machine itself, winnet's constants against x/sys and its readers,
+// oemtext's code-page conversions) run nowhere else, and the rest of
+// netstate's tests run as a Windows program. The binaries run from this
+// package's directory, so netstate's reads its testdata.
+func TestWindowsTestBinariesUnderWine(t *testing.T) {
+	lab := netlab.New(t)
+	home, router := lab.Namespace("home"), lab.Namespace("router")
+	lab.Link(home, []string{"192.168.77.20/24", "fd00:77::20/64"}, router, []string{"192.168.77.1/24", "fd00:77::1/64"})
+	home.Route("default", "192.168.77.1")
+	home.ResolvConf("nameserver 192.168.77.1\nsearch home.example\n")
+	p := winetest.NewPrefix(t, home)
+	dir := t.TempDir()
+	for _, pkg := range []string{"netstate", "winnet", "oemtext"} {
+		exe := filepath.Join(dir, pkg+".test.exe")
+		// A cold cross-compile of the test binary takes minutes on a
+		// shared machine.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		build := exec.CommandContext(ctx, "go", "test", "-c", "-o", exe, "./internal/"+pkg+"/")
+		build.Dir = filepath.Join("..", "..")
+		build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
+		out, err := build.CombinedOutput()
+		cancel()
+		if err != nil {
+			t.Fatalf("build %s: %v: %s", exe, err, out)
+		}
+		// The whole of netstate's tests take seconds on Windows; Wine's
+		// start-up and a busy machine take the rest.
+		ctx, cancel = context.WithTimeout(context.Background(), 5*time.Minute)
+		r, err := p.Run(ctx, nil, exe, "-test.v", "-test.count=1")
+		cancel()
+		t.Logf("%s.test.exe: exit %d in %v\n%s%s", pkg, r.Code, r.Took.Round(time.Millisecond), r.Stdout, r.Stderr)
+		if err != nil || r.Code != 0 || !strings.Contains(string(r.Stdout), "\nPASS") {
+			t.Errorf("%s.test.exe under Wine: exit %d, %v", pkg, r.Code, err)
+		}
+	}
+}
