@@ -159,7 +159,7 @@ func TestProblemsAreShown(t *testing.T) {
 func TestFallbackSourcesAreShown(t *testing.T) {
 	o := observations{Interfaces: []iface{wifiV4}, Routes: gw4, Anchors: anchors(outOK, ""), Portal: ok204,
 		Origins: []netstate.Origin{
-			{Part: netstate.PartInterfaces, Via: "net.Interfaces, route print and ipconfig /all", Instead: "GetAdaptersAddresses: The data is invalid."},
+			{Part: netstate.PartInterfaces, Via: "net.Interfaces, route print and ipconfig /all", Failed: "GetAdaptersAddresses", Detail: "GetAdaptersAddresses: The data is invalid."},
 			{Part: netstate.PartRoutes, Via: "GetIpForwardTable2"},
 		}}
 	r := verdict(o)
@@ -169,7 +169,7 @@ func TestFallbackSourcesAreShown(t *testing.T) {
 			notes = append(notes, f.Message)
 		}
 	}
-	want := "Read the interfaces of this computer from net.Interfaces, route print and ipconfig /all, because asking the system directly failed (GetAdaptersAddresses: The data is invalid)."
+	want := "Read the interfaces of this computer from net.Interfaces, route print and ipconfig /all, because GetAdaptersAddresses did not answer."
 	if len(notes) != 1 || notes[0] != want {
 		t.Errorf("notes %q, want %q", notes, want)
 	}

@@ -84,11 +84,11 @@ func verdict(o observations) checks.Result {
 	}
 	// A part read from the OS's tools because its API failed: the text
 	// of those tools is localised and less complete, so say where it came
-	// from and why.
+	// from and which API failed (its own error is the OS's text, for
+	// --debug only).
 	for _, or := range o.Origins {
 		if or.FellBack() {
-			v.Note(fmt.Sprintf("Read the %s of this computer from %s, because asking the system directly failed (%s).",
-				or.Part, or.Via, strings.TrimSuffix(or.Instead, ".")))
+			v.Note(fmt.Sprintf("Read the %s of this computer from %s, because %s did not answer.", or.Part, or.Via, or.Failed))
 		}
 	}
 	v.Apply(&res)

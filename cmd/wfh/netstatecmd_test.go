@@ -22,7 +22,7 @@ func TestNetstateCmd(t *testing.T) {
 		DNS: netstate.DNSConfig{Via: "GetAdaptersAddresses", Servers: []netstate.DNSServer{
 			{Addr: netip.MustParseAddrPort("192.168.1.1:53"), Source: netstate.DNSSourceAdapter, Interface: "Wi-Fi"}}},
 		Problems: []netstate.Problem{{Part: netstate.PartProxy, Reason: "reg is not installed or not on PATH"}},
-		Origins:  []netstate.Origin{{Part: netstate.PartInterfaces, Via: "net.Interfaces, route print and ipconfig /all", Instead: "GetAdaptersAddresses: The data is invalid."}},
+		Origins:  []netstate.Origin{{Part: netstate.PartInterfaces, Via: "net.Interfaces, route print and ipconfig /all", Failed: "GetAdaptersAddresses", Detail: "GetAdaptersAddresses: The data is invalid."}},
 	}
 	h := newHarness(t)
 	h.f.newEnv = func(p *profile.Profile) (*checks.Env, error) {

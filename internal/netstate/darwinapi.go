@@ -75,7 +75,7 @@ type macInterfaceSource struct {
 }
 
 func (s macInterfaceSource) Interfaces(ctx context.Context) ([]Interface, error) {
-	return nativeFirst(ctx, s.t, PartInterfaces, viaRoutingSocketSummary,
+	return nativeFirst(ctx, s.t, PartInterfaces, "the routing socket", viaRoutingSocketSummary,
 		func(ctx context.Context) ([]Interface, error) {
 			links, addrs, err := s.r.readLinks()
 			if err != nil {
@@ -93,7 +93,7 @@ type macRouteSource struct {
 }
 
 func (s macRouteSource) Routes(ctx context.Context) (Routes, error) {
-	return nativeFirst(ctx, s.t, PartRoutes, viaRoutingSocket,
+	return nativeFirst(ctx, s.t, PartRoutes, "the routing socket", viaRoutingSocket,
 		func(context.Context) (Routes, error) {
 			if s.r.api.Routes == nil {
 				return Routes{}, darwinnet.ErrUnsupported

@@ -315,7 +315,7 @@ func TestDarwinNativeSources(t *testing.T) {
 	}
 	var fell []string
 	for _, o := range snap.Origins {
-		if o.FellBack() && strings.Contains(o.Instead, "operation not permitted") {
+		if o.FellBack() && o.Failed == "the routing socket" && strings.Contains(o.Detail, "operation not permitted") {
 			fell = append(fell, string(o.Part)+" from "+o.Via)
 		}
 	}

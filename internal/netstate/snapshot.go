@@ -38,13 +38,16 @@ type Origin struct {
 	// Via names what answered ("GetAdaptersAddresses", "routing socket",
 	// "route print", "ipconfig /all").
 	Via string
-	// Instead is why the OS's API did not answer ("GetAdaptersAddresses:
-	// ..."), "" when it did.
-	Instead string
+	// Failed names the OS's interface that did not answer
+	// ("GetAdaptersAddresses", "the routing socket"), "" when it did.
+	Failed string
+	// Detail is its error as the OS put it, in the OS's words and
+	// language: for `wfh netstate` and --debug, never for a report.
+	Detail string
 }
 
 // FellBack reports whether the part was read from a fallback source.
-func (o Origin) FellBack() bool { return o.Instead != "" }
+func (o Origin) FellBack() bool { return o.Failed != "" }
 
 // Part names one part of a snapshot, as Problems and docs name it.
 type Part string

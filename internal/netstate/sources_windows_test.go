@@ -46,7 +46,7 @@ func TestNativeThisMachine(t *testing.T) {
 	native := map[Part]string{PartInterfaces: "GetAdaptersAddresses", PartRoutes: "GetIpForwardTable2", PartDNS: "GetAdaptersAddresses"}
 	for _, o := range snap.Origins {
 		if o.FellBack() {
-			t.Logf("%s fell back to %s: %s", o.Part, o.Via, o.Instead)
+			t.Logf("%s fell back to %s: %s: %s", o.Part, o.Via, o.Failed, o.Detail)
 		} else if native[o.Part] != o.Via {
 			t.Errorf("origin %+v", o)
 		}

@@ -79,7 +79,7 @@ type winInterfaceSource struct {
 }
 
 func (s winInterfaceSource) Interfaces(ctx context.Context) ([]Interface, error) {
-	return nativeFirst(ctx, s.t, PartInterfaces, viaGetAdaptersAddresses,
+	return nativeFirst(ctx, s.t, PartInterfaces, viaGetAdaptersAddresses, viaGetAdaptersAddresses,
 		func(context.Context) ([]Interface, error) {
 			adapters, err := s.r.readAdapters()
 			if err != nil {
@@ -97,7 +97,7 @@ type winRouteSource struct {
 }
 
 func (s winRouteSource) Routes(ctx context.Context) (Routes, error) {
-	return nativeFirst(ctx, s.t, PartRoutes, viaGetIpForwardTable2,
+	return nativeFirst(ctx, s.t, PartRoutes, viaGetIpForwardTable2, viaGetIpForwardTable2,
 		func(context.Context) (Routes, error) {
 			if s.r.api.Routes == nil {
 				return Routes{}, winnet.ErrUnsupported
@@ -125,23 +125,25 @@ type winDNSSource struct {
 }
 
 func (s winDNSSource) DNS(ctx context.Context) (DNSConfig, error) {
-	return nativeFirst(ctx, s.t, PartDNS, viaGetAdaptersAddresses,
+	return nativeFirst(ctx, s.t, PartDNS, viaGetAdaptersAddresses, viaGetAdaptersAddresses,
 		func(context.Context) (DNSConfig, error) {
 			adapters, err := s.r.readAdapters()
 			if err != nil {
 				return DNSConfig{}, err
 			}
+			// The registry's errors are the OS's text: the notes say what
+			// is missing, not the message.
 			var notes []string
 			var rules []winnet.NRPTRule
 			if s.r.api.NRPT != nil {
 				if rules, err = s.r.api.NRPT(); err != nil {
-					notes = append(notes, "some split-DNS rules (NRPT) could not be read: "+textutil.CleanText(err.Error(), 200))
+					notes = append(notes, "some split-DNS rules (the NRPT in the registry) could not be read: per-domain servers may be missing")
 				}
 			}
 			var global winnet.GlobalDNS
 			if s.r.api.Global != nil {
 				if global, err = s.r.api.Global(); err != nil {
-					notes = append(notes, "the DNS suffix search list could not be read: "+textutil.CleanText(err.Error(), 200))
+					notes = append(notes, "the DNS suffix search list could not be read from the registry")
 				}
 			}
 			cfg := winDNS(adapters, rules, global)
@@ -160,10 +162,12 @@ func textSource[S any, T any](src S, method func(S, context.Context) (T, error))
 	return func(ctx context.Context) (T, error) { return method(src, ctx) }
 }
 
-// nativeFirst reads a part from the OS's API and, when that fails, from
-// the text source, and records in the read's Origins which answered and
-// why the API did not. When both fail the error names both.
-func nativeFirst[T any](ctx context.Context, t *tools, part Part, nativeVia string,
+// nativeFirst reads a part from the OS's API (named api, as a report may
+// say it) and, when that fails, from the text source, and records in the
+// read's Origins which answered, and which API failed with its error. The
+// API's error is the OS's own text, in its language, so the error of a
+// part that neither source could read names the API, not its message.
+func nativeFirst[T any](ctx context.Context, t *tools, part Part, api, nativeVia string,
 	native, text func(context.Context) (T, error), textVia func(T) string) (T, error) {
 	v, err := native(ctx)
 	if err == nil {
@@ -171,15 +175,22 @@ func nativeFirst[T any](ctx context.Context, t *tools, part Part, nativeVia stri
 		return v, nil
 	}
 	if text == nil || ctx.Err() != nil {
-		return v, err
+		return v, fmt.Errorf("%s failed: %w", api, plainError{err})
 	}
 	tv, terr := text(ctx)
 	if terr != nil {
-		return tv, fmt.Errorf("%v; %w", err, terr)
+		return tv, fmt.Errorf("%s failed, and %w", api, terr)
 	}
-	t.answered(Origin{Part: part, Via: textVia(tv), Instead: textutil.CleanText(err.Error(), 200)})
+	t.answered(Origin{Part: part, Via: textVia(tv), Failed: api, Detail: textutil.CleanText(err.Error(), 200)})
 	return tv, nil
 }
+
+// plainError hides an OS error's text behind a plain phrase while keeping
+// it in the chain for errors.Is and --debug.
+type plainError struct{ err error }
+
+func (e plainError) Error() string { return "the system did not answer" }
+func (e plainError) Unwrap() error { return e.err }
 
 // winIndex is an adapter's interface index: the IPv4 one, else the IPv6
 // one (IPv4 is off on the adapter).
