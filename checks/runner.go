@@ -27,6 +27,11 @@ type Runner struct {
 	Env Env
 	// Timeout is the overall deadline of the run.
 	Timeout time.Duration
+	// Limit is the overall time limit as the user set it (--timeout), named
+	// in the result of a check still running at the deadline; the time
+	// spent before the runner started comes out of Timeout, and a user who
+	// set 2 s must not read 1.7 s. Zero means Timeout.
+	Limit time.Duration
 	// Observer, when set, receives events as they happen.
 	Observer Observer
 	// Clock measures durations; nil means time.Now.
@@ -227,6 +232,13 @@ func crashed(v any) Result {
 		Findings: []Finding{bugFinding(fmt.Sprint(v))}}
 }
 
+func (r *Runner) limit() time.Duration {
+	if r.Limit > 0 {
+		return r.Limit
+	}
+	return r.Timeout
+}
+
 // deadlineResult explains why a check's context ended before it answered.
 func (st *run) deadlineResult(c Check) Result {
 	switch {
@@ -255,9 +267,9 @@ func (st *run) unfinished(c Check) Result {
 	}
 	if errors.Is(st.overall.Err(), context.DeadlineExceeded) {
 		return Result{Status: report.Error,
-			Summary: fmt.Sprintf("did not finish within %s (the overall time limit)", human(st.r.Timeout)),
+			Summary: fmt.Sprintf("did not finish within %s (the overall time limit)", human(st.r.limit())),
 			Findings: []Finding{{Severity: report.Error,
-				Message: fmt.Sprintf("The run reached its overall time limit of %s before %s finished.", human(st.r.Timeout), c.ID()),
+				Message: fmt.Sprintf("The run reached its overall time limit of %s before %s finished.", human(st.r.limit()), c.ID()),
 				Fix:     "Run again with a longer limit, for example: wfh doctor --timeout 2m"}}}
 	}
 	return Result{Status: report.Error, Summary: "did not run"}

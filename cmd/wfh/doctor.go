@@ -90,7 +90,8 @@ EXIT STATUS
   1    at least one check at or above the --fail-on level
        (a check in error counts as fail)
   2    usage error: unknown flag or check, broken profile
-  3    no report could be written at all
+  3    no report could be written at all, or an internal error (a bug in
+       wfh: run again with --verbose and report it)
   130  interrupted with Ctrl-C; the checks that finished are reported`,
 		Example: `  # Check everything
   wfh doctor
@@ -123,6 +124,7 @@ EXIT STATUS
 			if strings.EqualFold(strings.TrimSpace(opts.format), string(report.FormatJSON)) {
 				f.jsonErrors = true
 			}
+			f.verbose = f.verbose || opts.verbose
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -258,7 +260,7 @@ func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 	known := identity(&host)
 	known.Keep = namedTargets(s.profile)
 
-	runner := &checks.Runner{Env: *env, Timeout: time.Until(deadline), Clock: f.now}
+	runner := &checks.Runner{Env: *env, Timeout: time.Until(deadline), Limit: s.timeout, Clock: f.now}
 	var display *progress.Display
 	if showProgress {
 		display = progress.New(f.ios.ErrOut, s.checks, progress.Options{
@@ -294,6 +296,7 @@ func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 		rep = report.Redact(rep, known)
 	}
 
+	testPanic("report")
 	werr := writeReport(f, o, s, rep)
 	copied := o.copy && copyReport(ctx, f, rep, o.verbose)
 	printShareLine(f, o, s.format, copied, werr == nil)

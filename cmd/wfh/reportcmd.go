@@ -38,7 +38,7 @@ EXIT STATUS
   0  the report was written (whatever its verdicts)
   2  usage error: no file, an unknown --format, a file that cannot be read,
      is not a wfh JSON report, or has an unsupported schema version
-  3  the output cannot be written`,
+  3  the output cannot be written, or an internal error (a bug in wfh)`,
 		Example: `  # Open a user's report in a browser
   wfh report wfh-report.json --format html --output wfh-report.html
 
@@ -55,6 +55,7 @@ EXIT STATUS
 			if strings.EqualFold(strings.TrimSpace(opts.format), string(report.FormatJSON)) {
 				f.jsonErrors = true
 			}
+			f.verbose = f.verbose || opts.verbose
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}

@@ -57,7 +57,8 @@ docs/serve.md.
 EXIT STATUS
   0  stopped by Ctrl-C or SIGTERM
   1  could not listen (the port is in use, or needs privileges) or failed
-  2  usage error: a bad flag or listen address`,
+  2  usage error: a bad flag or listen address
+  3  internal error (a bug in wfh)`,
 		Example: `  # Serve on port 8080 of every address
   wfh serve
 

@@ -58,8 +58,10 @@ func newVersionCmd(f *factory) *cobra.Command {
 		Short: "Print the version, commit and build date",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintln(f.ios.Out, f.build.String())
-			return err
+			if _, err := fmt.Fprintln(f.ios.Out, f.build.String()); err != nil {
+				return &exitError{code: exitNoReport, msg: "cannot write the version: " + err.Error(), err: err}
+			}
+			return nil
 		},
 	}
 }
