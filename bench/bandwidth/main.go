@@ -383,7 +383,6 @@ func (b *bench) run(list []setting) {
 				errPct := 100 * (*d.got*1e6 - d.truth) / d.truth
 				got = fmt.Sprintf("%.2f", *d.got)
 				gotErr = fmt.Sprintf("%+.1f %%", errPct)
-				onTarget = "no"
 				if math.Abs(errPct) <= targetPercent {
 					onTarget = "yes"
 				}
