@@ -138,6 +138,8 @@ func TestArgumentErrorsAreUsage(t *testing.T) {
 		{"report", "a.json", "b.json"},
 		{"nosuchcmd"},
 		{"--bogus"},
+		{"completion", "bash", "extra"}, // added by cobra while it runs
+		{"doctor", "--timeout"},
 	} {
 		h := newHarness(t, stubCheck{id: "alpha", run: returns(report.Pass, "")})
 		code := h.run(context.Background(), args...)
