@@ -64,6 +64,11 @@ type lab struct {
 	tp  *netlab.Topology
 	c   *check
 	env *checks.Env
+	// late is the machine's own delay while the check last ran: the larger
+	// of how late the stages released packets (per round trip, on average)
+	// and how late a goroutine of this process woke up (90th percentile).
+	// See expectVerdict.
+	late time.Duration
 }
 
 // routeTable is /proc/net/route of the home namespace: default via the
@@ -106,14 +111,96 @@ func (l *lab) run(t *testing.T) (report.Result, time.Duration) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), l.c.Budget())
 	defer cancel()
+	stopWatch := watchLateness()
+	before := stagesSoFar(l.tp)
 	start := time.Now()
 	res := l.c.Run(ctx, l.env)
 	took := time.Since(start)
+	goroutines, stages := stopWatch(), stagesSoFar(l.tp).perRoundTrip(before)
+	l.late = max(goroutines, stages)
+	t.Logf("the machine's own delay while the check ran: goroutines woke %v late (90th percentile), the stages added %v per round trip", goroutines, stages)
 	if took > l.c.Budget()+busySlack {
 		t.Errorf("the check took %v, over its budget of %v", took, l.c.Budget())
 	}
 	reportschema.CheckResults(t, l.c.ID(), l.c.Title(), []report.Result{res})
 	return res, took
+}
+
+// busyLateness is the machine's own delay per round trip (see lab.late)
+// past which the machine, not the link, decides the jitter the check reads:
+// its delays come and go, and their mean |Δ| is about their mean, so at
+// 5 ms they can take a sixth of the 30 ms warn level. The stages and the
+// pinger run in this process, so what holds it back holds every packet
+// back. Two CPU hogs beside the race detector measured 1.5–3 ms; a machine
+// running several test suites at once (load 18 on 2 CPUs) reached 60 ms of
+// jitter on a clean link.
+const busyLateness = 5 * time.Millisecond
+
+// stageTotals is what the six stages have released so far and by how much
+// later than their release times, in total.
+type stageTotals struct {
+	late time.Duration
+	sent uint64
+}
+
+func stagesSoFar(tp *netlab.Topology) stageTotals {
+	var t stageTotals
+	for _, lk := range tp.Links() {
+		for _, st := range []*netlab.Stage{lk.Up, lk.Down} {
+			s := st.Stats()
+			t.late, t.sent = t.late+s.Late, t.sent+s.Sent
+		}
+	}
+	return t
+}
+
+// perRoundTrip is the mean delay the machine, not the link, added to a
+// round trip between two totals: a round trip crosses six stages.
+func (t stageTotals) perRoundTrip(before stageTotals) time.Duration {
+	if t.sent <= before.sent {
+		return 0
+	}
+	return 6 * (t.late - before.late) / time.Duration(t.sent-before.sent)
+}
+
+// watchLateness measures, until the returned function is called, how late
+// a goroutine wakes from a 5 ms sleep, and returns the 90th percentile.
+func watchLateness() (stop func() time.Duration) {
+	done := make(chan struct{})
+	out := make(chan time.Duration, 1)
+	go func() {
+		var late []time.Duration
+		for {
+			select {
+			case <-done:
+				out <- netlab.Percentile(late, 90)
+				return
+			default:
+			}
+			start := time.Now()
+			time.Sleep(5 * time.Millisecond)
+			late = append(late, time.Since(start)-5*time.Millisecond)
+		}
+	}()
+	return func() time.Duration { close(done); return <-out }
+}
+
+// expectVerdict checks a verdict that a busy machine could only make worse:
+// worse than want is an error unless the machine was too busy to deliver
+// the link's figures while the check ran (late above busyLateness), which
+// is logged instead.
+func (l *lab) expectVerdict(t *testing.T, res report.Result, want report.Status, quality string) {
+	t.Helper()
+	if res.Status == want && (quality == "" || res.Facts["call_quality"] == quality) {
+		return
+	}
+	if res.Status.Rank() > want.Rank() && l.late > busyLateness {
+		t.Logf("not judged: status %s, calls %q, want %s, %q, but this machine added %v of its own to each round trip while the check ran, above %v: the machine, not the link, set the figures (%s)",
+			res.Status, res.Facts["call_quality"], want, quality, l.late, busyLateness, res.Summary)
+		return
+	}
+	t.Errorf("status %s, calls %q, want %s, %q (the machine's own delay %v): %s %+v",
+		res.Status, res.Facts["call_quality"], want, quality, l.late, res.Summary, res.Findings)
 }
 
 func metric(t *testing.T, items []report.Metric, name string) float64 {
@@ -166,9 +253,7 @@ func TestLabJitter(t *testing.T) {
 	l := newLab(t)
 	l.tp.HomeLink.SetBoth(netlab.Impairment{Delay: 20 * time.Millisecond, Jitter: 2 * time.Millisecond, Reorder: true})
 	res, took := l.run(t)
-	if res.Status != report.Pass || res.Facts["call_quality"] != qualityGood {
-		t.Errorf("status %s, calls %q: %s %+v", res.Status, res.Facts["call_quality"], res.Summary, res.Findings)
-	}
+	l.expectVerdict(t, res, report.Pass, qualityGood)
 	for _, it := range res.Items {
 		if it.Status == report.Skipped {
 			continue
@@ -232,9 +317,7 @@ func TestLabVerdicts(t *testing.T) {
 			l := newLab(t)
 			tc.set(l.tp)
 			res, took := l.run(t)
-			if res.Status != tc.status || res.Facts["call_quality"] != tc.quality {
-				t.Errorf("status %s, calls %q, want %s, %q: %s %+v", res.Status, res.Facts["call_quality"], tc.status, tc.quality, res.Summary, res.Findings)
-			}
+			l.expectVerdict(t, res, tc.status, tc.quality)
 			if tc.says != "" && !strings.Contains(res.Summary+fmt.Sprint(res.Findings), tc.says) {
 				t.Errorf("nothing says %q: %s %+v", tc.says, res.Summary, res.Findings)
 			}
@@ -290,9 +373,7 @@ func TestLabPathMTU(t *testing.T) {
 	if m := metric(t, res.Metrics, "path_mtu_bytes"); m != 1380 {
 		t.Errorf("path MTU %v, want 1380", m)
 	}
-	if res.Status != report.Warn {
-		t.Errorf("status %s with a 1380-byte path: %+v", res.Status, res.Findings)
-	}
+	l.expectVerdict(t, res, report.Warn, "")
 }
 
 // hangingResolver never answers until the lookup's context ends.
@@ -317,6 +398,11 @@ func (hangingResolver) LookupIPAddr(ctx context.Context, host string) ([]net.IPA
 func TestLabBadTargets(t *testing.T) {
 	l := newLab(t)
 	l.env.Resolver = hangingResolver{}
+	// Only the profile's mistakes may set the status here: limits no
+	// figure of a clean link reaches, even on a machine too busy to
+	// deliver its figures.
+	lat := &l.env.Profile.Latency
+	lat.RTTWarnMS, lat.RTTFailMS, lat.JitterWarnMS, lat.JitterFailMS = 5000, 10000, 1000, 1000
 	// Nothing answers on 10.200.3.99: the server's link has no such host.
 	l.env.Profile.Latency.Anchors = []string{netlab.TopoServerIPv4, "10.200.3.99", "bad host!", "nowhere.wfh.test", "slow.wfh.test"}
 	res, took := l.run(t)
