@@ -112,11 +112,11 @@ func (l *lab) run(t *testing.T) (report.Result, time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), l.c.Budget())
 	defer cancel()
 	stopWatch := watchLateness()
-	before := stagesSoFar(l.tp)
+	before := l.tp.Lateness()
 	start := time.Now()
 	res := l.c.Run(ctx, l.env)
 	took := time.Since(start)
-	goroutines, stages := stopWatch(), stagesSoFar(l.tp).perRoundTrip(before)
+	goroutines, stages := stopWatch(), l.tp.Lateness().PerRoundTrip(before)
 	l.late = max(goroutines, stages)
 	t.Logf("the machine's own delay while the check ran: goroutines woke %v late (90th percentile), the stages added %v per round trip", goroutines, stages)
 	if took > l.c.Budget()+busySlack {
@@ -135,33 +135,6 @@ func (l *lab) run(t *testing.T) (report.Result, time.Duration) {
 // running several test suites at once (load 18 on 2 CPUs) reached 60 ms of
 // jitter on a clean link.
 const busyLateness = 5 * time.Millisecond
-
-// stageTotals is what the six stages have released so far and by how much
-// later than their release times, in total.
-type stageTotals struct {
-	late time.Duration
-	sent uint64
-}
-
-func stagesSoFar(tp *netlab.Topology) stageTotals {
-	var t stageTotals
-	for _, lk := range tp.Links() {
-		for _, st := range []*netlab.Stage{lk.Up, lk.Down} {
-			s := st.Stats()
-			t.late, t.sent = t.late+s.Late, t.sent+s.Sent
-		}
-	}
-	return t
-}
-
-// perRoundTrip is the mean delay the machine, not the link, added to a
-// round trip between two totals: a round trip crosses six stages.
-func (t stageTotals) perRoundTrip(before stageTotals) time.Duration {
-	if t.sent <= before.sent {
-		return 0
-	}
-	return 6 * (t.late - before.late) / time.Duration(t.sent-before.sent)
-}
 
 // watchLateness measures, until the returned function is called, how late
 // a goroutine wakes from a 5 ms sleep, and returns the 90th percentile.

@@ -135,9 +135,9 @@ func TestModesAsUnprivilegedUser(t *testing.T) {
 			tp.Home.ResolvConf("nameserver " + netlab.TopoISPIPv4 + "\n")
 			tp.Home.Sysctl("net.ipv4.ping_group_range", tc.groups)
 			tp.HomeLink.SetBoth(netlab.Impairment{Delay: 5 * time.Millisecond})
-			stopWatch, before := watchLateness(), stagesSoFar(tp)
+			stopWatch, before := watchLateness(), tp.Lateness()
 			rep, raw := runAsNobody(t, tp.Home.NS)
-			late := max(stopWatch(), stagesSoFar(tp).perRoundTrip(before))
+			late := max(stopWatch(), tp.Lateness().PerRoundTrip(before))
 			res := rep.Results[0]
 			if res.Facts["method"] != string(tc.method) {
 				t.Errorf("method %q, want %q: %s", res.Facts["method"], tc.method, res.Summary)
