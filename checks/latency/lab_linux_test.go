@@ -201,6 +201,16 @@ func item(t *testing.T, res report.Result, role role) report.Item {
 	return report.Item{}
 }
 
+// firstHop is the provider's router, when the check found it.
+func firstHop(res report.Result) (report.Item, bool) {
+	for _, it := range res.Items {
+		if it.Kind == string(roleFirstHop) && it.Status != report.Skipped {
+			return it, true
+		}
+	}
+	return report.Item{}, false
+}
+
 func findingSays(res report.Result, text string) bool {
 	for _, f := range res.Findings {
 		if strings.Contains(f.Message, text) {
@@ -308,11 +318,21 @@ func TestLabLossLocated(t *testing.T) {
 			l.c.count, l.c.interval = 200, 20*time.Millisecond
 			tc.link(l.tp).SetBoth(netlab.Impairment{Loss: 0.10})
 			res, took := l.run(t)
-			if got := res.Facts["loss_location"]; got != tc.where {
-				t.Errorf("loss location %q, want %q; findings %+v", got, tc.where, res.Findings)
+			where, text := tc.where, tc.text
+			if _, found := firstHop(res); !found && tc.where != locHome {
+				// The provider's router is found by TTL-limited probes,
+				// three tries each; with 19 % of round trips lost on the
+				// provider link all three fail once in 150 runs. Then the
+				// check cannot tell the provider from what lies beyond it,
+				// and says exactly that.
+				where, text = locPastRoute, "the loss starts past your router"
+				t.Logf("the provider's router was not found this run: %s", res.Summary)
 			}
-			if !findingSays(res, tc.text) {
-				t.Errorf("no finding says %q: %+v", tc.text, res.Findings)
+			if got := res.Facts["loss_location"]; got != where {
+				t.Errorf("loss location %q, want %q; findings %+v", got, where, res.Findings)
+			}
+			if !findingSays(res, text) {
+				t.Errorf("no finding says %q: %+v", text, res.Findings)
 			}
 			// Both directions lose 10 %: 19 % of round trips, far above
 			// the 5 % fail level.
