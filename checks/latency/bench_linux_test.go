@@ -72,8 +72,8 @@ func benchSetVersusMeasured(t *testing.T) {
 		}, 300, 0, 100 * (1 - 0.98*0.98), 4},
 	}
 	lines := []string{
-		"| link setting | RTT set | RTT measured | target | jitter expected | jitter measured | target | loss expected | loss measured | target | calls | check took | on target |",
-		"|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+		"| link setting | RTT set | RTT measured | target | jitter expected | jitter measured | target | loss expected | loss measured | target | calls | check took | machine's own delay | on target |",
+		"|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
 	}
 	for _, r := range rows {
 		t.Run(strings.ReplaceAll(r.name, " ", "_"), func(t *testing.T) {
@@ -104,8 +104,10 @@ func benchOneLink(t *testing.T, r benchLink) string {
 		t.Errorf("%s: RTT %.2f ms (set %.0f), jitter %.2f ms (expected %.2f), loss %.2f %% (expected %.2f): off target",
 			r.name, rtt, r.rtt, jit, r.jit, loss, r.loss)
 	}
-	return fmt.Sprintf("| %s | %.0f ms | %.2f ms | ±%.0f ms | %.2f ms | %.2f ms | %s | %.2f %% | %.2f %% | ±%.0f | %s | %.1f s | %s |",
-		r.name, r.rtt, rtt, rttTol, r.jit, jit, jitTarget, r.loss, loss, r.lossLimit, res.Facts["call_quality"], took.Seconds(), yesNo(ok))
+	// The machine's own delay (lab.late) says whether a miss is the
+	// check's or a busy machine's: above a millisecond, rerun it quieter.
+	return fmt.Sprintf("| %s | %.0f ms | %.2f ms | ±%.0f ms | %.2f ms | %.2f ms | %s | %.2f %% | %.2f %% | ±%.0f | %s | %.1f s | %.2f ms | %s |",
+		r.name, r.rtt, rtt, rttTol, r.jit, jit, jitTarget, r.loss, loss, r.lossLimit, res.Facts["call_quality"], took.Seconds(), float64(l.late)/1e6, yesNo(ok))
 }
 
 // benchLossLocated: 10 % loss each way on one link at a time (19 % of
