@@ -241,6 +241,11 @@ func speedServer(t *testing.T, mbps float64) (string, *wireListener) {
 	return startServer(t, paced(s.Handler(), mbps))
 }
 
+// busySlack is how late a deadline may be met on a busy machine: two CPU
+// hogs and the race detector beside a test hold its goroutines back for up
+// to a second; a real overrun (a missed cancel, a hang) is longer.
+const busySlack = 2 * time.Second
+
 // runCheck runs the check with cfg against env and returns its result
 // and how long it took.
 func runCheck(t *testing.T, cfg config, env *checks.Env) (report.Result, time.Duration) {

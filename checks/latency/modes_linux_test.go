@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -123,38 +122,36 @@ func TestModesAsUnprivilegedUser(t *testing.T) {
 			tp.Home.ResolvConf("nameserver " + netlab.TopoISPIPv4 + "\n")
 			tp.Home.Sysctl("net.ipv4.ping_group_range", tc.groups)
 			tp.HomeLink.SetBoth(netlab.Impairment{Delay: 5 * time.Millisecond})
-			timed(t, func() (problems []string) {
-				rep, raw := runAsNobody(t, tp.Home.NS)
-				res := rep.Results[0]
-				if res.Facts["method"] != string(tc.method) {
-					t.Errorf("method %q, want %q: %s", res.Facts["method"], tc.method, res.Summary)
+			stopWatch, before := watchLateness(), tp.Lateness()
+			rep, raw := runAsNobody(t, tp.Home.NS)
+			late := max(stopWatch(), tp.Lateness().PerRoundTrip(before))
+			res := rep.Results[0]
+			if res.Facts["method"] != string(tc.method) {
+				t.Errorf("method %q, want %q: %s", res.Facts["method"], tc.method, res.Summary)
+			}
+			for _, bad := range []string{"operation not permitted", "permission denied"} {
+				if strings.Contains(strings.ToLower(raw), bad) {
+					t.Errorf("the output says %q", bad)
 				}
-				for _, bad := range []string{"operation not permitted", "permission denied"} {
-					if strings.Contains(strings.ToLower(raw), bad) {
-						t.Errorf("the output says %q", bad)
-					}
+			}
+			mtu, _ := res.Metric("path_mtu_bytes")
+			switch tc.method {
+			case methodTCP:
+				if mtu.Value != nil {
+					t.Errorf("path MTU %v measured without ICMP", *mtu.Value)
 				}
-				mtu, _ := res.Metric("path_mtu_bytes")
-				switch tc.method {
-				case methodTCP:
-					if mtu.Value != nil {
-						t.Errorf("path MTU %v measured without ICMP", *mtu.Value)
-					}
-				default:
-					if mtu.Value == nil || *mtu.Value != 1500 {
-						t.Errorf("path MTU %+v", mtu)
-					}
+			default:
+				if mtu.Value == nil || *mtu.Value != 1500 {
+					t.Errorf("path MTU %+v", mtu)
 				}
-				t.Logf("%s: %s; method %s (%s)", tc.name, res.Summary, res.Facts["method"], res.Facts["method_description"])
-				// Figures, not precision (TestLabJitter checks that): 10 ms set.
-				if rtt, ok := res.Metric("rtt_ms"); !ok || rtt.Value == nil || *rtt.Value < 9.5 || *rtt.Value > 13 {
-					problems = append(problems, fmt.Sprintf("RTT %s with 5 ms each way on the home link", rtt.FormatValue()))
-				}
-				if res.Status != report.Pass {
-					problems = append(problems, fmt.Sprintf("status %s: %s %+v", res.Status, res.Summary, res.Findings))
-				}
-				return problems
-			})
+			}
+			t.Logf("%s: %s; method %s (%s)", tc.name, res.Summary, res.Facts["method"], res.Facts["method_description"])
+			// A figure, not its precision (the bench measures that):
+			// never below the 10 ms set, whatever the method.
+			if rtt, ok := res.Metric("rtt_ms"); !ok || rtt.Value == nil || *rtt.Value < 9.5 {
+				t.Errorf("RTT %s with 5 ms each way on the home link", rtt.FormatValue())
+			}
+			(&lab{late: late}).expectVerdict(t, res, report.Pass, "")
 		})
 	}
 }
