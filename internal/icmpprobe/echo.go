@@ -81,8 +81,9 @@ func (o EchoOptions) Duration() time.Duration {
 type EchoResult struct {
 	Dst netip.Addr
 	// RTT has one entry per probe sent, in the order sent: its round trip,
-	// or Lost. When the session was cancelled, the last probes whose wait
-	// had not ended are left out: they had no chance to be answered.
+	// or Lost. When the session was cancelled, the last probes still
+	// waiting for an answer are left out: they had no chance to be
+	// answered.
 	RTT []time.Duration
 	// Late counts answers that came after Wait (their probes are Lost);
 	// Duplicates counts second answers to one probe (ignored).
@@ -165,19 +166,37 @@ func (e *Echoes) Add(dst netip.Addr, phase time.Duration) {
 			e.openEr[f] = err
 			return
 		}
-		e.loops[f] = newEchoLoop(conn, e.o, e.now, e.origin)
-		go e.loops[f].run(e.ctx)
+		// The first target is queued before the loop starts, so it gets
+		// the session's first slot.
+		l := newEchoLoop(conn, e.o, e.now, e.origin)
+		l.add(dst, phase, e.now())
+		e.loops[f] = l
+		go l.run(e.ctx)
+		return
 	}
 	if l := e.loops[f]; l != nil {
-		l.add(dst, phase)
+		l.add(dst, phase, e.now())
+	}
+}
+
+// Close tells the session that no more targets will come, so it ends as
+// soon as its series have. Results calls it.
+func (e *Echoes) Close() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.closed = true
+	for _, l := range e.loops {
+		if l != nil {
+			l.close()
+		}
 	}
 }
 
 // Results closes the session to new targets, waits until every series
 // has ended, and returns them in the order added.
 func (e *Echoes) Results() []EchoResult {
+	e.Close()
 	e.mu.Lock()
-	e.closed = true
 	loops, openErr, order := e.loops, e.openEr, e.order
 	e.mu.Unlock()
 	byDst := map[netip.Addr]EchoResult{}
@@ -185,7 +204,6 @@ func (e *Echoes) Results() []EchoResult {
 		if l == nil {
 			continue
 		}
-		l.close()
 		<-l.done
 		for _, r := range l.results {
 			byDst[r.Dst] = r
@@ -237,6 +255,7 @@ type probeRef struct {
 type addReq struct {
 	dst   netip.Addr
 	phase time.Duration
+	at    time.Time // when it was added
 }
 
 // echoLoop is one family's sender and receiver: a single goroutine that
@@ -275,9 +294,9 @@ func newEchoLoop(conn EchoConn, o EchoOptions, now func() time.Time, origin time
 	return l
 }
 
-func (l *echoLoop) add(dst netip.Addr, phase time.Duration) {
+func (l *echoLoop) add(dst netip.Addr, phase time.Duration, at time.Time) {
 	l.mu.Lock()
-	l.queued = append(l.queued, addReq{dst, phase})
+	l.queued = append(l.queued, addReq{dst, phase, at})
 	l.mu.Unlock()
 }
 
@@ -288,8 +307,8 @@ func (l *echoLoop) close() {
 }
 
 // admit starts the targets added since the last pass, each at its first
-// slot from now on. It reports whether more may still come.
-func (l *echoLoop) admit(now time.Time) (open bool) {
+// slot from when it was added. It reports whether more may still come.
+func (l *echoLoop) admit() (open bool) {
 	l.mu.Lock()
 	q, closed := l.queued, l.closed
 	l.queued = nil
@@ -300,10 +319,10 @@ func (l *echoLoop) admit(now time.Time) (open bool) {
 			phase += l.o.Interval
 		}
 		first := l.origin.Add(phase)
-		if first.Before(now) {
+		if first.Before(a.at) {
 			// A target added late starts at its next slot, not with a
 			// burst of the probes it missed.
-			k := (now.Sub(first) + l.o.Interval - 1) / l.o.Interval
+			k := (a.at.Sub(first) + l.o.Interval - 1) / l.o.Interval
 			first = first.Add(k * l.o.Interval)
 		}
 		l.targets = append(l.targets, &echoTarget{index: len(l.targets), dst: a.dst, first: first, res: EchoResult{Dst: a.dst}})
@@ -318,8 +337,8 @@ func (l *echoLoop) run(ctx context.Context) {
 	var end time.Time
 	cancelled := false
 	for {
+		open := l.admit()
 		now := l.now()
-		open := l.admit(now)
 		if ctx.Err() != nil {
 			cancelled, end = true, now
 			break
@@ -482,7 +501,10 @@ func roundTrip(sent time.Time, ev *Event) time.Duration {
 }
 
 // finish turns the targets into results at end. A cancelled session
-// leaves out each target's last probes that were still waiting.
+// leaves out each target's last probes that were still waiting (as many
+// as are unanswered at the end of its series): they had no chance to be
+// answered. An unanswered probe followed by an answered one counts as
+// lost.
 func (l *echoLoop) finish(end time.Time, cancelled bool) {
 	for _, t := range l.targets {
 		n := len(t.sentAt)
