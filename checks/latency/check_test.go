@@ -3,10 +3,13 @@ package latency
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
+	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -20,55 +23,170 @@ import (
 	"github.com/wfh-cli/wfh/report"
 )
 
+// fakeClock is hop discovery's clock in these tests: fakeConn moves it,
+// so a discovery that waits 0.7 s takes no time.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) advance(to time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if to.After(c.t) {
+		c.t = to
+	}
+}
+
 // fakeNet answers pings from a table: each address's round trip and which
-// probes are lost. Hops answer TTL-limited probes from hops[ttl].
+// probes are lost. Hops answer TTL-limited probes from hops[ttl], after
+// hopDelay[ttl] (5 ms when unset), except the first lose[ttl] tries;
+// sendErr[ttl] fails the send.
 type fakeNet struct {
-	mode    icmpprobe.Mode
-	modeErr error
-	pingErr error
-	rtt     map[netip.Addr]time.Duration
-	lossy   map[netip.Addr]func(i int) bool
-	hops    map[int]netip.Addr
-	mtu     int
+	mode     icmpprobe.Mode
+	modeErr  error
+	pingErr  error
+	rtt      map[netip.Addr]time.Duration
+	lossy    map[netip.Addr]func(i int) bool
+	late     map[netip.Addr]int
+	hops     map[int]netip.Addr
+	hopDelay map[int]time.Duration
+	lose     map[int]int
+	sendErr  map[int]error
+	openErr  error
+	mtu      int
+	clk      *fakeClock
+
+	mu     sync.Mutex
+	phases map[netip.Addr]time.Duration // as added to the echo session
 }
 
 func (f *fakeNet) icmpMode(bool) (icmpprobe.Mode, error) { return f.mode, f.modeErr }
 
-func (f *fakeNet) ping(_ context.Context, addr netip.Addr, _ icmpprobe.Mode, s schedule) (series, error) {
-	if f.pingErr != nil {
-		return series{}, f.pingErr
-	}
-	out := series{rtt: make([]time.Duration, s.count)}
-	for i := range out.rtt {
-		r, ok := f.rtt[addr]
-		if !ok || f.lossy[addr] != nil && f.lossy[addr](i) {
-			r = rttstats.Lost
-		}
-		out.rtt[i] = r
-	}
-	return out, nil
+func (f *fakeNet) echoes(_ context.Context, _ icmpprobe.Mode, o icmpprobe.EchoOptions) echoSession {
+	return &fakeSession{f: f, o: o}
 }
 
-func (f *fakeNet) openICMP(icmpprobe.Mode, bool) (icmpConn, error) { return fakeConn{f}, nil }
+type fakeSession struct {
+	f     *fakeNet
+	o     icmpprobe.EchoOptions
+	mu    sync.Mutex
+	added []netip.Addr
+}
 
-type fakeConn struct{ f *fakeNet }
+func (s *fakeSession) Add(dst netip.Addr, phase time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.added = append(s.added, dst)
+	s.f.mu.Lock()
+	if s.f.phases == nil {
+		s.f.phases = map[netip.Addr]time.Duration{}
+	}
+	s.f.phases[dst] = phase
+	s.f.mu.Unlock()
+}
 
-func (c fakeConn) Close() error { return nil }
+func (s *fakeSession) Close() {}
 
-func (c fakeConn) Probe(_ context.Context, p icmpprobe.Probe) (icmpprobe.Reply, error) {
+func (s *fakeSession) Results() []icmpprobe.EchoResult {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []icmpprobe.EchoResult
+	for _, addr := range s.added {
+		r := icmpprobe.EchoResult{Dst: addr, Err: s.f.pingErr, Late: s.f.late[addr]}
+		if r.Err == nil {
+			r.RTT = make([]time.Duration, s.o.Count)
+			for i := range r.RTT {
+				d, ok := s.f.rtt[addr]
+				if !ok || s.f.lossy[addr] != nil && s.f.lossy[addr](i) {
+					d = rttstats.Lost
+				}
+				r.RTT[i] = d
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func (f *fakeNet) openICMP(icmpprobe.Mode, bool) (icmpConn, error) {
+	if f.openErr != nil {
+		return nil, f.openErr
+	}
+	return &fakeConn{f: f}, nil
+}
+
+type arrival struct {
+	at time.Time
+	ev icmpprobe.Event
+}
+
+// fakeConn is one socket on fakeNet: TTL-limited echoes (hop discovery)
+// and don't-fragment probes (path MTU).
+type fakeConn struct {
+	f     *fakeNet
+	queue []arrival
+}
+
+func (c *fakeConn) Close() error { return nil }
+
+func (c *fakeConn) Probe(_ context.Context, p icmpprobe.Probe) (icmpprobe.Reply, error) {
 	if p.DontFragment {
 		if p.Size > c.f.mtu {
 			return icmpprobe.Reply{Kind: icmpprobe.TooBig, MTU: c.f.mtu}, nil
 		}
 		return icmpprobe.Reply{Kind: icmpprobe.EchoReply, From: p.Dst}, nil
 	}
-	if h, ok := c.f.hops[p.TTL]; ok {
-		if h == p.Dst {
-			return icmpprobe.Reply{Kind: icmpprobe.EchoReply, From: h}, nil
-		}
-		return icmpprobe.Reply{Kind: icmpprobe.TimeExceeded, From: h}, nil
-	}
 	return icmpprobe.Reply{Kind: icmpprobe.Silent}, nil
+}
+
+func (c *fakeConn) SendEcho(dst netip.Addr, seq uint16, ttl int, _ []byte) (time.Time, error) {
+	f := c.f
+	now := f.clk.now()
+	if err := f.sendErr[ttl]; err != nil {
+		return now, err
+	}
+	f.mu.Lock()
+	lose := f.lose[ttl] > 0
+	if lose {
+		f.lose[ttl]--
+	}
+	f.mu.Unlock()
+	h, ok := f.hops[ttl]
+	if !ok || lose {
+		return now, nil
+	}
+	ev := icmpprobe.Event{Kind: icmpprobe.TimeExceeded, From: h, Dst: dst, Seq: seq}
+	if h == dst {
+		ev = icmpprobe.Event{Kind: icmpprobe.EchoReply, From: h, Seq: seq}
+	}
+	delay := 5 * time.Millisecond
+	if d, ok := f.hopDelay[ttl]; ok {
+		delay = d
+	}
+	c.queue = append(c.queue, arrival{now.Add(delay), ev})
+	sort.SliceStable(c.queue, func(i, j int) bool { return c.queue[i].at.Before(c.queue[j].at) })
+	return now, nil
+}
+
+func (c *fakeConn) ReadEvents(deadline time.Time, buf []icmpprobe.Event) ([]icmpprobe.Event, error) {
+	if len(c.queue) > 0 && !c.queue[0].at.After(deadline) {
+		c.f.clk.advance(c.queue[0].at)
+	} else {
+		c.f.clk.advance(deadline)
+	}
+	now := c.f.clk.now()
+	for len(c.queue) > 0 && !c.queue[0].at.After(now) {
+		buf = append(buf, c.queue[0].ev)
+		c.queue = c.queue[1:]
+	}
+	return buf, nil
 }
 
 var (
@@ -85,6 +203,7 @@ const procRoute = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMas
 
 func healthyNet() *fakeNet {
 	return &fakeNet{
+		clk:  &fakeClock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)},
 		mode: icmpprobe.Unprivileged,
 		rtt:  map[netip.Addr]time.Duration{gw: ms(2), ispHop: ms(8), anc1: ms(12), anc2: ms(14), anc3: ms(13)},
 		hops: map[int]netip.Addr{2: ispHop, 3: netip.MustParseAddr("100.64.1.1")},
@@ -108,9 +227,11 @@ func fakeEnv(p *profile.Profile) *checks.Env {
 	}
 }
 
-func newFakeCheck(n probeNet) *check {
+// newFakeCheck runs on n; TCP connects (through a fake dialer) go out
+// 1 ms apart, so the tests of the fallback take no time.
+func newFakeCheck(n *fakeNet) *check {
 	c := New().(*check)
-	c.net, c.count, c.interval = n, 40, time.Millisecond
+	c.net, c.now, c.interval = n, n.clk.now, time.Millisecond
 	return c
 }
 
@@ -280,57 +401,91 @@ func TestFirstResolverUsesDNSDiscovery(t *testing.T) {
 	}
 }
 
-// flakyConn loses the first answer of each TTL listed in lose, as a lossy
-// link does.
-type flakyConn struct {
-	fakeConn
-	mu   *sync.Mutex
-	lose map[int]int // TTL → answers still to lose
-}
-
-func (c flakyConn) Probe(ctx context.Context, p icmpprobe.Probe) (icmpprobe.Reply, error) {
-	c.mu.Lock()
-	if c.lose[p.TTL] > 0 {
-		c.lose[p.TTL]--
-		c.mu.Unlock()
-		return icmpprobe.Reply{Kind: icmpprobe.Silent}, nil
-	}
-	c.mu.Unlock()
-	return c.fakeConn.Probe(ctx, p)
-}
-
-type flakyNet struct {
-	*fakeNet
-	conn flakyConn
-}
-
-func (f flakyNet) openICMP(icmpprobe.Mode, bool) (icmpConn, error) { return f.conn, nil }
-
-func TestDiscoverHopRetriesLostAnswers(t *testing.T) {
+func TestDiscoverHop(t *testing.T) {
 	dst := netip.MustParseAddr("203.0.113.9")
+	other := netip.MustParseAddr("100.64.1.1")
+	noRoute := fmt.Errorf("send to %v: %w", dst, syscall.ENETUNREACH)
 	for _, tc := range []struct {
 		name     string
 		hops     map[int]netip.Addr
+		delay    map[int]time.Duration
 		lose     map[int]int
+		sendErr  map[int]error
+		openErr  error
 		wantHop  netip.Addr
+		wantTTL  int
 		wantNote string
+		// within: the answer is final before hopTimeout, this long after
+		// the start; 0 means it takes the whole hopTimeout.
+		within time.Duration
 	}{
-		{"answer lost twice, found on the third try", map[int]netip.Addr{2: ispHop, 3: dst}, map[int]int{2: 2}, ispHop, ""},
-		{"always silent below the destination", map[int]netip.Addr{3: dst}, nil, netip.Addr{}, "no router past yours answered"},
-		{"destination right past the gateway", map[int]netip.Addr{2: dst}, nil, netip.Addr{}, "there is no router between"},
+		{"found at once", map[int]netip.Addr{2: ispHop, 3: other, 4: dst}, nil, nil, nil, nil, ispHop, 2, "", 5 * time.Millisecond},
+		{"answer lost twice, found on the third try", map[int]netip.Addr{2: ispHop, 3: dst}, nil, map[int]int{2: 2}, nil, nil, ispHop, 2, "", 2*hopRetry + 5*time.Millisecond},
+		{"a slow answer counts, whichever try it answers", map[int]netip.Addr{2: ispHop}, map[int]time.Duration{2: 450 * time.Millisecond}, nil, nil, nil, ispHop, 2, "", 450 * time.Millisecond},
+		{"nearer TTL silent: the next router, at the end", map[int]netip.Addr{3: other, 4: dst}, nil, nil, nil, nil, other, 3, "", 0},
+		{"the gateway twice: the router after it", map[int]netip.Addr{2: gw, 3: ispHop}, nil, nil, nil, nil, ispHop, 3, "", 5 * time.Millisecond},
+		{"always silent below the destination", map[int]netip.Addr{3: dst}, nil, nil, nil, nil, netip.Addr{}, 0, "no router past yours answered", 0},
+		{"nothing answers", nil, nil, nil, nil, nil, netip.Addr{}, 0, "no router past yours answered", 0},
+		{"destination right past the gateway", map[int]netip.Addr{2: dst}, nil, nil, nil, nil, netip.Addr{}, 0, "there is no router between", 5 * time.Millisecond},
+		{"no route", nil, nil, nil, map[int]error{2: noRoute, 3: noRoute, 4: noRoute}, nil, netip.Addr{}, 0, hopNoRoute, time.Nanosecond},
+		{"a send fails: as silent", map[int]netip.Addr{3: ispHop}, nil, nil, map[int]error{2: errors.New("send: invalid argument")}, nil, ispHop, 3, "", 5 * time.Millisecond},
+		{"not supported here", nil, nil, nil, nil, icmpprobe.ErrUnsupported, netip.Addr{}, 0, hopUnsupported, time.Nanosecond},
+		{"no socket", nil, nil, nil, nil, errors.New("socket: too many open files"), netip.Addr{}, 0, hopSilent, time.Nanosecond},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fn := healthyNet()
-			fn.hops = tc.hops
-			lose := map[int]int{}
-			for k, v := range tc.lose {
-				lose[k] = v
+			fn.hops, fn.hopDelay, fn.lose, fn.sendErr, fn.openErr = tc.hops, tc.delay, tc.lose, tc.sendErr, tc.openErr
+			c := newFakeCheck(fn)
+			start := fn.clk.now()
+			hop, ttl, note := c.discoverHop(context.Background(), icmpprobe.Unprivileged, dst, gw)
+			if hop != tc.wantHop || ttl != tc.wantTTL || !strings.Contains(note, tc.wantNote) || tc.wantNote == "" && note != "" {
+				t.Errorf("got %v TTL %d %q, want %v TTL %d %q", hop, ttl, note, tc.wantHop, tc.wantTTL, tc.wantNote)
 			}
-			c := newFakeCheck(flakyNet{fn, flakyConn{fakeConn{fn}, &sync.Mutex{}, lose}})
-			hop, _, note := c.discoverHop(context.Background(), icmpprobe.Unprivileged, dst, gw)
-			if hop != tc.wantHop || !strings.Contains(note, tc.wantNote) {
-				t.Errorf("got %v %q, want %v %q", hop, note, tc.wantHop, tc.wantNote)
+			took := fn.clk.now().Sub(start)
+			switch {
+			case tc.within == 0 && took != hopTimeout:
+				t.Errorf("took %v, want the whole %v", took, hopTimeout)
+			case tc.within > 0 && took > tc.within:
+				t.Errorf("took %v, want it decided within %v", took, tc.within)
 			}
 		})
 	}
+}
+
+// TestProbePhases: every address gets its own phase within the 20 ms
+// interval, the first hop's included, and an address shared by two rungs
+// (router and DNS server) is probed once.
+func TestProbePhases(t *testing.T) {
+	n := healthyNet()
+	c := newFakeCheck(n)
+	c.interval = 0
+	res := runCheck(t, c, fakeEnv(nil))
+	if res.Status != report.Pass {
+		t.Fatalf("%s: %s", res.Status, res.Summary)
+	}
+	seen := map[time.Duration]bool{}
+	for a, p := range n.phases {
+		if p < 0 || p >= echoInterval || seen[p] {
+			t.Errorf("%v at phase %v (phases %v)", a, p, n.phases)
+		}
+		seen[p] = true
+	}
+	if len(n.phases) != 5 {
+		t.Errorf("%d addresses probed, want 5: %v", len(n.phases), n.phases)
+	}
+	it := res.Items[0]
+	for name, want := range map[string]float64{"probe_rate": 50, "probe_bytes": 200, "sent": echoCount, "late": 0} {
+		if got := itemMetric(it, name); got == nil || *got != want {
+			t.Errorf("%s: %v, want %v", name, got, want)
+		}
+	}
+}
+
+func itemMetric(it report.Item, name string) *float64 {
+	for _, m := range it.Metrics {
+		if m.Name == name {
+			return m.Value
+		}
+	}
+	return nil
 }

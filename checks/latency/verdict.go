@@ -209,6 +209,8 @@ func verdict(o observations, l limits) checks.Result {
 		if o.PMTUErr != nil {
 			why = pmtuWords.Phrase(probeutil.ClassifyNetErr(o.PMTUErr))
 			switch {
+			case errors.Is(o.PMTUErr, errPMTUCut):
+				why = "the search did not finish while the pings ran (the test site does not answer large pings)"
 			case errors.Is(o.PMTUErr, icmpprobe.ErrNoEcho):
 				why = "the test site does not answer pings"
 			case errors.Is(o.PMTUErr, icmpprobe.ErrUnreachable):
@@ -392,7 +394,7 @@ func addItems(res *checks.Result, o observations, l limits, loc location) {
 				it.Attributes["port"] = strconv.Itoa(t.Port)
 			}
 			st := t.series.stats()
-			it.Metrics = targetMetrics(st)
+			it.Metrics = append(targetMetrics(st), paceMetrics(o, t)...)
 			switch {
 			case st.Received == 0:
 				it.Status = report.Warn
@@ -450,6 +452,21 @@ func targetMetrics(st rttstats.Summary) []report.Metric {
 		ms = append(ms, report.Measured("jitter_ms", round(msOf(st.Jitter), 3), "ms"))
 	} else {
 		ms = append(ms, report.NotMeasured("jitter_ms", "ms", "fewer than two answers"))
+	}
+	return ms
+}
+
+// paceMetrics say how a target was probed, so a reader can judge its
+// figures: how many probes a second and, for pings, how big each was and
+// how many answers came too late to count.
+func paceMetrics(o observations, t outcome) []report.Metric {
+	var ms []report.Metric
+	if o.Interval > 0 {
+		ms = append(ms, report.Measured("probe_rate", round(float64(time.Second)/float64(o.Interval), 2), "probes/s"))
+	}
+	if o.Method != methodTCP && o.Payload > 0 {
+		ms = append(ms, report.Measured("probe_bytes", float64(icmpprobe.PacketSize(o.Payload, t.Addr.Is6())), "bytes"),
+			report.Measured("late", float64(t.late), "probes"))
 	}
 	return ms
 }

@@ -130,6 +130,15 @@ func MinSize(v6 bool) int {
 	return ipv4Header + echoHeader + minData
 }
 
+// PacketSize is the IP packet of an echo request with payload bytes of
+// data: the IP header, the 8-byte echo header and the data.
+func PacketSize(payload int, v6 bool) int {
+	if v6 {
+		return ipv6Header + echoHeader + payload
+	}
+	return ipv4Header + echoHeader + payload
+}
+
 // dataLen is the echo payload that makes an IP packet of size bytes.
 func dataLen(size int, v6 bool) int {
 	if size < MinSize(v6) {
