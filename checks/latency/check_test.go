@@ -62,6 +62,11 @@ type fakeNet struct {
 	openErr  error
 	mtu      int
 	clk      *fakeClock
+	// pmtuDone is closed when the path-MTU search closes its socket: the
+	// fake echo session, which takes no time, ends no earlier, as a real
+	// one (2 s) never does.
+	pmtuDone chan struct{}
+	pmtuOnce sync.Once
 
 	mu     sync.Mutex
 	phases map[netip.Addr]time.Duration // as added to the echo session
@@ -95,6 +100,12 @@ func (s *fakeSession) Add(dst netip.Addr, phase time.Duration) {
 func (s *fakeSession) Close() {}
 
 func (s *fakeSession) Results() []icmpprobe.EchoResult {
+	if s.f.pmtuDone != nil {
+		select {
+		case <-s.f.pmtuDone:
+		case <-time.After(5 * time.Second):
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []icmpprobe.EchoResult
@@ -132,11 +143,18 @@ type arrival struct {
 type fakeConn struct {
 	f     *fakeNet
 	queue []arrival
+	pmtu  bool
 }
 
-func (c *fakeConn) Close() error { return nil }
+func (c *fakeConn) Close() error {
+	if c.pmtu && c.f.pmtuDone != nil {
+		c.f.pmtuOnce.Do(func() { close(c.f.pmtuDone) })
+	}
+	return nil
+}
 
 func (c *fakeConn) Probe(_ context.Context, p icmpprobe.Probe) (icmpprobe.Reply, error) {
+	c.pmtu = true
 	if p.DontFragment {
 		if p.Size > c.f.mtu {
 			return icmpprobe.Reply{Kind: icmpprobe.TooBig, MTU: c.f.mtu}, nil
@@ -203,11 +221,12 @@ const procRoute = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMas
 
 func healthyNet() *fakeNet {
 	return &fakeNet{
-		clk:  &fakeClock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)},
-		mode: icmpprobe.Unprivileged,
-		rtt:  map[netip.Addr]time.Duration{gw: ms(2), ispHop: ms(8), anc1: ms(12), anc2: ms(14), anc3: ms(13)},
-		hops: map[int]netip.Addr{2: ispHop, 3: netip.MustParseAddr("100.64.1.1")},
-		mtu:  1500,
+		clk:      &fakeClock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)},
+		mode:     icmpprobe.Unprivileged,
+		rtt:      map[netip.Addr]time.Duration{gw: ms(2), ispHop: ms(8), anc1: ms(12), anc2: ms(14), anc3: ms(13)},
+		hops:     map[int]netip.Addr{2: ispHop, 3: netip.MustParseAddr("100.64.1.1")},
+		mtu:      1500,
+		pmtuDone: make(chan struct{}),
 	}
 }
 
@@ -347,7 +366,9 @@ func TestRunNoAnchorAnswers(t *testing.T) {
 func TestRunProfileTargets(t *testing.T) {
 	p := profile.Default()
 	p.Latency = profile.Latency{Anchors: []string{"8.8.8.8"}, Gateway: "off", Resolver: "off", FirstHop: "100.64.0.1"}
-	res := runCheck(t, newFakeCheck(healthyNet()), fakeEnv(p))
+	n := healthyNet()
+	n.pmtuDone = nil // nothing to trace toward: no path-MTU search
+	res := runCheck(t, newFakeCheck(n), fakeEnv(p))
 	var kinds []string
 	for _, it := range res.Items {
 		kinds = append(kinds, it.Kind)
@@ -488,4 +509,42 @@ func itemMetric(it report.Item, name string) *float64 {
 		}
 	}
 	return nil
+}
+
+// TestRunLimitingRouter: a router that answers a quarter of the pings at
+// call pace, with nothing lost behind it, limits; it is not loss. With
+// loss behind it, the verdict cannot tell home from provider and says so.
+func TestRunLimitingRouter(t *testing.T) {
+	limited := func(i int) bool { return i%4 != 0 }
+	n := healthyNet()
+	n.lossy = map[netip.Addr]func(int) bool{gw: limited}
+	res := runCheck(t, newFakeCheck(n), fakeEnv(nil))
+	if res.Status != report.Pass || res.Facts["loss_location"] != locNone || res.Facts[report.KeyProblemsStart] != "" {
+		t.Errorf("%s, loss location %q, problems start %q: %+v", res.Status, res.Facts["loss_location"], res.Facts[report.KeyProblemsStart], res.Findings)
+	}
+	// The router is also the DNS server here: both rows say it limits.
+	for _, it := range res.Items[:3] {
+		if it.Attributes["address"] == gw.String() && (it.Status != report.Pass || !strings.Contains(it.Summary, "answers only some pings itself")) {
+			t.Errorf("%s: %s %q", it.Label, it.Status, it.Summary)
+		}
+	}
+	note := false
+	for _, f := range res.Findings {
+		note = note || strings.Contains(f.Message, "Your router answers only some pings (75 % unanswered)")
+	}
+	if !note {
+		t.Errorf("no note on the limiting router: %+v", res.Findings)
+	}
+
+	// And 10 % of the round trips lost from the provider hop on.
+	n = healthyNet()
+	lossy := func(i int) bool { return i%10 == 3 }
+	n.lossy = map[netip.Addr]func(int) bool{gw: limited, ispHop: lossy, anc1: lossy, anc2: lossy, anc3: lossy}
+	res = runCheck(t, newFakeCheck(n), fakeEnv(nil))
+	if res.Facts["loss_location"] != locHomeOrProvider || res.Status != report.Fail {
+		t.Errorf("%s, loss location %q: %+v", res.Status, res.Facts["loss_location"], res.Findings)
+	}
+	if got := res.Facts[report.KeyProblemsStart]; got != "at home or in your provider's network" {
+		t.Errorf("problems start %q", got)
+	}
 }

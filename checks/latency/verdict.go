@@ -199,7 +199,7 @@ func verdict(o observations, l limits) checks.Result {
 	}
 	for _, i := range loc.Limiting {
 		t := o.Targets[i]
-		v.Note(fmt.Sprintf("%s answers only some pings (%s %% unanswered), but the targets behind it do not lose them: it limits the answers it sends itself, which is common and harmless.", capitalise(roleName(t.Role)), num(round(t.series.stats().LossPercent(), 1))))
+		v.Note(fmt.Sprintf("%s answers only some pings (%s %% unanswered), far more than the targets behind it lose: it limits the answers it sends itself, which is common and harmless. Its round trip and jitter are from the answers it sent.", capitalise(roleName(t.Role)), num(round(t.series.stats().LossPercent(), 1))))
 	}
 
 	// Path MTU.
@@ -266,7 +266,7 @@ func jitterText(in internet) string {
 // qualityFix names the step that helps most for what is wrong.
 func qualityFix(in internet, l limits, loc location) string {
 	switch loc.Where {
-	case locHome, locProvider, locPastRoute:
+	case locHome, locProvider, locPastRoute, locHomeOrProvider:
 		return "" // the finding on where the loss starts carries the fix
 	}
 	if in.rtt > l.rttWarn || in.jitter > l.jitWarn {
@@ -289,8 +289,11 @@ func locationFinding(loc location, in internet, l limits) (checks.Conclusion, bo
 		return checks.Conclusion{Severity: sev, Message: "Your home network is fine; the loss starts in your provider's network.",
 			Fix: "Contact your provider with this report."}, true
 	case locPastRoute:
-		return checks.Conclusion{Severity: sev, Message: "Your home network is fine; the loss starts past your router, in your provider's network or beyond it (the provider's first router did not answer, so the two cannot be told apart).",
+		return checks.Conclusion{Severity: sev, Message: "Your home network is fine; the loss starts past your router, in your provider's network or beyond it (the provider's first router did not answer, or answers only some pings, so the two cannot be told apart).",
 			Fix: "Contact your provider with this report."}, true
+	case locHomeOrProvider:
+		return checks.Conclusion{Severity: sev, Message: "The loss starts before the provider's first router: at home or in your provider's network (your router answers only some pings, so the two cannot be told apart).",
+			Fix: "If you use Wi-Fi, try a cable; if the loss stays, contact your provider with this report."}, true
 	case locBeyond:
 		return checks.Conclusion{Severity: sev, Message: "The problem is beyond your provider: your home network and your provider's first router lose nothing.",
 			Fix: "Nothing to fix at home. If calls suffer, tell IT which service: the trouble is on the way to it."}, true
@@ -321,6 +324,8 @@ func locationShort(loc location) string {
 		return "loss starts in your provider's network"
 	case locPastRoute:
 		return "loss starts past your router"
+	case locHomeOrProvider:
+		return "loss starts at home or in your provider's network"
 	case locBeyond:
 		return "loss starts beyond your provider"
 	}
@@ -358,13 +363,15 @@ func roleName(r role) string {
 
 // addItems adds one item and one RTT series per target, in ladder order.
 func addItems(res *checks.Result, o observations, l limits, loc location) {
-	limiting := map[int]bool{}
+	// A rung that shares a limiting target's address (a router that is
+	// also the DNS server) has the same answers, limited alike.
+	limitingAddr := map[netip.Addr]bool{}
 	for _, i := range loc.Limiting {
-		limiting[i] = true
+		limitingAddr[o.Targets[i].Addr] = true
 	}
 	seen := map[string]int{}
 	charted := map[netip.Addr]bool{} // one series per address: a shared one is the same data
-	for i, t := range o.Targets {
+	for _, t := range o.Targets {
 		label := itemLabel(t.target)
 		if n := seen[label]; n > 0 {
 			label += " #" + strconv.Itoa(n+1)
@@ -404,12 +411,12 @@ func addItems(res *checks.Result, o observations, l limits, loc location) {
 				}
 			default:
 				it.Status, _ = l.grade(msOf(st.Mean), msOf(st.Jitter), st.JitterValid, st.LossPercent())
-				if limiting[i] {
+				if limitingAddr[t.Addr] {
 					it.Status = report.Pass
 				}
 				it.Summary = fmt.Sprintf("round trip %s ms, jitter %s, loss %s %% (%d of %d answered)",
 					num(round(msOf(st.Mean), 2)), jitterOf(st), num(round(st.LossPercent(), 1)), st.Received, st.Sent)
-				if limiting[i] {
+				if limitingAddr[t.Addr] {
 					it.Summary += "; answers only some pings itself"
 				}
 			}
