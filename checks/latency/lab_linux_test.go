@@ -331,3 +331,71 @@ func TestLabBadTargets(t *testing.T) {
 	}
 	t.Logf("took %v; summary %q", took, res.Summary)
 }
+
+// limitICMP makes a router answer pings and send Time Exceeded at most
+// 10 times a second (burst 5), as many routers limit what their own CPU
+// sends: nftables in the router's output chain, so the packets it
+// forwards are untouched.
+func limitICMP(ns *netlab.NS) {
+	ns.Nft(`table inet wfh_limit {
+	chain out {
+		type filter hook output priority 0; policy accept;
+		icmp type { echo-reply, time-exceeded } limit rate over 10/second drop
+		icmpv6 type { echo-reply, time-exceeded } limit rate over 10/second drop
+	}
+}`)
+}
+
+// TestLabLimitingRouter: a router limiting its answers to 10 a second
+// answers about a quarter of 50 pings a second. That reads as limiting,
+// not as loss; with real loss behind it, as loss at home or at the
+// provider, which the limiting router cannot tell apart. Verdicts, not
+// figures: the counts that decide them are far from the thresholds.
+func TestLabLimitingRouter(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		limit    func(*netlab.Topology) *netlab.NS
+		lossy    func(*netlab.Topology) *netlab.Link
+		role     role
+		where    string
+		status   report.Status
+		noteText string
+	}{
+		{"router", func(tp *netlab.Topology) *netlab.NS { return tp.HomeRouter.NS }, nil, roleGateway, locNone, report.Pass, "Your router answers only some pings"},
+		{"provider's router", func(tp *netlab.Topology) *netlab.NS { return tp.ISP.NS }, nil, roleFirstHop, locNone, report.Pass, "Your provider's first router answers only some pings"},
+		{"router, loss on the provider link", func(tp *netlab.Topology) *netlab.NS { return tp.HomeRouter.NS },
+			func(tp *netlab.Topology) *netlab.Link { return tp.ProviderLink }, roleGateway, locHomeOrProvider, report.Fail, "Your router answers only some pings"},
+	} {
+		t.Run(strings.ReplaceAll(tc.name, " ", "_"), func(t *testing.T) {
+			l := newLab(t)
+			limitICMP(tc.limit(l.tp))
+			if tc.lossy != nil {
+				tc.lossy(l.tp).SetBoth(netlab.Impairment{Loss: 0.10})
+			}
+			res, took := l.run(t)
+			if got := res.Facts["loss_location"]; got != tc.where && !(tc.where == locNone && got == "") {
+				t.Errorf("loss location %q, want %q; findings %+v", got, tc.where, res.Findings)
+			}
+			if res.Status != tc.status {
+				t.Errorf("status %s, want %s: %s %+v", res.Status, tc.status, res.Summary, res.Findings)
+			}
+			it := item(t, res, tc.role)
+			if it.Status != report.Pass || !strings.Contains(it.Summary, "answers only some pings itself") {
+				t.Errorf("%s: %s %q", it.Label, it.Status, it.Summary)
+			}
+			// Its figures come from the answers it sent.
+			if metric(t, it.Metrics, "received") == 0 || metric(t, it.Metrics, "rtt_avg_ms") <= 0 {
+				t.Errorf("%s: no round trip from the answers it sent: %+v", it.Label, it.Metrics)
+			}
+			found := false
+			for _, f := range res.Findings {
+				found = found || strings.Contains(f.Message, tc.noteText)
+			}
+			if !found {
+				t.Errorf("no finding says %q: %+v", tc.noteText, res.Findings)
+			}
+			t.Logf("%s limits to 10/s: %s %.0f %% unanswered; verdict %q, %s; took %v", tc.name, it.Label,
+				metric(t, it.Metrics, "loss_percent"), res.Facts["loss_location"], res.Status, took)
+		})
+	}
+}
