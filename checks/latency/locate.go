@@ -166,25 +166,29 @@ func locate(rungs []rungLoss, floor float64) location {
 		}
 		return t
 	}
-	real := func(r rungLoss, alpha float64) bool { return binomialTail(r.lost, r.sent, floor) < alpha }
+	// shows: r's loss is above the floor, at significance alpha.
+	shows := func(r rungLoss, alpha float64) bool { return binomialTail(r.lost, r.sent, floor) < alpha }
 	loc := location{Where: locUncertain}
 	for i, l := range levels {
 		if !observed[i] {
 			continue
 		}
-		level, pre, behind := pooled[i], sum(0, i), sum(i+1, n)
-		post := sum(i, n)
+		level, pre, after, post := pooled[i], sum(0, i), sum(i+1, n), sum(i, n)
+		absent := 0.0 // p-value that the levels before lose as much as those from here
+		if pre.sent > 0 {
+			absent = fisherBelow(pre, post)
+		}
+		onset := after.sent > 0 && shows(level, onsetSignificance)
 		switch {
-		case !real(post, significance):
+		case !shows(post, significance):
 			continue // no loss worth locating from here on
-		case pre.sent > 0 && fisherBelow(pre, post) >= significance &&
-			!(behind.sent > 0 && real(level, onsetSignificance) && fisherBelow(pre, post) < onsetSignificance):
+		case absent >= significance && !(onset && absent < onsetSignificance):
 			continue // the levels before lose as much: it starts earlier
-		case behind.sent == 0:
+		case after.sent == 0:
 			// The farthest level: its loss is real (above).
-		case pre.sent == 0 && !real(level, onsetSignificance):
+		case pre.sent == 0 && !onset:
 			continue // the nearest level does not show it
-		case !real(level, onsetSignificance) && fisherBelow(level, behind) < significance:
+		case !onset && fisherBelow(level, after) < significance:
 			continue // this level is clean next to those behind: it starts later
 		}
 		shared := true
