@@ -5,14 +5,12 @@ package latency
 import (
 	"context"
 	"fmt"
-	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/checkstest"
-	"github.com/wfh-cli/wfh/internal/icmpprobe"
 	"github.com/wfh-cli/wfh/internal/netlab"
 	"github.com/wfh-cli/wfh/internal/netstate"
 	"github.com/wfh-cli/wfh/internal/profile"
@@ -28,36 +26,6 @@ import (
 // secondAnchor is a second address of the server, on its loopback, so the
 // ladder has two internet anchors beyond the provider like a real one.
 const secondAnchor = "10.200.4.1"
-
-// nsNet runs the system probes with their sockets in a namespace.
-type nsNet struct {
-	ns    *netlab.NS
-	inner systemNet
-}
-
-func (n nsNet) icmpMode(v6 bool) (m icmpprobe.Mode, err error) {
-	derr := n.ns.Do(func() error { m, err = n.inner.icmpMode(v6); return nil })
-	if derr != nil {
-		return 0, derr
-	}
-	return m, err
-}
-
-func (n nsNet) ping(ctx context.Context, addr netip.Addr, mode icmpprobe.Mode, s schedule) (out series, err error) {
-	derr := n.ns.Do(func() error { out, err = n.inner.ping(ctx, addr, mode, s); return nil })
-	if derr != nil {
-		return series{}, derr
-	}
-	return out, err
-}
-
-func (n nsNet) openICMP(mode icmpprobe.Mode, v6 bool) (c icmpConn, err error) {
-	derr := n.ns.Do(func() error { c, err = n.inner.openICMP(mode, v6); return nil })
-	if derr != nil {
-		return nil, derr
-	}
-	return c, err
-}
 
 // lab is the topology with the check wired to its home namespace.
 type lab struct {
@@ -91,7 +59,7 @@ func newLab(t *testing.T) *lab {
 		Logf:    t.Logf,
 	}
 	c := New().(*check)
-	c.net = nsNet{ns: tp.Home.NS}
+	c.net = systemNet{within: tp.Home.NS.Do}
 	return &lab{tp: tp, c: c, env: env}
 }
 
@@ -256,7 +224,7 @@ func TestLabJitter(t *testing.T) {
 		t.Errorf("resolver %+v", dns)
 	}
 	// One series per address: the DNS server shares the provider hop's.
-	if len(res.Series) != 4 || len(res.Series[0].Samples) != defaultCount {
+	if len(res.Series) != 4 || len(res.Series[0].Samples) != echoCount {
 		t.Errorf("%d series, first with %d samples", len(res.Series), len(res.Series[0].Samples))
 	}
 	if m := metric(t, res.Metrics, "path_mtu_bytes"); m != 1500 {
@@ -306,12 +274,12 @@ func TestLabVerdicts(t *testing.T) {
 }
 
 // TestLabLossLocated puts 10 % loss (each direction) on one link at a
-// time, with 200 echoes per target, and expects the segment named.
+// time and expects the segment named: with the default 100 echoes per
+// target, 19 % of round trips lost against none is unambiguous.
 func TestLabLossLocated(t *testing.T) {
 	for _, tc := range lossLinks {
 		t.Run(tc.where, func(t *testing.T) {
 			l := newLab(t)
-			l.c.count, l.c.interval = 200, 20*time.Millisecond
 			tc.link(l.tp).SetBoth(netlab.Impairment{Loss: 0.10})
 			res, took := l.run(t)
 			where, text := tc.where, tc.text
@@ -380,7 +348,7 @@ func TestLabBadTargets(t *testing.T) {
 	l.env.Profile.Latency.Anchors = []string{netlab.TopoServerIPv4, "10.200.3.99", "bad host!", "nowhere.wfh.test", "slow.wfh.test"}
 	res, took := l.run(t)
 	want := map[string]string{
-		"internet 10.200.3.99":      "did not answer any of 40 probes",
+		"internet 10.200.3.99":      "did not answer any of 100 probes",
 		"internet bad host!":        `not a host name or IP address`,
 		"internet nowhere.wfh.test": "the name did not resolve",
 		"internet slow.wfh.test":    "did not answer within 2s",
@@ -400,4 +368,72 @@ func TestLabBadTargets(t *testing.T) {
 		t.Errorf("status %s: a profile mistake warns; %+v", res.Status, res.Findings)
 	}
 	t.Logf("took %v; summary %q", took, res.Summary)
+}
+
+// limitICMP makes a router answer pings and send Time Exceeded at most
+// 10 times a second (burst 5), as many routers limit what their own CPU
+// sends: nftables in the router's output chain, so the packets it
+// forwards are untouched.
+func limitICMP(ns *netlab.NS) {
+	ns.Nft(`table inet wfh_limit {
+	chain out {
+		type filter hook output priority 0; policy accept;
+		icmp type { echo-reply, time-exceeded } limit rate over 10/second drop
+		icmpv6 type { echo-reply, time-exceeded } limit rate over 10/second drop
+	}
+}`)
+}
+
+// TestLabLimitingRouter: a router limiting its answers to 10 a second
+// answers about a quarter of 50 pings a second. That reads as limiting,
+// not as loss; with real loss behind it, as loss at home or at the
+// provider, which the limiting router cannot tell apart. Verdicts, not
+// figures: the counts that decide them are far from the thresholds.
+func TestLabLimitingRouter(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		limit    func(*netlab.Topology) *netlab.NS
+		lossy    func(*netlab.Topology) *netlab.Link
+		role     role
+		where    string
+		status   report.Status
+		noteText string
+	}{
+		{"router", func(tp *netlab.Topology) *netlab.NS { return tp.HomeRouter.NS }, nil, roleGateway, locNone, report.Pass, "Your router answers only some pings"},
+		{"provider's router", func(tp *netlab.Topology) *netlab.NS { return tp.ISP.NS }, nil, roleFirstHop, locNone, report.Pass, "Your provider's first router answers only some pings"},
+		{"router, loss on the provider link", func(tp *netlab.Topology) *netlab.NS { return tp.HomeRouter.NS },
+			func(tp *netlab.Topology) *netlab.Link { return tp.ProviderLink }, roleGateway, locHomeOrProvider, report.Fail, "Your router answers only some pings"},
+	} {
+		t.Run(strings.ReplaceAll(tc.name, " ", "_"), func(t *testing.T) {
+			l := newLab(t)
+			limitICMP(tc.limit(l.tp))
+			if tc.lossy != nil {
+				tc.lossy(l.tp).SetBoth(netlab.Impairment{Loss: 0.10})
+			}
+			res, took := l.run(t)
+			if got := res.Facts["loss_location"]; got != tc.where && !(tc.where == locNone && got == "") {
+				t.Errorf("loss location %q, want %q; findings %+v", got, tc.where, res.Findings)
+			}
+			if res.Status != tc.status {
+				t.Errorf("status %s, want %s: %s %+v", res.Status, tc.status, res.Summary, res.Findings)
+			}
+			it := item(t, res, tc.role)
+			if it.Status != report.Pass || !strings.Contains(it.Summary, "answers only some pings itself") {
+				t.Errorf("%s: %s %q", it.Label, it.Status, it.Summary)
+			}
+			// Its figures come from the answers it sent.
+			if metric(t, it.Metrics, "received") == 0 || metric(t, it.Metrics, "rtt_avg_ms") <= 0 {
+				t.Errorf("%s: no round trip from the answers it sent: %+v", it.Label, it.Metrics)
+			}
+			found := false
+			for _, f := range res.Findings {
+				found = found || strings.Contains(f.Message, tc.noteText)
+			}
+			if !found {
+				t.Errorf("no finding says %q: %+v", tc.noteText, res.Findings)
+			}
+			t.Logf("%s limits to 10/s: %s %.0f %% unanswered; verdict %q, %s; took %v", tc.name, it.Label,
+				metric(t, it.Metrics, "loss_percent"), res.Facts["loss_location"], res.Status, took)
+		})
+	}
 }
