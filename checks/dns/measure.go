@@ -15,6 +15,7 @@ import (
 	mdns "github.com/miekg/dns"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
 	"github.com/wfh-cli/wfh/internal/profile"
 )
 
@@ -272,6 +273,12 @@ type lookup struct {
 // user's apps experience, so it is reported as such.
 const systemLookupTimeout = 2500 * time.Millisecond
 
+// isWindowsNetErr reports an error carrying a Winsock code.
+func isWindowsNetErr(err error) bool {
+	_, _, ok := probeutil.WindowsNetErr(err)
+	return ok
+}
+
 // lookupAll resolves every name through env.Resolver at once.
 func lookupAll(ctx context.Context, env *checks.Env, names []string, company []profile.CompanyName) []lookup {
 	out := make([]lookup, 0, len(names)+len(company))
@@ -328,6 +335,10 @@ func systemLookup(ctx context.Context, env *checks.Env, l *lookup) {
 		case isTimeout(a.err) || ctx.Err() != nil:
 			l.out, l.detail = outTimeout, fmt.Sprintf("no answer within %s", seconds(systemLookupTimeout))
 		case errors.Is(a.err, syscall.ECONNREFUSED), errors.Is(a.err, syscall.ENETUNREACH), errors.Is(a.err, syscall.EHOSTUNREACH):
+			l.out, l.detail = classifyErr(a.err, l.took)
+		case isWindowsNetErr(a.err):
+			// Windows' resolver errors: its own text is localised (and
+			// Wine's differs), so the code is put in words.
 			l.out, l.detail = classifyErr(a.err, l.took)
 		case errors.As(a.err, &de):
 			// Go's resolver flattens the dial error into text

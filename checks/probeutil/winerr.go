@@ -1,0 +1,63 @@
+package probeutil
+
+import (
+	"errors"
+	"syscall"
+)
+
+// WindowsNetErr describes a Windows socket or resolver error in words.
+// Windows' own text for these codes is in the user's language, Wine's
+// differs from Windows' ("Nonauthoritative host not found."), and Go
+// prints a code it has no text for as "winapi error #10045": none of that
+// belongs in a report. On Windows, syscall.ECONNREFUSED and its kin are
+// not the Winsock codes either (errors.Is(WSAECONNREFUSED,
+// syscall.ECONNREFUSED) is false), so ClassifyNetErr needs this to sort
+// them. ok is false for an error that carries none of these codes.
+//
+// It is separate so that it can be folded into the shared network-error
+// describer; the codes are Winsock's (winerror.h), all above 1000, so they
+// never collide with Unix errno values and the mapping is tested on every
+// OS.
+func WindowsNetErr(err error) (kind NetErrKind, words string, ok bool) {
+	var code syscall.Errno
+	if !errors.As(err, &code) {
+		return NetErrOther, "", false
+	}
+	w, found := winsockWords[uint32(code)]
+	if !found {
+		return NetErrOther, "", false
+	}
+	return w.kind, w.words, true
+}
+
+type winsockWord struct {
+	kind  NetErrKind
+	words string
+}
+
+// winsockWords: Winsock's WSAE* and WSA* codes and the Win32 codes that
+// ConnectEx and overlapped I/O report instead.
+var winsockWords = map[uint32]winsockWord{
+	10013: {NetErrOther, "the system refused wfh a network socket (a firewall or security program may block it)"}, // WSAEACCES
+	10045: {NetErrOther, "this system's network stack lacks an operation wfh needs"},                              // WSAEOPNOTSUPP
+	10047: {NetErrUnreachable, "this computer has no networking for this kind of address"},                        // WSAEAFNOSUPPORT
+	10048: {NetErrOther, "the local address is already in use"},                                                   // WSAEADDRINUSE
+	10049: {NetErrUnreachable, "the address cannot be used from this computer's network"},                         // WSAEADDRNOTAVAIL
+	10050: {NetErrUnreachable, "the network is down"},                                                             // WSAENETDOWN
+	10051: {NetErrUnreachable, "no route to this address: network unreachable"},                                   // WSAENETUNREACH
+	10052: {NetErrReset, "the connection broke because the network went away"},                                    // WSAENETRESET
+	10053: {NetErrReset, "this computer ended the connection (aborted)"},                                          // WSAECONNABORTED
+	10054: {NetErrReset, "the other side reset the connection"},                                                   // WSAECONNRESET
+	10060: {NetErrTimeout, "no answer in time"},                                                                   // WSAETIMEDOUT
+	10061: {NetErrRefused, "nothing listens at this address: connection refused"},                                 // WSAECONNREFUSED
+	10064: {NetErrUnreachable, "the host is down"},                                                                // WSAEHOSTDOWN
+	10065: {NetErrUnreachable, "the address cannot be reached: host unreachable"},                                 // WSAEHOSTUNREACH
+	11001: {NetErrOther, "the name does not exist"},                                                               // WSAHOST_NOT_FOUND
+	11002: {NetErrTimeout, "no DNS server gave an answer (a temporary failure)"},                                  // WSATRY_AGAIN
+	11003: {NetErrOther, "the DNS server failed to answer (a permanent failure)"},                                 // WSANO_RECOVERY
+	11004: {NetErrOther, "the name has no address"},                                                               // WSANO_DATA
+	1225:  {NetErrRefused, "nothing listens at this address: connection refused"},                                 // ERROR_CONNECTION_REFUSED
+	1231:  {NetErrUnreachable, "no route to this address: network unreachable"},                                   // ERROR_NETWORK_UNREACHABLE
+	1232:  {NetErrUnreachable, "the address cannot be reached: host unreachable"},                                 // ERROR_HOST_UNREACHABLE
+	1236:  {NetErrReset, "this computer ended the connection (aborted)"},                                          // ERROR_CONNECTION_ABORTED
+}

@@ -1,0 +1,47 @@
+package probeutil
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+func TestWindowsNetErr(t *testing.T) {
+	// As Go on Windows returns them: a Winsock code inside os.SyscallError
+	// inside net.OpError, or inside a DNSError.
+	wrap := func(code uintptr, op string) error {
+		return &net.OpError{Op: "dial", Net: "udp", Err: os.NewSyscallError(op, syscall.Errno(code))}
+	}
+	for _, c := range []struct {
+		err  error
+		kind NetErrKind
+		has  string
+	}{
+		{wrap(10045, "wsaioctl"), NetErrOther, "lacks an operation"},
+		{wrap(10061, "connectex"), NetErrRefused, "connection refused"},
+		{wrap(1225, "connectex"), NetErrRefused, "connection refused"},
+		{wrap(10051, "connect"), NetErrUnreachable, "network unreachable"},
+		{wrap(1232, "connectex"), NetErrUnreachable, "host unreachable"},
+		{wrap(10054, "wsarecv"), NetErrReset, "reset"},
+		{wrap(10060, "connectex"), NetErrTimeout, "in time"},
+		{&net.DNSError{Err: "getaddrinfow: Nonauthoritative host not found.", Name: "x", UnwrapErr: os.NewSyscallError("getaddrinfow", syscall.Errno(11002))}, NetErrTimeout, "temporary"},
+		{fmt.Errorf("ask: %w", syscall.Errno(11004)), NetErrOther, "no address"},
+	} {
+		kind, words, ok := WindowsNetErr(c.err)
+		if !ok || kind != c.kind || !strings.Contains(words, c.has) {
+			t.Errorf("%v: %v %q %v, want %v and %q", c.err, kind, words, ok, c.kind, c.has)
+		}
+		if strings.Contains(words, "#") || strings.Contains(words, "winapi") {
+			t.Errorf("%q is not words", words)
+		}
+	}
+	for _, err := range []error{nil, errors.New("plain"), syscall.ECONNREFUSED, wrap(99999, "x")} {
+		if _, _, ok := WindowsNetErr(err); ok {
+			t.Errorf("%v described as a Windows error", err)
+		}
+	}
+}
