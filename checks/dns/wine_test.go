@@ -61,9 +61,9 @@ func TestCheckWithoutUDPHasNoRawPlatformText(t *testing.T) {
 	s := newScene().uses(router)
 	s.net.serveTCP(router, zone(testNames))
 	s.net.serveTCP(publicDNS, zone(testNames))
-	// The OS resolver fails the way Windows' does offline.
-	s.pathFails(&net.DNSError{Err: "getaddrinfow: Nonauthoritative host not found.", Name: "one.wfh.test",
-		UnwrapErr: os.NewSyscallError("getaddrinfow", syscall.Errno(11002))})
+	// The OS resolver fails the way Go's resolver on Windows does offline:
+	// WSATRY_AGAIN, kept only as the system's text for it.
+	s.pathFails(&net.DNSError{Err: "getaddrinfow: " + syscall.Errno(11002).Error(), Name: "one.wfh.test"})
 	c := &check{discover: func(context.Context, *checks.Env) (Config, error) { return s.cfg, nil }, label: randomLabel}
 	env := &checks.Env{Dialer: noUDP{s.net}, Resolver: s.res, Profile: s.prof, OS: "windows"}
 	res := c.Run(t.Context(), env)

@@ -2,6 +2,7 @@ package probeutil
 
 import (
 	"errors"
+	"strings"
 	"syscall"
 )
 
@@ -18,16 +19,30 @@ import (
 // describer; the codes are Winsock's (winerror.h), all above 1000, so they
 // never collide with Unix errno values and the mapping is tested on every
 // OS.
+//
+// Some errors carry the code only as text: Go's resolver on Windows keeps
+// GetAddrInfoW's failure as a string in net.DNSError ("getaddrinfow: " and
+// the system's message). Such text is matched against the system's own
+// message for each code (syscall.Errno.Error, the same FormatMessage text
+// in the same language), which names the code again.
 func WindowsNetErr(err error) (kind NetErrKind, words string, ok bool) {
+	if err == nil {
+		return NetErrOther, "", false
+	}
 	var code syscall.Errno
-	if !errors.As(err, &code) {
+	if errors.As(err, &code) {
+		if w, found := winsockWords[uint32(code)]; found {
+			return w.kind, w.words, true
+		}
 		return NetErrOther, "", false
 	}
-	w, found := winsockWords[uint32(code)]
-	if !found {
-		return NetErrOther, "", false
+	text := strings.TrimSpace(err.Error())
+	for c, w := range winsockWords {
+		if msg := strings.TrimSpace(syscall.Errno(c).Error()); msg != "" && strings.HasSuffix(text, ": "+msg) {
+			return w.kind, w.words, true
+		}
 	}
-	return w.kind, w.words, true
+	return NetErrOther, "", false
 }
 
 type winsockWord struct {

@@ -30,6 +30,9 @@ func TestWindowsNetErr(t *testing.T) {
 		{wrap(10060, "connectex"), NetErrTimeout, "in time"},
 		{&net.DNSError{Err: "getaddrinfow: Nonauthoritative host not found.", Name: "x", UnwrapErr: os.NewSyscallError("getaddrinfow", syscall.Errno(11002))}, NetErrTimeout, "temporary"},
 		{fmt.Errorf("ask: %w", syscall.Errno(11004)), NetErrOther, "no address"},
+		// As Go's resolver on Windows leaves it: the code only as the
+		// system's text, which is this OS's text for the code.
+		{&net.DNSError{Err: "getaddrinfow: " + syscall.Errno(11002).Error(), Name: "x"}, NetErrTimeout, "temporary"},
 	} {
 		kind, words, ok := WindowsNetErr(c.err)
 		if !ok || kind != c.kind || !strings.Contains(words, c.has) {
