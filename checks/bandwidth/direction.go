@@ -338,8 +338,15 @@ loop:
 		}
 		env.Debugf("%s Mbit/s per %v: %s", d, c.cfg.tick, strings.Join(b, " "))
 	}
-	env.Debugf("%s: %s after %v, %.1f Mbit/s over %v (ramp %v), %d bytes, %d requests, %d failed, %d connections",
-		d, ended, elapsed.Round(time.Millisecond), r.bps/1e6, over.Round(time.Millisecond), r.warm, r.bytes, r.requests, r.failures, r.conns)
+	source := "kernel byte counters"
+	switch {
+	case fallback():
+		source = "confirmed bodies (no kernel byte counters)"
+	case !m.exact():
+		source = "bytes read (no kernel byte counters)"
+	}
+	env.Debugf("%s: %s after %v, %.1f Mbit/s over %v (ramp %v), %d bytes, %d requests, %d failed, %d connections, counted from %s",
+		d, ended, elapsed.Round(time.Millisecond), r.bps/1e6, over.Round(time.Millisecond), r.warm, r.bytes, r.requests, r.failures, r.conns, source)
 	return r
 }
 
