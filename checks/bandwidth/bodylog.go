@@ -41,12 +41,6 @@ type bodySpan struct {
 	size     int64
 }
 
-// maxHorizonLag bounds how far behind the present the count may stay
-// waiting for one slow body: one on a connection that gets less than
-// 40 % of its share (bodies last about 0.75 s) no longer holds back the
-// others. Its bytes count once it is answered.
-const maxHorizonLag = 2 * time.Second
-
 func newBodyLog() *bodyLog { return &bodyLog{open: map[*body]struct{}{}} }
 
 // begin records that a body's first byte left wfh at at.
@@ -78,8 +72,10 @@ func (l *bodyLog) drop(b *body) {
 }
 
 // horizon is the latest instant, at or before now, up to which the count
-// is final: the start of the oldest body still unanswered, but no more
-// than maxHorizonLag behind.
+// is final: the start of the oldest body still unanswered. A slow body
+// holds the count back rather than leaving its bytes out: bytes that
+// arrived before the horizon but were counted after it would read as a
+// burst, above the link.
 func (l *bodyLog) horizon(now time.Duration) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -87,7 +83,7 @@ func (l *bodyLog) horizon(now time.Duration) time.Duration {
 	for b := range l.open {
 		h = min(h, b.from)
 	}
-	return max(h, now-maxHorizonLag)
+	return h
 }
 
 // delivered is the number of confirmed bytes that had crossed the wire by

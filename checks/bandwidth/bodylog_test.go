@@ -49,7 +49,7 @@ func TestBodyLogSpreadsBodiesOverTheirSpans(t *testing.T) {
 	}
 }
 
-func TestBodyLogDropsUnconfirmedAndBoundsTheLag(t *testing.T) {
+func TestBodyLogDropsUnconfirmedAndWaitsForSlowBodies(t *testing.T) {
 	l := newBodyLog()
 	if l.perConnection(4) != 0 || l.delivered(time.Second) != 0 {
 		t.Error("a new log has a rate or bytes")
@@ -59,15 +59,35 @@ func TestBodyLogDropsUnconfirmedAndBoundsTheLag(t *testing.T) {
 	if h := l.horizon(time.Second); h != time.Second || l.delivered(time.Hour) != 0 {
 		t.Errorf("a dropped body still counts: horizon %v", h)
 	}
-	// One stuck body holds the horizon back at most maxHorizonLag.
-	l.begin(time.Second)
-	if h := l.horizon(10 * time.Second); h != 10*time.Second-maxHorizonLag {
-		t.Errorf("horizon %v, want %v behind", h, maxHorizonLag)
+	// A slow body holds the horizon back for as long as it takes.
+	slow := l.begin(time.Second)
+	if h := l.horizon(10 * time.Second); h != time.Second {
+		t.Errorf("horizon %v, want the slow body's start", h)
 	}
+	l.drop(slow)
 	// An answer timed before its start (a clock step) is a zero span.
 	b := l.begin(3 * time.Second)
 	l.confirm(b, 100, 2*time.Second)
 	if got := l.delivered(3 * time.Second); got != 100 {
 		t.Errorf("delivered %d", got)
+	}
+}
+
+func TestNearestSize(t *testing.T) {
+	sizes := []int64{100, 300, 500, 800, 1000}
+	for _, tc := range []struct {
+		want, ceiling int64
+		idx           int
+	}{
+		{0, 1000, 0},    // no rate yet: the smallest
+		{112, 1000, 0},  // 100 is nearer than 300 by ratio
+		{200, 1000, 1},  // 300/200 < 200/100
+		{5000, 1000, 4}, // the largest
+		{5000, 600, 2},  // but none above the ceiling
+		{900, 50, 0},    // the smallest when even that is too big
+	} {
+		if got := nearest(sizes, tc.want, tc.ceiling); got != tc.idx {
+			t.Errorf("nearest(%d, ceiling %d) = %d, want %d", tc.want, tc.ceiling, got, tc.idx)
+		}
 	}
 }

@@ -110,12 +110,14 @@ var errUDPUnavailable = errors.New("this system cannot open a UDP socket")
 // server code, whose UDP options are its server's), so nothing in wfh
 // can avoid it, and TCP is the portable way to ask.
 //
-// Real Windows does not fail this way: Microsoft documents
-// SIO_UDP_NETRESET among the Winsock IOCTLs since Windows 8 / Server
-// 2012, and Go 1.26 runs only on Windows 10 and later, where Go's own
-// UDP tests pass with that call in every socket. So on Windows the
-// queries go over UDP as everywhere else; this path is for Wine and any
-// other emulation that lacks the call.
+// Real Windows does not fail this way: SIO_UDP_NETRESET is one of the
+// Winsock IOCTLs Microsoft documents (Windows 8 and later), Go 1.26 runs
+// only on Windows 10 and later, and Go's own tests, run on Windows, make
+// that call for every UDP socket they open. So on Windows the queries go
+// over UDP as everywhere else; this path is for Wine and any other
+// emulation that lacks the call. (Windows does differ in its error
+// codes, which classifyErr puts in words through
+// probeutil.WindowsNetErr.)
 func udpUnavailable(err error) bool {
 	return errors.Is(err, errUDPUnavailable)
 }
