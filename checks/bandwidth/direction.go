@@ -592,12 +592,12 @@ func (w *worker) post() error {
 	reader := &payloadReader{p: w.payload, left: size, stopped: &w.stopped, gate: w.gate}
 	// The body's span starts when the transport first reads it: the
 	// connection is up and the previous body on it answered.
-	var timing *body
-	reader.first = func() { timing = w.bodies.begin(time.Since(w.start)) }
+	var timing bodyTiming
+	reader.first = func() { timing.begin(w.bodies, time.Since(w.start)) }
 	confirmed := false
 	defer func() {
-		if timing != nil && !confirmed {
-			w.bodies.drop(timing)
+		if b := timing.end(); b != nil && !confirmed {
+			w.bodies.drop(b)
 		}
 	}()
 	req, err := http.NewRequestWithContext(w.ctx, http.MethodPost, w.upload.String(), reader)
@@ -625,13 +625,46 @@ func (w *worker) post() error {
 	case resp.StatusCode < 200 || resp.StatusCode >= 300:
 		return w.refuse(&problem{kind: "http_status", msg: fmt.Sprintf("the server answered an upload with HTTP %d", resp.StatusCode)})
 	}
-	if timing != nil {
-		w.bodies.confirm(timing, size, answered)
+	if b := timing.get(); b != nil {
+		w.bodies.confirm(b, size, answered)
 		confirmed = true
 	}
 	w.confirmed.Add(size)
 	w.requests.Add(1)
 	return nil
+}
+
+// bodyTiming is one request's entry in the body log. The transport reads
+// the body on a goroutine of its own, which may even start after the
+// request has failed: once the request is over (end), a late first read
+// no longer enters the log, where it would stay open and hold the count
+// back for good.
+type bodyTiming struct {
+	mu   sync.Mutex
+	b    *body
+	over bool
+}
+
+func (t *bodyTiming) begin(l *bodyLog, at time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.over && t.b == nil {
+		t.b = l.begin(at)
+	}
+}
+
+func (t *bodyTiming) get() *body {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.b
+}
+
+// end closes the entry to late reads and returns its body, if any.
+func (t *bodyTiming) end() *body {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.over = true
+	return t.b
 }
 
 // payloadReader produces an upload body from the repeating payload and
