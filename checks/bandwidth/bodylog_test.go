@@ -91,3 +91,28 @@ func TestNearestSize(t *testing.T) {
 		}
 	}
 }
+
+// A body read for the first time after its request ended (the transport
+// reads on its own goroutine) never enters the log: it would stay open
+// and hold the count back for good.
+func TestBodyTimingClosesWithItsRequest(t *testing.T) {
+	l := newBodyLog()
+	var late bodyTiming
+	if late.end() != nil {
+		t.Fatal("an entry before any read")
+	}
+	late.begin(l, time.Second)
+	if late.get() != nil || l.horizon(5*time.Second) != 5*time.Second {
+		t.Error("a read after the request ended entered the log")
+	}
+	var ok bodyTiming
+	ok.begin(l, time.Second)
+	ok.begin(l, 2*time.Second) // only the first read counts
+	b := ok.get()
+	if b == nil || b.from != time.Second || l.horizon(5*time.Second) != time.Second {
+		t.Errorf("entry %+v, horizon %v", b, l.horizon(5*time.Second))
+	}
+	if ok.end() != b {
+		t.Error("end does not return the entry")
+	}
+}

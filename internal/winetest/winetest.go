@@ -99,6 +99,13 @@ func Require(t netlab.TB) {
 			t.Skipf("winetest: %s not found (install the %s)", tool, Packages)
 		}
 	}
+	// Debian's wine runs 64-bit programs with the wine64 loader, which is
+	// not on PATH.
+	if _, err := exec.LookPath("wine64"); err != nil {
+		if _, err := os.Stat("/usr/lib/wine/wine64"); err != nil {
+			t.Skipf("winetest: the wine64 loader not found (install the %s)", Packages)
+		}
+	}
 	if _, err := exec.LookPath("unshare"); err != nil {
 		t.Skip("winetest: unshare not found (install the Debian package util-linux)")
 	}
@@ -300,7 +307,14 @@ func ensureTemplate() (string, error) {
 	if _, err := os.Stat(filepath.Join(dir, readyMark)); err == nil {
 		return dir, nil
 	}
-	_ = os.RemoveAll(dir) // a half-built one from a killed run
+	// Holding the lock, every other template is stale: half-built ones
+	// of killed runs, and those of another Wine or DLL (700 MB each).
+	stale, _ := filepath.Glob(filepath.Join(os.TempDir(), "wfh-wine-template-*"))
+	for _, d := range stale {
+		if info, err := os.Stat(d); err == nil && info.IsDir() {
+			_ = os.RemoveAll(d)
+		}
+	}
 	building, err := os.MkdirTemp(os.TempDir(), "wfh-wine-template-building-")
 	if err != nil {
 		return "", err
