@@ -2,6 +2,7 @@ package probeutil
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"syscall"
 )
@@ -34,6 +35,11 @@ func WindowsNetErr(err error) (kind NetErrKind, words string, ok bool) {
 		if w, found := winsockWords[uint32(code)]; found {
 			return w.kind, w.words, true
 		}
+		if code >= winsockFirst && code <= winsockLast {
+			// A Winsock code without words of its own: named as one, not
+			// as Go's "winapi error #N" or Windows' localised text.
+			return NetErrOther, fmt.Sprintf("the network stack failed (Windows Sockets error %d)", uint32(code)), true
+		}
 		return NetErrOther, "", false
 	}
 	text := strings.TrimSpace(err.Error())
@@ -44,6 +50,13 @@ func WindowsNetErr(err error) (kind NetErrKind, words string, ok bool) {
 	}
 	return NetErrOther, "", false
 }
+
+// winsockFirst and winsockLast bound the Windows Sockets codes
+// (WSABASEERR 10000 to the WSA_QOS_* codes at 11031).
+const (
+	winsockFirst syscall.Errno = 10000
+	winsockLast  syscall.Errno = 11999
+)
 
 type winsockWord struct {
 	kind  NetErrKind

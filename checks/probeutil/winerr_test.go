@@ -42,6 +42,10 @@ func TestWindowsNetErr(t *testing.T) {
 			t.Errorf("%q is not words", words)
 		}
 	}
+	// Any other Winsock code is named as one.
+	if kind, words, ok := WindowsNetErr(wrap(10022, "setsockopt")); !ok || kind != NetErrOther || words != "the network stack failed (Windows Sockets error 10022)" {
+		t.Errorf("WSAEINVAL: %v %q %v", kind, words, ok)
+	}
 	for _, err := range []error{nil, errors.New("plain"), syscall.ECONNREFUSED, wrap(99999, "x")} {
 		if _, _, ok := WindowsNetErr(err); ok {
 			t.Errorf("%v described as a Windows error", err)
