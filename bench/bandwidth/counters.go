@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"math"
+	"net"
 	"net/http"
 	"os"
 	"path"
@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/wfh-cli/wfh/internal/netlab"
 	"github.com/wfh-cli/wfh/internal/speedserver"
@@ -40,23 +42,104 @@ type binary struct {
 // this process, so that it can record what it received and when.
 const tapPort = "8081"
 
-// uploadTap records, for the upload bodies a server reads, how many bytes
-// it had read at each moment since the first body of the current run:
-// what reached the server, against which the upload figure is checked
-// over its own window, in the same run, whatever the machine's load did
-// to the link meanwhile.
+// uploadTap records what reached the server: every 20 ms, the bytes its
+// kernel had received on all connections (TCP_INFO tcpi_bytes_received,
+// so a server process slowed by the machine's load, whose reads lag
+// behind, does not move the truth), and when the current run's first
+// upload body arrived. The upload figure is checked against it over the
+// figure's own window, in the same run, whatever the load did to the
+// link meanwhile.
 type uploadTap struct {
 	mu         sync.Mutex
 	downloaded bool // this run's download has begun
 	first      time.Time
 	at         []time.Time
 	total      []int64
+	conns      []*net.TCPConn
+	closedRecv int64 // what connections that closed had received
 }
 
 func (u *uploadTap) reset() {
 	u.mu.Lock()
-	u.downloaded, u.first, u.at, u.total = false, time.Time{}, nil, nil
+	u.downloaded, u.first = false, time.Time{}
+	u.at, u.total = nil, nil
 	u.mu.Unlock()
+}
+
+// Accept wraps a listener's connections so the sampler sees them.
+type tapListener struct {
+	net.Listener
+	u *uploadTap
+}
+
+func (l *tapListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok && err == nil {
+		l.u.mu.Lock()
+		l.u.conns = append(l.u.conns, tc)
+		l.u.mu.Unlock()
+		return &tapConn{TCPConn: tc, u: l.u}, nil
+	}
+	return c, err
+}
+
+// tapConn keeps a closing connection's count in the total.
+type tapConn struct {
+	*net.TCPConn
+	u    *uploadTap
+	once sync.Once
+}
+
+func (c *tapConn) Close() error {
+	c.once.Do(func() {
+		n := received(c.TCPConn)
+		c.u.mu.Lock()
+		c.u.closedRecv += n
+		for i, x := range c.u.conns {
+			if x == c.TCPConn {
+				c.u.conns = append(c.u.conns[:i], c.u.conns[i+1:]...)
+				break
+			}
+		}
+		c.u.mu.Unlock()
+	})
+	return c.TCPConn.Close()
+}
+
+// received is tcpi_bytes_received of c, 0 when it cannot be read.
+func received(c *net.TCPConn) int64 {
+	raw, err := c.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	var n int64
+	_ = raw.Control(func(fd uintptr) {
+		if info, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO); err == nil {
+			n = int64(info.Bytes_received)
+		}
+	})
+	return n
+}
+
+// sample runs until ctx ends, recording the kernel's count every 20 ms.
+func (u *uploadTap) sample(ctx context.Context) {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		u.mu.Lock()
+		total := u.closedRecv
+		for _, c := range u.conns {
+			total += received(c)
+		}
+		u.at = append(u.at, time.Now())
+		u.total = append(u.total, total)
+		u.mu.Unlock()
+	}
 }
 
 // wrap taps h. A run downloads before it uploads, so the upload's start
@@ -72,35 +155,13 @@ func (u *uploadTap) wrap(h http.Handler) http.Handler {
 			u.first = time.Now()
 		}
 		u.mu.Unlock()
-		if r.Method == http.MethodPost {
-			r.Body = &tappedBody{ReadCloser: r.Body, u: u}
-		}
 		h.ServeHTTP(w, r)
 	})
 }
 
-type tappedBody struct {
-	io.ReadCloser
-	u *uploadTap
-}
-
-func (b *tappedBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if n > 0 {
-		b.u.mu.Lock()
-		last := int64(0)
-		if k := len(b.u.total); k > 0 {
-			last = b.u.total[k-1]
-		}
-		b.u.at = append(b.u.at, time.Now())
-		b.u.total = append(b.u.total, last+int64(n))
-		b.u.mu.Unlock()
-	}
-	return n, err
-}
-
-// rate is what the server read, in Mbit/s, over [from, from+over]
-// seconds after the first body arrived, 0 when nothing was recorded.
+// rate is what the server's kernel received, in Mbit/s, over [from,
+// from+over] seconds after the first body arrived (counts interpolated
+// between samples), 0 when nothing was recorded.
 func (u *uploadTap) rate(from, over float64) float64 {
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -109,14 +170,20 @@ func (u *uploadTap) rate(from, over float64) float64 {
 	}
 	a := u.first.Add(time.Duration(from * float64(time.Second)))
 	b := a.Add(time.Duration(over * float64(time.Second)))
-	count := func(t time.Time) int64 {
+	count := func(t time.Time) float64 {
 		i := sort.Search(len(u.at), func(i int) bool { return u.at[i].After(t) })
-		if i == 0 {
-			return 0
+		switch {
+		case i == 0 || i == len(u.at):
+			return math.NaN() // outside the samples
 		}
-		return u.total[i-1]
+		f := float64(t.Sub(u.at[i-1])) / float64(u.at[i].Sub(u.at[i-1]))
+		return float64(u.total[i-1]) + f*float64(u.total[i]-u.total[i-1])
 	}
-	return float64(count(b)-count(a)) * 8 / over / 1e6
+	r := (count(b) - count(a)) * 8 / over / 1e6
+	if math.IsNaN(r) {
+		return 0
+	}
+	return r
 }
 
 // serveTapped serves wfh serve's handler with the tap in the server
@@ -125,8 +192,10 @@ func (b *bench) serveTapped(owner netlab.TB, tap *uploadTap) string {
 	srv := must(speedserver.New(speedserver.Config{MaxTest: 2 * time.Hour}))
 	ln := must(b.tp.Server.Listen("tcp", serverAddr+":"+tapPort))
 	hs := &http.Server{Handler: tap.wrap(srv.Handler()), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	owner.Cleanup(func() { _ = hs.Close() })
+	go func() { _ = hs.Serve(&tapListener{Listener: ln, u: tap}) }()
+	ctx, cancel := context.WithCancel(b.ctx)
+	go tap.sample(ctx)
+	owner.Cleanup(func() { cancel(); _ = hs.Close() })
 	prof := filepath.Join(filepath.Dir(b.prof), "tapped.yaml")
 	if err := os.WriteFile(prof, []byte("name: bandwidth bench\nbandwidth:\n  server: http://"+serverAddr+":"+tapPort+"/\n"), 0o644); err != nil {
 		netlab.Stop(err)
@@ -194,7 +263,7 @@ func (b *bench) counters(owner netlab.TB, fallbackBin string, runs int, wine boo
 				got[i] = append(got[i], r)
 				if truth := tap.rate(r.upWarm, r.upOver); r.up != nil && truth > 0 {
 					inRun[i] = append(inRun[i], (*r.up-truth)/truth)
-					fmt.Fprintf(os.Stderr, "  %s: upload %.2f Mbit/s over %.2f s from %.2f s; the server read %.2f Mbit/s then\n",
+					fmt.Fprintf(os.Stderr, "  %s: upload %.2f Mbit/s over %.2f s from %.2f s; the server's kernel received %.2f Mbit/s then\n",
 						bin.name, *r.up, r.upOver, r.upWarm, truth)
 				}
 			}
@@ -237,7 +306,7 @@ func (b *bench) counters(owner netlab.TB, fallbackBin string, runs int, wine boo
 		}
 	}
 	b.printf("\nRates in Mbit/s of TCP payload. Error = (mean figure − goodput) / goodput.\n")
-	b.printf("\nUpload figure against what the server read over the figure's own window in the same run (mean error, lowest–highest): the method's error, apart from the machine's load moving the link between the iperf3 runs and wfh's.\n\n")
+	b.printf("\nUpload figure against what the server's kernel received (tcpi_bytes_received, sampled every 20 ms) over the figure's own window in the same run (mean error, lowest–highest): the method's error, apart from the machine's load moving the link between the iperf3 runs and wfh's.\n\n")
 	head = "| line |"
 	sep = "|---|"
 	for _, bin := range bins {
