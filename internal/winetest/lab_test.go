@@ -2,16 +2,13 @@ package winetest_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -142,39 +139,13 @@ func serveDNS(t *testing.T, ns *netlab.NS, addr string) {
 	}
 }
 
-var (
-	linuxOnce sync.Once
-	linuxBin  string
-	linuxErr  error
-)
-
-// linuxWfh builds the Linux wfh for `wfh serve`.
-func linuxWfh(t *testing.T) string {
-	t.Helper()
-	linuxOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "wfh-wine-serve-")
-		if err != nil {
-			linuxErr = err
-			return
-		}
-		linuxBin = filepath.Join(dir, "wfh")
-		if out, err := exec.Command("go", "build", "-o", linuxBin, "../../cmd/wfh").CombinedOutput(); err != nil {
-			linuxErr = errors.New(string(out))
-		}
-	})
-	if linuxErr != nil {
-		t.Fatalf("build wfh: %v", linuxErr)
-	}
-	return linuxBin
-}
-
 // serve starts `wfh serve` (Linux) in the server namespace and waits until
 // it answers from home.
 func (w *winLab) serve(t *testing.T) {
 	t.Helper()
 	// --max-test: the runs follow one another with no pause, which the
 	// server would count as one long test from one client.
-	cmd := w.tp.Server.Command(context.Background(), linuxWfh(t), "serve", "--listen", netlab.TopoServerIPv4+":"+servePort, "--max-test", "30m")
+	cmd := w.tp.Server.Command(context.Background(), winetest.WfhLinux(t), "serve", "--listen", netlab.TopoServerIPv4+":"+servePort, "--max-test", "30m")
 	var logs strings.Builder
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {

@@ -9,7 +9,9 @@
 //	p := winetest.NewPrefix(t, home)        // skips without Wine or mingw
 //	r := p.Run(ctx, nil, winetest.WfhExe(t), "doctor", "--format", "json")
 //
-// WfhExe builds cmd/wfh for windows/amd64 once per test binary. NewPrefix
+// WfhExe builds cmd/wfh for windows/amd64 once per test binary (WfhLinux
+// the Linux one, for wfh serve beside it), in a directory the next test
+// binary removes once this one has ended. NewPrefix
 // gives the namespace a Wine prefix of its own, copied from a template
 // that is booted once per machine (wineboot takes tens of seconds) and
 // cached in the temporary directory. Wine 8.0 lacks bcryptprimitives.dll,
@@ -112,9 +114,9 @@ func Require(t netlab.TB) {
 }
 
 var (
-	exeOnce sync.Once
-	exePath string
-	exeErr  error
+	exeOnce, linuxOnce sync.Once
+	exePath, linuxPath string
+	exeErr, linuxErr   error
 )
 
 // WfhExe builds cmd/wfh for windows/amd64 once per process and returns
@@ -123,14 +125,27 @@ var (
 func WfhExe(t netlab.TB) string {
 	t.Helper()
 	Require(t)
-	exeOnce.Do(func() { exePath, exeErr = buildExe() })
+	exeOnce.Do(func() { exePath, exeErr = build("wfh.exe", "GOOS=windows", "GOARCH=amd64") })
 	if exeErr != nil {
 		t.Fatalf("winetest: %v", exeErr)
 	}
 	return exePath
 }
 
-func buildExe() (string, error) {
+// WfhLinux builds cmd/wfh for this machine once per process, for what
+// runs beside wfh.exe (wfh serve in the server namespace).
+func WfhLinux(t netlab.TB) string {
+	t.Helper()
+	linuxOnce.Do(func() { linuxPath, linuxErr = build("wfh") })
+	if linuxErr != nil {
+		t.Fatalf("winetest: %v", linuxErr)
+	}
+	return linuxPath
+}
+
+// build compiles cmd/wfh as name in this process's build directory, with
+// env added to go build's environment.
+func build(name string, env ...string) (string, error) {
 	root, err := moduleRoot()
 	if err != nil {
 		return "", err
@@ -140,16 +155,16 @@ func buildExe() (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	exe := filepath.Join(dir, "wfh.exe")
+	out := filepath.Join(dir, name)
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", exe, "./cmd/wfh")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/wfh")
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build wfh.exe: %v: %s", err, out)
+	cmd.Env = append(append(os.Environ(), "CGO_ENABLED=0"), env...)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build %s: %v: %s", name, err, b)
 	}
-	return exe, nil
+	return out, nil
 }
 
 // sweepBuilds removes the wfh.exe builds of test processes that no longer
