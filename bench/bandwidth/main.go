@@ -20,6 +20,15 @@
 //
 //	go run ./bench/bandwidth            # about 10 minutes
 //	go run ./bench/bandwidth -quick     # three settings
+//	go run ./bench/bandwidth -counters  # kernel counters or not, Wine too
+//
+// -counters measures the upload and download figures with and without the
+// kernel's byte counters on the lines 10/5, 20/20, 50/10 and 50/50 Mbit/s
+// (20 ms RTT): the Linux binary, the Linux binary built with the
+// wfh_nokernelcounters tag (the fallback that runs where the OS has no
+// counters), and wfh.exe under Wine (Debian wine, wine64,
+// gcc-mingw-w64-x86-64; see internal/winetest), each -runs times, against
+// iperf3's goodput measured before and after them.
 //
 // It builds wfh itself (with the bandwidth check linked in, whether or not
 // checks/all lists it yet) and touches nothing outside the namespaces it
@@ -106,6 +115,10 @@ func main() {
 	lib := flag.Bool("lib", true, "also run speedtest-go with its default settings (30 s per setting)")
 	bin := flag.String("wfh", "", "a wfh binary to use instead of building one")
 	repeat := flag.Int("repeat", 5, "runs of the lossy setting for its repeatability table (0 for none; -quick sets 0)")
+	counters := flag.Bool("counters", false, "the kernel-counters table instead: Linux, Linux without counters and wfh.exe under Wine on four lines")
+	runs := flag.Int("runs", 3, "with -counters, runs of each binary per line")
+	noWine := flag.Bool("nowine", false, "with -counters, leave out wfh.exe under Wine")
+	lineArg := flag.String("line", "", "with -counters, only this line (\"50/10\")")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -116,8 +129,14 @@ func main() {
 	}
 	defer os.RemoveAll(tmp)
 	if *bin == "" {
-		*bin, err = build(tmp)
+		*bin, err = build(tmp, "wfh")
 		if err != nil {
+			fail(err)
+		}
+	}
+	var fallbackBin string
+	if *counters {
+		if fallbackBin, err = build(tmp, "wfh-nocounters", "-tags", "wfh_nokernelcounters"); err != nil {
 			fail(err)
 		}
 	}
@@ -137,6 +156,10 @@ func main() {
 		tp := lab.Topology()
 		b := &bench{ctx: ctx, tp: tp, bin: *bin, prof: prof, lib: *lib, w: &out}
 		b.serve()
+		if *counters {
+			b.counters(owner, fallbackBin, *runs, !*noWine, *lineArg)
+			return
+		}
 		b.run(list)
 		if *repeat > 0 {
 			b.repeatability(settings[len(settings)-1], *repeat)
@@ -158,15 +181,15 @@ func fail(err error) {
 	os.Exit(1)
 }
 
-// build compiles cmd/wfh from this module.
-func build(dir string) (string, error) {
+// build compiles cmd/wfh as dir/name; flags go to go build.
+func build(dir, name string, flags ...string) (string, error) {
 	root, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
 	if err != nil {
 		return "", fmt.Errorf("go list: %w", err)
 	}
 	mod := strings.TrimSpace(string(root))
-	bin := filepath.Join(dir, "wfh")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/wfh")
+	bin := filepath.Join(dir, name)
+	cmd := exec.Command("go", append(append([]string{"build", "-o", bin}, flags...), "./cmd/wfh")...)
 	cmd.Dir = mod
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("build wfh: %v: %s", err, out)
@@ -199,7 +222,9 @@ func must[T any](v T, err error) T {
 // serve starts wfh serve in the server namespace and waits until it
 // answers from home.
 func (b *bench) serve() {
-	cmd := b.tp.Server.Command(b.ctx, b.bin, "serve", "--listen", serverAddr+":"+port)
+	// --max-test: back-to-back runs from home read to the server as one
+	// client's test, which its default would cut off after a minute.
+	cmd := b.tp.Server.Command(b.ctx, b.bin, "serve", "--listen", serverAddr+":"+port, "--max-test", "2h")
 	cmd.Stderr = &b.logs
 	if err := cmd.Start(); err != nil {
 		netlab.Stop(fmt.Errorf("wfh serve: %w", err))
@@ -245,16 +270,22 @@ type wfhRun struct {
 	rssKB            int64
 	status, summary  string
 	downSecs, upSecs float64
+	upWarm, upOver   float64 // the upload figure's window: from upWarm s for upOver s
 }
 
 func (b *bench) wfh(s setting) wfhRun {
+	return b.wfhWith(s, b.bin)
+}
+
+// wfhWith runs the Linux binary bin.
+func (b *bench) wfhWith(s setting, bin string) wfhRun {
 	ctx, cancel := context.WithTimeout(b.ctx, 40*time.Second)
 	defer cancel()
 	args := []string{"doctor", "--only", "bandwidth", "--format", "json", "--profile", b.prof}
 	if s.maxData != "" {
 		args = append(args, "--max-data", s.maxData)
 	}
-	cmd := b.tp.Home.Command(ctx, b.bin, args...)
+	cmd := b.tp.Home.Command(ctx, bin, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
@@ -265,6 +296,12 @@ func (b *bench) wfh(s setting) wfhRun {
 		netlab.Stop(fmt.Errorf("wfh doctor: %v: %s", err, stderr.String()))
 	}
 	r.rssKB = peakRSSKB(cmd.ProcessState)
+	b.parse(&r, stdout.Bytes())
+	return r
+}
+
+// parse reads a `wfh doctor --only bandwidth --format json` report into r.
+func (b *bench) parse(r *wfhRun, report []byte) {
 	var rep struct {
 		Results []struct {
 			Status  string `json:"status"`
@@ -283,8 +320,8 @@ func (b *bench) wfh(s setting) wfhRun {
 			} `json:"items"`
 		} `json:"results"`
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil || len(rep.Results) != 1 {
-		netlab.Stop(fmt.Errorf("wfh report: %v: %s", err, stdout.String()))
+	if err := json.Unmarshal(report, &rep); err != nil || len(rep.Results) != 1 {
+		netlab.Stop(fmt.Errorf("wfh report: %v: %s", err, report))
 	}
 	res := rep.Results[0]
 	r.status, r.summary = res.Status, res.Summary
@@ -302,17 +339,22 @@ func (b *bench) wfh(s setting) wfhRun {
 	}
 	for _, it := range res.Items {
 		for _, m := range it.Metrics {
-			if m.Name == "seconds" && m.Value != nil {
-				if it.Label == "download" {
-					r.downSecs = *m.Value
-				} else if it.Label == "upload" {
-					r.upSecs = *m.Value
-				}
+			if m.Value == nil {
+				continue
+			}
+			switch {
+			case m.Name == "seconds" && it.Label == "download":
+				r.downSecs = *m.Value
+			case m.Name == "seconds" && it.Label == "upload":
+				r.upSecs = *m.Value
+			case m.Name == "warmup_seconds" && it.Label == "upload":
+				r.upWarm = *m.Value
+			case m.Name == "measured_seconds" && it.Label == "upload":
+				r.upOver = *m.Value
 			}
 		}
 	}
 	r.downEnd, r.upEnd = res.Facts["download_end"], res.Facts["upload_end"]
-	return r
 }
 
 // library runs speedtest-go as its own CLI would: default connections

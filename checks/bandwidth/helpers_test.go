@@ -167,7 +167,7 @@ type wireListener struct {
 type wireConn struct {
 	net.Conn
 	l      *wireListener
-	kernel func() (counts, bool)
+	kernel counterSource
 	once   sync.Once
 }
 
@@ -190,7 +190,7 @@ func (c *wireConn) Close() error {
 		c.l.mu.Lock()
 		delete(c.l.live, c)
 		if c.kernel != nil {
-			if k, ok := c.kernel(); ok {
+			if k, ok := c.kernel(0); ok {
 				c.l.received += k.received
 				c.l.acked += k.acked
 			}
@@ -208,7 +208,7 @@ func (l *wireListener) totals() (received, acked int64) {
 	received, acked = l.received, l.acked
 	for c := range l.live {
 		if c.kernel != nil {
-			if k, ok := c.kernel(); ok {
+			if k, ok := c.kernel(0); ok {
 				received += k.received
 				acked += k.acked
 			}

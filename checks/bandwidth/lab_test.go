@@ -81,6 +81,27 @@ func TestLabShapedLink(t *testing.T) {
 	}
 }
 
+// Without kernel byte counters (Wine, older Windows) on a slow uplink:
+// the fallback's first bodies are small, so the upload is measured, not
+// "stalled", and never above the link.
+func TestLabSlowUplinkWithoutKernelCounters(t *testing.T) {
+	lab := netlab.New(t)
+	tp := lab.Topology()
+	base := labServer(t, tp, speedserver.Config{})
+	tp.ProviderLink.Set(netlab.Impairment{Rate: 5e6, Delay: 10 * time.Millisecond}, netlab.Impairment{Rate: 10e6, Delay: 10 * time.Millisecond})
+	cfg := defaultConfig()
+	cfg.noKernelCounters = true
+	r, took := runCheck(t, cfg, labEnv(t, tp, base))
+	t.Logf("%s (%v): %s", r.Status, took, r.Summary)
+	if e := r.Facts["upload_end"]; e == string(endStalled) || e == string(endFailed) {
+		t.Fatalf("upload ended %s", e)
+	}
+	want := 5.0 * 1448 / 1500
+	if v := metric(t, r, "upload_mbps"); v == nil || *v < want*0.8 || *v > want*1.05 {
+		t.Errorf("upload_mbps = %v, want %.2f within -20/+5 %%", v, want)
+	}
+}
+
 // With the server unreachable (every packet toward it dropped), the check
 // says so within seconds.
 func TestLabServerUnreachable(t *testing.T) {
