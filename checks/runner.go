@@ -32,9 +32,10 @@ type Runner struct {
 	Env Env
 	// Timeout is the overall deadline of the run.
 	Timeout time.Duration
-	// Limit is the overall time limit as the user set it (--timeout), for
-	// messages; Timeout is what remains of it when the checks start, a
-	// little less. Zero means Timeout.
+	// Limit is the overall time limit as the user set it (--timeout), named
+	// in the result of a check still running at the deadline; the time
+	// spent before the runner started comes out of Timeout, and a user who
+	// set 2 s must not read 1.7 s. Zero means Timeout.
 	Limit time.Duration
 	// Observer, when set, receives events as they happen.
 	Observer Observer

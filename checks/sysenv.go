@@ -3,6 +3,7 @@ package checks
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -30,6 +31,12 @@ func SystemEnv(p *profile.Profile) (*Env, error) {
 		return nil, err
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
+	// The default transport has a TLS config only while HTTP/2 is on:
+	// GODEBUG=http2client=0 (which users and IT set to work around a
+	// broken proxy) leaves it nil.
+	if transport.TLSClientConfig == nil {
+		transport.TLSClientConfig = &tls.Config{}
+	}
 	transport.TLSClientConfig.RootCAs = roots
 	dialer := &net.Dialer{}
 	transport.DialContext = dialer.DialContext

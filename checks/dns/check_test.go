@@ -83,12 +83,17 @@ func (s *scene) run(t *testing.T) checks.Result {
 	env := &checks.Env{Dialer: s.net, Resolver: s.res, Profile: s.prof, OS: "linux", Net: dnsState(s.cfg, s.derr)}
 	start := time.Now()
 	res := c.Run(t.Context(), env)
-	if took := time.Since(start); took > budget {
+	if took := time.Since(start); took > budget+busySlack {
 		t.Errorf("the check took %v, over its %v budget", took, budget)
 	}
 	reportschema.CheckResults(t, "dns", "DNS (name lookups)", []report.Result{res})
 	return res
 }
+
+// busySlack is how late a deadline may be met on a busy machine: two CPU
+// hogs and the race detector hold goroutines back for up to a second; a
+// real overrun (a missed cancel, a hang) is longer.
+const busySlack = 2 * time.Second
 
 func findingWith(res checks.Result, part string) (report.Finding, bool) {
 	for _, f := range res.Findings {

@@ -70,7 +70,7 @@ func TestLab(t *testing.T) {
 		res := New().Run(ctx, env)
 		took := time.Since(start)
 		reportschema.CheckResults(t, "dns", "DNS (name lookups)", []report.Result{res})
-		if took > budget {
+		if took > budget+busySlack {
 			t.Errorf("took %v, over the %v budget", took, budget)
 		}
 		t.Logf("%s in %v: %s", res.Status, took.Round(time.Millisecond), res.Summary)

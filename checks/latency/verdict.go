@@ -203,7 +203,7 @@ func verdict(o observations, l limits) checks.Result {
 	}
 	for _, i := range loc.Limiting {
 		t := o.Targets[i]
-		v.Note(fmt.Sprintf("%s answers only some pings (%s %% unanswered), but the targets behind it do not lose them: it limits the answers it sends itself, which is common and harmless.", capitalise(roleName(t.Role)), num(round(t.series.stats().LossPercent(), 1))))
+		v.Note(fmt.Sprintf("%s answers only some pings (%s %% unanswered), far more than the targets behind it lose: it limits the answers it sends itself, which is common and harmless. Its round trip and jitter are from the answers it sent.", capitalise(roleName(t.Role)), num(round(t.series.stats().LossPercent(), 1))))
 	}
 
 	// Path MTU.
@@ -213,6 +213,8 @@ func verdict(o observations, l limits) checks.Result {
 		if o.PMTUErr != nil {
 			why = pmtuWords.Phrase(probeutil.ClassifyNetErr(o.PMTUErr))
 			switch {
+			case errors.Is(o.PMTUErr, errPMTUCut):
+				why = "the search did not finish while the pings ran (the test site does not answer large pings)"
 			case errors.Is(o.PMTUErr, icmpprobe.ErrNoEcho):
 				why = "the test site does not answer pings"
 			case errors.Is(o.PMTUErr, icmpprobe.ErrUnreachable):
@@ -269,7 +271,7 @@ func jitterText(in internet) string {
 // suggested only to a user on Wi-Fi.
 func qualityFix(in internet, l limits, loc location, path netstate.Path) string {
 	switch loc.Where {
-	case locHome, locProvider, locPastRoute:
+	case locHome, locProvider, locPastRoute, locHomeOrProvider:
 		return "" // the finding on where the loss starts carries the fix
 	}
 	cable := ""
@@ -319,8 +321,18 @@ func locationFinding(loc location, in internet, l limits, path netstate.Path) (c
 		return checks.Conclusion{Severity: sev, Message: "Your home network is fine; the loss starts in your provider's network.",
 			Fix: "Contact your provider with this report."}, true
 	case locPastRoute:
-		return checks.Conclusion{Severity: sev, Message: "Your home network is fine; the loss starts past your router, in your provider's network or beyond it (the provider's first router did not answer, so the two cannot be told apart).",
+		return checks.Conclusion{Severity: sev, Message: "Your home network is fine; the loss starts past your router, in your provider's network or beyond it (the provider's first router did not answer, or answers only some pings, so the two cannot be told apart).",
 			Fix: "Contact your provider with this report."}, true
+	case locHomeOrProvider:
+		c := checks.Conclusion{Severity: sev, Message: "The loss starts before the provider's first router: at home or in your provider's network (your router answers only some pings, so the two cannot be told apart).",
+			Fix: "Restart your router; if the loss stays, contact your provider with this report."}
+		switch homeLink(path) {
+		case "Wi-Fi":
+			c.Fix = "Try a cable instead of Wi-Fi, or move closer to the router; if the loss stays, contact your provider with this report."
+		case "cable":
+			c.Fix = "Try another network cable and another port on the router; if the loss stays, contact your provider with this report."
+		}
+		return c, true
 	case locBeyond:
 		return checks.Conclusion{Severity: sev, Message: "The problem is beyond your provider: your home network and your provider's first router lose nothing.",
 			Fix: "Nothing to fix at home. If calls suffer, tell IT which service: the trouble is on the way to it."}, true
@@ -360,6 +372,8 @@ func locationShort(loc location, path netstate.Path) string {
 		return "loss starts in your provider's network"
 	case locPastRoute:
 		return "loss starts past your router"
+	case locHomeOrProvider:
+		return "loss starts at home or in your provider's network"
 	case locBeyond:
 		return "loss starts beyond your provider"
 	}
@@ -397,13 +411,15 @@ func roleName(r role) string {
 
 // addItems adds one item and one RTT series per target, in ladder order.
 func addItems(res *checks.Result, o observations, l limits, loc location) {
-	limiting := map[int]bool{}
+	// A rung that shares a limiting target's address (a router that is
+	// also the DNS server) has the same answers, limited alike.
+	limitingAddr := map[netip.Addr]bool{}
 	for _, i := range loc.Limiting {
-		limiting[i] = true
+		limitingAddr[o.Targets[i].Addr] = true
 	}
 	seen := map[string]int{}
 	charted := map[netip.Addr]bool{} // one series per address: a shared one is the same data
-	for i, t := range o.Targets {
+	for _, t := range o.Targets {
 		label := itemLabel(t.target)
 		if n := seen[label]; n > 0 {
 			label += " #" + strconv.Itoa(n+1)
@@ -433,7 +449,7 @@ func addItems(res *checks.Result, o observations, l limits, loc location) {
 				it.Attributes["port"] = strconv.Itoa(t.Port)
 			}
 			st := t.series.stats()
-			it.Metrics = targetMetrics(st)
+			it.Metrics = append(targetMetrics(st), paceMetrics(o, t)...)
 			switch {
 			case st.Received == 0:
 				it.Status = report.Warn
@@ -443,12 +459,12 @@ func addItems(res *checks.Result, o observations, l limits, loc location) {
 				}
 			default:
 				it.Status, _ = l.grade(msOf(st.Mean), msOf(st.Jitter), st.JitterValid, st.LossPercent())
-				if limiting[i] {
+				if limitingAddr[t.Addr] {
 					it.Status = report.Pass
 				}
 				it.Summary = fmt.Sprintf("round trip %s ms, jitter %s, loss %s %% (%d of %d answered)",
 					num(round(msOf(st.Mean), 2)), jitterOf(st), num(round(st.LossPercent(), 1)), st.Received, st.Sent)
-				if limiting[i] {
+				if limitingAddr[t.Addr] {
 					it.Summary += "; answers only some pings itself"
 				}
 			}
@@ -491,6 +507,21 @@ func targetMetrics(st rttstats.Summary) []report.Metric {
 		ms = append(ms, report.Measured("jitter_ms", round(msOf(st.Jitter), 3), "ms"))
 	} else {
 		ms = append(ms, report.NotMeasured("jitter_ms", "ms", "fewer than two answers"))
+	}
+	return ms
+}
+
+// paceMetrics say how a target was probed, so a reader can judge its
+// figures: how many probes a second and, for pings, how big each was and
+// how many answers came too late to count.
+func paceMetrics(o observations, t outcome) []report.Metric {
+	var ms []report.Metric
+	if o.Interval > 0 {
+		ms = append(ms, report.Measured("probe_rate", round(float64(time.Second)/float64(o.Interval), 2), "probes/s"))
+	}
+	if o.Method != methodTCP && o.Payload > 0 {
+		ms = append(ms, report.Measured("probe_bytes", float64(icmpprobe.PacketSize(o.Payload, t.Addr.Is6())), "bytes"),
+			report.Measured("late", float64(t.late), "probes"))
 	}
 	return ms
 }

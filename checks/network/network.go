@@ -142,6 +142,8 @@ func (c *check) observe(ctx context.Context, env *checks.Env) (o observations) {
 		families = []string{"ipv6"}
 	}
 
+	// The router is read before the probes start: they write into o.
+	gw := routerOf(o)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	env.Progress("probing " + plural(len(anchors)*len(families), "secure site"))
@@ -169,7 +171,7 @@ func (c *check) observe(ctx context.Context, env *checks.Env) (o observations) {
 		o.Portal = p
 		mu.Unlock()
 	})
-	if gw := routerOf(o); gw.IsValid() && c.ping != nil {
+	if gw.IsValid() && c.ping != nil {
 		wg.Go(func() {
 			answered, rtt, err := c.ping(ctx, gw)
 			mu.Lock()

@@ -176,13 +176,13 @@ func TestProbeRefusedAndBlackholed(t *testing.T) {
 	}()
 	start := time.Now()
 	p = probeTarget(context.Background(), env, loopback, parseTarget("http://"+hang.Addr().String()+"/", 0))
-	if took := time.Since(start); p.Out != outStalled || p.Detail != "connected, but no answer to the request in time" || took > requestTimeout+time.Second {
+	if took := time.Since(start); p.Out != outStalled || p.Detail != "connected, but no answer to the request in time" || took > requestTimeout+busySlack {
 		t.Errorf("stalled: %+v after %s", p, took)
 	}
 	env.Dialer = &checkstest.Dialer{DefaultSource: a4("127.0.0.1"), Default: &checkstest.Route{Silent: true}}
 	start = time.Now()
 	p = probeTarget(context.Background(), env, loopback, parseTarget("10.9.9.9:443", 0))
-	if took := time.Since(start); p.Out != outTimeout || took > connectTimeout+time.Second {
+	if took := time.Since(start); p.Out != outTimeout || took > connectTimeout+busySlack {
 		t.Errorf("blackholed: %+v after %s", p, took)
 	}
 }
@@ -267,7 +267,7 @@ func TestBadInputNoHang(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	res := c.Run(ctx, env)
-	if took := time.Since(start); took > connectTimeout+2*time.Second {
+	if took := time.Since(start); took > connectTimeout+busySlack {
 		t.Errorf("took %s", took)
 	}
 	reportschema.CheckResults(t, "vpn", "VPN", []report.Result{res})
@@ -303,3 +303,8 @@ func TestBadInputNoHang(t *testing.T) {
 		t.Errorf("state %q", res.Facts["vpn_state"])
 	}
 }
+
+// busySlack is how late a deadline may be met on a busy machine: two CPU
+// hogs and the race detector hold goroutines back for up to a second; a
+// real overrun (a missed cancel, a hang) is longer.
+const busySlack = 2 * time.Second

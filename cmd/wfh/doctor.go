@@ -104,7 +104,8 @@ EXIT STATUS
        --output name, broken profile, or a profile address that fails its
        pin or cannot be fetched with no saved copy
   3    no report could be written at all (e.g. --output in a folder that
-       does not exist: said before any check runs)
+       does not exist: said before any check runs), or an internal error
+       (a bug in wfh: run again with --verbose and report it)
   130  interrupted with Ctrl-C; the checks that finished are reported`,
 		Example: `  # Check everything
   wfh doctor
@@ -144,6 +145,7 @@ EXIT STATUS
 			if strings.EqualFold(strings.TrimSpace(opts.format), string(render.FormatJSON)) {
 				f.jsonErrors = true
 			}
+			f.verbose = f.verbose || opts.verbose
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -332,6 +334,7 @@ func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 		rep = redact.Redact(rep, known)
 	}
 
+	testPanic("report")
 	code := runExitCode(rep, s.failOn)
 	werr := writeReport(f, o, s, rep, code)
 	copied := o.copy && copyReport(ctx, f, rep, o.verbose)

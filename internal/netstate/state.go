@@ -353,7 +353,9 @@ func (s *State) read(parent context.Context) {
 		p := choosePath(ifaces, rt, a4.src, a6.src)
 		var err error
 		if !p.FromKernel && (ierr != nil || rerr != nil) {
-			err = fmt.Errorf("the kernel could not be asked (%v) and %v", shortErr(a4.err), firstErr(rerr, ierr))
+			// The socket's own error is platform text ("wsaioctl: winapi
+			// error #10045" under Wine), which no report may carry.
+			err = fmt.Errorf("the kernel could not be asked which way traffic leaves, and %v", firstErr(rerr, ierr))
 		}
 		s.path.set(p, err)
 	})
@@ -391,13 +393,6 @@ func firstErr(errs ...error) error {
 		}
 	}
 	return nil
-}
-
-func shortErr(err error) string {
-	if err == nil {
-		return "no error"
-	}
-	return err.Error()
 }
 
 // bounded runs read in a goroutine of its own and returns its answer, or

@@ -1,10 +1,5 @@
-//go:build winetest
-
-// This test runs the Windows binary under Wine with internal/winetest
-// (issue 22). It is built only with -tags winetest until that package is
-// on main: then remove the build constraint above, and CI runs it with the
-// other Wine tests (it skips, naming the Debian packages, where Wine is
-// missing).
+// The Windows binary and the Windows test binaries under Wine, through
+// internal/winetest; without Wine they skip, naming the Debian packages.
 
 package netstate_test
 
