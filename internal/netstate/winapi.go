@@ -102,12 +102,12 @@ func (s winRouteSource) Routes(ctx context.Context) (Routes, error) {
 			if s.r.api.Routes == nil {
 				return Routes{}, winnet.ErrUnsupported
 			}
+			// An empty table is an answer: a machine with no network has
+			// no route (Windows keeps loopback routes; Wine in a namespace
+			// without routes lists none).
 			routes, err := s.r.api.Routes()
 			if err != nil {
 				return Routes{}, err
-			}
-			if len(routes) == 0 {
-				return Routes{}, errors.New("GetIpForwardTable2 listed no route")
 			}
 			// The adapters name the routes' interfaces and give the
 			// interface metric where the route lacks it; without them the
