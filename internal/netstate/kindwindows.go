@@ -3,30 +3,15 @@ package netstate
 import (
 	"slices"
 	"strings"
-)
 
-// Interface types of Windows adapters (IANA ifType, ipifcons.h), as
-// GetAdaptersAddresses gives them and as ipconfig's block headers name
-// them ("Wireless LAN adapter" is IfType 71). internal/winnet checks these
-// against x/sys on Windows.
-const (
-	winIfTypeOther       = 1
-	winIfTypeEthernet    = 6 // also every VPN client's virtual Ethernet adapter (TAP, AnyConnect, GlobalProtect, FortiClient)
-	winIfTypePPP         = 23
-	winIfTypeLoopback    = 24
-	winIfTypePropVirtual = 53 // layer-3 virtual adapters: Wintun, WireGuardNT, OpenVPN DCO
-	winIfTypeIEEE80211   = 71
-	winIfTypeTunnel      = 131 // Teredo, ISATAP, 6to4, IP-HTTPS
-	winIfTypeWWANPP      = 243 // mobile broadband (GSM)
-	winIfTypeWWANPP2     = 244 // mobile broadband (CDMA)
-
-	winTunnelTypeIPHTTPS = 15 // DirectAccess over HTTPS
+	"github.com/wfh-cli/wfh/internal/winnet"
 )
 
 // winAdapter is what tells a Windows adapter's kind: the interface type
-// where the source gives it (GetAdaptersAddresses; ipconfig's header
-// words), 0 where it does not (route print's interface list), the
-// driver's description and the connection's name.
+// (winnet.IfType*, the IANA ifType) where the source gives it
+// (GetAdaptersAddresses; the words of ipconfig's block headers), 0 where
+// it does not (route print's interface list), the driver's description
+// and the connection's name.
 type winAdapter struct {
 	IfType, TunnelType uint32
 	Description, Name  string
@@ -94,7 +79,7 @@ func windowsKind(a winAdapter) Kind {
 		return false
 	}
 	switch {
-	case a.IfType == winIfTypeLoopback:
+	case a.IfType == winnet.IfTypeLoopback:
 		return KindLoopback
 	case strings.Contains(desc, "hyper-v network adapter"):
 		// A Hyper-V guest's own NIC is the VM's wired link, unlike the
@@ -102,33 +87,33 @@ func windowsKind(a winAdapter) Kind {
 		return KindWired
 	case has(winVirtualPhrases, nil):
 		return KindOther
-	case a.IfType == winIfTypeTunnel && (a.TunnelType == winTunnelTypeIPHTTPS || strings.Contains(desc, "ip-https")):
+	case a.IfType == winnet.IfTypeTunnel && (a.TunnelType == winnet.TunnelTypeIPHTTPS || strings.Contains(desc, "ip-https")):
 		return KindTunnel // DirectAccess, a VPN
-	case a.IfType == winIfTypeTunnel || has(winTransitionPhrases, nil):
+	case a.IfType == winnet.IfTypeTunnel || has(winTransitionPhrases, nil):
 		return KindOther
 	case has(winVPNPhrases, winVPNWords):
 		return KindTunnel
 	}
 	switch a.IfType {
-	case winIfTypeIEEE80211:
+	case winnet.IfTypeIEEE80211:
 		return KindWiFi
-	case winIfTypePPP:
+	case winnet.IfTypePPP:
 		// Dial-up and the built-in VPN client's connections; PPPoE
 		// broadband runs on the home router, not on the worker's laptop.
 		return KindTunnel
-	case winIfTypePropVirtual:
+	case winnet.IfTypePropVirtual:
 		// A layer-3 virtual adapter whose description named no client is
 		// still a tunnel.
 		return KindTunnel
-	case winIfTypeWWANPP, winIfTypeWWANPP2:
+	case winnet.IfTypeWWANPP, winnet.IfTypeWWANPP2:
 		return KindOther
-	case winIfTypeEthernet:
+	case winnet.IfTypeEthernet:
 		// A USB Wi-Fi stick with an old driver may say Ethernet.
 		if has(winWiFiPhrase, winWiFiWords) {
 			return KindWiFi
 		}
 		return KindWired
-	case winIfTypeOther:
+	case winnet.IfTypeOther:
 		// Wine names adapters after their Linux devices and gives a TUN
 		// device (WireGuard, OpenVPN) IfType 1.
 		if linuxTunnelName(a.Name) || linuxTunnelName(a.Description) {
@@ -165,15 +150,15 @@ func linuxTunnelName(name string) bool {
 func ipconfigIfType(headerType string) uint32 {
 	switch headerType {
 	case "ethernet":
-		return winIfTypeEthernet
+		return winnet.IfTypeEthernet
 	case "wireless":
-		return winIfTypeIEEE80211
+		return winnet.IfTypeIEEE80211
 	case "ppp":
-		return winIfTypePPP
+		return winnet.IfTypePPP
 	case "tunnel":
-		return winIfTypeTunnel
+		return winnet.IfTypeTunnel
 	case "mobile":
-		return winIfTypeWWANPP
+		return winnet.IfTypeWWANPP
 	}
 	return 0
 }

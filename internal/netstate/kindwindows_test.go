@@ -1,6 +1,10 @@
 package netstate
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/wfh-cli/wfh/internal/winnet"
+)
 
 // TestWindowsKindByDescription is the text sources' case: route print's
 // interface list gives a description and nothing else.
@@ -58,30 +62,30 @@ func TestWindowsKindByType(t *testing.T) {
 		a    winAdapter
 		want Kind
 	}{
-		{winAdapter{IfType: winIfTypeLoopback, Description: "Software Loopback Interface 1"}, KindLoopback},
-		{winAdapter{IfType: winIfTypeIEEE80211, Description: "Acme 9000"}, KindWiFi},
-		{winAdapter{IfType: winIfTypeIEEE80211, Description: "Microsoft Wi-Fi Direct Virtual Adapter"}, KindOther},
-		{winAdapter{IfType: winIfTypePropVirtual, Description: "Some Userspace Tunnel Adapter"}, KindTunnel},
-		{winAdapter{IfType: winIfTypePropVirtual, Description: "Acme Virtual Adapter"}, KindTunnel},
-		{winAdapter{IfType: winIfTypePPP, Description: "Corp VPN"}, KindTunnel},
-		{winAdapter{IfType: winIfTypePPP, Description: "Dial-up"}, KindTunnel},
-		{winAdapter{IfType: winIfTypeTunnel, TunnelType: winTunnelTypeIPHTTPS, Description: "iphttpsinterface"}, KindTunnel},
-		{winAdapter{IfType: winIfTypeTunnel, TunnelType: 13, Description: "Microsoft ISATAP Adapter #2"}, KindOther},
-		{winAdapter{IfType: winIfTypeTunnel, Description: "Teredo Tunneling Pseudo-Interface"}, KindOther},
-		{winAdapter{IfType: winIfTypeWWANPP, Description: "Qualcomm Snapdragon X55 5G"}, KindOther},
-		{winAdapter{IfType: winIfTypeEthernet, Description: "Hyper-V Network Adapter"}, KindWired},
-		{winAdapter{IfType: winIfTypeEthernet, Description: "Realtek RTL8188EU Wireless LAN 802.11n USB 2.0 Network Adapter"}, KindWiFi},
-		{winAdapter{IfType: winIfTypeEthernet, Description: "Npcap Loopback Adapter"}, KindOther},
-		{winAdapter{IfType: winIfTypeEthernet, Description: "TAP-ProtonVPN Windows Adapter V9"}, KindTunnel},
-		{winAdapter{IfType: winIfTypeEthernet, Description: "ZeroTier Virtual Port"}, KindTunnel},
-		{winAdapter{IfType: winIfTypeEthernet, Description: "Remote NDIS Compatible Device"}, KindWired},
-		{winAdapter{IfType: winIfTypeEthernet, Description: "Startech Gigabit"}, KindWired},
+		{winAdapter{IfType: winnet.IfTypeLoopback, Description: "Software Loopback Interface 1"}, KindLoopback},
+		{winAdapter{IfType: winnet.IfTypeIEEE80211, Description: "Acme 9000"}, KindWiFi},
+		{winAdapter{IfType: winnet.IfTypeIEEE80211, Description: "Microsoft Wi-Fi Direct Virtual Adapter"}, KindOther},
+		{winAdapter{IfType: winnet.IfTypePropVirtual, Description: "Some Userspace Tunnel Adapter"}, KindTunnel},
+		{winAdapter{IfType: winnet.IfTypePropVirtual, Description: "Acme Virtual Adapter"}, KindTunnel},
+		{winAdapter{IfType: winnet.IfTypePPP, Description: "Corp VPN"}, KindTunnel},
+		{winAdapter{IfType: winnet.IfTypePPP, Description: "Dial-up"}, KindTunnel},
+		{winAdapter{IfType: winnet.IfTypeTunnel, TunnelType: winnet.TunnelTypeIPHTTPS, Description: "iphttpsinterface"}, KindTunnel},
+		{winAdapter{IfType: winnet.IfTypeTunnel, TunnelType: 13, Description: "Microsoft ISATAP Adapter #2"}, KindOther},
+		{winAdapter{IfType: winnet.IfTypeTunnel, Description: "Teredo Tunneling Pseudo-Interface"}, KindOther},
+		{winAdapter{IfType: winnet.IfTypeWWANPP, Description: "Qualcomm Snapdragon X55 5G"}, KindOther},
+		{winAdapter{IfType: winnet.IfTypeEthernet, Description: "Hyper-V Network Adapter"}, KindWired},
+		{winAdapter{IfType: winnet.IfTypeEthernet, Description: "Realtek RTL8188EU Wireless LAN 802.11n USB 2.0 Network Adapter"}, KindWiFi},
+		{winAdapter{IfType: winnet.IfTypeEthernet, Description: "Npcap Loopback Adapter"}, KindOther},
+		{winAdapter{IfType: winnet.IfTypeEthernet, Description: "TAP-ProtonVPN Windows Adapter V9"}, KindTunnel},
+		{winAdapter{IfType: winnet.IfTypeEthernet, Description: "ZeroTier Virtual Port"}, KindTunnel},
+		{winAdapter{IfType: winnet.IfTypeEthernet, Description: "Remote NDIS Compatible Device"}, KindWired},
+		{winAdapter{IfType: winnet.IfTypeEthernet, Description: "Startech Gigabit"}, KindWired},
 		{winAdapter{IfType: 144, Description: "1394 Net Adapter"}, KindOther},
 		// Wine names adapters after Linux devices and says IfType 1 for TUN.
-		{winAdapter{IfType: winIfTypeOther, Name: "wg0", Description: "wg0"}, KindTunnel},
-		{winAdapter{IfType: winIfTypeOther, Name: "tailscale0", Description: "tailscale0"}, KindTunnel},
-		{winAdapter{IfType: winIfTypeOther, Name: "tunnelbroker", Description: "tunnelbroker"}, KindOther},
-		{winAdapter{IfType: winIfTypeOther, Name: "dummy0", Description: "dummy0"}, KindOther},
+		{winAdapter{IfType: winnet.IfTypeOther, Name: "wg0", Description: "wg0"}, KindTunnel},
+		{winAdapter{IfType: winnet.IfTypeOther, Name: "tailscale0", Description: "tailscale0"}, KindTunnel},
+		{winAdapter{IfType: winnet.IfTypeOther, Name: "tunnelbroker", Description: "tunnelbroker"}, KindOther},
+		{winAdapter{IfType: winnet.IfTypeOther, Name: "dummy0", Description: "dummy0"}, KindOther},
 	} {
 		if got := windowsKind(c.a); got != c.want {
 			t.Errorf("%q IfType %d: %s, want %s", c.a.Description, c.a.IfType, got, c.want)
