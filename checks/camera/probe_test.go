@@ -39,6 +39,8 @@ func TestDarwinProbe(t *testing.T) {
 			[]string{"FaceTime HD Camera", "HD Pro Webcam C920"}, 1, report.Pass, "2 cameras: FaceTime HD Camera (built-in), HD Pro Webcam C920 (USB)"},
 		{"nested JSON", map[string]checkstest.Reply{spJSONCmd: {Out: fixture(t, "macos/spcamera-nested.json")}}, spJSONSource,
 			[]string{"FaceTime HD Camera (Built-in)", "Studio Display Camera"}, 1, report.Pass, "2 cameras: FaceTime HD Camera (Built-in) (built-in), Studio Display Camera (USB)"},
+		{"Apple silicon's camera and an Apple display's", map[string]checkstest.Reply{spJSONCmd: {Out: fixture(t, "macos/spcamera-apple-silicon-display-written.json")}}, spJSONSource,
+			[]string{"MacBook Pro Camera", "FaceTime HD Camera (Display)"}, 1, report.Pass, "2 cameras: MacBook Pro Camera (built-in), FaceTime HD Camera (Display) (USB)"},
 		{"no camera", map[string]checkstest.Reply{spJSONCmd: {Out: fixture(t, "macos/spcamera-empty.json")}}, spJSONSource,
 			nil, 1, report.Warn, noCamera},
 		{"continuity and virtual", map[string]checkstest.Reply{spJSONCmd: {Out: fixture(t, "macos/spcamera-continuity-virtual.json")}}, spJSONSource,

@@ -119,7 +119,10 @@ func (c *check) observe(ctx context.Context, env *checks.Env) (o observations) {
 	o.Proxy, _ = env.Net.Proxy(ctx)
 	// Every part this check shows has been waited for; the rest (DNS) is
 	// read by now or soon, bounded by netstate.ReadLimit.
-	defer func() { o.Problems = env.Net.Problems(ctx) }()
+	defer func() {
+		snap := env.Net.Snapshot(ctx)
+		o.Problems, o.Origins = snap.Problems, snap.Origins
+	}()
 
 	// With no usable interface, or a route table that says there is no way
 	// out, there is nothing to probe: say so at once (offline runs are fast).

@@ -154,6 +154,27 @@ func TestProblemsAreShown(t *testing.T) {
 	}
 }
 
+// TestFallbackSourcesAreShown: a part read from the OS's tools because
+// its API failed says so; one read from the API says nothing.
+func TestFallbackSourcesAreShown(t *testing.T) {
+	o := observations{Interfaces: []iface{wifiV4}, Routes: gw4, Anchors: anchors(outOK, ""), Portal: ok204,
+		Origins: []netstate.Origin{
+			{Part: netstate.PartInterfaces, Via: "net.Interfaces, route print and ipconfig /all", Failed: "GetAdaptersAddresses", Detail: "GetAdaptersAddresses: The data is invalid."},
+			{Part: netstate.PartRoutes, Via: "GetIpForwardTable2"},
+		}}
+	r := verdict(o)
+	var notes []string
+	for _, f := range r.Findings {
+		if strings.HasPrefix(f.Message, "Read the ") {
+			notes = append(notes, f.Message)
+		}
+	}
+	want := "Read the interfaces of this computer from net.Interfaces, route print and ipconfig /all, because GetAdaptersAddresses did not answer."
+	if len(notes) != 1 || notes[0] != want {
+		t.Errorf("notes %q, want %q", notes, want)
+	}
+}
+
 // TestProfileTemplateDefaults: the defaults `wfh profile init` writes are
 // the ones this check uses.
 func TestProfileTemplateDefaults(t *testing.T) {

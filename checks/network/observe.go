@@ -22,6 +22,9 @@ type observations struct {
 	Path netstate.Path
 	// Problems are the parts of the network state that could not be read.
 	Problems []netstate.Problem
+	// Origins say which source answered the parts that have a fallback
+	// (the OS's API, or its tools' text).
+	Origins []netstate.Origin
 }
 
 // iface is one interface as the run's network state lists it.

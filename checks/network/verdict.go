@@ -82,6 +82,15 @@ func verdict(o observations) checks.Result {
 	for _, p := range o.Problems {
 		v.Note(fmt.Sprintf("Could not read the %s of this computer: %s.", p.Part, strings.TrimSuffix(p.Reason, ".")))
 	}
+	// A part read from the OS's tools because its API failed: the text
+	// of those tools is localised and less complete, so say where it came
+	// from and which API failed (its own error is the OS's text, for
+	// --debug only).
+	for _, or := range o.Origins {
+		if or.FellBack() {
+			v.Note(fmt.Sprintf("Read the %s of this computer from %s, because %s did not answer.", or.Part, or.Via, or.Failed))
+		}
+	}
 	v.Apply(&res)
 	return res
 }

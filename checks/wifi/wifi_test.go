@@ -367,6 +367,21 @@ func TestCheckMacOS(t *testing.T) {
 			finds:   []wantFinding{{report.Warn, "weak: -76 dBm", fixMove + fix5GHz}},
 		},
 		{
+			// Real output lists awdl0 first, with a current-network block
+			// of its own: the link is en0's.
+			name:    "awdl0 listed before the connected en0",
+			cmds:    map[string]checkstest.Reply{sp: {Out: string(fixture(t, "macos/system-profiler-airport-awdl-first-written.json"))}},
+			status:  report.Pass,
+			summary: "Wi-Fi 5 on 5 GHz channel 149, signal -58 dBm (good), link 702 Mbit/s",
+			facts:   map[string]string{"interface": "en0"},
+			finds:   []wantFinding{{report.Pass, "macOS hides the Wi-Fi network name", ""}},
+		},
+		{
+			name:   "Wi-Fi off, awdl0 still listed with a network block",
+			cmds:   map[string]checkstest.Reply{sp: {Out: string(fixture(t, "macos/system-profiler-airport-off-awdl-written.json"))}},
+			status: report.Skipped, summary: "not on Wi-Fi (wired or no wireless adapter)",
+		},
+		{
 			name:   "Wi-Fi on, not connected",
 			cmds:   map[string]checkstest.Reply{sp: {Out: string(fixture(t, "macos/system-profiler-airport-disconnected.json"))}},
 			status: report.Skipped, summary: "not on Wi-Fi (wired or no wireless adapter)",

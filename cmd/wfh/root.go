@@ -108,7 +108,7 @@ words what is wrong and what to do. It writes a report you can hand to IT.`,
 	root.Version = f.build.Version
 	root.SetVersionTemplate(versionTemplate(f.build))
 	root.AddCommand(newDoctorCmd(f, nil), newChecksCmd(f), newReportCmd(f, nil), newServeCmd(f, nil), newVersionCmd(f),
-		newManCmd(f), newProfileCmd(f))
+		newManCmd(f), newProfileCmd(f), newNetstateCmd(f))
 	tuneCompletionCmd(root)
 	typeArgErrors(root)
 	return root

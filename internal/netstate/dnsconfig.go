@@ -22,8 +22,12 @@ const (
 	// including the per-domain resolvers VPN clients install.
 	DNSSourceScutil DNSSource = "scutil"
 	// DNSSourceAdapter: the DNS server of a Windows network adapter
-	// (ipconfig /all or Get-DnsClientServerAddress).
+	// (GetAdaptersAddresses, ipconfig /all or Get-DnsClientServerAddress).
 	DNSSourceAdapter DNSSource = "adapter"
+	// DNSSourceNRPT: a rule of Windows' Name Resolution Policy Table, which
+	// VPN clients and Group Policy write into the registry to send a
+	// domain's names (or every name) to servers of their own.
+	DNSSourceNRPT DNSSource = "nrpt"
 	// DNSSourcePublic: not the machine's own, the public server wfh compares
 	// the machine's servers with.
 	DNSSourcePublic DNSSource = "public"

@@ -20,9 +20,19 @@
 // print and reg on Windows) read only through Config.FS and Config.Exec, so
 // they run on any OS against captured output: they live in files without an
 // OS suffix (srclinux.go, srcdarwin.go, srcwindows.go) and are picked by
-// Config.OS. sources_GOOS.go picks what the real machine uses, which is
-// where native sources (Windows' GetAdaptersAddresses, macOS's routing
-// socket) take over. The parsers are pure and fuzzed.
+// Config.OS. The parsers are pure and fuzzed.
+//
+// On the real machine (Config.Native) sources_GOOS.go puts the OS's own
+// APIs in front of the tools, part by part: on Windows GetAdaptersAddresses,
+// GetIpForwardTable2 and the NRPT (internal/winnet), on macOS the routing
+// socket (internal/darwinnet). Those packages copy what the API says into
+// plain structs; what the values mean (kinds, default routes, DNS servers
+// in the OS's order) is converted here, in winapi.go and darwinapi.go,
+// tested on every OS with values of real machines. A part whose API fails
+// is read from the tools instead, and Snapshot.Origins says which source
+// answered and why the API did not. The kinds of Windows and macOS
+// interfaces follow one rule set per OS whichever source gave the facts
+// (kindwindows.go, kinddarwin.go).
 //
 // Tests of other packages build a State from plain values with FromSnapshot.
 package netstate

@@ -30,18 +30,23 @@ type AdapterEntry struct {
 }
 
 // ParseRoutePrint reads Windows `route print`. Its labels are localised
-// ("Active Routes", "Aktive Routen"), so it is parsed by structure:
+// ("Active Routes", "Aktive Routen"), and so is the gateway of on-link
+// routes, in one word or several ("On-link", "Auf Verbindung", "Sur le
+// lien", "在链路上"), so rows are read by structure, never by column
+// position:
 //
 //   - an interface-list row is "IDX...MAC ......DESCRIPTION", the MAC
 //     written as hex bytes separated by spaces, or absent;
-//   - an active IPv4 row has five columns "DESTINATION NETMASK GATEWAY
-//     INTERFACE METRIC" (persistent rows have four and are skipped);
-//   - an IPv6 row is "IF METRIC DESTINATION GATEWAY", the gateway possibly
-//     wrapped onto the next line; only the first block of IPv6 rows (the
-//     active routes) counts.
+//   - an active IPv4 row starts with a destination and a netmask and ends
+//     with the interface's IPv4 address and the metric; what lies between
+//     is the gateway (persistent rows end with a gateway and a metric, and
+//     are skipped: nothing follows their gateway);
+//   - an IPv6 row starts with the interface index, the metric and the
+//     destination prefix; the rest of the line is the gateway, or, when
+//     nothing follows, the next line is; only the first block of IPv6 rows
+//     (the active routes) counts.
 //
-// A gateway that is not an address ("On-link", in any language) means the
-// route is on the link.
+// A gateway that is not an address means the route is on the link.
 func ParseRoutePrint(out string) RoutePrint {
 	var rp RoutePrint
 	sc := bufio.NewScanner(strings.NewReader(out))
@@ -61,26 +66,30 @@ func ParseRoutePrint(out string) RoutePrint {
 			continue
 		}
 		if pending != nil {
-			if len(f) == 1 {
-				pending.Gateway = gatewayAddr(f[0])
+			// The wrapped gateway, in however many words, unless the line
+			// is already the next row.
+			if len(f) > 0 && !(len(f) >= 3 && isUint(f[0]) && isUint(f[1])) {
+				pending.Gateway = gatewayAddr(strings.Join(f, " "))
 				if v6Blocks == 0 {
 					rp.V6 = append(rp.V6, *pending)
 				}
+				pending = nil
+				continue
 			}
 			pending = nil
-			continue
 		}
 		if a, ok := adapterRow(line); ok {
 			rp.Interfaces = append(rp.Interfaces, a)
 			continue
 		}
 		switch {
-		case len(f) == 5 && strings.Count(f[0], ".") == 3 && strings.Count(f[1], ".") == 3:
+		case len(f) >= 5 && strings.Count(f[0], ".") == 3 && strings.Count(f[1], ".") == 3:
+			n := len(f)
 			dst, err1 := netip.ParseAddr(f[0])
 			mask, err2 := netip.ParseAddr(f[1])
-			ifAddr, err3 := netip.ParseAddr(f[3])
-			metric, err4 := strconv.Atoi(f[4])
-			if err1 != nil || err2 != nil || err3 != nil || err4 != nil || !dst.Is4() || !mask.Is4() {
+			ifAddr, err3 := netip.ParseAddr(f[n-2])
+			metric, err4 := strconv.Atoi(f[n-1])
+			if err1 != nil || err2 != nil || err3 != nil || err4 != nil || !dst.Is4() || !mask.Is4() || !ifAddr.Is4() || metric < 0 {
 				continue
 			}
 			ones, ok := maskBits(mask)
@@ -91,7 +100,7 @@ func ParseRoutePrint(out string) RoutePrint {
 			if p.Masked() != p {
 				continue
 			}
-			rp.V4 = append(rp.V4, Route{Dst: p, Gateway: gatewayAddr(f[2]), Interface: ifAddr.String(), Metric: metric})
+			rp.V4 = append(rp.V4, Route{Dst: p, Gateway: gatewayAddr(strings.Join(f[2:n-2], " ")), Interface: ifAddr.String(), Metric: metric})
 		case len(f) >= 3 && isUint(f[0]) && isUint(f[1]) && strings.Contains(f[2], ":"):
 			inV6Rows = true
 			dst, err := netip.ParsePrefix(f[2])
@@ -101,7 +110,7 @@ func ParseRoutePrint(out string) RoutePrint {
 			metric, _ := strconv.Atoi(f[1])
 			r := Route{Dst: dst, Interface: "if" + f[0], Metric: metric}
 			if len(f) >= 4 {
-				r.Gateway = gatewayAddr(f[3])
+				r.Gateway = gatewayAddr(strings.Join(f[3:], " "))
 				if v6Blocks == 0 {
 					rp.V6 = append(rp.V6, r)
 				}

@@ -26,7 +26,28 @@ type Snapshot struct {
 	// Problems name the parts a source could not read, with the reason;
 	// those parts are empty or partial.
 	Problems []Problem
+	// Origins say, for each part read from the OS's own API with its
+	// tools' text as the fallback (Windows, macOS), which of the two
+	// answered, and why the API did not when the text did.
+	Origins []Origin
 }
+
+// Origin says which source answered for a part that has more than one.
+type Origin struct {
+	Part Part
+	// Via names what answered ("GetAdaptersAddresses", "routing socket",
+	// "route print", "ipconfig /all").
+	Via string
+	// Failed names the OS's interface that did not answer
+	// ("GetAdaptersAddresses", "the routing socket"), "" when it did.
+	Failed string
+	// Detail is its error as the OS put it, in the OS's words and
+	// language: for `wfh netstate` and --debug, never for a report.
+	Detail string
+}
+
+// FellBack reports whether the part was read from a fallback source.
+func (o Origin) FellBack() bool { return o.Failed != "" }
 
 // Part names one part of a snapshot, as Problems and docs name it.
 type Part string

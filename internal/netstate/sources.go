@@ -9,11 +9,14 @@ import (
 	"net/netip"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/wfh-cli/wfh/internal/oemtext"
 	"github.com/wfh-cli/wfh/internal/textutil"
 )
 
@@ -39,6 +42,10 @@ type Config struct {
 	// running one (the real machine); tests leave it false and read
 	// through FS and Exec.
 	Native bool
+	// native, when set, stands in for the running OS's platformSources
+	// (with Native set): tests put the native sources of another OS,
+	// with fake API values, in front of its text sources.
+	native func(t *tools, text Sources) Sources
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -103,6 +110,13 @@ type Sources struct {
 // cfg.Exec. A new command cache per read makes every command run once per
 // read even when two parts parse its output (ipconfig /all on Windows).
 func sourcesFor(cfg Config) Sources {
+	s, _ := sourcesWithTools(cfg)
+	return s
+}
+
+// sourcesWithTools is sourcesFor that also returns the read's tools, which
+// keep the read's Origins.
+func sourcesWithTools(cfg Config) (Sources, *tools) {
 	t := &tools{cfg: cfg, cmds: map[string]*cmdResult{}}
 	var s Sources
 	switch cfg.OS {
@@ -118,10 +132,13 @@ func sourcesFor(cfg Config) Sources {
 	if cfg.Dialer != nil {
 		s.Egress = dialEgress{cfg.Dialer}
 	}
-	if cfg.Native {
-		s = platformSources(cfg, s)
+	switch {
+	case cfg.Native && cfg.native != nil:
+		s = cfg.native(t, s)
+	case cfg.Native && cfg.OS == runtime.GOOS:
+		s = platformSources(t, s)
 	}
-	return s
+	return s, t
 }
 
 // internetProbe4 and internetProbe6 are where "the internet" is for the
@@ -276,11 +293,40 @@ func kindOf(list []Interface, name string) Kind {
 	return ""
 }
 
-// tools runs the commands and reads the files of one read.
+// tools runs the commands and reads the files of one read, and keeps
+// which source answered each part that has a fallback.
 type tools struct {
-	cfg  Config
-	mu   sync.Mutex
-	cmds map[string]*cmdResult
+	cfg     Config
+	mu      sync.Mutex
+	cmds    map[string]*cmdResult
+	origins []Origin
+}
+
+// answered records which source answered a part.
+func (t *tools) answered(o Origin) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.origins = append(t.origins, o)
+}
+
+// originList returns the Origins recorded so far, in the parts' order.
+func (t *tools) originList() []Origin {
+	if t == nil {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := slices.Clone(t.origins)
+	sortOrigins(out)
+	return out
+}
+
+var partOrder = []Part{PartInterfaces, PartRoutes, PartPath, PartDNS, PartProxy}
+
+func sortOrigins(list []Origin) {
+	slices.SortStableFunc(list, func(a, b Origin) int {
+		return slices.Index(partOrder, a.Part) - slices.Index(partOrder, b.Part)
+	})
 }
 
 type cmdResult struct {
@@ -316,6 +362,16 @@ func (t *tools) run(ctx context.Context, name string, args ...string) (string, e
 	t.mu.Unlock()
 	r.once.Do(func() { r.out, r.err = t.runNow(ctx, name, args...) })
 	return r.out, r.err
+}
+
+// runConsole is run for Windows' console tools (ipconfig, route, reg,
+// powershell): redirected to a pipe they write in the console's code page,
+// the OEM one of the system's language (GBK, CP850, Shift-JIS), which
+// oemtext turns into UTF-8 so that localised headers and labels are read
+// as words, not as replacement characters.
+func (t *tools) runConsole(ctx context.Context, name string, args ...string) (string, error) {
+	out, err := t.run(ctx, name, args...)
+	return oemtext.Decode([]byte(out)), err
 }
 
 func (t *tools) runNow(ctx context.Context, name string, args ...string) (string, error) {

@@ -3,4 +3,4 @@
 package netstate
 
 // platformSources: other systems have only the sources of their tools.
-func platformSources(_ Config, text Sources) Sources { return text }
+func platformSources(_ *tools, text Sources) Sources { return text }

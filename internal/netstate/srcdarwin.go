@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/wfh-cli/wfh/internal/textutil"
 )
@@ -53,40 +52,10 @@ func (d darwinInterfaces) Interfaces(ctx context.Context) ([]Interface, error) {
 			PointToPoint: b.Has("POINTOPOINT"),
 			Loopback:     b.Has("LOOPBACK"),
 		}
-		i.Kind = darwinKind(b)
+		i.Kind = ifconfigKind(b)
 		list = append(list, i)
 	}
 	return list, nil
-}
-
-// darwinKind tells the kind from ifconfig's functional type, else the
-// name. Apple's peer-to-peer links (awdl0 for AirDrop, llw0 for its
-// low-latency companion) are radios but never the user's connection.
-func darwinKind(b IfconfigInterface) Kind {
-	lower := strings.ToLower(b.Name)
-	switch {
-	case b.Has("LOOPBACK"):
-		return KindLoopback
-	case strings.HasPrefix(lower, "awdl"), strings.HasPrefix(lower, "llw"):
-		return KindOther
-	}
-	switch strings.ToLower(b.Type) {
-	case "wi-fi":
-		return KindWiFi
-	case "ethernet":
-		// Thunderbolt bridges and VM bridges report Ethernet too; their
-		// names say what they are.
-		switch {
-		case ClassifyName(b.Name, b.Has("POINTOPOINT")) == KindTunnel:
-			return KindTunnel
-		case strings.HasPrefix(lower, "bridge"):
-			return KindOther
-		}
-		return KindWired
-	case "cellular":
-		return KindOther
-	}
-	return ClassifyName(b.Name, b.Has("POINTOPOINT"))
 }
 
 // netstatRoutes reads `netstat -rn`, which every macOS has and which needs

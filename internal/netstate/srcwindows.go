@@ -25,23 +25,24 @@ func windowsSources(t *tools) Sources {
 }
 
 // windowsKinds tells the kind from the adapter's description: route
-// print's interface list matched by index, else ipconfig's blocks matched
-// by name or hardware address. The connection name is the user's ("Wi-Fi",
-// "Ethernet 2", "Local Area Connection* 1"); the description names the
-// hardware or the VPN driver, which tells the kind far better.
+// print's interface list matched by index, else ipconfig's blocks (with
+// the type their headers' words say) matched by name or hardware address.
+// The connection name is the user's ("Wi-Fi", "Ethernet 2", "Local Area
+// Connection* 1"); the description names the hardware or the VPN driver,
+// which tells the kind far better.
 func windowsKinds(ctx context.Context, t *tools, s SysInterface) Kind {
-	if out, err := t.run(ctx, "route", "print"); err == nil {
+	if out, err := t.runConsole(ctx, "route", "print"); err == nil {
 		for _, a := range ParseRoutePrint(out).Interfaces {
 			if a.Index == s.Index && s.Index > 0 {
-				if k := ClassifyWindows(a.Description); k != "" {
+				if k := windowsKind(winAdapter{Description: a.Description, Name: s.Name}); k != "" {
 					return k
 				}
 			}
 		}
 	}
-	if out, err := t.run(ctx, "ipconfig", "/all"); err == nil {
-		if k := adapterKind(parseIpconfigAll(out), s.Name, s.MAC); k != "" {
-			return k
+	if out, err := t.runConsole(ctx, "ipconfig", "/all"); err == nil {
+		if a, ok := matchAdapter(parseIpconfig(out).Adapters, s.Name, s.MAC); ok {
+			return a.kind()
 		}
 	}
 	return ""
@@ -50,7 +51,7 @@ func windowsKinds(ctx context.Context, t *tools, s SysInterface) Kind {
 // windowsDescriptions adds the adapter descriptions to the list, for the
 // vpn check's "which client is this tunnel".
 func windowsDescriptions(ctx context.Context, t *tools, list []Interface) {
-	out, err := t.run(ctx, "route", "print")
+	out, err := t.runConsole(ctx, "route", "print")
 	if err != nil {
 		return
 	}
@@ -78,7 +79,7 @@ func (w windowsInterfaces) Interfaces(ctx context.Context) ([]Interface, error) 
 type routePrintRoutes struct{ t *tools }
 
 func (r routePrintRoutes) Routes(ctx context.Context) (Routes, error) {
-	out, err := r.t.run(ctx, "route", "print")
+	out, err := r.t.runConsole(ctx, "route", "print")
 	if err != nil {
 		return Routes{}, err
 	}
@@ -96,21 +97,34 @@ func (r routePrintRoutes) Routes(ctx context.Context) (Routes, error) {
 type ipconfigDNS struct{ t *tools }
 
 func (d ipconfigDNS) DNS(ctx context.Context) (DNSConfig, error) {
-	out, err := d.t.run(ctx, "ipconfig", "/all")
+	out, err := d.t.runConsole(ctx, "ipconfig", "/all")
 	if err == nil {
-		cfg, perr := ParseIpconfigAll(out)
-		if perr == nil && len(cfg.Servers) > 0 {
-			return cfg, nil
-		}
-		err = perr
-		if err == nil {
+		text, terr := asText(out)
+		all := parseIpconfig(text)
+		switch {
+		case terr != nil:
+			err = terr
+		case len(all.Adapters) == 0:
+			err = errors.New("no adapter section in the output")
+		default:
+			// The OS list names adapters whose header is in a language
+			// whose type words wfh does not know.
+			var names []string
+			if list, lerr := d.t.listInterfaces(); lerr == nil {
+				for _, i := range list {
+					names = append(names, i.Name)
+				}
+			}
+			if cfg := all.dnsConfig(names); len(cfg.Servers) > 0 {
+				return cfg, nil
+			}
 			err = errors.New("no adapter with a DNS server")
 		}
 		err = fmt.Errorf("ipconfig /all: %w", err)
 	}
 	// The enumeration limit and width keep PowerShell from cutting lists
 	// and rows short with "...".
-	ps, perr := d.t.run(ctx, "powershell", "-NoProfile", "-NonInteractive", "-Command",
+	ps, perr := d.t.runConsole(ctx, "powershell", "-NoProfile", "-NonInteractive", "-Command",
 		"$FormatEnumerationLimit=-1; Get-DnsClientServerAddress | Format-Table -AutoSize | Out-String -Width 4096")
 	if perr != nil {
 		return DNSConfig{}, fmt.Errorf("%v; %w", err, perr)
@@ -135,7 +149,7 @@ const internetSettingsKey = `HKCU\Software\Microsoft\Windows\CurrentVersion\Inte
 type regProxy struct{ t *tools }
 
 func (r regProxy) Proxy(ctx context.Context) (Proxy, error) {
-	out, err := r.t.run(ctx, "reg", "query", internetSettingsKey)
+	out, err := r.t.runConsole(ctx, "reg", "query", internetSettingsKey)
 	if err != nil {
 		return Proxy{}, err
 	}

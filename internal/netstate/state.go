@@ -38,6 +38,17 @@ type State struct {
 	freshMu  sync.Mutex
 	freshes  []Snapshot // what Fresh returns for a State built from values
 	freshIdx int
+	// tools is the read's (nil before it starts and for a State built
+	// from values, whose Origins are origins).
+	toolsMu sync.Mutex
+	tools   *tools
+	origins []Origin
+}
+
+func (s *State) readTools() *tools {
+	s.toolsMu.Lock()
+	defer s.toolsMu.Unlock()
+	return s.tools
 }
 
 // slot is one part: done is closed when v and err are final.
@@ -147,6 +158,7 @@ func Fake(snap Snapshot, fresh ...Snapshot) *State {
 		return nil
 	}
 	snap = snap.clone()
+	s.origins = snap.Origins
 	s.ifaces.set(snap.Interfaces, problem(PartInterfaces))
 	s.routes.set(snap.Routes, problem(PartRoutes))
 	s.path.set(snap.Path, problem(PartPath))
@@ -232,10 +244,14 @@ func (s *State) Snapshot(ctx context.Context) Snapshot {
 	snap.DNS, errs[3] = s.DNS(ctx)
 	snap.Proxy, errs[4] = s.Proxy(ctx)
 	snap.TakenAt = s.takenAt
-	for i, p := range []Part{PartInterfaces, PartRoutes, PartPath, PartDNS, PartProxy} {
+	for i, p := range partOrder {
 		if errs[i] != nil {
 			snap.Problems = append(snap.Problems, Problem{Part: p, Reason: errs[i].Error()})
 		}
+	}
+	snap.Origins = slices.Clone(s.origins)
+	if t := s.readTools(); t != nil {
+		snap.Origins = t.originList()
 	}
 	return snap
 }
@@ -277,6 +293,7 @@ func (s Snapshot) clone() Snapshot {
 	s.Routes = s.Routes.clone()
 	s.DNS = s.DNS.clone()
 	s.Problems = slices.Clone(s.Problems)
+	s.Origins = slices.Clone(s.Origins)
 	return s
 }
 
@@ -285,7 +302,10 @@ func (s Snapshot) clone() Snapshot {
 // command costs its part, never the checks' time.
 func (s *State) read(parent context.Context) {
 	ctx, cancel := context.WithTimeout(parent, ReadLimit)
-	src := sourcesFor(s.cfg)
+	src, t := sourcesWithTools(s.cfg)
+	s.toolsMu.Lock()
+	s.tools = t
+	s.toolsMu.Unlock()
 
 	var wg sync.WaitGroup
 	wg.Go(func() {
