@@ -15,8 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/wfh-cli/wfh/internal/netlab"
 	"github.com/wfh-cli/wfh/internal/speedserver"
 	"github.com/wfh-cli/wfh/internal/winetest"
@@ -104,21 +102,6 @@ func (c *tapConn) Close() error {
 		c.u.mu.Unlock()
 	})
 	return c.TCPConn.Close()
-}
-
-// received is tcpi_bytes_received of c, 0 when it cannot be read.
-func received(c *net.TCPConn) int64 {
-	raw, err := c.SyscallConn()
-	if err != nil {
-		return 0
-	}
-	var n int64
-	_ = raw.Control(func(fd uintptr) {
-		if info, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO); err == nil {
-			n = int64(info.Bytes_received)
-		}
-	})
-	return n
 }
 
 // sample runs until ctx ends, recording the kernel's count every 20 ms.
