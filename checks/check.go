@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -98,6 +99,24 @@ func (n Needs) String() string {
 		return "nothing"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// HostNamer is implemented by a check that contacts hosts named by wfh's
+// defaults or by the profile (anchors, test names, the VPN gateway). The
+// report keeps them unredacted: they identify nobody, and the agent needs
+// them verbatim. The registry collects them (Registry.NamedHosts), so
+// nothing outside a check needs to know its defaults.
+type HostNamer interface {
+	// NamedHosts returns host names and addresses, without schemes,
+	// ports or paths, for p (nil means the defaults alone).
+	NamedHosts(p *profile.Profile) []string
+}
+
+// HostDescriber is implemented by the check that knows the machine (the
+// system check): it fills the report's host facts before the run
+// (Registry.DescribeHost), from local reads only.
+type HostDescriber interface {
+	DescribeHost(ctx context.Context, env *Env) report.Host
 }
 
 // Provider is implemented by a check whose verdict decides whether a need is

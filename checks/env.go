@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/wfh-cli/wfh/internal/netstate"
 	"github.com/wfh-cli/wfh/internal/profile"
 )
 
@@ -25,6 +26,10 @@ type Env struct {
 	Exec Commander
 	// Dialer opens network connections.
 	Dialer Dialer
+	// ListenPacket opens an unconnected UDP socket, where Dialer's
+	// connections are made: the calls check's NAT test asks several
+	// servers from one local port. Nil means the check does without.
+	ListenPacket func(ctx context.Context, network, address string) (net.PacketConn, error)
 	// HTTP is the client for HTTP probes; it verifies TLS against the system
 	// roots plus the profile's company CA (see Roots).
 	HTTP *http.Client
@@ -49,6 +54,14 @@ type Env struct {
 	OnProgress func(msg string)
 	// Logf writes debugging detail shown with --verbose.
 	Logf func(format string, args ...any)
+	// Net is the run's one view of the machine's network (interfaces,
+	// routes, the default path, DNS and proxy settings). The runner starts
+	// its read before the checks, and every check of a run shares it: a
+	// check reads routes, interfaces and DNS settings only through it, and
+	// asks Net.Fresh for a new read only when it must see a change. Nil
+	// until a runner or SystemEnv sets it; its accessors then answer
+	// netstate.ErrNotRead. Tests build one with netstate.FromSnapshot.
+	Net *netstate.State
 	// MicTest is set by --mic-test: the audio check may record a few
 	// seconds from the default microphone. Off by default, because it
 	// records the user.
@@ -96,6 +109,23 @@ type Dialer interface {
 type Resolver interface {
 	LookupHost(ctx context.Context, host string) ([]string, error)
 	LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error)
+}
+
+// NetConfig is where a read of the network state looks for this
+// environment: its OS, filesystem, commands, environment and dialer.
+func (e *Env) NetConfig() netstate.Config {
+	var c netstate.Config
+	if e == nil {
+		return c
+	}
+	c.OS, c.FS, c.Getenv, c.Now = e.OS, e.FS, e.Getenv, e.Now
+	if e.Exec != nil {
+		c.Exec = e.Exec
+	}
+	if e.Dialer != nil {
+		c.Dialer = e.Dialer
+	}
+	return c
 }
 
 // Progress shows msg as the check's live state, when anyone watches; it

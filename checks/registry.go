@@ -1,9 +1,13 @@
 package checks
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/wfh-cli/wfh/internal/profile"
+	"github.com/wfh-cli/wfh/report"
 )
 
 // Registry is the fixed, ordered set of checks a run chooses from; its order
@@ -44,6 +48,41 @@ func (r *Registry) IDs() []string {
 		ids[i] = c.ID()
 	}
 	return ids
+}
+
+// NamedHosts collects the hosts every registered check names by default or
+// from p (see HostNamer), without duplicates, in registry order.
+func (r *Registry) NamedHosts(p *profile.Profile) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, c := range r.checks {
+		n, ok := c.(HostNamer)
+		if !ok {
+			continue
+		}
+		for _, h := range n.NamedHosts(p) {
+			if h = strings.TrimSpace(h); h != "" && !seen[h] {
+				seen[h] = true
+				out = append(out, h)
+			}
+		}
+	}
+	return out
+}
+
+// DescribeHost returns the host facts of the first registered check that
+// knows them (see HostDescriber), or only the OS and architecture when
+// none does.
+func (r *Registry) DescribeHost(ctx context.Context, env *Env) report.Host {
+	for _, c := range r.checks {
+		if d, ok := c.(HostDescriber); ok {
+			return d.DescribeHost(ctx, env)
+		}
+	}
+	if env == nil {
+		return report.Host{}
+	}
+	return report.Host{OS: env.OS, Arch: env.Arch}
 }
 
 // UnknownCheckError names a check that is not registered.

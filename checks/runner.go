@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wfh-cli/wfh/internal/netstate"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -26,12 +27,15 @@ type Observer interface {
 // under one overall deadline, then the network-loading checks one at a time.
 type Runner struct {
 	// Env is copied for each check; the runner binds OnProgress and Logf.
+	// When Env.Net is nil, the runner reads the network state of
+	// Env.NetConfig for the run.
 	Env Env
 	// Timeout is the overall deadline of the run.
 	Timeout time.Duration
-	// Limit is the overall time limit as the user set it (--timeout), for
-	// messages; Timeout is what remains of it when the checks start, a
-	// little less. Zero means Timeout.
+	// Limit is the overall time limit as the user set it (--timeout), named
+	// in the result of a check still running at the deadline; the time
+	// spent before the runner started comes out of Timeout, and a user who
+	// set 2 s must not read 1.7 s. Zero means Timeout.
 	Limit time.Duration
 	// Observer, when set, receives events as they happen.
 	Observer Observer
@@ -47,6 +51,8 @@ type Outcome struct {
 	// Interrupted is true when the parent context was cancelled (Ctrl-C)
 	// rather than the overall deadline passing.
 	Interrupted bool
+	// Net is the network state the checks shared.
+	Net *netstate.State
 }
 
 type slot struct {
@@ -59,6 +65,7 @@ type slot struct {
 
 type run struct {
 	r        *Runner
+	env      Env // r.Env with the run's network state
 	overall  context.Context
 	parent   context.Context
 	mu       sync.Mutex
@@ -72,7 +79,13 @@ type run struct {
 func (r *Runner) Run(parent context.Context, checks []Check) Outcome {
 	overall, cancel := context.WithTimeout(parent, r.Timeout)
 	defer cancel()
-	st := &run{r: r, overall: overall, parent: parent, provider: map[Need]*slot{}}
+	st := &run{r: r, env: r.Env, overall: overall, parent: parent, provider: map[Need]*slot{}}
+	// The network state is read from now on, concurrently with the
+	// checks; each waits only for the parts it reads.
+	if st.env.Net == nil {
+		st.env.Net = netstate.New(st.env.NetConfig())
+	}
+	st.env.Net.Start(overall)
 	for _, c := range checks {
 		s := &slot{check: c, finished: make(chan struct{})}
 		st.slots = append(st.slots, s)
@@ -107,7 +120,7 @@ func (r *Runner) Run(parent context.Context, checks []Check) Outcome {
 
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	out := Outcome{Interrupted: parent.Err() != nil}
+	out := Outcome{Interrupted: parent.Err() != nil, Net: st.env.Net}
 	for _, s := range st.slots {
 		if !s.done {
 			s.result = st.unfinished(s.check)
@@ -183,7 +196,7 @@ func (st *run) runOne(s *slot) {
 	defer cancel()
 
 	var finished atomic.Bool
-	env := st.r.Env
+	env := st.env
 	if st.r.Observer != nil {
 		env.OnProgress = func(msg string) {
 			if !finished.Load() {
@@ -194,7 +207,7 @@ func (st *run) runOne(s *slot) {
 	} else {
 		env.OnProgress = nil
 	}
-	if logf := st.r.Env.Logf; logf != nil {
+	if logf := st.env.Logf; logf != nil {
 		env.Logf = func(format string, args ...any) {
 			logf("%s: %s", c.ID(), fmt.Sprintf(format, args...))
 		}

@@ -3,6 +3,7 @@ package checks
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wfh-cli/wfh/internal/netstate"
 	"github.com/wfh-cli/wfh/internal/profile"
 )
 
@@ -29,22 +31,35 @@ func SystemEnv(p *profile.Profile) (*Env, error) {
 		return nil, err
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
+	// The default transport has a TLS config only while HTTP/2 is on:
+	// GODEBUG=http2client=0 (which users and IT set to work around a
+	// broken proxy) leaves it nil.
+	if transport.TLSClientConfig == nil {
+		transport.TLSClientConfig = &tls.Config{}
+	}
 	transport.TLSClientConfig.RootCAs = roots
 	dialer := &net.Dialer{}
 	transport.DialContext = dialer.DialContext
-	return &Env{
-		Now:      time.Now,
-		Exec:     ExecCommander{},
-		Dialer:   dialer,
-		HTTP:     &http.Client{Transport: transport},
-		Roots:    roots,
-		Resolver: net.DefaultResolver,
-		FS:       rootFS(),
-		OS:       runtime.GOOS,
-		Arch:     runtime.GOARCH,
-		Getenv:   os.Getenv,
-		Profile:  p,
-	}, nil
+	env := &Env{
+		Now:          time.Now,
+		Exec:         ExecCommander{},
+		Dialer:       dialer,
+		ListenPacket: (&net.ListenConfig{}).ListenPacket,
+		HTTP:         &http.Client{Transport: transport},
+		Roots:        roots,
+		Resolver:     net.DefaultResolver,
+		FS:           rootFS(),
+		OS:           runtime.GOOS,
+		Arch:         runtime.GOARCH,
+		Getenv:       os.Getenv,
+		Profile:      p,
+	}
+	// The real machine's state, read with the OS's own APIs where wfh has
+	// them; the runner starts the read.
+	cfg := env.NetConfig()
+	cfg.Native = true
+	env.Net = netstate.New(cfg)
+	return env, nil
 }
 
 // systemRoots is the OS trust store (which honours SSL_CERT_FILE and

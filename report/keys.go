@@ -45,4 +45,25 @@ const (
 
 	// dns
 	KeyCompanyNamesResolve = "company_names_resolve" // fact: yes, no, partly
+
+	// calls: per app, the media path (fact: udp, tcp_only, udp_untested,
+	// blocked, unknown) and what the vendor says HD video needs (metrics,
+	// Mbit/s; not measured where the vendor publishes no figure)
+	KeyTeamsMedia             = "teams_media"
+	KeyTeamsVideoNeedUpMbps   = "teams_video_need_up_mbps"
+	KeyTeamsVideoNeedDownMbps = "teams_video_need_down_mbps"
+	KeyZoomMedia              = "zoom_media"
+	KeyZoomVideoNeedUpMbps    = "zoom_video_need_up_mbps"
+	KeyZoomVideoNeedDownMbps  = "zoom_video_need_down_mbps"
+	KeyMeetMedia              = "meet_media"
+	KeyMeetVideoNeedUpMbps    = "meet_video_need_up_mbps"
+	KeyMeetVideoNeedDownMbps  = "meet_video_need_down_mbps"
+	KeyWebexMedia             = "webex_media"
+	KeyWebexVideoNeedUpMbps   = "webex_video_need_up_mbps"
+	KeyWebexVideoNeedDownMbps = "webex_video_need_down_mbps"
+
+	// services
+	KeyServicesTested      = "services_tested"      // metric: company services the profile lists and the check tested (0: none listed)
+	KeyServicesReachable   = "services_reachable"   // metric: those that answered as their kind
+	KeyServicesUnreachable = "services_unreachable" // fact: the names of those that did not, comma-separated
 )

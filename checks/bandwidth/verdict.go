@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/internal/netstate"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -58,6 +59,8 @@ type outcome struct {
 	limits  limits
 	target  *target
 	problem *problem
+	// path is the run's default path: which connection was measured.
+	path    netstate.Path
 	latency latency
 	down    dirResult
 	up      dirResult
@@ -123,11 +126,14 @@ func verdict(o outcome, stopped bool) report.Result {
 		r.Facts[d.dir.String()+"_end"] = string(d.ended)
 	}
 	var v checks.Verdict
+	if o.path.ViaTunnel() {
+		v.Note(fmt.Sprintf("Measured through the VPN tunnel %s: internet traffic goes through it, so these speeds are the VPN's, not the home connection's alone.", o.path.Interface))
+	}
 	if o.latency.note != "" {
 		v.Note("The idle latency was not measured: " + o.latency.note + ".")
 	}
 	for _, d := range []dirResult{o.down, o.up} {
-		v.Add(judge(d, o.limits)...)
+		v.Add(judge(d, o.limits, o.path)...)
 	}
 	// A run stopped early has no verdict on the figures it lacks.
 	st := report.Pass
@@ -211,7 +217,7 @@ func whyNot(d dirResult) string {
 }
 
 // judge grades one direction and explains it.
-func judge(d dirResult, l limits) []checks.Conclusion {
+func judge(d dirResult, l limits, path netstate.Path) []checks.Conclusion {
 	name, Name := d.dir.String(), "Download"
 	floor, hd, min := videoFloor, hdDown, l.minDown
 	hdSource := "4 Mbit/s download is what Microsoft recommends for Teams video meetings"
@@ -231,15 +237,15 @@ func judge(d dirResult, l limits) []checks.Conclusion {
 	case min > 0 && v < min:
 		fs = append(fs, checks.Conclusion{Severity: report.Fail,
 			Message: fmt.Sprintf("%s speed %s is below your organisation's minimum of %s.", Name, formatRate(d.bps), trimMbps(min)),
-			Fix:     fixSlow(d.dir) + " If it stays below the minimum, tell IT."})
+			Fix:     fixSlow(d.dir, path) + " If it stays below the minimum, tell IT."})
 	case v < floor:
 		fs = append(fs, checks.Conclusion{Severity: report.Fail,
 			Message: fmt.Sprintf("%s speed %s is too slow for video calls: even standard-quality video needs about 1 Mbit/s (Zoom); audio alone may still work.", Name, formatRate(d.bps)),
-			Fix:     fixSlow(d.dir)})
+			Fix:     fixSlow(d.dir, path)})
 	case v < hd:
 		fs = append(fs, checks.Conclusion{Severity: report.Warn,
 			Message: fmt.Sprintf("%s speed %s is below what HD video calls need (%s): calls will work in lower quality.", Name, formatRate(d.bps), hdSource),
-			Fix:     fixSlow(d.dir)})
+			Fix:     fixSlow(d.dir, path)})
 	}
 	if note := endNote(d); note != "" {
 		fs = append(fs, checks.Conclusion{Severity: report.Pass, Message: note})
@@ -251,11 +257,17 @@ func judge(d dirResult, l limits) []checks.Conclusion {
 	return fs
 }
 
-func fixSlow(d direction) string {
-	if d == upload {
-		return "During calls, pause uploads (cloud backup, photo and file sync) and turn off video when you do not need it; use a cable instead of Wi-Fi if you can. If it is always this slow, ask your provider about a faster plan."
+// fixSlow words the advice for a slow direction; a cable is suggested only
+// to a user on Wi-Fi.
+func fixSlow(d direction, path netstate.Path) string {
+	cable := ""
+	if path.OnWiFi() {
+		cable = "; use a cable instead of Wi-Fi if you can"
 	}
-	return "During calls, pause downloads and streaming on this computer and others at home; use a cable instead of Wi-Fi if you can. If it is always this slow, ask your provider about a faster plan."
+	if d == upload {
+		return "During calls, pause uploads (cloud backup, photo and file sync) and turn off video when you do not need it" + cable + ". If it is always this slow, ask your provider about a faster plan."
+	}
+	return "During calls, pause downloads and streaming on this computer and others at home" + cable + ". If it is always this slow, ask your provider about a faster plan."
 }
 
 // endNote explains a figure that was not settled.

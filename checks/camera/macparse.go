@@ -197,6 +197,11 @@ func indent(s string) int {
 // Continuity Camera ("iPhone15,2").
 var continuityModel = regexp.MustCompile(`^(iPhone|iPad)\d+,\d+$`)
 
+// macModelCamera matches the name recent macOS gives a Mac's own camera
+// after the Mac's model ("MacBook Pro Camera", "MacBook Air Camera",
+// "iMac Camera"), where older releases said "FaceTime HD Camera".
+var macModelCamera = regexp.MustCompile(`(?i)^(MacBook( Air| Pro)?|iMac( Pro)?|Mac) Camera$`)
+
 // uvcModel matches the model ID macOS gives a USB (UVC) camera:
 // "UVC Camera VendorID_1133 ProductID_2141", decimal or 0x-prefixed hex.
 var uvcModel = regexp.MustCompile(`VendorID_(0x[0-9A-Fa-f]+|\d+) ProductID_(0x[0-9A-Fa-f]+|\d+)`)
@@ -233,9 +238,15 @@ func macCamera(sp spCamera) camera {
 		if strings.Contains(both, "desk view") {
 			c.Name += " (Desk View)"
 		}
-	case strings.Contains(both, "facetime") || strings.Contains(both, "built-in"):
+	case strings.Contains(both, "display"):
+		// An external display's camera, Apple's included ("FaceTime HD
+		// Camera (Display)" of a Thunderbolt Display, "Studio Display
+		// Camera"): attached over Thunderbolt or USB, never the Mac's own,
+		// though its name may say FaceTime.
+		c.Connection = connUSB
+	case strings.Contains(both, "facetime") || strings.Contains(both, "built-in") || macModelCamera.MatchString(sp.Name):
 		c.Connection = connBuiltIn
-	case c.VendorID == "05ac" && !strings.Contains(both, "display"):
+	case c.VendorID == "05ac":
 		// Apple's own UVC camera that is not a display's: the Mac's.
 		c.Connection = connBuiltIn
 	case c.VendorID != "" || strings.HasPrefix(sp.ModelID, "UVC Camera"):

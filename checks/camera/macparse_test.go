@@ -168,6 +168,23 @@ func TestMacCamera(t *testing.T) {
 		{spCamera{Name: "Snap Camera"}, camera{Name: "Snap Camera", Connection: connVirtual}},
 		{spCamera{ModelID: "UVC Camera VendorID_99999 ProductID_1"}, camera{Name: "UVC Camera VendorID_99999 ProductID_1", ModelID: "UVC Camera VendorID_99999 ProductID_1", Connection: connUSB}},
 		{spCamera{Name: "Mystery"}, camera{Name: "Mystery"}},
+		// Apple silicon names the built-in camera after the Mac.
+		{spCamera{Name: "MacBook Pro Camera", ModelID: "MacBook Pro Camera"},
+			camera{Name: "MacBook Pro Camera", ModelID: "MacBook Pro Camera", Connection: connBuiltIn}},
+		{spCamera{Name: "MacBook Air Camera", ModelID: "MacBook Air Camera"},
+			camera{Name: "MacBook Air Camera", ModelID: "MacBook Air Camera", Connection: connBuiltIn}},
+		{spCamera{Name: "iMac Camera"}, camera{Name: "iMac Camera", Connection: connBuiltIn}},
+		{spCamera{Name: "MacBook Pro Camera Stand"}, camera{Name: "MacBook Pro Camera Stand"}},
+		// An external Apple display's camera is not the Mac's, whatever
+		// its name says.
+		{spCamera{Name: "FaceTime HD Camera (Display)", ModelID: "UVC Camera VendorID_1452 ProductID_4370"},
+			camera{Name: "FaceTime HD Camera (Display)", ModelID: "UVC Camera VendorID_1452 ProductID_4370", Connection: connUSB, VendorID: "05ac", ProductID: "1112"}},
+		{spCamera{Name: "FaceTime HD Camera (Display)", ModelID: "FaceTime HD Camera (Display)"},
+			camera{Name: "FaceTime HD Camera (Display)", ModelID: "FaceTime HD Camera (Display)", Connection: connUSB}},
+		{spCamera{Name: "Studio Display Camera", ModelID: "Studio Display Camera"},
+			camera{Name: "Studio Display Camera", ModelID: "Studio Display Camera", Connection: connUSB}},
+		{spCamera{Name: "LG UltraFine Display Camera", ModelID: "UVC Camera VendorID_1086 ProductID_39237"},
+			camera{Name: "LG UltraFine Display Camera", ModelID: "UVC Camera VendorID_1086 ProductID_39237", Connection: connUSB, VendorID: "043e", ProductID: "9945"}},
 	}
 	for _, tt := range tests {
 		if got := macCamera(tt.in); !reflect.DeepEqual(got, tt.want) {
@@ -177,7 +194,7 @@ func TestMacCamera(t *testing.T) {
 }
 
 func FuzzParseSPCameraJSON(f *testing.F) {
-	for _, name := range []string{"spcamera-builtin-usb.json", "spcamera-nested.json", "spcamera-empty.json", "spcamera-continuity-virtual.json", "spcamera-odd-names.json"} {
+	for _, name := range []string{"spcamera-builtin-usb.json", "spcamera-nested.json", "spcamera-empty.json", "spcamera-continuity-virtual.json", "spcamera-odd-names.json", "spcamera-apple-silicon-display-written.json"} {
 		f.Add(fixture(f, "macos/"+name))
 	}
 	for _, s := range []string{"", "{}", "null", `{"SPCameraDataType": null}`, `{"SPCameraDataType": [{"_items": [{"_items": []}]}]}`,

@@ -6,8 +6,8 @@
 // lies for names that do not exist, a company name that resolves only
 // while the VPN is up.
 //
-// Discover, which lists the servers without sending any query, is shared
-// with other checks.
+// The servers come from the run's network state (internal/netstate), the
+// same list every other check of the report names.
 package dns
 
 import (
@@ -23,6 +23,7 @@ import (
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/probeutil"
 	"github.com/wfh-cli/wfh/internal/hostname"
+	"github.com/wfh-cli/wfh/internal/netstate"
 	"github.com/wfh-cli/wfh/internal/profile"
 )
 
@@ -35,9 +36,10 @@ const (
 	// selfLimit stops the check a little before the runner would, so it
 	// reports what it measured instead of being cut off.
 	selfLimit = budget - 250*time.Millisecond
-	// discoverLimit bounds listing the servers (a command or two, see
-	// discover.go), so that their queries still fit in the budget.
-	discoverLimit = 2 * time.Second
+	// discoverLimit bounds the wait for the run's DNS settings (read with
+	// every other part of the network state, within netstate.ReadLimit),
+	// so that the servers' queries still fit in the budget.
+	discoverLimit = netstate.ReadLimit
 	// maxServers bounds how many of the machine's servers are tested. A
 	// home machine has one to three; a machine with many adapters lists
 	// more, but the first few are the ones the system asks.
@@ -53,18 +55,13 @@ var (
 	defaultPublicResolver = netip.AddrPortFrom(netip.AddrFrom4([4]byte{8, 8, 8, 8}), 53)
 )
 
-// DefaultTargets lists the names and servers wfh contacts by default, so
-// redaction keeps them and docs can name them.
-func DefaultTargets() []string {
-	return append(append([]string(nil), defaultNames...), defaultPublicResolver.Addr().String())
-}
-
-// Targets lists what a profile's dns section names, for redaction to keep.
-func Targets(p *profile.Profile) []string {
+// NamedHosts implements checks.HostNamer: the names and the public server
+// wfh asks by default, and what the profile's dns section names.
+func (*check) NamedHosts(p *profile.Profile) []string {
+	out := append(append([]string(nil), defaultNames...), defaultPublicResolver.Addr().String())
 	if p == nil {
-		return nil
+		return out
 	}
-	var out []string
 	if ap, ok := publicResolver(p.DNS.PublicResolver); ok {
 		out = append(out, ap.Addr().String())
 	}
@@ -76,14 +73,12 @@ func Targets(p *profile.Profile) []string {
 }
 
 type check struct {
-	// discover lists the machine's servers; tests point it at their own.
-	discover discoverer
 	// label makes the random labels of names that cannot exist.
 	label func() string
 }
 
 // New returns the dns check.
-func New() checks.Check { return &check{discover: Discover, label: randomLabel} }
+func New() checks.Check { return &check{label: randomLabel} }
 
 func (*check) ID() string            { return "dns" }
 func (*check) Title() string         { return "DNS (name lookups)" }
@@ -155,7 +150,7 @@ const (
 
 // publicResolver parses "address" or "address:port".
 func publicResolver(s string) (netip.AddrPort, bool) {
-	ap, ok := serverAddr(s)
+	ap, ok := netstate.ParseDNSServerAddr(s)
 	if !ok || ap.Addr().Zone() != "" {
 		return netip.AddrPort{}, false
 	}
@@ -179,9 +174,9 @@ func (c *check) Run(ctx context.Context, env *checks.Env) checks.Result {
 	wg.Go(func() { o.public = measureServer(ctx, env, pub, planQueries(pub, set.names, set.company, c.label)) })
 
 	env.Progress("listing the DNS servers")
-	cfg, err := probeutil.Bounded(ctx, env, discoverLimit, "its DNS servers", func(ctx context.Context) (Config, error) {
-		return c.discover(ctx, env)
-	})
+	dctx, cancel := context.WithTimeout(ctx, discoverLimit)
+	cfg, err := env.Net.DNS(dctx)
+	cancel()
 	o.cfg, o.discoverErr = cfg, err
 	targets := targetsOf(cfg, set.public)
 	if len(targets) > maxServers {

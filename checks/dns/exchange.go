@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"syscall"
 	"time"
 
 	mdns "github.com/miekg/dns"
@@ -52,7 +53,8 @@ type badReplyError struct{ err error }
 func (e *badReplyError) Error() string { return "unreadable reply: " + e.err.Error() }
 
 // ask sends one question to server over UDP through d, with one retry on
-// timeout, and over TCP when the UDP reply is truncated.
+// timeout, and over TCP when the UDP reply is truncated, or when this
+// system cannot open a UDP socket at all (see udpUnavailable).
 func ask(ctx context.Context, d checks.Dialer, server netip.AddrPort, name string, qtype uint16) reply {
 	if d == nil {
 		return reply{err: errors.New("no network access (no dialer)")}
@@ -62,11 +64,25 @@ func ask(ctx context.Context, d checks.Dialer, server netip.AddrPort, name strin
 	for _, limit := range []time.Duration{firstTry, secondTry} {
 		q := new(mdns.Msg)
 		q.SetQuestion(mdns.Fqdn(name), qtype) // a fresh random ID for each try
-		r.msg, r.err = exchange(ctx, d, "udp", server, q, limit)
-		if r.err == nil && r.msg.Truncated {
-			r.msg, r.err = exchange(ctx, d, "tcp", server, q, limit)
+		var opened time.Time
+		r.msg, opened, r.err = exchange(ctx, d, "udp", server, q, limit)
+		tcp := r.err == nil && r.msg.Truncated
+		if udpUnavailable(r.err) {
+			// Over TCP the connection's setup is not the server's
+			// answer: time the query from the open connection, so that
+			// the figure is one round trip, as over UDP. Every DNS
+			// server must answer over TCP (RFC 7766).
+			r.msg, opened, r.err = exchange(ctx, d, "tcp", server, q, limit)
+			r.rtt = time.Since(opened)
+			if opened.IsZero() {
+				r.rtt = time.Since(start)
+			}
+		} else if tcp {
+			r.msg, _, r.err = exchange(ctx, d, "tcp", server, q, limit)
+			r.rtt = time.Since(start)
+		} else {
+			r.rtt = time.Since(start)
 		}
-		r.rtt = time.Since(start)
 		if !probeutil.IsTimeout(r.err) || ctx.Err() != nil {
 			break
 		}
@@ -74,15 +90,49 @@ func ask(ctx context.Context, d checks.Dialer, server netip.AddrPort, name strin
 	return r
 }
 
+// errUDPUnavailable: this system refused to open a UDP socket.
+var errUDPUnavailable = errors.New("this system cannot open a UDP socket")
+
+// udpUnavailable reports whether err says that the system cannot make a
+// UDP socket, as opposed to the network or the server failing.
+//
+// Wine 8.0 is such a system. Go's net package, when it creates any UDP
+// socket on Windows (net/fd_windows.go, netFD.init), turns off two
+// Winsock behaviours with WSAIoctl: SIO_UDP_CONNRESET and, since the fix
+// for go.dev/issue/68614, SIO_UDP_NETRESET, and fails the dial or listen
+// when either call fails. Wine 8.0 does not implement SIO_UDP_NETRESET
+// and answers WSAEOPNOTSUPP (10045), so under Wine every UDP socket of a
+// Go 1.26 program fails before a packet is sent: the "winapi error
+// #10045" of a DNS query. wfh sets no socket option of its own here (a
+// plain Dial, no Control function, and none of miekg/dns's client or
+// server code, whose UDP options are its server's), so nothing in wfh
+// can avoid it, and TCP is the portable way to ask.
+//
+// Real Windows does not fail this way: SIO_UDP_NETRESET is one of the
+// Winsock IOCTLs Microsoft documents (Windows 8 and later), Go 1.26 runs
+// only on Windows 10 and later, and Go's own tests, run on Windows, make
+// that call for every UDP socket they open. So on Windows the queries go
+// over UDP as everywhere else; this path is for Wine and any other
+// emulation that lacks the call. (Windows does differ in its error
+// codes, which probeutil.ClassifyNetErr knows and DescribeNetErr words.)
+func udpUnavailable(err error) bool {
+	return errors.Is(err, errUDPUnavailable)
+}
+
 // exchange sends q and reads its reply on a fresh connection, bounded by
-// limit and by ctx.
-func exchange(ctx context.Context, d checks.Dialer, network string, server netip.AddrPort, q *mdns.Msg, limit time.Duration) (*mdns.Msg, error) {
+// limit and by ctx. opened is when the connection was ready (zero when
+// it was not).
+func exchange(ctx context.Context, d checks.Dialer, network string, server netip.AddrPort, q *mdns.Msg, limit time.Duration) (_ *mdns.Msg, opened time.Time, _ error) {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	conn, err := d.DialContext(ctx, network, server.String())
 	if err != nil {
-		return nil, err
+		if network == "udp" && socketUnsupported(err) {
+			return nil, opened, fmt.Errorf("%w: %w", errUDPUnavailable, err)
+		}
+		return nil, opened, err
 	}
+	opened = time.Now()
 	defer conn.Close()
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl) // a conn without deadlines still ends at ctx, below
@@ -94,40 +144,52 @@ func exchange(ctx context.Context, d checks.Dialer, network string, server netip
 
 	wire, err := q.Pack()
 	if err != nil {
-		return nil, fmt.Errorf("build the query: %w", err)
+		return nil, opened, fmt.Errorf("build the query: %w", err)
 	}
 	var r *mdns.Msg
 	if network == "tcp" {
 		dc := &mdns.Conn{Conn: conn}
 		if err := dc.WriteMsg(q); err != nil {
-			return nil, ctxErr(ctx, err)
+			return nil, opened, ctxErr(ctx, err)
 		}
 		r, err = dc.ReadMsg()
 		if err != nil && r == nil {
-			return nil, ctxErr(ctx, err)
+			return nil, opened, ctxErr(ctx, err)
 		}
 		if err != nil {
-			return nil, &badReplyError{err}
+			return nil, opened, &badReplyError{err}
 		}
 	} else {
 		if _, err := conn.Write(wire); err != nil {
-			return nil, ctxErr(ctx, err)
+			return nil, opened, ctxErr(ctx, err)
 		}
 		buf := make([]byte, maxReply)
 		n, err := conn.Read(buf)
 		if err != nil {
-			return nil, ctxErr(ctx, err)
+			return nil, opened, ctxErr(ctx, err)
 		}
 		r = new(mdns.Msg)
 		if err := r.Unpack(buf[:n]); err != nil {
-			return nil, &badReplyError{err}
+			return nil, opened, &badReplyError{err}
 		}
 	}
 	if err := matches(q, r); err != nil {
-		return r, err
+		return r, opened, err
 	}
-	return r, nil
+	return r, opened, nil
 }
+
+// socketUnsupported reports an error that says the system lacks a socket
+// operation: EOPNOTSUPP on Unix, WSAEOPNOTSUPP (10045) on Windows, where
+// syscall.EOPNOTSUPP is not the Winsock code.
+func socketUnsupported(err error) bool {
+	var code syscall.Errno
+	return errors.Is(err, syscall.EOPNOTSUPP) || errors.Is(err, errors.ErrUnsupported) ||
+		(errors.As(err, &code) && code == wsaEOPNOTSUPP)
+}
+
+// wsaEOPNOTSUPP is Winsock's "operation not supported" (winsock2.h).
+const wsaEOPNOTSUPP = 10045
 
 // ctxErr prefers the context's reason when it ended the read (the
 // AfterFunc closed the connection, which reads as "use of closed

@@ -12,6 +12,7 @@ import (
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/probeutil"
 	"github.com/wfh-cli/wfh/internal/netlab"
+	"github.com/wfh-cli/wfh/internal/netstate"
 	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/internal/reportschema"
 	"github.com/wfh-cli/wfh/report"
@@ -61,13 +62,15 @@ func TestLab(t *testing.T) {
 			Resolver: resolverVia(dialer, nameserver),
 			Profile:  &profile.Profile{DNS: profile.DNS{PublicResolver: public.String(), Names: []string{"one.wfh.test", "two.wfh.test"}}},
 		}
+		// The real Linux sources read that resolv.conf, as in a run.
+		env.Net = netstate.New(env.NetConfig())
 		ctx, cancel := context.WithTimeout(t.Context(), budget)
 		defer cancel()
 		start := time.Now()
 		res := New().Run(ctx, env)
 		took := time.Since(start)
 		reportschema.CheckResults(t, "dns", "DNS (name lookups)", []report.Result{res})
-		if took > budget {
+		if took > budget+busySlack {
 			t.Errorf("took %v, over the %v budget", took, budget)
 		}
 		t.Logf("%s in %v: %s", res.Status, took.Round(time.Millisecond), res.Summary)

@@ -6,10 +6,6 @@ import (
 	"strings"
 )
 
-// localDefault is the server programs ask when the configuration names
-// none (resolv.conf(5)).
-var localDefault = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), 53)
-
 // underDomain reports whether name is domain or a name below it.
 func underDomain(name, domain string) bool {
 	name = strings.ToLower(strings.TrimSuffix(name, "."))

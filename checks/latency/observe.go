@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +17,7 @@ import (
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/internal/hostname"
 	"github.com/wfh-cli/wfh/internal/icmpprobe"
+	"github.com/wfh-cli/wfh/internal/netstate"
 )
 
 // role is a target's place on the ladder.
@@ -47,6 +50,8 @@ type target struct {
 type outcome struct {
 	target
 	series series
+	// late counts answers that came after replyWait (lost for a call).
+	late int
 	// Err is why no probe could be sent.
 	Err error
 }
@@ -56,8 +61,11 @@ type outcome struct {
 type observations struct {
 	Method method
 	// NoICMP says in plain words why ICMP was not used, with methodTCP.
-	NoICMP   string
+	NoICMP string
+	// Interval is the spacing of each target's probes; Payload the echo
+	// data of each (0 for TCP connects).
 	Interval time.Duration
+	Payload  int
 	Targets  []outcome
 	// HopErr is why no first hop past the gateway is on the ladder, when
 	// none is and discovery was tried or impossible.
@@ -65,13 +73,16 @@ type observations struct {
 	PMTU    icmpprobe.PMTU
 	PMTUErr error
 	PMTUTo  netip.Addr
+	// Path is the run's default path: which connection the figures were
+	// measured over, so that advice fits it.
+	Path netstate.Path
 }
 
 // observe plans the ladder, picks the method, and probes every target at
 // once, with hop discovery and the path-MTU search alongside.
 func (c *check) observe(ctx context.Context, env *checks.Env) observations {
-	sched := c.schedule()
-	obs := observations{Interval: sched.interval}
+	var obs observations
+	obs.Path, _ = env.Net.Path(ctx)
 	targets, hopPlan := c.plan(ctx, env)
 
 	v6 := false
@@ -88,14 +99,15 @@ func (c *check) observe(ctx context.Context, env *checks.Env) observations {
 		obs.Method = methodOf(mode)
 	}
 
-	obs.Targets = c.probeAll(ctx, env, obs.Method, targets, hopPlan, sched, &obs)
+	obs.Targets = c.probeAll(ctx, env, obs.Method, targets, hopPlan, &obs)
 	if obs.Method != methodTCP && allNotPermitted(obs.Targets) {
 		// Only the ping itself found out (pro-bing on a system where the
 		// mode cannot be tried beforehand): measure again with TCP.
 		env.Debugf("pings refused: %v", firstErr(obs.Targets))
 		obs.Method, obs.NoICMP = methodTCP, noICMPReason(env.OS)
 		obs.PMTU, obs.PMTUErr = icmpprobe.PMTU{}, nil
-		obs.Targets = c.probeAll(ctx, env, methodTCP, targets, hopPlan, sched, &obs)
+		obs.HopNote = ""
+		obs.Targets = c.probeAll(ctx, env, methodTCP, targets, hopPlan, &obs)
 	}
 	return obs
 }
@@ -127,14 +139,17 @@ func (c *check) plan(ctx context.Context, env *checks.Env) ([]target, hopPlan) {
 	switch gw := strings.TrimSpace(cfg.Gateway); gw {
 	case "off":
 	case "":
-		addr, err := c.gateway(ctx, env)
+		// The home router of the run's default path: the same one every
+		// section of the report names (with a full-tunnel VPN up, the
+		// router of the connection beneath the tunnel).
+		path, err := env.Net.Path(ctx)
 		switch {
 		case err != nil:
 			out = append(out, target{Role: roleGateway, Problem: "the route table could not be read: " + err.Error()})
-		case !addr.IsValid():
+		case !path.Router.IsValid():
 			out = append(out, target{Role: roleGateway, Problem: "no default gateway (a direct or tunnel connection)"})
 		default:
-			out = append(out, target{Role: roleGateway, Addr: addr, Source: "default route"})
+			out = append(out, target{Role: roleGateway, Addr: path.Router, Source: "default route"})
 		}
 	default:
 		out = append(out, addrTarget(roleGateway, gw, "profile"))
@@ -148,9 +163,16 @@ func (c *check) plan(ctx context.Context, env *checks.Env) ([]target, hopPlan) {
 	switch r := strings.TrimSpace(cfg.Resolver); r {
 	case "off":
 	case "":
-		// The first non-loopback nameserver; no such server, no rung.
-		if a := firstResolver(ctx, env); a.IsValid() {
-			out = append(out, target{Role: roleResolver, Addr: a, Source: "resolv.conf"})
+		// The first DNS server that is not on this computer (behind
+		// systemd-resolved's stub, its upstream), as the dns check lists
+		// them: a local stub answers from memory and says nothing about
+		// the path. No such server, no rung.
+		cfg, err := env.Net.DNS(ctx)
+		if err != nil {
+			env.Debugf("DNS servers: %v", err)
+		}
+		if s, ok := cfg.FirstNonLoopback(); ok {
+			out = append(out, target{Role: roleResolver, Addr: s.Addr.Addr(), Source: "DNS settings"})
 		}
 	default:
 		out = append(out, addrTarget(roleResolver, r, "profile"))
@@ -317,95 +339,94 @@ func firstAddr(ts []target, r role) netip.Addr {
 	return netip.Addr{}
 }
 
-// probeRun is one address's series, shared by every target with that
-// address (a router that is also the DNS server is pinged once).
-type probeRun struct {
-	done   chan struct{}
-	series series
-	err    error
-}
-
-// probeAll probes every target concurrently, staggered across one
-// interval, plus the first hop once found and the path MTU.
-func (c *check) probeAll(ctx context.Context, env *checks.Env, m method, targets []target, hp hopPlan, sched schedule, obs *observations) []outcome {
-	var mu sync.Mutex
-	runs := map[netip.Addr]*probeRun{}
-	var wg sync.WaitGroup
-	slots := 1 // the first hop's, taken whether found or not
+// probeAll probes every target at once, the first hop as soon as it is
+// found, with the path-MTU search alongside.
+func (c *check) probeAll(ctx context.Context, env *checks.Env, m method, targets []target, hp hopPlan, obs *observations) []outcome {
+	if m == methodTCP {
+		return c.probeTCP(ctx, env, targets, hp, obs)
+	}
+	o := c.echoOptions()
+	obs.Interval, obs.Payload = o.Interval, o.Payload
+	var addrs []netip.Addr
 	for _, t := range targets {
-		if t.Addr.IsValid() {
-			slots++
+		if t.Addr.IsValid() && !slices.Contains(addrs, t.Addr) {
+			addrs = append(addrs, t.Addr)
 		}
 	}
-	slot := 0
-	launch := func(t target) {
-		mu.Lock()
-		defer mu.Unlock()
-		if _, ok := runs[t.Addr]; ok {
-			return
-		}
-		r := &probeRun{done: make(chan struct{})}
-		runs[t.Addr] = r
-		s := sched
-		s.offset = time.Duration(slot) * sched.interval / time.Duration(slots)
-		slot++
-		wg.Go(func() {
-			defer close(r.done)
-			if m == methodTCP {
-				r.series = tcpSeries(ctx, env.Dialer, t.Addr, t.Port, s)
-				return
-			}
-			r.series, r.err = c.net.ping(ctx, t.Addr, m.mode(), s)
-		})
-	}
-
+	// Each address, the first hop's included, gets its own phase in every
+	// interval: 300 probes a second go out spread, not in bursts.
+	slots := time.Duration(len(addrs) + 1)
+	phase := func(slot int) time.Duration { return time.Duration(slot) * o.Interval / slots }
 	env.Progress(fmt.Sprintf("%d targets, %s", len(targets), m.describe()))
-	for _, t := range targets {
-		if t.Addr.IsValid() {
-			launch(t)
-		}
+	sess := c.net.echoes(ctx, m.mode(), o)
+	for i, a := range addrs {
+		sess.Add(a, phase(i))
 	}
 
 	var hop *target
+	var hopWG sync.WaitGroup
 	switch {
 	case hp.off:
 	case hp.fixed != nil:
 		hop = hp.fixed
 		if hop.Addr.IsValid() {
-			launch(*hop)
+			sess.Add(hop.Addr, phase(len(addrs)))
 		}
-	case m == methodTCP:
-		obs.HopNote = "finding the router past yours needs ICMP, which is not permitted"
 	case hp.disabled != "":
 		obs.HopNote = hp.disabled
 	default:
-		wg.Go(func() {
+		hopWG.Go(func() {
 			addr, ttl, note := c.discoverHop(ctx, m.mode(), hp.toward, hp.gateway)
-			mu.Lock()
 			obs.HopNote = note
-			mu.Unlock()
 			if addr.IsValid() {
-				t := target{Role: roleFirstHop, Addr: addr, Port: 443, Source: fmt.Sprintf("TTL %d toward %v", ttl, hp.toward)}
-				mu.Lock()
-				hop = &t
-				mu.Unlock()
-				launch(t)
+				hop = &target{Role: roleFirstHop, Addr: addr, Port: 443, Source: fmt.Sprintf("TTL %d toward %v", ttl, hp.toward)}
+				sess.Add(addr, phase(len(addrs)))
 			}
 		})
 	}
 
-	if m != methodTCP && hp.toward.IsValid() {
-		wg.Go(func() {
-			res, err := c.pathMTU(ctx, m.mode(), hp.toward)
-			mu.Lock()
+	// The path-MTU search ends when the echoes do at the latest, so it
+	// never makes the check longer.
+	var pmtuWG sync.WaitGroup
+	pctx, stopPMTU := context.WithTimeout(ctx, hopTimeout+o.Duration())
+	defer stopPMTU()
+	if hp.toward.IsValid() {
+		pmtuWG.Go(func() {
+			res, err := c.pathMTU(pctx, m.mode(), hp.toward)
+			if err != nil && pctx.Err() != nil && ctx.Err() == nil {
+				err = fmt.Errorf("%w: %w", errPMTUCut, err)
+			}
 			obs.PMTU, obs.PMTUErr, obs.PMTUTo = res, err, hp.toward
-			mu.Unlock()
 		})
-	} else if m == methodTCP {
-		obs.PMTUErr = errors.New("needs ICMP, which is not permitted for this user")
 	}
-	wg.Wait()
+	hopWG.Wait()
+	sess.Close()
+	results := sess.Results()
+	stopPMTU()
+	pmtuWG.Wait()
 
+	byAddr := map[netip.Addr]icmpprobe.EchoResult{}
+	for _, r := range results {
+		byAddr[r.Dst] = r
+	}
+	out := outcomes(targets, hop)
+	for i := range out {
+		if r, ok := byAddr[out[i].Addr]; ok && out[i].Addr.IsValid() {
+			out[i].series, out[i].late, out[i].Err = series{rtt: r.RTT}, r.Late, r.Err
+			if r.Duplicates+r.Errors > 0 {
+				env.Debugf("latency: %v: %d duplicate answers, %d ICMP errors (last: %v from %v)", r.Dst, r.Duplicates, r.Errors, r.LastError.Kind, r.LastError.From)
+			}
+		}
+	}
+	return out
+}
+
+// errPMTUCut: the path-MTU search did not finish while the echoes ran.
+var errPMTUCut = errors.New("the search did not finish while the pings ran")
+
+// outcomes lays out the ladder: the targets in order, the first hop right
+// after the gateway (or first, without one).
+func outcomes(targets []target, hop *target) []outcome {
 	var ladder []target
 	for _, t := range targets {
 		ladder = append(ladder, t)
@@ -419,9 +440,47 @@ func (c *check) probeAll(ctx context.Context, env *checks.Env, m method, targets
 	out := make([]outcome, len(ladder))
 	for i, t := range ladder {
 		out[i] = outcome{target: t}
-		if r, ok := runs[t.Addr]; ok && t.Addr.IsValid() {
-			<-r.done
-			out[i].series, out[i].Err = r.series, r.err
+	}
+	return out
+}
+
+// probeTCP times TCP connects to every target concurrently, staggered
+// across one interval, at TCP's own lower pace. Hop discovery and the
+// path MTU need ICMP.
+func (c *check) probeTCP(ctx context.Context, env *checks.Env, targets []target, hp hopPlan, obs *observations) []outcome {
+	sched := c.tcpSchedule()
+	obs.Interval, obs.Payload = sched.interval, 0
+	obs.PMTUErr = errors.New("needs ICMP, which is not permitted for this user")
+	var hop *target
+	switch {
+	case hp.off:
+	case hp.fixed != nil:
+		hop = hp.fixed
+	default:
+		obs.HopNote = "finding the router past yours needs ICMP, which is not permitted"
+	}
+	out := outcomes(targets, hop)
+	env.Progress(fmt.Sprintf("%d targets, %s", len(targets), methodTCP.describe()))
+	runs := map[netip.Addr]*series{}
+	var order []int
+	for i, o := range out {
+		if o.Addr.IsValid() && runs[o.Addr] == nil {
+			runs[o.Addr] = &series{}
+			order = append(order, i)
+		}
+	}
+	var wg sync.WaitGroup
+	for slot, i := range order {
+		t := out[i].target
+		s := sched
+		s.offset = time.Duration(slot) * sched.interval / time.Duration(len(order))
+		r := runs[t.Addr]
+		wg.Go(func() { *r = tcpSeries(ctx, env.Dialer, t.Addr, t.Port, s) })
+	}
+	wg.Wait()
+	for i := range out {
+		if r := runs[out[i].Addr]; r != nil && out[i].Addr.IsValid() {
+			out[i].series = *r
 		}
 	}
 	return out
@@ -436,63 +495,124 @@ func hasRole(ts []target, r role) bool {
 	return false
 }
 
-// discoverHop sends TTL-limited echoes toward dst, TTL 2 to maxHopTTL at
-// once, and returns the nearest router that answered and is not the
-// gateway. Silence is normal (routers limit ICMP errors) and only means
-// that rung is left out.
-func (c *check) discoverHop(ctx context.Context, mode icmpprobe.Mode, dst, gw netip.Addr) (netip.Addr, int, string) {
-	replies := make([]icmpprobe.Reply, maxHopTTL+1)
-	errs := make([]error, maxHopTTL+1)
-	var wg sync.WaitGroup
-	for ttl := 2; ttl <= maxHopTTL; ttl++ {
-		wg.Go(func() {
-			conn, err := c.net.openICMP(mode, dst.Is6())
-			if err != nil {
-				errs[ttl] = err
-				return
-			}
-			defer conn.Close()
-			// A lossy link loses probes and their answers too: ask again
-			// before reading silence as "no router there".
-			for range hopAttempts {
-				replies[ttl], errs[ttl] = conn.Probe(ctx, icmpprobe.Probe{Dst: dst, TTL: ttl, Timeout: hopTimeout})
-				if errs[ttl] != nil || replies[ttl].Kind != icmpprobe.Silent || ctx.Err() != nil {
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	silentBelow := false // a nearer TTL got no answer at all
-	for ttl := 2; ttl <= maxHopTTL; ttl++ {
-		r := replies[ttl]
-		switch {
-		case errs[ttl] != nil:
-			if errors.Is(errs[ttl], icmpprobe.ErrUnsupported) {
-				return netip.Addr{}, 0, "finding the router past yours is not supported on this system yet"
-			}
-			silentBelow = true
-		case r.Kind == icmpprobe.Unreachable && !r.From.IsValid():
-			return netip.Addr{}, 0, "there is no route toward the internet"
-		case r.Kind == icmpprobe.EchoReply && silentBelow:
-			// The routers in between stayed silent (or their answers were
-			// lost): that is not proof there are none.
-			return netip.Addr{}, 0, "no router past yours answered (many limit or block such answers)"
-		case r.Kind == icmpprobe.EchoReply:
-			return netip.Addr{}, 0, fmt.Sprintf("%v is %d hops away: there is no router between yours and it", dst, ttl)
-		case r.Kind == icmpprobe.Silent:
-			silentBelow = true
-		case r.Kind == icmpprobe.TimeExceeded && r.From.IsValid() && r.From != gw && r.From != dst:
-			return r.From, ttl, ""
-		}
-	}
-	return netip.Addr{}, 0, "no router past yours answered (many limit or block such answers)"
+// hopAnswer is what one TTL of hop discovery got back.
+type hopAnswer struct {
+	kind icmpprobe.Kind // Silent until something answers
+	from netip.Addr
+	err  error // the probe could not be sent
 }
 
-// pathMTU searches the largest packet that reaches dst unfragmented.
+// discoverHop finds the provider's first router: the nearest router past
+// the gateway that answers a TTL-limited echo toward dst. TTL 2 to
+// maxHopTTL go out at once, on one socket, and the ones still silent
+// again every hopRetry; it returns as soon as the answer cannot change
+// (every nearer TTL has answered), or at hopTimeout. Silence is normal
+// (routers limit ICMP errors) and only means that rung is left out.
+func (c *check) discoverHop(ctx context.Context, mode icmpprobe.Mode, dst, gw netip.Addr) (netip.Addr, int, string) {
+	conn, err := c.net.openICMP(mode, dst.Is6())
+	if err != nil {
+		if errors.Is(err, icmpprobe.ErrUnsupported) {
+			return netip.Addr{}, 0, hopUnsupported
+		}
+		return netip.Addr{}, 0, hopSilent
+	}
+	defer conn.Close()
+	now := c.clock()
+	start := now()
+	end := start.Add(hopTimeout)
+	ans := make([]hopAnswer, maxHopTTL+1)
+	bySeq := map[uint16]int{}
+	seq := uint16(rand.Uint32())
+	data := make([]byte, 8)
+	tries := 0
+	var buf []icmpprobe.Event
+	for ctx.Err() == nil {
+		t := now()
+		if tries < hopAttempts && !t.Before(start.Add(time.Duration(tries)*hopRetry)) {
+			for ttl := 2; ttl <= maxHopTTL; ttl++ {
+				if ans[ttl].kind != icmpprobe.Silent || ans[ttl].err != nil {
+					continue
+				}
+				seq++
+				bySeq[seq] = ttl
+				if _, err := conn.SendEcho(dst, seq, ttl, data); err != nil && !errors.Is(err, icmpprobe.ErrSendBusy) {
+					ans[ttl].err = err
+				}
+			}
+			tries++
+		}
+		if a, ttl, note, ok := decideHop(ans, dst, gw, false); ok {
+			return a, ttl, note
+		}
+		if !t.Before(end) {
+			break
+		}
+		wake := end
+		if next := start.Add(time.Duration(tries) * hopRetry); tries < hopAttempts && next.Before(wake) {
+			wake = next
+		}
+		buf, err = conn.ReadEvents(wake, buf[:0])
+		for _, ev := range buf {
+			ttl, ok := bySeq[ev.Seq]
+			if !ok || ans[ttl].kind != icmpprobe.Silent {
+				continue
+			}
+			if ev.Kind == icmpprobe.EchoReply && ev.From != dst || ev.Kind != icmpprobe.EchoReply && ev.Dst.IsValid() && ev.Dst != dst {
+				continue // not about these probes
+			}
+			ans[ttl] = hopAnswer{kind: ev.Kind, from: ev.From}
+		}
+		if err != nil {
+			break
+		}
+	}
+	a, ttl, note, _ := decideHop(ans, dst, gw, true)
+	return a, ttl, note
+}
+
+// Notes of hop discovery when it finds no router.
+const (
+	hopUnsupported = "finding the router past yours is not supported on this system yet"
+	hopSilent      = "no router past yours answered (many limit or block such answers)"
+	hopNoRoute     = "there is no route toward the internet"
+)
+
+// decideHop reads the answers nearest first: the first router past the
+// gateway that answered, unless an echo reply says there is none. A
+// silent nearer TTL never lets it conclude "no router between": its
+// router may just not have answered. Until final, a silent TTL may still
+// answer, so nothing past it is decided (ok false).
+func decideHop(ans []hopAnswer, dst, gw netip.Addr, final bool) (netip.Addr, int, string, bool) {
+	silentBelow := false
+	for ttl := 2; ttl < len(ans); ttl++ {
+		a := ans[ttl]
+		switch {
+		case errors.Is(a.err, icmpprobe.ErrUnsupported):
+			return netip.Addr{}, 0, hopUnsupported, true
+		case a.err != nil && unreachable(a.err):
+			return netip.Addr{}, 0, hopNoRoute, true
+		case a.err != nil:
+			silentBelow = true
+		case a.kind == icmpprobe.Silent && !final:
+			return netip.Addr{}, 0, "", false
+		case a.kind == icmpprobe.Silent:
+			silentBelow = true
+		case a.kind == icmpprobe.Unreachable && !a.from.IsValid():
+			return netip.Addr{}, 0, hopNoRoute, true
+		case a.kind == icmpprobe.EchoReply && silentBelow:
+			return netip.Addr{}, 0, hopSilent, true
+		case a.kind == icmpprobe.EchoReply:
+			return netip.Addr{}, 0, fmt.Sprintf("%v is %d hops away: there is no router between yours and it", dst, ttl), true
+		case a.kind == icmpprobe.TimeExceeded && a.from.IsValid() && a.from != gw && a.from != dst:
+			return a.from, ttl, "", true
+		}
+	}
+	return netip.Addr{}, 0, hopSilent, true
+}
+
+// pathMTU searches the largest packet that reaches dst unfragmented,
+// until ctx ends.
 func (c *check) pathMTU(ctx context.Context, mode icmpprobe.Mode, dst netip.Addr) (icmpprobe.PMTU, error) {
-	ctx, cancel := context.WithTimeout(ctx, pmtuLimit)
-	defer cancel()
 	conn, err := c.net.openICMP(mode, dst.Is6())
 	if err != nil {
 		return icmpprobe.PMTU{}, err

@@ -13,6 +13,18 @@ import (
 	"github.com/wfh-cli/wfh/internal/rttstats"
 )
 
+// schedule is how one target is probed with TCP connects.
+type schedule struct {
+	count    int
+	interval time.Duration
+	// wait is how long an answer may take; a later one counts as lost,
+	// as it would in a call's jitter buffer.
+	wait time.Duration
+	// offset delays the first probe, so targets probed together do not
+	// send in one burst.
+	offset time.Duration
+}
+
 // tcpSeries measures round trips with TCP connects, for when ICMP is not
 // permitted: a connect completes (SYN, SYN-ACK) or is refused (SYN, RST)
 // after one round trip, so both count as an answer; only silence until
@@ -55,7 +67,7 @@ func tcpSeries(ctx context.Context, d checks.Dialer, addr netip.Addr, port int, 
 	wg.Wait()
 	out := series{rtt: rtt[:sent]}
 	if ctx.Err() != nil {
-		out = trimUnanswered(out)
+		out.rtt = trimUnanswered(out.rtt)
 	}
 	return out
 }

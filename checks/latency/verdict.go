@@ -14,6 +14,7 @@ import (
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/probeutil"
 	"github.com/wfh-cli/wfh/internal/icmpprobe"
+	"github.com/wfh-cli/wfh/internal/netstate"
 	"github.com/wfh-cli/wfh/internal/rttstats"
 	"github.com/wfh-cli/wfh/report"
 )
@@ -120,6 +121,9 @@ func verdict(o observations, l limits) checks.Result {
 	if o.Method == methodTCP {
 		v.Note("Round trips were measured with TCP connects because " + o.NoICMP + ". They are close to what ping measures; the path MTU and the provider's first router need pings and are not measured.")
 	}
+	if o.Path.ViaTunnel() {
+		v.Note(tunnelNote(o.Path))
+	}
 
 	loc := locate(rungsOf(o.Targets), l.lossWarn/100/2)
 	addItems(&res, o, l, loc)
@@ -177,7 +181,7 @@ func verdict(o observations, l limits) checks.Result {
 			if len(over) > 0 {
 				msg += " " + capitalise(strings.Join(over, "; ")) + "."
 			}
-			v.Add(checks.Conclusion{Severity: statusOfQuality(q), Message: msg, Fix: qualityFix(in, l, loc)})
+			v.Add(checks.Conclusion{Severity: statusOfQuality(q), Message: msg, Fix: qualityFix(in, l, loc, o.Path)})
 		}
 	}
 
@@ -187,11 +191,11 @@ func verdict(o observations, l limits) checks.Result {
 		// Nothing to locate.
 	case in.measured && in.loss > 0 || loc.Level != 0:
 		res.Facts["loss_location"] = loc.Where
-		res.Facts[report.KeyProblemsStart] = problemsStart(loc)
-		if f, ok := locationFinding(loc, in, l); ok {
+		res.Facts[report.KeyProblemsStart] = problemsStart(loc, o.Path)
+		if f, ok := locationFinding(loc, in, l, o.Path); ok {
 			v.Add(f)
 			if loc.Level != 0 {
-				summary += "; " + locationShort(loc)
+				summary += "; " + locationShort(loc, o.Path)
 			}
 		}
 	default:
@@ -199,7 +203,7 @@ func verdict(o observations, l limits) checks.Result {
 	}
 	for _, i := range loc.Limiting {
 		t := o.Targets[i]
-		v.Note(fmt.Sprintf("%s answers only some pings (%s %% unanswered), but the targets behind it do not lose them: it limits the answers it sends itself, which is common and harmless.", capitalise(roleName(t.Role)), num(round(t.series.stats().LossPercent(), 1))))
+		v.Note(fmt.Sprintf("%s answers only some pings (%s %% unanswered), far more than the targets behind it lose: it limits the answers it sends itself, which is common and harmless. Its round trip and jitter are from the answers it sent.", capitalise(roleName(t.Role)), num(round(t.series.stats().LossPercent(), 1))))
 	}
 
 	// Path MTU.
@@ -209,6 +213,8 @@ func verdict(o observations, l limits) checks.Result {
 		if o.PMTUErr != nil {
 			why = pmtuWords.Phrase(probeutil.ClassifyNetErr(o.PMTUErr))
 			switch {
+			case errors.Is(o.PMTUErr, errPMTUCut):
+				why = "the search did not finish while the pings ran (the test site does not answer large pings)"
 			case errors.Is(o.PMTUErr, icmpprobe.ErrNoEcho):
 				why = "the test site does not answer pings"
 			case errors.Is(o.PMTUErr, icmpprobe.ErrUnreachable):
@@ -261,34 +267,72 @@ func jitterText(in internet) string {
 	return num(in.jitter) + " ms"
 }
 
-// qualityFix names the step that helps most for what is wrong.
-func qualityFix(in internet, l limits, loc location) string {
+// qualityFix names the step that helps most for what is wrong. A cable is
+// suggested only to a user on Wi-Fi.
+func qualityFix(in internet, l limits, loc location, path netstate.Path) string {
 	switch loc.Where {
-	case locHome, locProvider, locPastRoute:
+	case locHome, locProvider, locPastRoute, locHomeOrProvider:
 		return "" // the finding on where the loss starts carries the fix
 	}
-	if in.rtt > l.rttWarn || in.jitter > l.jitWarn {
-		return "Stop large downloads, uploads and streaming in your home during calls; if it persists, use a cable instead of Wi-Fi, then contact your provider."
+	cable := ""
+	if path.OnWiFi() {
+		cable = " use a cable instead of Wi-Fi, then"
 	}
-	return "Run wfh again in a few minutes; if it persists, use a cable instead of Wi-Fi, then contact your provider with this report."
+	if in.rtt > l.rttWarn || in.jitter > l.jitWarn {
+		return "Stop large downloads, uploads and streaming in your home during calls; if it persists," + cable + " contact your provider."
+	}
+	return "Run wfh again in a few minutes; if it persists," + cable + " contact your provider with this report."
+}
+
+// homeLink words the link between this computer and its router, from the
+// kind of the connection beneath the default path: "" when unknown, so a
+// claim about Wi-Fi or a cable is made only when it is true.
+func homeLink(path netstate.Path) string {
+	switch {
+	case path.OnWiFi():
+		return "Wi-Fi"
+	case path.Wired():
+		return "cable"
+	}
+	return ""
 }
 
 // locationFinding words the localisation.
-func locationFinding(loc location, in internet, l limits) (checks.Conclusion, bool) {
+func locationFinding(loc location, in internet, l limits, path netstate.Path) (checks.Conclusion, bool) {
 	sev := report.Pass
 	if in.measured && in.loss > l.lossWarn {
 		sev = grade(in.loss, l.lossWarn, l.lossFail)
 	}
 	switch loc.Where {
 	case locHome:
-		return checks.Conclusion{Severity: sev, Message: "Loss starts at your router (Wi-Fi or cable): pings to your router are lost as often as pings to the internet.",
-			Fix: "Move closer to the router or use a cable."}, true
+		c := checks.Conclusion{Severity: sev, Message: "Loss starts at your router: pings to your router are lost as often as pings to the internet."}
+		switch homeLink(path) {
+		case "Wi-Fi":
+			c.Message = "Loss starts at your router (Wi-Fi): pings to your router are lost as often as pings to the internet."
+			c.Fix = "Move closer to the router or use a cable."
+		case "cable":
+			c.Message = "Loss starts at your router (cable): pings to your router are lost as often as pings to the internet, over a wired connection."
+			c.Fix = "Try another network cable and another port on the router, then restart the router."
+		default:
+			c.Fix = "Restart your router; if it persists, check the connection between this computer and the router."
+		}
+		return c, true
 	case locProvider:
 		return checks.Conclusion{Severity: sev, Message: "Your home network is fine; the loss starts in your provider's network.",
 			Fix: "Contact your provider with this report."}, true
 	case locPastRoute:
-		return checks.Conclusion{Severity: sev, Message: "Your home network is fine; the loss starts past your router, in your provider's network or beyond it (the provider's first router did not answer, so the two cannot be told apart).",
+		return checks.Conclusion{Severity: sev, Message: "Your home network is fine; the loss starts past your router, in your provider's network or beyond it (the provider's first router did not answer, or answers only some pings, so the two cannot be told apart).",
 			Fix: "Contact your provider with this report."}, true
+	case locHomeOrProvider:
+		c := checks.Conclusion{Severity: sev, Message: "The loss starts before the provider's first router: at home or in your provider's network (your router answers only some pings, so the two cannot be told apart).",
+			Fix: "Restart your router; if the loss stays, contact your provider with this report."}
+		switch homeLink(path) {
+		case "Wi-Fi":
+			c.Fix = "Try a cable instead of Wi-Fi, or move closer to the router; if the loss stays, contact your provider with this report."
+		case "cable":
+			c.Fix = "Try another network cable and another port on the router; if the loss stays, contact your provider with this report."
+		}
+		return c, true
 	case locBeyond:
 		return checks.Conclusion{Severity: sev, Message: "The problem is beyond your provider: your home network and your provider's first router lose nothing.",
 			Fix: "Nothing to fix at home. If calls suffer, tell IT which service: the trouble is on the way to it."}, true
@@ -299,10 +343,16 @@ func locationFinding(loc location, in internet, l limits) (checks.Conclusion, bo
 	return checks.Conclusion{}, false
 }
 
+// tunnelNote says that the figures include the VPN tunnel internet
+// traffic goes through.
+func tunnelNote(path netstate.Path) string {
+	return fmt.Sprintf("Measured through the VPN tunnel %s: internet traffic goes through it, so these figures include the way to the VPN's server and back.", path.Interface)
+}
+
 // problemsStart says in words where the loss starts, for the report's
 // summary card.
-func problemsStart(loc location) string {
-	if s := locationShort(loc); s != "" {
+func problemsStart(loc location, path netstate.Path) string {
+	if s := locationShort(loc, path); s != "" {
 		return strings.TrimPrefix(s, "loss starts ")
 	}
 	if loc.Where == locUncertain {
@@ -311,14 +361,19 @@ func problemsStart(loc location) string {
 	return "nowhere: no loss"
 }
 
-func locationShort(loc location) string {
+func locationShort(loc location, path netstate.Path) string {
 	switch loc.Where {
 	case locHome:
-		return "loss starts at your router (Wi-Fi or cable)"
+		if link := homeLink(path); link != "" {
+			return "loss starts at your router (" + link + ")"
+		}
+		return "loss starts at your router"
 	case locProvider:
 		return "loss starts in your provider's network"
 	case locPastRoute:
 		return "loss starts past your router"
+	case locHomeOrProvider:
+		return "loss starts at home or in your provider's network"
 	case locBeyond:
 		return "loss starts beyond your provider"
 	}
@@ -356,13 +411,15 @@ func roleName(r role) string {
 
 // addItems adds one item and one RTT series per target, in ladder order.
 func addItems(res *checks.Result, o observations, l limits, loc location) {
-	limiting := map[int]bool{}
+	// A rung that shares a limiting target's address (a router that is
+	// also the DNS server) has the same answers, limited alike.
+	limitingAddr := map[netip.Addr]bool{}
 	for _, i := range loc.Limiting {
-		limiting[i] = true
+		limitingAddr[o.Targets[i].Addr] = true
 	}
 	seen := map[string]int{}
 	charted := map[netip.Addr]bool{} // one series per address: a shared one is the same data
-	for i, t := range o.Targets {
+	for _, t := range o.Targets {
 		label := itemLabel(t.target)
 		if n := seen[label]; n > 0 {
 			label += " #" + strconv.Itoa(n+1)
@@ -392,7 +449,7 @@ func addItems(res *checks.Result, o observations, l limits, loc location) {
 				it.Attributes["port"] = strconv.Itoa(t.Port)
 			}
 			st := t.series.stats()
-			it.Metrics = targetMetrics(st)
+			it.Metrics = append(targetMetrics(st), paceMetrics(o, t)...)
 			switch {
 			case st.Received == 0:
 				it.Status = report.Warn
@@ -402,12 +459,12 @@ func addItems(res *checks.Result, o observations, l limits, loc location) {
 				}
 			default:
 				it.Status, _ = l.grade(msOf(st.Mean), msOf(st.Jitter), st.JitterValid, st.LossPercent())
-				if limiting[i] {
+				if limitingAddr[t.Addr] {
 					it.Status = report.Pass
 				}
 				it.Summary = fmt.Sprintf("round trip %s ms, jitter %s, loss %s %% (%d of %d answered)",
 					num(round(msOf(st.Mean), 2)), jitterOf(st), num(round(st.LossPercent(), 1)), st.Received, st.Sent)
-				if limiting[i] {
+				if limitingAddr[t.Addr] {
 					it.Summary += "; answers only some pings itself"
 				}
 			}
@@ -450,6 +507,21 @@ func targetMetrics(st rttstats.Summary) []report.Metric {
 		ms = append(ms, report.Measured("jitter_ms", round(msOf(st.Jitter), 3), "ms"))
 	} else {
 		ms = append(ms, report.NotMeasured("jitter_ms", "ms", "fewer than two answers"))
+	}
+	return ms
+}
+
+// paceMetrics say how a target was probed, so a reader can judge its
+// figures: how many probes a second and, for pings, how big each was and
+// how many answers came too late to count.
+func paceMetrics(o observations, t outcome) []report.Metric {
+	var ms []report.Metric
+	if o.Interval > 0 {
+		ms = append(ms, report.Measured("probe_rate", round(float64(time.Second)/float64(o.Interval), 2), "probes/s"))
+	}
+	if o.Method != methodTCP && o.Payload > 0 {
+		ms = append(ms, report.Measured("probe_bytes", float64(icmpprobe.PacketSize(o.Payload, t.Addr.Is6())), "bytes"),
+			report.Measured("late", float64(t.late), "probes"))
 	}
 	return ms
 }

@@ -11,11 +11,13 @@ package network
 import (
 	"context"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -33,22 +35,30 @@ var (
 	defaultPortalURL = "http://connectivitycheck.gstatic.com/generate_204"
 )
 
-// DefaultTargets lists the hosts wfh contacts by default, so redaction keeps
-// them and docs can name them.
-func DefaultTargets() []string {
-	return append(append([]string(nil), defaultAnchors...), defaultPortalURL)
-}
-
 type check struct {
-	interfaces func(ctx context.Context, env *checks.Env) ([]iface, error)
-	routes     func(ctx context.Context, env *checks.Env) routes
-	ping       pinger
-	proxy      func(ctx context.Context, env *checks.Env) proxyConfig
+	ping pinger
 }
 
 // New returns the network check for the running OS.
 func New() checks.Check {
-	return &check{interfaces: systemInterfaces, routes: systemRoutes, ping: icmpPing, proxy: systemProxy}
+	return &check{ping: icmpPing}
+}
+
+// NamedHosts implements checks.HostNamer: the anchors and the portal
+// probe, the profile's or the defaults, which identify nobody.
+func (*check) NamedHosts(p *profile.Profile) []string {
+	urls := append(append([]string(nil), defaultAnchors...), defaultPortalURL)
+	if p != nil {
+		urls = append(urls, p.Network.Anchors...)
+		urls = append(urls, p.Network.PortalURL)
+	}
+	var hosts []string
+	for _, raw := range urls {
+		if u, err := url.Parse(raw); err == nil && u.Hostname() != "" {
+			hosts = append(hosts, u.Hostname())
+		}
+	}
+	return hosts
 }
 
 func (*check) ID() string            { return "network" }
@@ -95,22 +105,29 @@ func targets(env *checks.Env) (anchors []string, portal string) {
 }
 
 // observe gathers everything, concurrently, each probe bounded by its own
-// timeout and all by ctx.
-func (c *check) observe(ctx context.Context, env *checks.Env) observations {
-	var o observations
+// timeout and all by ctx. The interfaces, routes, default path and proxy
+// are the run's network state, which every check shares.
+func (c *check) observe(ctx context.Context, env *checks.Env) (o observations) {
 	var err error
-	o.Interfaces, err = c.interfaces(ctx, env)
+	o.Interfaces, err = env.Net.Interfaces(ctx)
 	if err != nil {
 		env.Debugf("interfaces: %v", err)
 	}
-	o.Routes = c.routes(ctx, env)
-	nameRouteInterfaces(&o.Routes, o.Interfaces)
-	o.Proxy = c.proxy(ctx, env)
+	rt, rerr := env.Net.Routes(ctx)
+	o.Routes = routes{V4: rt.Defaults4(), V6: rt.Defaults6(), Err: rerr}
+	o.Path, _ = env.Net.Path(ctx)
+	o.Proxy, _ = env.Net.Proxy(ctx)
+	// Every part this check shows has been waited for; the rest (DNS) is
+	// read by now or soon, bounded by netstate.ReadLimit.
+	defer func() {
+		snap := env.Net.Snapshot(ctx)
+		o.Problems, o.Origins = snap.Problems, snap.Origins
+	}()
 
 	// With no usable interface, or a route table that says there is no way
 	// out, there is nothing to probe: say so at once (offline runs are fast).
-	noWayOut := o.Routes.Err == nil && len(o.Routes.V4) == 0 && len(o.Routes.V6) == 0
-	if !anyGlobal(o.Interfaces, false) && !anyGlobal(o.Interfaces, true) || noWayOut && !o.Proxy.set() {
+	noWayOut := o.Routes.Err == nil && len(o.Routes.V4) == 0 && len(o.Routes.V6) == 0 && !o.Path.Known()
+	if !anyGlobal(o.Interfaces, false) && !anyGlobal(o.Interfaces, true) || noWayOut && !o.Proxy.Set() {
 		return o
 	}
 
@@ -125,6 +142,8 @@ func (c *check) observe(ctx context.Context, env *checks.Env) observations {
 		families = []string{"ipv6"}
 	}
 
+	// The router is read before the probes start: they write into o.
+	gw := routerOf(o)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	env.Progress("probing " + plural(len(anchors)*len(families), "secure site"))
@@ -152,7 +171,7 @@ func (c *check) observe(ctx context.Context, env *checks.Env) observations {
 		o.Portal = p
 		mu.Unlock()
 	})
-	if gw := firstGateway(o.Routes); gw.IsValid() && c.ping != nil {
+	if gw.IsValid() && c.ping != nil {
 		wg.Go(func() {
 			answered, rtt, err := c.ping(ctx, gw)
 			mu.Lock()
@@ -164,6 +183,15 @@ func (c *check) observe(ctx context.Context, env *checks.Env) observations {
 	sortProbes(o.Anchors, anchors)
 	sortProbes(o.ViaProxy, anchors)
 	return o
+}
+
+// routerOf is the home router every section of the report names: the
+// default path's, else the first default route's gateway.
+func routerOf(o observations) netip.Addr {
+	if o.Path.Router.IsValid() {
+		return o.Path.Router
+	}
+	return firstGateway(o.Routes)
 }
 
 func firstGateway(r routes) netip.Addr {

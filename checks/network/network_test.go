@@ -2,22 +2,25 @@ package network
 
 import (
 	"net/netip"
-	"os"
+	"slices"
 	"strings"
 	"testing"
 
-	"github.com/wfh-cli/wfh/internal/netinfo"
+	"github.com/wfh-cli/wfh/checks/checkstest"
+
+	"github.com/wfh-cli/wfh/internal/netstate"
 	"github.com/wfh-cli/wfh/report"
 )
 
 func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
 
 var (
-	wifiV4   = iface{Name: "wlan0", Kind: netinfo.KindWiFi, Up: true, Addrs: []netip.Prefix{mustPrefix("192.168.1.20/24")}}
-	dualWifi = iface{Name: "wlan0", Kind: netinfo.KindWiFi, Up: true, Addrs: []netip.Prefix{mustPrefix("192.168.1.20/24"), mustPrefix("2001:db8:1::20/64")}}
+	wifiV4   = iface{Name: "wlan0", Kind: netstate.KindWiFi, Up: true, Addrs: []netip.Prefix{mustPrefix("192.168.1.20/24")}}
+	dualWifi = iface{Name: "wlan0", Kind: netstate.KindWiFi, Up: true, Addrs: []netip.Prefix{mustPrefix("192.168.1.20/24"), mustPrefix("2001:db8:1::20/64")}}
 	lo       = iface{Name: "lo", Up: true, Loopback: true, Addrs: []netip.Prefix{mustPrefix("127.0.0.1/8")}}
 	gw4      = routes{V4: []defaultRoute{{Gateway: netip.MustParseAddr("192.168.1.1"), Interface: "wlan0"}}}
 	gwDual   = routes{V4: gw4.V4, V6: []defaultRoute{{Gateway: netip.MustParseAddr("fe80::1"), Interface: "wlan0"}}}
+	wifiPath = netstate.Path{Interface: "wlan0", Kind: netstate.KindWiFi, Link: "wlan0", LinkKind: netstate.KindWiFi, Gateway: netip.MustParseAddr("192.168.1.1"), Router: netip.MustParseAddr("192.168.1.1")}
 	ok204    = portalProbe{URL: "http://portal.test/generate_204", Tried: true, Status: 204, Out: outOK}
 )
 
@@ -62,11 +65,13 @@ func TestVerdicts(t *testing.T) {
 			report.Fail, stateIntercepted, "certificate", "Contact IT"},
 		{"no interface", observations{Interfaces: []iface{lo}},
 			report.Fail, stateOffline, "no network connection is active", "Wi-Fi"},
+		{"only a network port, down", observations{Interfaces: []iface{lo, {Name: "eth0", Kind: netstate.KindWired, MAC: "00:11:22:33:44:55"}}},
+			report.Fail, stateOffline, "no network connection is active", "network cable"},
 		{"no default route", observations{Interfaces: []iface{wifiV4}},
 			report.Fail, stateOffline, "no route", "connect again"},
-		{"gateway silent", observations{Interfaces: []iface{wifiV4}, Routes: gw4, Anchors: anchors(outTimeout, ""),
+		{"gateway silent", observations{Interfaces: []iface{wifiV4}, Routes: gw4, Anchors: anchors(outTimeout, ""), Path: wifiPath,
 			Gateway: gatewayProbe{Addr: gw4.V4[0].Gateway, Tried: true}, Portal: portalProbe{Tried: true, Out: outTimeout}},
-			report.Fail, stateOffline, "router does not answer", "Restart your router"},
+			report.Fail, stateOffline, "router does not answer", "move closer to it"},
 		{"DNS dead", observations{Interfaces: []iface{wifiV4}, Routes: gw4, Anchors: anchors(outDNS, ""),
 			Gateway: gatewayProbe{Addr: gw4.V4[0].Gateway, Tried: true, Answered: true}, Portal: portalProbe{Tried: true, Out: outDNS}},
 			report.Fail, stateOffline, "DNS", "DNS"},
@@ -112,57 +117,71 @@ func verdictWith(s report.Status, state string) report.Result {
 	return report.Result{Status: s, Facts: map[string]string{"connectivity": state}}
 }
 
-func TestParseProcNetRoute(t *testing.T) {
-	data, err := os.ReadFile("testdata/proc-net-route-synthetic.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := parseProcNetRoute(string(data))
-	if err != nil || len(r) != 2 {
-		t.Fatalf("%+v %v", r, err)
-	}
-	if r[0].Interface != "eth0" || r[0].Gateway.String() != "192.168.254.1" || r[1].Gateway.String() != "192.168.1.1" {
-		t.Errorf("routes %+v, want the lower metric first", r)
-	}
-	data, _ = os.ReadFile("testdata/proc-net-ipv6_route-synthetic.txt")
-	r6 := parseProcNetIPv6Route(string(data))
-	if len(r6) != 1 || r6[0].Gateway.String() != "fe80::1" || r6[0].Interface != "wlp2s0" {
-		t.Errorf("ipv6 routes %+v", r6)
-	}
-}
-
-func FuzzParseProcNetRoute(f *testing.F) {
-	for _, p := range []string{"testdata/proc-net-route-synthetic.txt", "testdata/proc-net-ipv6_route-synthetic.txt"} {
-		data, _ := os.ReadFile(p)
-		f.Add(string(data))
-	}
-	f.Add("Iface\nx 0 0 0 0 0 0 0\n")
-	f.Fuzz(func(t *testing.T, s string) {
-		r, _ := parseProcNetRoute(s)
-		for _, d := range r {
-			if d.Interface == "" {
-				t.Fatal("route without interface")
+// TestAdviceFitsTheConnection: Wi-Fi is named in a fix only when the
+// default path is Wi-Fi, and a wired user is never told to use a cable.
+func TestAdviceFitsTheConnection(t *testing.T) {
+	wired := iface{Name: "eth0", Kind: netstate.KindWired, Up: true, MAC: "00:11:22:33:44:55", Addrs: []netip.Prefix{mustPrefix("192.168.1.20/24")}}
+	wiredPath := netstate.Path{Interface: "eth0", Kind: netstate.KindWired, Link: "eth0", LinkKind: netstate.KindWired, Gateway: netip.MustParseAddr("192.168.1.1"), Router: netip.MustParseAddr("192.168.1.1")}
+	base := observations{Interfaces: []iface{wired}, Routes: routes{V4: []defaultRoute{{Gateway: netip.MustParseAddr("192.168.1.1"), Interface: "eth0"}}},
+		Anchors: anchors(outTimeout, ""), Gateway: gatewayProbe{Addr: netip.MustParseAddr("192.168.1.1"), Tried: true}, Portal: portalProbe{Tried: true, Out: outTimeout}, Path: wiredPath}
+	for _, o := range []observations{base, func() observations { o := base; o.Gateway.Answered = true; return o }()} {
+		r := verdict(o)
+		for _, f := range r.Findings {
+			for _, word := range []string{"Wi-Fi", "cable", "closer"} {
+				if strings.Contains(f.Message+f.Fix, word) {
+					t.Errorf("a wired user is told about %q: %+v", word, f)
+				}
 			}
 		}
-		parseProcNetIPv6Route(s)
-	})
-}
-
-func TestProxyFromEnv(t *testing.T) {
-	env := map[string]string{"https_proxy": "proxy.acme.test:3128", "NO_PROXY": ".acme.test"}
-	p := proxyFromEnv(func(k string) string { return env[k] })
-	if p.HTTPS != "http://proxy.acme.test:3128" || p.NoProxy != ".acme.test" || p.Source != "environment" {
-		t.Errorf("%+v", p)
-	}
-	if proxyFromEnv(func(string) string { return "" }).set() {
-		t.Error("no proxy set")
-	}
-}
-
-func TestClassifyByName(t *testing.T) {
-	for name, want := range map[string]netinfo.Kind{"wg0": netinfo.KindTunnel, "utun3": netinfo.KindTunnel, "wlp2s0": netinfo.KindWiFi, "en0": netinfo.KindWired, "Wi-Fi": netinfo.KindWiFi, "Ethernet 2": netinfo.KindWired, "docker0": netinfo.KindOther} {
-		if got := classifyByName(name, 0); got != want {
-			t.Errorf("%s: %s, want %s", name, got, want)
+		if r.Facts[report.KeyConnectionType] != "wired" || r.Facts["default_interface"] != "eth0" {
+			t.Errorf("facts %v", r.Facts)
 		}
+	}
+}
+
+// TestProblemsAreShown: a part of the network state no source could read
+// is named, with why, in this check's section.
+func TestProblemsAreShown(t *testing.T) {
+	o := observations{Interfaces: []iface{wifiV4}, Routes: gw4, Anchors: anchors(outOK, ""), Portal: ok204,
+		Problems: []netstate.Problem{{Part: netstate.PartDNS, Reason: "the system did not list the DNS settings within 2s"}}}
+	r := verdict(o)
+	found := false
+	for _, f := range r.Findings {
+		found = found || strings.Contains(f.Message, "Could not read the DNS settings of this computer: the system did not list the DNS settings within 2s.")
+	}
+	if !found {
+		t.Errorf("findings %+v", r.Findings)
+	}
+}
+
+// TestFallbackSourcesAreShown: a part read from the OS's tools because
+// its API failed says so; one read from the API says nothing.
+func TestFallbackSourcesAreShown(t *testing.T) {
+	o := observations{Interfaces: []iface{wifiV4}, Routes: gw4, Anchors: anchors(outOK, ""), Portal: ok204,
+		Origins: []netstate.Origin{
+			{Part: netstate.PartInterfaces, Via: "net.Interfaces, route print and ipconfig /all", Failed: "GetAdaptersAddresses", Detail: "GetAdaptersAddresses: The data is invalid."},
+			{Part: netstate.PartRoutes, Via: "GetIpForwardTable2"},
+		}}
+	r := verdict(o)
+	var notes []string
+	for _, f := range r.Findings {
+		if strings.HasPrefix(f.Message, "Read the ") {
+			notes = append(notes, f.Message)
+		}
+	}
+	want := "Read the interfaces of this computer from net.Interfaces, route print and ipconfig /all, because GetAdaptersAddresses did not answer."
+	if len(notes) != 1 || notes[0] != want {
+		t.Errorf("notes %q, want %q", notes, want)
+	}
+}
+
+// TestProfileTemplateDefaults: the defaults `wfh profile init` writes are
+// the ones this check uses.
+func TestProfileTemplateDefaults(t *testing.T) {
+	if got := checkstest.ProfileDefault(t, "network.anchors"); !slices.Equal(got, defaultAnchors) {
+		t.Errorf("network.anchors: the template says %q, the check uses %q", got, defaultAnchors)
+	}
+	if got := checkstest.ProfileDefault(t, "network.portal_url"); !slices.Equal(got, []string{defaultPortalURL}) {
+		t.Errorf("network.portal_url: the template says %q, the check uses %q", got, defaultPortalURL)
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/wfh-cli/wfh/internal/netinfo"
+	"github.com/wfh-cli/wfh/internal/netstate"
 )
 
 // Observations are the raw facts the probes gathered; verdict() turns them
@@ -18,30 +18,17 @@ type observations struct {
 	ViaProxy   []anchorProbe // through the configured proxy, when there is one
 	Portal     portalProbe
 	Proxy      proxyConfig
+	// Path is the way internet traffic leaves (the run's default path).
+	Path netstate.Path
+	// Problems are the parts of the network state that could not be read.
+	Problems []netstate.Problem
+	// Origins say which source answered the parts that have a fallback
+	// (the OS's API, or its tools' text).
+	Origins []netstate.Origin
 }
 
-type iface struct {
-	Index    int
-	Name     string
-	Kind     netinfo.Kind
-	Up       bool
-	Loopback bool
-	Addrs    []netip.Prefix
-	MAC      string
-}
-
-// hasGlobal reports whether the interface has an address of the family that
-// can reach the internet (not link-local, not loopback).
-func (i iface) hasGlobal(v6 bool) bool {
-	for _, p := range i.Addrs {
-		a := p.Addr()
-		if a.Is4() == v6 || a.IsLoopback() || a.IsLinkLocalUnicast() {
-			continue
-		}
-		return true
-	}
-	return false
-}
+// iface is one interface as the run's network state lists it.
+type iface = netstate.Interface
 
 // routes are the default routes of each family.
 type routes struct {
@@ -49,11 +36,12 @@ type routes struct {
 	Err    error // the route table could not be read
 }
 
-type defaultRoute struct {
-	Gateway   netip.Addr // invalid for an on-link default (point-to-point tunnels)
-	Interface string
-	Metric    int
-}
+// defaultRoute is one default route; Gateway is invalid for an on-link
+// default (point-to-point tunnels).
+type defaultRoute = netstate.Route
+
+// proxyConfig is the proxy configuration programs here follow.
+type proxyConfig = netstate.Proxy
 
 type gatewayProbe struct {
 	Addr     netip.Addr
@@ -112,13 +100,3 @@ type portalProbe struct {
 // answered204 is the only answer a clear path gives: captive portals and
 // filters answer with a redirect, a login page or an error instead.
 func (p portalProbe) answered204() bool { return p.Status == 204 && p.BodyLen == 0 }
-
-type proxyConfig struct {
-	HTTPS   string // proxy URL for HTTPS, "" when none
-	HTTP    string
-	NoProxy string
-	PAC     string // a PAC/WPAD URL the OS names, reported as configured
-	Source  string // "environment", "system settings"
-}
-
-func (p proxyConfig) set() bool { return p.HTTPS != "" || p.HTTP != "" }

@@ -15,7 +15,6 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
@@ -312,34 +311,4 @@ func probeAnchorViaProxy(ctx context.Context, env *checks.Env, rawURL, proxyURL 
 	a.Out, a.Detail = handshake(cctx, conn, a.Host, env)
 	a.RTT = time.Since(start)
 	return a
-}
-
-// proxyFromEnv reads the conventional variables, upper case first as curl
-// and Go do.
-func proxyFromEnv(getenv func(string) string) proxyConfig {
-	first := func(keys ...string) string {
-		for _, k := range keys {
-			if v := strings.TrimSpace(getenv(k)); v != "" {
-				return v
-			}
-		}
-		return ""
-	}
-	p := proxyConfig{
-		HTTPS:   first("HTTPS_PROXY", "https_proxy"),
-		HTTP:    first("HTTP_PROXY", "http_proxy"),
-		NoProxy: first("NO_PROXY", "no_proxy"),
-	}
-	if p.HTTPS == "" {
-		p.HTTPS = first("ALL_PROXY", "all_proxy")
-	}
-	for _, v := range []*string{&p.HTTPS, &p.HTTP} {
-		if *v != "" && !strings.Contains(*v, "://") {
-			*v = "http://" + *v
-		}
-	}
-	if p.set() {
-		p.Source = "environment"
-	}
-	return p
 }

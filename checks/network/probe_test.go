@@ -17,6 +17,7 @@ import (
 
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/checkstest"
+	"github.com/wfh-cli/wfh/internal/netstate"
 	"github.com/wfh-cli/wfh/internal/profile"
 )
 
@@ -185,15 +186,13 @@ func TestProbeAnchorViaProxy(t *testing.T) {
 
 func TestObserveSkipsProbesWhenNoWayOut(t *testing.T) {
 	c := &check{
-		interfaces: func(context.Context, *checks.Env) ([]iface, error) { return []iface{lo, wifiV4}, nil },
-		routes:     func(context.Context, *checks.Env) routes { return routes{} },
-		proxy:      func(context.Context, *checks.Env) proxyConfig { return proxyConfig{} },
 		ping: func(context.Context, netip.Addr) (bool, time.Duration, error) {
 			t.Error("pinged without a route")
 			return false, 0, nil
 		},
 	}
-	r := c.Run(context.Background(), &checks.Env{Dialer: &net.Dialer{}, Resolver: &checkstest.Resolver{}})
+	state := netstate.FromSnapshot(netstate.Snapshot{Interfaces: []iface{lo, wifiV4}})
+	r := c.Run(context.Background(), &checks.Env{Dialer: &net.Dialer{}, Resolver: &checkstest.Resolver{}, Net: state})
 	if r.Facts["connectivity"] != stateOffline || !strings.Contains(r.Summary, "no route") {
 		t.Errorf("%+v", r)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/internal/netstate"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -75,8 +76,20 @@ func verdict(o observations) checks.Result {
 	if o.Proxy.PAC != "" {
 		v.Note("An automatic proxy configuration (PAC/WPAD) is set: " + o.Proxy.PAC + ". wfh reports it but does not run it.")
 	}
-	if o.Routes.Err != nil {
-		v.Note("Could not read the route table: " + o.Routes.Err.Error())
+	// The parts of the run's network state no source could read: every
+	// section that needs them says less, and this is where the report says
+	// why.
+	for _, p := range o.Problems {
+		v.Note(fmt.Sprintf("Could not read the %s of this computer: %s.", p.Part, strings.TrimSuffix(p.Reason, ".")))
+	}
+	// A part read from the OS's tools because its API failed: the text
+	// of those tools is localised and less complete, so say where it came
+	// from and which API failed (its own error is the OS's text, for
+	// --debug only).
+	for _, or := range o.Origins {
+		if or.FellBack() {
+			v.Note(fmt.Sprintf("Read the %s of this computer from %s, because %s did not answer.", or.Part, or.Via, or.Failed))
+		}
 	}
 	v.Apply(&res)
 	return res
@@ -129,7 +142,7 @@ func brokenIPv6(o observations, v4ok, v6ok bool) bool {
 
 func anyGlobal(list []iface, v6 bool) bool {
 	for _, i := range list {
-		if i.Up && !i.Loopback && i.hasGlobal(v6) {
+		if i.Up && !i.Loopback && i.HasGlobal(v6) {
 			return true
 		}
 	}
@@ -209,20 +222,22 @@ func interceptDetail(list []anchorProbe) string {
 func offlineCause(o observations) (msg, fix string) {
 	up := false
 	for _, i := range o.Interfaces {
-		if i.Up && !i.Loopback && (i.hasGlobal(false) || i.hasGlobal(true)) {
+		if i.Up && !i.Loopback && (i.HasGlobal(false) || i.HasGlobal(true)) {
 			up = true
 		}
 	}
 	switch {
 	case !up:
-		return "no network connection is active",
-			"Turn on Wi-Fi and join your network, or plug in the network cable. Check that airplane mode is off."
-	case len(o.Routes.V4) == 0 && len(o.Routes.V6) == 0 && o.Routes.Err == nil:
+		return "no network connection is active", connectFix(o.Interfaces)
+	case len(o.Routes.V4) == 0 && len(o.Routes.V6) == 0 && o.Routes.Err == nil && !o.Path.Known():
 		return "this computer has no route to the internet (no default gateway)",
 			"Disconnect from the network and connect again. If that does not help, restart your router."
 	case o.Gateway.Tried && !o.Gateway.Answered && o.Gateway.Err == nil:
-		return "your router does not answer",
-			"Restart your router: unplug it for 30 seconds. If you use Wi-Fi, move closer to it."
+		fix := "Restart your router: unplug it for 30 seconds."
+		if o.Path.OnWiFi() {
+			fix += " Then move closer to it: this computer reaches it over Wi-Fi."
+		}
+		return "your router does not answer", fix
 	case allOutcome(o.Anchors, outDNS):
 		return "names of web sites cannot be looked up (DNS)",
 			"Restart your router. If it keeps happening, see the DNS check, or contact your internet provider."
@@ -230,6 +245,31 @@ func offlineCause(o observations) (msg, fix string) {
 		return "your router answers, but nothing beyond it does",
 			"Restart your router. If the internet is still down, contact your internet provider: the problem is on their side."
 	}
+}
+
+// connectFix says how to get a connection up, naming only the kinds of
+// connection this computer has: no Wi-Fi advice to a desktop without
+// Wi-Fi, no cable advice to a laptop without a network port.
+func connectFix(list []iface) string {
+	wifi, wired := false, false
+	for _, i := range list {
+		switch i.Kind {
+		case netstate.KindWiFi:
+			wifi = true
+		case netstate.KindWired:
+			// A network port has a hardware address; bridges and virtual
+			// links of containers have one too, so this errs on the side
+			// of mentioning the cable.
+			wired = wired || i.MAC != ""
+		}
+	}
+	switch {
+	case wifi && !wired:
+		return "Turn on Wi-Fi and join your network. Check that airplane mode is off."
+	case wired && !wifi:
+		return "Plug in the network cable at both ends (computer and router), and check that the router is on."
+	}
+	return "Turn on Wi-Fi and join your network, or plug in the network cable. Check that airplane mode is off."
 }
 
 func allOutcome(list []anchorProbe, out outcome) bool {
@@ -245,18 +285,13 @@ func allOutcome(list []anchorProbe, out outcome) bool {
 }
 
 func connectionType(o observations) string {
-	// The interface the default route leaves through decides what the user
-	// is "on"; a tunnel in front is reported by the VPN check.
-	var via string
-	if len(o.Routes.V4) > 0 {
-		via = o.Routes.V4[0].Interface
-	} else if len(o.Routes.V6) > 0 {
-		via = o.Routes.V6[0].Interface
+	// The connection beneath the default path decides what the user is
+	// "on"; a tunnel in front is reported by the VPN check.
+	if o.Path.LinkKind != "" {
+		return string(o.Path.LinkKind)
 	}
-	for _, i := range o.Interfaces {
-		if i.Name == via {
-			return string(i.Kind)
-		}
+	if o.Path.Kind != "" {
+		return string(o.Path.Kind)
 	}
 	return "unknown"
 }
@@ -346,7 +381,10 @@ func addPathItems(res *checks.Result, o observations) {
 		}
 		res.Items = append(res.Items, report.Item{Label: p.URL, Kind: "portal_probe", Status: st, Summary: portalDetail(p)})
 	}
-	if o.Proxy.set() {
+	if o.Path.Known() {
+		res.Facts["default_interface"] = o.Path.Interface
+	}
+	if o.Proxy.Set() {
 		res.Facts["proxy"] = o.Proxy.HTTPS
 		if o.Proxy.HTTPS == "" {
 			res.Facts["proxy"] = o.Proxy.HTTP

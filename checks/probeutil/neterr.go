@@ -51,7 +51,7 @@ const (
 // ClassifyNetErr sorts a network error into a NetErrKind. It goes by error
 // values, never by the text, which is in the computer's language on
 // Windows; Windows' own socket error numbers are mapped too (see
-// windowsErrnos), since Go's syscall.ECONNREFUSED and friends do not match
+// winsockWords in winerr.go), since Go's syscall.ECONNREFUSED and friends do not match
 // them there.
 func ClassifyNetErr(err error) NetErrKind {
 	var (
@@ -97,34 +97,11 @@ func ClassifyNetErr(err error) NetErrKind {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return NetErrReset
 	case errors.As(err, &errno):
-		if k, ok := windowsErrnos[uintptr(errno)]; ok {
-			return k
+		if w, ok := winsockWords[uint32(errno)]; ok {
+			return w.kind
 		}
 	}
 	return NetErrOther
-}
-
-// windowsErrnos maps the Winsock and Win32 error numbers a dial or read
-// returns on Windows (WSAE*, ERROR_*) to their kind. The numbers are far
-// above any Unix errno, so the table is safe to consult everywhere, which
-// lets it be tested on every OS.
-var windowsErrnos = map[uintptr]NetErrKind{
-	10013: NetErrBlocked,         // WSAEACCES: a firewall refused the socket
-	10049: NetErrUnreachable,     // WSAEADDRNOTAVAIL
-	10050: NetErrUnreachable,     // WSAENETDOWN
-	10051: NetErrUnreachable,     // WSAENETUNREACH
-	10052: NetErrReset,           // WSAENETRESET
-	10053: NetErrReset,           // WSAECONNABORTED: "An established connection was aborted…"
-	10054: NetErrReset,           // WSAECONNRESET: "An existing connection was forcibly closed…"
-	10060: NetErrTimeout,         // WSAETIMEDOUT
-	10061: NetErrRefused,         // WSAECONNREFUSED: "…the target machine actively refused it"
-	10064: NetErrHostUnreachable, // WSAEHOSTDOWN
-	10065: NetErrHostUnreachable, // WSAEHOSTUNREACH
-	121:   NetErrTimeout,         // ERROR_SEM_TIMEOUT
-	1225:  NetErrRefused,         // ERROR_CONNECTION_REFUSED
-	1231:  NetErrUnreachable,     // ERROR_NETWORK_UNREACHABLE
-	1232:  NetErrHostUnreachable, // ERROR_HOST_UNREACHABLE
-	1236:  NetErrReset,           // ERROR_CONNECTION_ABORTED
 }
 
 // classifyDNSErr sorts a failed lookup. Go's resolver flattens the error
@@ -154,6 +131,11 @@ func classifyDNSErr(e *net.DNSError) NetErrKind {
 		if reason == c.errno.Error() {
 			return c.kind
 		}
+	}
+	// On Windows the resolver keeps GetAddrInfoW's failure only as the
+	// system's text, in the user's language.
+	if w, ok := winsockText(e.Err); ok && w.kind != NetErrOther {
+		return w.kind
 	}
 	return NetErrLookup
 }
@@ -191,6 +173,13 @@ var defaultNetErrWords = NetErrWords{
 // env.Debugf and ShortErr.
 func DescribeNetErr(err error, words NetErrWords) (NetErrKind, string) {
 	k := ClassifyNetErr(err)
+	if k == NetErrOther {
+		// A Windows code no kind covers ("winapi error #10045") still has
+		// words of its own, better than "the connection failed".
+		if w, ok := winsockWordsOf(err); ok {
+			return k, w
+		}
+	}
 	return k, words.Phrase(k)
 }
 

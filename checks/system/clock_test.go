@@ -121,7 +121,7 @@ func TestClockAgainstLoopbackNTPServer(t *testing.T) {
 			env.Logf = t.Logf
 			start := time.Now()
 			c := measureClock(context.Background(), env)
-			if took := time.Since(start); took > ntpTimeout+time.Second {
+			if took := time.Since(start); took > ntpTimeout+busySlack {
 				t.Errorf("took %s, the NTP budget is %s", took, ntpTimeout)
 			}
 			if c.measured != tc.measured {
@@ -139,8 +139,11 @@ func TestClockAgainstLoopbackNTPServer(t *testing.T) {
 				}
 				return
 			}
-			if diff := c.offset - tc.wantOffset; diff > 50*time.Millisecond || diff < -50*time.Millisecond {
-				t.Errorf("offset %s, want %s ± 50 ms", c.offset, tc.wantOffset)
+			// NTP's offset is wrong by at most half the round trip, which
+			// the reading states as its uncertainty: a busy machine widens
+			// the round trip, and the bound with it.
+			if tol := max(50*time.Millisecond, c.uncertainty); absDuration(c.offset-tc.wantOffset) > tol {
+				t.Errorf("offset %s, want %s ± %s", c.offset, tc.wantOffset, tol)
 			}
 			if tc.wantStatus != report.Pass {
 				f := res.Findings[0]
@@ -191,7 +194,7 @@ func TestClockStopsWithContext(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	c := measureClock(ctx, env)
-	if time.Since(start) > time.Second || c.measured {
+	if time.Since(start) > 200*time.Millisecond+busySlack || c.measured {
 		t.Errorf("took %s, reading %+v", time.Since(start), c)
 	}
 }
@@ -324,7 +327,7 @@ func TestHungDiskDoesNotHoldTheOtherFacts(t *testing.T) {
 	defer close(p.release)
 	start := time.Now()
 	res := run(context.Background(), &checks.Env{Now: time.Now, OS: "linux"}, p)
-	if took := time.Since(start); took > diskTimeout+time.Second {
+	if took := time.Since(start); took > diskTimeout+busySlack {
 		t.Fatalf("took %s with a hung disk", took)
 	}
 	if res.Facts["os_name"] == "" || res.Status == report.Error {
@@ -334,3 +337,8 @@ func TestHungDiskDoesNotHoldTheOtherFacts(t *testing.T) {
 		t.Errorf("disk metric %+v", m)
 	}
 }
+
+// busySlack is how late a deadline may be met on a busy machine: two CPU
+// hogs and the race detector hold goroutines back for up to a second; a
+// real overrun (a missed cancel, a hang) is longer.
+const busySlack = 2 * time.Second

@@ -3,9 +3,11 @@ package system
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -335,15 +337,37 @@ func TestLinuxProbeHonoursContext(t *testing.T) {
 	}
 }
 
+// TestNewProbe: the build picks the probe of its OS, and on an empty tree
+// (no os-release, no /proc, no zone file) the Linux probe says what it
+// looked for instead of returning empty facts; the disk figure, read with
+// the real system call, is a size.
 func TestNewProbe(t *testing.T) {
-	// Whatever the OS, the chosen probe must answer without panicking on an
-	// empty tree.
 	p := newProbe()
-	env := testEnv(fstest.MapFS{}, nil)
-	_, _ = p.osInfo(context.Background(), env)
-	_, _ = p.uptime(context.Background(), env)
-	_, _ = p.timeZone(context.Background(), env)
-	_, _ = p.diskSpace(context.Background(), env)
+	want := map[string]string{"linux": "system.linuxProbe", "darwin": "system.darwinProbe", "windows": "system.windowsProbe"}[runtime.GOOS]
+	if want == "" {
+		want = "system.unsupportedProbe"
+	}
+	if got := fmt.Sprintf("%T", p); got != want {
+		t.Fatalf("newProbe() on %s is a %s, want %s", runtime.GOOS, got, want)
+	}
+	ctx, env := context.Background(), testEnv(fstest.MapFS{}, nil)
+	_, osErr := p.osInfo(ctx, env)
+	_, upErr := p.uptime(ctx, env)
+	_, zoneErr := p.timeZone(ctx, env)
+	if runtime.GOOS == "linux" {
+		for _, c := range []struct {
+			err  error
+			want string
+		}{{osErr, "os-release"}, {upErr, "proc/uptime"}, {zoneErr, "time zone unknown"}} {
+			if c.err == nil || !strings.Contains(c.err.Error(), c.want) {
+				t.Errorf("on an empty tree: %v, want an error naming %q", c.err, c.want)
+			}
+		}
+	}
+	d, err := p.diskSpace(ctx, env)
+	if err == nil && (d.Total == 0 || d.Free > d.Total) {
+		t.Errorf("disk %+v: free must be within a non-zero total", d)
+	}
 }
 
 // brokenFS fails in the ways a real disk can and a MapFS cannot.

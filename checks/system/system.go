@@ -12,11 +12,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/probeutil"
+	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -73,6 +76,37 @@ func (c *check) Run(ctx context.Context, env *checks.Env) checks.Result {
 	}
 	applyClock(&res, cr)
 	return res
+}
+
+// DescribeHost implements checks.HostDescriber: the report's host block,
+// read before the run from local files only.
+func (c *check) DescribeHost(ctx context.Context, env *checks.Env) report.Host {
+	return hostFacts(ctx, env, c.probe)
+}
+
+// NamedHosts implements checks.HostNamer: the clock's references, the
+// defaults and the profile's.
+func (*check) NamedHosts(p *profile.Profile) []string {
+	ntp, urls := []string{defaultNTPServer}, []string{defaultTimeURL}
+	if p != nil {
+		ntp = append(ntp, p.System.NTPServer)
+		urls = append(urls, p.System.TimeURL)
+	}
+	var out []string
+	for _, h := range ntp {
+		if host, _, err := net.SplitHostPort(h); err == nil {
+			h = host
+		}
+		if h != "" {
+			out = append(out, h)
+		}
+	}
+	for _, raw := range urls {
+		if u, err := url.Parse(raw); err == nil && u.Hostname() != "" {
+			out = append(out, u.Hostname())
+		}
+	}
+	return out
 }
 
 // HostFacts returns the report's host block: OS, architecture, time zone and

@@ -173,10 +173,10 @@ func validPort(p string) bool {
 	return err == nil && n >= 1 && n <= 65535 && p == strconv.Itoa(n)
 }
 
-// Targets returns the hosts the profile's vpn section names (the gateway
-// and the company targets), which the report keeps unredacted: IT named
-// them, and the agent needs them verbatim.
-func Targets(p *profile.Profile) []string {
+// NamedHosts implements checks.HostNamer: the hosts the profile's vpn
+// section names (the gateway and the company targets), which the report
+// keeps unredacted: IT named them, and the agent needs them verbatim.
+func (*check) NamedHosts(p *profile.Profile) []string {
 	if p == nil {
 		return nil
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/checkstest"
+	"github.com/wfh-cli/wfh/internal/netstate"
 	"github.com/wfh-cli/wfh/internal/profile"
 )
 
@@ -47,4 +48,16 @@ func newEnv(t *testing.T, goos string, vpn profile.VPN, exec checks.Commander, f
 		OS: goos, Exec: exec, FS: fsys, Dialer: d, Resolver: &checkstest.Resolver{},
 		Profile: p, Now: time.Now, Getenv: func(string) string { return "" },
 	}
+}
+
+// sysIface is an entry of the OS's interface list a test fakes.
+type sysIface = netstate.SysInterface
+
+// withIfaces gives env a network state read from its own FS and commands,
+// as a run reads it, with list as the OS's interface list.
+func withIfaces(env *checks.Env, list []sysIface) *checks.Env {
+	cfg := env.NetConfig()
+	cfg.ListInterfaces = func() ([]sysIface, error) { return list, nil }
+	env.Net = netstate.New(cfg)
+	return env
 }

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
-	"github.com/wfh-cli/wfh/checks/dns"
 	"github.com/wfh-cli/wfh/checks/probeutil"
 	"github.com/wfh-cli/wfh/internal/icmpprobe"
+	"github.com/wfh-cli/wfh/internal/netstate"
 )
 
 // observations are the raw facts the probes gathered; verdict() turns them
@@ -33,6 +33,12 @@ type observations struct {
 	// InternetVia4 and InternetVia6 are the interfaces internet traffic
 	// leaves by, "" when the family has no route.
 	InternetVia4, InternetVia6 string
+	// Refreshed: a company target was routed through an interface the
+	// run's network state did not list, so the check read it again.
+	Refreshed bool
+	// Path is the default path: its Link says which connection the
+	// tunnel's packets leave by, so advice fits it.
+	Path netstate.Path
 	// TunnelRoutes are the prefixes routed into the company tunnel.
 	TunnelRoutes []netip.Prefix
 	Clients      []detectedClient
@@ -128,18 +134,7 @@ func (c *check) observe(ctx context.Context, env *checks.Env) observations {
 	o.Expected = haveGW || len(tgts) > 0 || len(names) > 0
 	o.Omitted = omitted
 
-	o.Routes = readRoutes(ctx, env)
-	if o.Routes.Err != nil {
-		env.Debugf("routes: %v", o.Routes.Err)
-	}
-	o.Ifaces, o.IfaceErr = c.interfaces(ctx, env, o.Routes.Adapters)
-	o.Routes.nameInterfaces(o.Ifaces)
-	for _, i := range o.Ifaces {
-		if i.vpnTunnel() {
-			o.Tunnels = append(o.Tunnels, i)
-		}
-	}
-	slices.SortFunc(o.Tunnels, func(a, b iface) int { return strings.Compare(a.Name, b.Name) })
+	o.readState(ctx, env, env.Net)
 
 	// WireGuard's byte counters before the probes: compared with the ones
 	// after, they say whether anything came back through the tunnel.
@@ -181,26 +176,30 @@ func (c *check) observe(ctx context.Context, env *checks.Env) observations {
 			o.VPNOnly[i] = nameLookup{Name: n, Resolved: out == "", Detail: detail}
 		})
 	}
-	wg.Go(func() {
-		v4, err4 := egress(ctx, env, o.Ifaces, internetProbe4)
-		v6, err6 := egress(ctx, env, o.Ifaces, internetProbe6)
-		if err4 != nil || err6 != nil {
-			env.Debugf("internet route: %v; %v", err4, err6)
-		}
-		mu.Lock()
-		o.InternetVia4, o.InternetVia6 = v4, v6
-		mu.Unlock()
-	})
-	var dnsCfg dns.Config
-	if len(o.Tunnels) > 0 {
-		wg.Go(func() {
-			cfg, err := dns.Discover(ctx, env)
-			mu.Lock()
-			dnsCfg, o.DNSErr = cfg, err
-			mu.Unlock()
-		})
-	}
 	wg.Wait()
+
+	// A target routed through an address no listed interface has: the
+	// interfaces changed while the check ran (a VPN that connects on
+	// demand came up for the targets' traffic). Only then does this check
+	// read the network state again, and it judges the tunnel by that read.
+	state := env.Net
+	if staleTargets(o.Targets) {
+		env.Debugf("a company target is routed through an interface the network state does not list; reading it again")
+		state = env.Net.Fresh(ctx)
+		o.readState(ctx, env, state)
+		o.Refreshed = true
+		for i := range o.Targets {
+			if t := &o.Targets[i]; t.Stale && t.Addr.IsValid() {
+				if name, err := egress(ctx, env, o.Ifaces, t.Addr); err == nil {
+					t.Interface, t.Stale = name, false
+				}
+			}
+		}
+	}
+	var dnsCfg netstate.DNSConfig
+	if len(o.Tunnels) > 0 {
+		dnsCfg, o.DNSErr = state.DNS(ctx)
+	}
 
 	if len(o.Tunnels) > 0 {
 		o.WG, o.WGErr = readWireGuard(ctx, env, o.Tunnels)
@@ -215,6 +214,39 @@ func (c *check) observe(ctx context.Context, env *checks.Env) observations {
 		o.MTU = c.tunnelMTU(ctx, t, o.Targets)
 	}
 	return o
+}
+
+// readState takes the interfaces, routes and internet path from the
+// network state: the run's, or a fresh read.
+func (o *observations) readState(ctx context.Context, env *checks.Env, state *netstate.State) {
+	list, err := state.Interfaces(ctx)
+	o.Ifaces, o.IfaceErr = fromState(list), err
+	rt, err := state.Routes(ctx)
+	o.Routes = routeTable{V4: rt.V4, V6: rt.V6, Err: err}
+	if err != nil {
+		env.Debugf("routes: %v", err)
+	}
+	path, err := state.Path(ctx)
+	if err != nil {
+		env.Debugf("internet route: %v", err)
+	}
+	o.InternetVia4, o.InternetVia6, o.Path = path.Via4, path.Via6, path
+	o.Tunnels = nil
+	for _, i := range o.Ifaces {
+		if i.vpnTunnel() {
+			o.Tunnels = append(o.Tunnels, i)
+		}
+	}
+	slices.SortFunc(o.Tunnels, func(a, b iface) int { return strings.Compare(a.Name, b.Name) })
+}
+
+func staleTargets(list []targetProbe) bool {
+	for _, t := range list {
+		if t.Stale {
+			return true
+		}
+	}
+	return false
 }
 
 // readWireGuard reads `wg show` and keeps the interfaces that exist here.
@@ -331,7 +363,7 @@ func pickCompany(o observations) (string, string) {
 // tunnelDNS returns the DNS servers that belong to the tunnel: configured
 // on it (resolvectl, scutil and Windows name the interface), or reached
 // through it.
-func tunnelDNS(ctx context.Context, env *checks.Env, list []iface, tunnel string, cfg dns.Config) []dnsServer {
+func tunnelDNS(ctx context.Context, env *checks.Env, list []iface, tunnel string, cfg netstate.DNSConfig) []dnsServer {
 	var out []dnsServer
 	lookups := 0
 	for _, s := range cfg.Servers {

@@ -85,7 +85,11 @@ type targetProbe struct {
 	Target target
 	Addr   netip.Addr
 	// Interface is the interface traffic to Addr leaves by, "" when unknown.
-	Interface  string
+	Interface string
+	// Stale: the route to Addr leaves by an address no interface of the
+	// run's network state has, so the interfaces changed since it was read
+	// (a VPN that connects on demand came up).
+	Stale      bool
 	Out        outcome
 	Detail     string
 	HTTPStatus int
@@ -165,6 +169,7 @@ func probeTarget(ctx context.Context, env *checks.Env, list []iface, t target) t
 	if name, err := egress(ctx, env, list, p.Addr); err == nil {
 		p.Interface = name
 	} else {
+		p.Stale = errors.Is(err, errUnknownSource)
 		env.Debugf("route to %v: %v", p.Addr, err)
 	}
 	dst := net.JoinHostPort(p.Addr.String(), t.Port)

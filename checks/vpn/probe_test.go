@@ -176,13 +176,13 @@ func TestProbeRefusedAndBlackholed(t *testing.T) {
 	}()
 	start := time.Now()
 	p = probeTarget(context.Background(), env, loopback, parseTarget("http://"+hang.Addr().String()+"/", 0))
-	if took := time.Since(start); p.Out != outStalled || p.Detail != "connected, but no answer to the request in time" || took > requestTimeout+time.Second {
+	if took := time.Since(start); p.Out != outStalled || p.Detail != "connected, but no answer to the request in time" || took > requestTimeout+busySlack {
 		t.Errorf("stalled: %+v after %s", p, took)
 	}
 	env.Dialer = &checkstest.Dialer{DefaultSource: a4("127.0.0.1"), Default: &checkstest.Route{Silent: true}}
 	start = time.Now()
 	p = probeTarget(context.Background(), env, loopback, parseTarget("10.9.9.9:443", 0))
-	if took := time.Since(start); p.Out != outTimeout || took > connectTimeout+time.Second {
+	if took := time.Since(start); p.Out != outTimeout || took > connectTimeout+busySlack {
 		t.Errorf("blackholed: %+v after %s", p, took)
 	}
 }
@@ -227,13 +227,14 @@ func TestTargetsForRedaction(t *testing.T) {
 	p := profile.Default()
 	p.VPN = profile.VPN{Gateway: "https://vpn.acme.example:10443/", Targets: []string{"https://intranet.acme.example/", "10.1.2.3:445", "bad entry"}}
 	p.DNS.CompanyNames = []profile.CompanyName{{Name: "intranet.acme.example", VPNOnly: true}, {Name: "sso.acme.example"}}
-	if got := strings.Join(Targets(p), " "); got != "vpn.acme.example intranet.acme.example 10.1.2.3" {
-		t.Errorf("Targets: %q", got)
+	c := New().(checks.HostNamer)
+	if got := strings.Join(c.NamedHosts(p), " "); got != "vpn.acme.example intranet.acme.example 10.1.2.3" {
+		t.Errorf("NamedHosts: %q", got)
 	}
 	if got := vpnOnlyNames(&checks.Env{Profile: p}); len(got) != 1 || got[0] != "intranet.acme.example" {
 		t.Errorf("vpnOnlyNames: %q", got)
 	}
-	if Targets(nil) != nil {
+	if c.NamedHosts(nil) != nil {
 		t.Error("nil profile")
 	}
 }
@@ -260,12 +261,13 @@ func TestBadInputNoHang(t *testing.T) {
 		Routes: map[string]checkstest.Route{"10.9.9.9": {Silent: true}}, Default: &checkstest.Route{Loopback: true}})
 	env.Resolver = &checkstest.Resolver{Hosts: map[string][]string{"intranet.acme.test": {"127.0.0.1"}, "vpn.acme.test": {"127.0.0.1"}}}
 	env.Roots = ca.Pool()
-	c := &check{listInterfaces: func() ([]sysIface, error) { return []sysIface{loopbackSys}, nil }}
+	withIfaces(env, []sysIface{loopbackSys})
+	c := &check{}
 	ctx, cancel := context.WithTimeout(context.Background(), budget)
 	defer cancel()
 	start := time.Now()
 	res := c.Run(ctx, env)
-	if took := time.Since(start); took > connectTimeout+2*time.Second {
+	if took := time.Since(start); took > connectTimeout+busySlack {
 		t.Errorf("took %s", took)
 	}
 	reportschema.CheckResults(t, "vpn", "VPN", []report.Result{res})
@@ -301,3 +303,8 @@ func TestBadInputNoHang(t *testing.T) {
 		t.Errorf("state %q", res.Facts["vpn_state"])
 	}
 }
+
+// busySlack is how late a deadline may be met on a busy machine: two CPU
+// hogs and the race detector hold goroutines back for up to a second; a
+// real overrun (a missed cancel, a hang) is longer.
+const busySlack = 2 * time.Second

@@ -13,12 +13,13 @@ import (
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/checkstest"
 	"github.com/wfh-cli/wfh/internal/icmpprobe"
+	"github.com/wfh-cli/wfh/internal/netstate"
 	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/internal/reportschema"
 	"github.com/wfh-cli/wfh/report"
 )
 
-var loopbackSys = sysIface{Index: 1, Name: "lo", MTU: 65536, Flags: net.FlagUp | net.FlagRunning | net.FlagLoopback, Addrs: []netip.Prefix{p4("127.0.0.1/8")}}
+var loopbackSys = netstate.SysInterface{Index: 1, Name: "lo", MTU: 65536, Flags: net.FlagUp | net.FlagRunning | net.FlagLoopback, Addrs: []netip.Prefix{p4("127.0.0.1/8")}}
 
 const upP2P = net.FlagUp | net.FlagRunning | net.FlagPointToPoint
 
@@ -44,7 +45,7 @@ func linuxFS(extra fstest.MapFS) fstest.MapFS {
 	return fsys
 }
 
-var linuxIfaces = []sysIface{
+var linuxIfaces = []netstate.SysInterface{
 	loopbackSys,
 	{Index: 2, Name: "eth0", MTU: 1500, Flags: net.FlagUp | net.FlagRunning, Addrs: []netip.Prefix{p4("192.168.1.20/24")}},
 	{Index: 5, Name: "wg0", MTU: 1420, Flags: upP2P, Addrs: []netip.Prefix{p4("10.202.0.2/32")}},
@@ -82,10 +83,9 @@ func runCheck(t *testing.T, c *check, env *checks.Env) report.Result {
 func TestRunLinuxWireGuard(t *testing.T) {
 	exec := checkstest.NewCommands(t, map[string]checkstest.Reply{"wg show": {Out: linuxWGShow}, "wg show all transfer": {Out: "wg0\tGWKEY\t1228\t3481\nwgother\tDDDD\t5\t5\n"}})
 	vpn := profile.VPN{Gateway: "203.0.113.7:51820", GatewayType: "udp-silent", Targets: []string{"10.201.0.10:443", "10.201.0.11:22"}}
-	env := newEnv(t, "linux", vpn, exec, linuxFS(nil), linuxDialer(true))
+	env := withIfaces(newEnv(t, "linux", vpn, exec, linuxFS(nil), linuxDialer(true)), linuxIfaces)
 	var pmtuTo netip.Addr
 	c := &check{
-		listInterfaces: func() ([]sysIface, error) { return linuxIfaces, nil },
 		pmtu: func(_ context.Context, dst netip.Addr, start int) (icmpprobe.PMTU, error) {
 			pmtuTo = dst
 			return icmpprobe.PMTU{MTU: start, Exact: true}, nil
@@ -128,10 +128,11 @@ func TestRunLinuxNoTrafficSilentGateway(t *testing.T) {
 		}}})
 	env := newEnv(t, "linux", profile.VPN{Gateway: "203.0.113.7:51820", GatewayType: "udp-silent", Targets: []string{"10.201.0.10:443"}},
 		exec, linuxFS(nil), linuxDialer(false))
-	c := &check{listInterfaces: func() ([]sysIface, error) { return linuxIfaces, nil }}
+	withIfaces(env, linuxIfaces)
+	c := &check{}
 	start := time.Now()
 	res := runCheck(t, c, env)
-	if took := time.Since(start); took > connectTimeout+2*time.Second {
+	if took := time.Since(start); took > connectTimeout+busySlack {
 		t.Errorf("took %s", took)
 	}
 	if res.Status != report.Fail || res.Facts["vpn_state"] != stateNoTraffic {
@@ -152,15 +153,14 @@ func TestRunWindowsAnyConnectFullTunnel(t *testing.T) {
 		"wg":                   checkstest.NotInstalled,
 		"ipconfig":             checkstest.NotInstalled,
 		"powershell":           checkstest.NotInstalled,
+		"reg":                  checkstest.NotInstalled,
 	})
-	env := newEnv(t, "windows", profile.VPN{}, exec, nil, routedFrom(a4("10.21.38.97")))
-	c := &check{listInterfaces: func() ([]sysIface, error) {
-		return []sysIface{
-			{Index: 1, Name: "Loopback Pseudo-Interface 1", Flags: net.FlagUp | net.FlagRunning | net.FlagLoopback, Addrs: []netip.Prefix{p4("127.0.0.1/8")}},
-			{Index: 6, Name: "Wi-Fi", MTU: 1500, Flags: net.FlagUp | net.FlagRunning, Addrs: []netip.Prefix{p4("192.168.100.74/24")}},
-			{Index: 19, Name: "Ethernet 2", MTU: 1300, Flags: net.FlagUp | net.FlagRunning, Addrs: []netip.Prefix{p4("10.21.38.97/24")}},
-		}, nil
-	}}
+	env := withIfaces(newEnv(t, "windows", profile.VPN{}, exec, nil, routedFrom(a4("10.21.38.97"))), []sysIface{
+		{Index: 1, Name: "Loopback Pseudo-Interface 1", Flags: net.FlagUp | net.FlagRunning | net.FlagLoopback, Addrs: []netip.Prefix{p4("127.0.0.1/8")}},
+		{Index: 6, Name: "Wi-Fi", MTU: 1500, Flags: net.FlagUp | net.FlagRunning, Addrs: []netip.Prefix{p4("192.168.100.74/24")}},
+		{Index: 19, Name: "Ethernet 2", MTU: 1300, Flags: net.FlagUp | net.FlagRunning, Addrs: []netip.Prefix{p4("10.21.38.97/24")}},
+	})
+	c := &check{}
 	res := runCheck(t, c, env)
 	if res.Status != report.Pass || res.Facts["tunnel_interface"] != "Ethernet 2" || res.Facts["tunnel_mode"] != "full" ||
 		res.Facts["tunnel_client"] != "Cisco Secure Client (AnyConnect)" || res.Facts["vpn_clients"] != "Cisco Secure Client (AnyConnect)" {
@@ -175,20 +175,19 @@ func TestRunWindowsAnyConnectFullTunnel(t *testing.T) {
 }
 
 func TestRunWindowsAdaptersWithoutTunnel(t *testing.T) {
-	exec := checkstest.NewCommands(t, map[string]checkstest.Reply{"route print": {Out: fixture(t, "windows-route-print-nordvpn-dco.txt")}, "tasklist /fo csv /nh": {}})
-	ifs := func() ([]sysIface, error) {
-		return []sysIface{
-			{Index: 3, Name: "OpenVPN Data Channel Offload", Flags: 0},
-			{Index: 7, Name: "Local Area Connection", Flags: 0},
-			{Index: 11, Name: "Wi-Fi", Flags: net.FlagUp | net.FlagRunning, Addrs: []netip.Prefix{p4("192.168.1.169/24")}},
-		}, nil
+	exec := checkstest.NewCommands(t, map[string]checkstest.Reply{"route print": {Out: fixture(t, "windows-route-print-nordvpn-dco.txt")}, "tasklist /fo csv /nh": {},
+		"ipconfig": checkstest.NotInstalled, "powershell": checkstest.NotInstalled, "reg": checkstest.NotInstalled})
+	ifs := []sysIface{
+		{Index: 3, Name: "OpenVPN Data Channel Offload", Flags: 0},
+		{Index: 7, Name: "Local Area Connection", Flags: 0},
+		{Index: 11, Name: "Wi-Fi", Flags: net.FlagUp | net.FlagRunning, Addrs: []netip.Prefix{p4("192.168.1.169/24")}},
 	}
-	res := runCheck(t, &check{listInterfaces: ifs}, newEnv(t, "windows", profile.VPN{}, exec, nil, routedFrom(a4("192.168.1.169"))))
+	res := runCheck(t, &check{}, withIfaces(newEnv(t, "windows", profile.VPN{}, exec, nil, routedFrom(a4("192.168.1.169"))), ifs))
 	if res.Status != report.Skipped || res.Summary != "No VPN in use, and the profile expects none" {
 		t.Errorf("%s %q", res.Status, res.Summary)
 	}
 	env := newEnv(t, "windows", profile.VPN{Gateway: "vpn.acme.test", GatewayType: "tls"}, exec, nil, routedFrom(a4("192.168.1.169")))
-	res = runCheck(t, &check{listInterfaces: ifs}, env)
+	res = runCheck(t, &check{}, withIfaces(env, ifs))
 	if res.Status != report.Fail || res.Facts["vpn_state"] != stateNotConnected || !findingWith(res, "Start your VPN app (none is running)") ||
 		!findingWith(res, "The VPN gateway's name vpn.acme.test does not resolve") {
 		t.Errorf("%s %+v", res.Status, res.Findings)
@@ -197,14 +196,19 @@ func TestRunWindowsAdaptersWithoutTunnel(t *testing.T) {
 
 func TestRunMacOS(t *testing.T) {
 	exec := checkstest.NewCommands(t, map[string]checkstest.Reply{
-		"ifconfig -a":  {Out: fixture(t, "macos-ifconfig-openvpn-synthetic.txt")},
-		"netstat -rn":  {Out: fixture(t, "macos-netstat-rn-openvpn-synthetic.txt")},
-		"ps -axo comm": {Out: fixture(t, "macos-ps-axo-comm-synthetic.txt")},
-		"wg":           checkstest.NotInstalled,
-		"scutil":       checkstest.NotInstalled,
+		"ifconfig -a -v": {Out: fixture(t, "macos-ifconfig-openvpn-synthetic.txt")},
+		"netstat -rn":    {Out: fixture(t, "macos-netstat-rn-openvpn-synthetic.txt")},
+		"ps -axo comm":   {Out: fixture(t, "macos-ps-axo-comm-synthetic.txt")},
+		"wg":             checkstest.NotInstalled,
+		"scutil":         checkstest.NotInstalled,
 	})
-	noOS := &check{listInterfaces: func() ([]sysIface, error) { t.Error("ifconfig worked: no OS list needed"); return nil, nil }}
-	res := runCheck(t, noOS, newEnv(t, "darwin", profile.VPN{}, exec, nil, routedFrom(a4("10.8.0.2"))))
+	noOS := func(env *checks.Env) *checks.Env {
+		cfg := env.NetConfig()
+		cfg.ListInterfaces = func() ([]sysIface, error) { t.Error("ifconfig worked: no OS list needed"); return nil, nil }
+		env.Net = netstate.New(cfg)
+		return env
+	}
+	res := runCheck(t, &check{}, noOS(newEnv(t, "darwin", profile.VPN{}, exec, nil, routedFrom(a4("10.8.0.2")))))
 	if res.Status != report.Pass || res.Facts["tunnel_interface"] != "utun3" || res.Facts["tunnel_mode"] != "full" || res.Facts["vpn_clients"] != "OpenVPN" {
 		t.Fatalf("%s %v", res.Status, res.Facts)
 	}
@@ -221,9 +225,9 @@ func TestRunMacOS(t *testing.T) {
 	}
 
 	// The real capture: five utun interfaces, none a VPN.
-	exec.Set("ifconfig -a", checkstest.Reply{Out: fixture(t, "macos-ifconfig-utun-system.txt")})
+	exec.Set("ifconfig -a -v", checkstest.Reply{Out: fixture(t, "macos-ifconfig-utun-system.txt")})
 	exec.Set("ps -axo comm", checkstest.Reply{Out: "COMM\n/sbin/launchd\n"})
-	res = runCheck(t, noOS, newEnv(t, "darwin", profile.VPN{}, exec, nil, routedFrom(a4("192.168.1.72"))))
+	res = runCheck(t, &check{}, noOS(newEnv(t, "darwin", profile.VPN{}, exec, nil, routedFrom(a4("192.168.1.72")))))
 	if res.Status != report.Skipped {
 		t.Errorf("%s %q %v", res.Status, res.Summary, res.Items)
 	}

@@ -142,6 +142,9 @@ func (v *builder) describe() {
 		v.addLater(report.Warn, fmt.Sprintf("vpn.gateway in the profile, %q, %s: it was not tested.", g.Config.Raw, g.Config.Problem),
 			"IT: write the gateway as a host name, host:port or https:// address, and gateway_type as tls, tcp or udp-silent.")
 	}
+	if o.Refreshed {
+		v.addLater(report.Pass, "The network changed while wfh ran (traffic to a company service went through an interface that was not there at the start, as when a VPN connects on demand): this section shows the network as it was after the change.", "")
+	}
 	if o.Routes.Err != nil && o.Expected {
 		v.addLater(report.Pass, "The route table could not be read ("+probeutil.ShortErr(o.Routes.Err)+"): the tunnel's routes are not listed.", "")
 	}
@@ -650,7 +653,7 @@ func (v *builder) connected() {
 			summary += " in " + human(med)
 			if med > slowConnect {
 				v.add(report.Warn, fmt.Sprintf("Company services answer slowly through the VPN: a connection takes %s (above %d ms, where every click starts to wait).", human(med), slowConnect.Milliseconds()),
-					"Use a cable instead of Wi-Fi and pause large uploads and downloads. If it stays slow, ask IT whether a VPN gateway closer to you exists.")
+					v.slowFix())
 			}
 		}
 		lost, tries := 0, 0
@@ -662,7 +665,7 @@ func (v *builder) connected() {
 		}
 		if lost > 0 {
 			v.add(report.Warn, fmt.Sprintf("%d of %d connections to company services through the VPN were lost or had to be retried: packets are being lost on the way.", lost, tries),
-				"Check the home connection (see network and wifi): move closer to the router or use a cable. If it persists, disconnect and reconnect the VPN.")
+				v.lossFix())
 		}
 		if len(failed) > 0 {
 			var names []string
@@ -909,4 +912,23 @@ func human(d time.Duration) string {
 		return strconv.Itoa(int(math.Round(float64(d)/float64(time.Millisecond)))) + " ms"
 	}
 	return strconv.FormatFloat(math.Round(float64(d)/float64(time.Millisecond)*10)/10, 'f', -1, 64) + " ms"
+}
+
+// slowFix and lossFix word the home-side advice for the connection the
+// tunnel's packets leave by: a cable is suggested only to a user on Wi-Fi.
+func (v *builder) slowFix() string {
+	if v.o.Path.OnWiFi() {
+		return "Use a cable instead of Wi-Fi and pause large uploads and downloads. If it stays slow, ask IT whether a VPN gateway closer to you exists."
+	}
+	return "Pause large uploads and downloads at home during work. If it stays slow, ask IT whether a VPN gateway closer to you exists."
+}
+
+func (v *builder) lossFix() string {
+	switch {
+	case v.o.Path.OnWiFi():
+		return "Check the home connection (see network and wifi): move closer to the router or use a cable. If it persists, disconnect and reconnect the VPN."
+	case v.o.Path.Wired():
+		return "Check the home connection (see network and latency): try another network cable or router port. If it persists, disconnect and reconnect the VPN."
+	}
+	return "Check the home connection (see network and latency). If it persists, disconnect and reconnect the VPN."
 }

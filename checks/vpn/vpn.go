@@ -23,16 +23,13 @@ import (
 const budget = 15 * time.Second
 
 type check struct {
-	// listInterfaces is the OS's interface list (net.Interfaces); tests
-	// replace it.
-	listInterfaces func() ([]sysIface, error)
 	// pmtu searches the tunnel's path MTU; nil means not measured.
 	pmtu pmtuFunc
 }
 
 // New returns the vpn check for the running OS.
 func New() checks.Check {
-	return &check{listInterfaces: goInterfaces, pmtu: systemPMTU}
+	return &check{pmtu: systemPMTU}
 }
 
 func (*check) ID() string            { return "vpn" }

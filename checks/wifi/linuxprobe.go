@@ -5,14 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/probeutil"
+	"github.com/wfh-cli/wfh/internal/netstate"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -33,14 +32,9 @@ const (
 	maxFileSize = 64 << 10
 )
 
-// iwCommands lists where iw is tried, in order. Debian and its derivatives
-// install iw in /usr/sbin (formerly /sbin), which is not on an ordinary
-// user's PATH there, yet `iw dev IF link` needs no privileges.
-func iwCommands() []string { return []string{"iw", "/usr/sbin/iw", "/sbin/iw"} }
-
 func (linuxProbe) read(ctx context.Context, env *checks.Env) reading {
 	var r reading
-	w, err := findLinuxWiFi(ctx, env.FS)
+	w, err := findLinuxWiFi(ctx, env)
 	if err != nil {
 		r.note("Could not list the network interfaces: %v", err)
 		return r
@@ -74,7 +68,7 @@ func (linuxProbe) read(ctx context.Context, env *checks.Env) reading {
 			r.note("%s is up but iw says it is not connected to a Wi-Fi network.", w.name)
 			return r
 		default:
-			l, iwOK = il.toLink(), true
+			l, iwOK = toLink(il), true
 			if l.MLOLinks > 1 {
 				r.note("Wi-Fi 7 multi-link connection over %d links (%s): iw reports one signal and one rate for all of them; the BSSID, band and channel shown are the first link's.",
 					l.MLOLinks, strings.Join(l.MLOBands, " + "))
@@ -146,7 +140,7 @@ func applyWext(l *link, s wextStats) {
 // the first link's BSSID and frequency stand for the connection: iw prints
 // one signal and bitrate for all links, so no link can be called the
 // strongest.
-func (il iwLink) toLink() link {
+func toLink(il iwLink) link {
 	l := link{Interface: il.Interface, SSID: il.SSID, BSSID: il.APAddress, Source: "iw"}
 	freq := il.FreqMHz
 	if len(il.Links) > 0 {
@@ -229,37 +223,19 @@ type linuxWiFi struct {
 }
 
 // findLinuxWiFi picks the wireless interface that is up, preferring the one
-// whose default route has the lowest metric, as the kernel would. An
-// interface is wireless when sysfs gives it a "wireless" directory (the
-// wireless-extensions view) or a "phy80211" link (cfg80211's own, present
-// also on kernels built without wireless extensions).
-func findLinuxWiFi(ctx context.Context, fsys fs.FS) (linuxWiFi, error) {
-	if fsys == nil {
-		return linuxWiFi{}, errors.New("no filesystem to read")
-	}
-	entries, err := fs.ReadDir(fsys, "sys/class/net")
+// the run's default path leaves by, else the one whose default route has
+// the lowest metric, as the kernel would. The interfaces and their kinds
+// are the run's network state's: sysfs tells a wireless one by its
+// "wireless" directory or its "phy80211" link (netstate.ClassifySysfs).
+func findLinuxWiFi(ctx context.Context, env *checks.Env) (linuxWiFi, error) {
+	list, err := env.Net.Interfaces(ctx)
 	if err != nil {
-		return linuxWiFi{}, fmt.Errorf("read sys/class/net: %w", probeutil.Cause(err))
-	}
-	exists := func(p string) bool {
-		_, err := fs.Stat(fsys, p)
-		return err == nil
+		return linuxWiFi{}, err
 	}
 	var up []string
-	wireless := map[string]bool{}
-	for _, e := range entries {
-		if err := ctx.Err(); err != nil {
-			return linuxWiFi{}, err
-		}
-		name := e.Name()
-		dir := path.Join("sys/class/net", name)
-		if !exists(path.Join(dir, "wireless")) && !exists(path.Join(dir, "phy80211")) {
-			continue
-		}
-		wireless[name] = true
-		state, err := readSmall(ctx, fsys, path.Join(dir, "operstate"))
-		if err == nil && strings.TrimSpace(string(state)) == "up" {
-			up = append(up, name)
+	for _, i := range list {
+		if i.Kind == netstate.KindWiFi && i.Up {
+			up = append(up, i.Name)
 		}
 	}
 	if len(up) == 0 {
@@ -267,52 +243,24 @@ func findLinuxWiFi(ctx context.Context, fsys fs.FS) (linuxWiFi, error) {
 	}
 	slices.Sort(up)
 
-	// A missing or unreadable route table only costs the preference.
-	data, _ := readSmall(ctx, fsys, "proc/net/route")
-	routes := parseDefaultRoutes(string(data))
+	// The routes come from the run's network state; an unreadable table
+	// only costs the preference.
+	rt, _ := env.Net.Routes(ctx)
+	path, _ := env.Net.Path(ctx)
 	w := linuxWiFi{name: up[0]}
-	for _, rt := range routes {
-		if slices.Contains(up, rt.iface) {
-			w.name = rt.iface
-			break
+	switch {
+	case slices.Contains(up, path.Link):
+		w.name = path.Link
+	default:
+		for _, r := range rt.Defaults4() {
+			if slices.Contains(up, r.Interface) {
+				w.name = r.Interface
+				break
+			}
 		}
 	}
-	// The best default route through a physical wired interface means the
-	// traffic, calls included, goes by cable. Tunnels and bridges have no
-	// "device" link; a VPN's route says nothing about the link below it.
-	if len(routes) > 0 {
-		best := routes[0].iface
-		if best != w.name && !wireless[best] && exists(path.Join("sys/class/net", best, "device")) {
-			w.trafficVia = best
-		}
-	}
+	w.trafficVia = cableVia(path, w.name)
 	return w, nil
-}
-
-type defaultRoute struct {
-	iface  string
-	metric int
-}
-
-// parseDefaultRoutes returns the IPv4 default routes of /proc/net/route that
-// are up, lowest metric first. Columns: Iface Destination Gateway Flags
-// RefCnt Use Metric Mask ...; addresses are hex.
-func parseDefaultRoutes(out string) []defaultRoute {
-	var routes []defaultRoute
-	for _, line := range strings.Split(out, "\n") {
-		f := strings.Fields(line)
-		if len(f) < 8 || f[1] != "00000000" || f[7] != "00000000" {
-			continue
-		}
-		flags, err := strconv.ParseUint(f[3], 16, 16)
-		metric, err2 := strconv.Atoi(f[6])
-		if err != nil || err2 != nil || flags&0x1 == 0 { // RTF_UP
-			continue
-		}
-		routes = append(routes, defaultRoute{iface: f[0], metric: metric})
-	}
-	slices.SortStableFunc(routes, func(a, b defaultRoute) int { return a.metric - b.metric })
-	return routes
 }
 
 // readWireless returns ifname's row of /proc/net/wireless.

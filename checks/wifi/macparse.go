@@ -83,10 +83,30 @@ func parseSystemProfilerAirPort(data []byte) ([]airportInterface, error) {
 	return out, nil
 }
 
+// macStatusConnected is spairport_status_information of an interface
+// joined to a network; a radio that is off says spairport_status_off.
+const macStatusConnected = "spairport_status_connected"
+
+// airportFrom reads one interface. It is connected when its status says so.
+// Apple's peer links are never the Wi-Fi connection: real output lists
+// awdl0 (and llw0), often first, with a current-network block holding
+// only its network type and no status, even when the Wi-Fi radio is off.
+// Without a status (older releases), a current-network block with more
+// than the network type counts as connected.
 func airportFrom(m map[string]json.RawMessage) airportInterface {
 	a := airportInterface{Name: clean(jsonString(m["_name"]))}
 	var cur map[string]json.RawMessage
 	if err := json.Unmarshal(m["spairport_current_network_information"], &cur); err != nil || len(cur) == 0 {
+		return a
+	}
+	if peerLink(a.Name) {
+		return a
+	}
+	if raw, ok := m["spairport_status_information"]; ok {
+		if jsonString(raw) != macStatusConnected {
+			return a
+		}
+	} else if _, typed := cur["spairport_network_type"]; typed && len(cur) == 1 {
 		return a
 	}
 	a.Connected = true
@@ -140,6 +160,14 @@ func airportFrom(m map[string]json.RawMessage) airportInterface {
 		a.HasNoise = a.NoiseDBM < 0 && a.NoiseDBM > -150
 	}
 	return a
+}
+
+// peerLink reports whether name is one of Apple's peer-to-peer links
+// (awdl0 for AirDrop and Continuity, llw0 its low-latency companion),
+// which ride on the Wi-Fi radio without being a Wi-Fi connection.
+func peerLink(name string) bool {
+	lower := strings.ToLower(name)
+	return strings.HasPrefix(lower, "awdl") || strings.HasPrefix(lower, "llw")
 }
 
 // jsonString is raw as a string, "" when it is missing or not a string.

@@ -33,6 +33,19 @@ func TestParseSystemProfilerAirPortFixtures(t *testing.T) {
 			want: []airportInterface{{Name: "en0"}, {Name: "awdl0"}},
 		},
 		{file: "macos/system-profiler-airport-no-card.json", wantErr: errNoAirPort},
+		{
+			file: "macos/system-profiler-airport-awdl-first-written.json",
+			want: []airportInterface{
+				{Name: "awdl0"},
+				{Name: "en0", Connected: true, SSIDRedacted: true, Channel: 149, Band: band5, WidthMHz: 80,
+					PHYMode: "802.11ac", RateMbps: 702, SignalDBM: -58, HasSignal: true, NoiseDBM: -93, HasNoise: true},
+				{Name: "llw0"},
+			},
+		},
+		{
+			file: "macos/system-profiler-airport-off-awdl-written.json",
+			want: []airportInterface{{Name: "awdl0"}, {Name: "en0"}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -69,6 +82,7 @@ func TestParseSystemProfilerAirPortVariants(t *testing.T) {
 		{"redacted BSSID", wrap(`{"_name":"<redacted>","spairport_network_bssid":"<redacted>"}`),
 			airportInterface{Name: "en0", Connected: true, SSIDRedacted: true}},
 		{"empty current network", wrap(`{}`), airportInterface{Name: "en0"}},
+		{"only a network type, no status: a peer link's block", wrap(`{"spairport_network_type":"spairport_network_type_station"}`), airportInterface{Name: "en0"}},
 		{"control characters in SSID", wrap(`{"_name":"a\u001b[2Jb"}`), airportInterface{Name: "en0", Connected: true, SSID: "a[2Jb"}},
 	}
 	for _, tt := range tests {
@@ -99,6 +113,7 @@ func FuzzParseSystemProfilerAirPort(f *testing.F) {
 	for _, name := range []string{
 		"macos/system-profiler-airport-15-redacted.json", "macos/system-profiler-airport-14-2ghz-weak.json",
 		"macos/system-profiler-airport-disconnected.json", "macos/system-profiler-airport-no-card.json",
+		"macos/system-profiler-airport-awdl-first-written.json", "macos/system-profiler-airport-off-awdl-written.json",
 	} {
 		f.Add(string(fixture(f, name)))
 	}

@@ -87,7 +87,7 @@ type link struct {
 	Missing map[string]string
 	// TrafficVia names a wired interface that carries the default route
 	// instead of this one: the Wi-Fi is connected but idle, and its quality
-	// does not affect calls. Only the Linux probe can tell.
+	// does not affect calls. It comes from the run's default path.
 	TrafficVia string
 }
 

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/internal/netstate"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -83,8 +84,22 @@ func (c *check) Run(ctx context.Context, env *checks.Env) checks.Result {
 	r := c.probe.read(ctx, env)
 	if r.state == stateOn {
 		env.Debugf("wifi: %s via %s", r.link.Interface, r.link.Source)
+		if r.link.TrafficVia == "" {
+			path, _ := env.Net.Path(ctx)
+			r.link.TrafficVia = cableVia(path, r.link.Interface)
+		}
 	}
 	return evaluate(r, env.OS)
+}
+
+// cableVia names the wired interface the run's default path leaves by
+// when it is not the Wi-Fi interface wifi: then the Wi-Fi is connected but
+// idle. A tunnel in front does not count: the connection beneath it does.
+func cableVia(path netstate.Path, wifi string) string {
+	if path.LinkKind == netstate.KindWired && path.Link != "" && !strings.EqualFold(path.Link, wifi) {
+		return path.Link
+	}
+	return ""
 }
 
 // evaluate turns a probe's reading into the check's result.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"net"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/checkstest"
+	"github.com/wfh-cli/wfh/internal/netstate"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -108,6 +110,7 @@ type checkCase struct {
 func runCase(t *testing.T, tt checkCase) checks.Result {
 	t.Helper()
 	env := &checks.Env{OS: tt.goos, FS: tt.fsys, Exec: checkstest.NewCommands(t, tt.cmds)}
+	env.Net = treeState(env, tt.fsys)
 	c := &check{probe: tt.probe}
 	res := c.Run(context.Background(), env)
 	if res.Status != tt.status {
@@ -186,7 +189,7 @@ func TestCheckLinux(t *testing.T) {
 		{
 			name: "sysfs unreadable", fsys: fstest.MapFS{},
 			status: report.Skipped, summary: "could not tell whether this computer is on Wi-Fi (see the notes)",
-			finds: []wantFinding{{report.Pass, "Could not list the network interfaces: read sys/class/net", ""}},
+			finds: []wantFinding{{report.Pass, "Could not list the network interfaces: open sys/class/net", ""}},
 		},
 		{
 			name:    "strong Wi-Fi 6 (real iw sample)",
@@ -364,6 +367,21 @@ func TestCheckMacOS(t *testing.T) {
 			finds:   []wantFinding{{report.Warn, "weak: -76 dBm", fixMove + fix5GHz}},
 		},
 		{
+			// Real output lists awdl0 first, with a current-network block
+			// of its own: the link is en0's.
+			name:    "awdl0 listed before the connected en0",
+			cmds:    map[string]checkstest.Reply{sp: {Out: string(fixture(t, "macos/system-profiler-airport-awdl-first-written.json"))}},
+			status:  report.Pass,
+			summary: "Wi-Fi 5 on 5 GHz channel 149, signal -58 dBm (good), link 702 Mbit/s",
+			facts:   map[string]string{"interface": "en0"},
+			finds:   []wantFinding{{report.Pass, "macOS hides the Wi-Fi network name", ""}},
+		},
+		{
+			name:   "Wi-Fi off, awdl0 still listed with a network block",
+			cmds:   map[string]checkstest.Reply{sp: {Out: string(fixture(t, "macos/system-profiler-airport-off-awdl-written.json"))}},
+			status: report.Skipped, summary: "not on Wi-Fi (wired or no wireless adapter)",
+		},
+		{
 			name:   "Wi-Fi on, not connected",
 			cmds:   map[string]checkstest.Reply{sp: {Out: string(fixture(t, "macos/system-profiler-airport-disconnected.json"))}},
 			status: report.Skipped, summary: "not on Wi-Fi (wired or no wireless adapter)",
@@ -482,4 +500,32 @@ func TestCheckCancelled(t *testing.T) {
 	if res := (&check{probe: linuxProbe{}}).Run(context.Background(), nil); res.Status != report.Skipped {
 		t.Errorf("nil env: %+v", res)
 	}
+}
+
+// treeState is the network state a run reads from a fixture tree: the
+// interfaces sysfs lists (up when their operstate says so) and the route
+// table, through the real Linux sources. Other OSes' cases get an empty
+// state: their probes do not read it.
+func treeState(env *checks.Env, fsys fs.FS) *netstate.State {
+	if env.OS != "linux" || fsys == nil {
+		return netstate.FromSnapshot(netstate.Snapshot{})
+	}
+	cfg := env.NetConfig()
+	cfg.Exec = nil // the network state runs no command here
+	cfg.ListInterfaces = func() ([]netstate.SysInterface, error) {
+		entries, err := fs.ReadDir(fsys, "sys/class/net")
+		if err != nil {
+			return nil, err
+		}
+		var list []netstate.SysInterface
+		for i, e := range entries {
+			s := netstate.SysInterface{Index: i + 2, Name: e.Name()}
+			if state, err := fs.ReadFile(fsys, "sys/class/net/"+e.Name()+"/operstate"); err == nil && strings.TrimSpace(string(state)) == "up" {
+				s.Flags = net.FlagUp | net.FlagRunning
+			}
+			list = append(list, s)
+		}
+		return list, nil
+	}
+	return netstate.New(cfg)
 }

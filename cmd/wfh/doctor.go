@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"os/user"
@@ -14,12 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wfh-cli/wfh/checks"
-	"github.com/wfh-cli/wfh/checks/dns"
-	"github.com/wfh-cli/wfh/checks/latency"
-	"github.com/wfh-cli/wfh/checks/network"
-	"github.com/wfh-cli/wfh/checks/system"
-	"github.com/wfh-cli/wfh/checks/vpn"
 	"github.com/wfh-cli/wfh/internal/atomicfile"
+	"github.com/wfh-cli/wfh/internal/netstate"
 	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/internal/progress"
 	"github.com/wfh-cli/wfh/report"
@@ -109,7 +104,8 @@ EXIT STATUS
        --output name, broken profile, or a profile address that fails its
        pin or cannot be fetched with no saved copy
   3    no report could be written at all (e.g. --output in a folder that
-       does not exist: said before any check runs)
+       does not exist: said before any check runs), or an internal error
+       (a bug in wfh: run again with --verbose and report it)
   130  interrupted with Ctrl-C; the checks that finished are reported`,
 		Example: `  # Check everything
   wfh doctor
@@ -149,6 +145,7 @@ EXIT STATUS
 			if strings.EqualFold(strings.TrimSpace(opts.format), string(render.FormatJSON)) {
 				f.jsonErrors = true
 			}
+			f.verbose = f.verbose || opts.verbose
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -286,17 +283,13 @@ func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 	}
 
 	hostCtx, cancelHost := context.WithTimeout(ctx, hostFactsBudget)
-	host := system.HostFacts(hostCtx, env)
+	host := f.registry.DescribeHost(hostCtx, env)
 	cancelHost()
 	identity := f.identity
 	if identity == nil {
 		identity = machineIdentity
 	}
 	known := identity(&host)
-	known.Keep = namedTargets(s.profile)
-	if s.source != nil {
-		known.Keep = append(known.Keep, hostOf(s.source.URL))
-	}
 
 	runner := &checks.Runner{Env: *env, Timeout: time.Until(deadline), Limit: s.timeout, Clock: f.now}
 	var display *progress.Display
@@ -330,6 +323,10 @@ func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 		Overall:         report.ComputeOverall(outcome.Results),
 		Results:         outcome.Results,
 	}
+	known.Keep = keepList(ctx, f.registry, s.profile, outcome.Net)
+	if s.source != nil {
+		known.Keep = append(known.Keep, hostOf(s.source.URL))
+	}
 	raw := rep
 	if o.noRedact {
 		rep = redact.MarkUnredacted(rep)
@@ -337,6 +334,7 @@ func doctorRun(ctx context.Context, f *factory, o *doctorOptions) error {
 		rep = redact.Redact(rep, known)
 	}
 
+	testPanic("report")
 	code := runExitCode(rep, s.failOn)
 	werr := writeReport(f, o, s, rep, code)
 	copied := o.copy && copyReport(ctx, f, rep, o.verbose)
@@ -404,31 +402,21 @@ func hostOf(raw string) string {
 	return u.Hostname()
 }
 
-// namedTargets lists the hosts the profile and wfh's defaults name: they
-// identify nobody, and the agent needs them verbatim.
-func namedTargets(p *profile.Profile) []string {
-	urls := append(network.DefaultTargets(), p.Network.Anchors...)
-	urls = append(urls, p.Network.PortalURL, p.System.TimeURL)
-	var keep []string
-	for _, raw := range urls {
-		if u, err := url.Parse(raw); err == nil && u.Hostname() != "" {
-			keep = append(keep, u.Hostname())
+// keepList is what redaction leaves as it is: the hosts the checks name by
+// default or from the profile (they identify nobody, and the agent needs
+// them verbatim), and the DNS servers this machine asks, which are shared
+// by every customer of the provider or service that runs them.
+func keepList(ctx context.Context, reg *checks.Registry, p *profile.Profile, state *netstate.State) []string {
+	keep := reg.NamedHosts(p)
+	// The run has ended: the DNS settings were read or given up on long
+	// ago; the short wait only guards a read that never started.
+	wctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if cfg, err := state.DNS(wctx); err == nil {
+		for _, s := range cfg.Servers {
+			keep = append(keep, s.Addr.Addr().WithZone("").String())
 		}
 	}
-	if h := p.System.NTPServer; h != "" {
-		if host, _, err := net.SplitHostPort(h); err == nil {
-			h = host
-		}
-		keep = append(keep, h)
-	}
-	// The latency check pings hosts and addresses, not URLs.
-	keep = append(keep, latency.DefaultTargets()...)
-	keep = append(keep, p.Latency.Anchors...)
-	// The dns check's public comparison server and names.
-	keep = append(keep, dns.DefaultTargets()...)
-	keep = append(keep, dns.Targets(p)...)
-	// The vpn check's gateway and company targets.
-	keep = append(keep, vpn.Targets(p)...)
 	return keep
 }
 

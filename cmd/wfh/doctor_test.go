@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,7 +13,9 @@ import (
 	"time"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/all"
 	"github.com/wfh-cli/wfh/internal/iostreams"
+	"github.com/wfh-cli/wfh/internal/netstate"
 	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/internal/reportschema"
 	"github.com/wfh-cli/wfh/report"
@@ -391,8 +394,13 @@ func TestNamedTargetsAreKept(t *testing.T) {
 		Network: profile.Network{Anchors: []string{"https://203.0.113.9/"}},
 		DNS:     profile.DNS{PublicResolver: "198.51.100.53:53"},
 	}
-	keep := strings.Join(namedTargets(p), " ")
-	for _, want := range []string{"198.51.100.7", "203.0.113.5", "203.0.113.9", "www.google.com", "8.8.8.8", "198.51.100.53"} {
+	state := netstate.FromSnapshot(netstate.Snapshot{DNS: netstate.DNSConfig{Servers: []netstate.DNSServer{
+		{Addr: netip.MustParseAddrPort("203.0.113.53:53")}}}})
+	keep := strings.Join(keepList(t.Context(), checks.NewRegistry(all.Checks()...), p, state), " ")
+	// The profile's and the defaults' hosts, the checks' own (latency's
+	// anchors, the clock's NTP pool), and the machine's DNS server.
+	for _, want := range []string{"198.51.100.7", "203.0.113.5", "203.0.113.9", "www.google.com", "8.8.8.8", "198.51.100.53",
+		"1.1.1.1", "pool.ntp.org", "203.0.113.53"} {
 		if !strings.Contains(keep, want) {
 			t.Errorf("keep list %q lacks %q", keep, want)
 		}

@@ -169,7 +169,10 @@ func TestE2ECtrlC(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(500 * time.Millisecond) // let the checks start
+	// Let the checks start and the system check finish: it takes tens of
+	// milliseconds, but on a busy machine starting the process alone can
+	// take a second. The hang check holds the run open meanwhile.
+	time.Sleep(3 * time.Second)
 	sent := time.Now()
 	cmd.Process.Signal(syscall.SIGINT)
 	done := make(chan error, 1)

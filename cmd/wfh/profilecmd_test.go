@@ -8,18 +8,13 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/wfh-cli/wfh/checks/dns"
-	"github.com/wfh-cli/wfh/checks/latency"
-	"github.com/wfh-cli/wfh/checks/network"
 	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/internal/reportschema"
-	"go.yaml.in/yaml/v3"
 )
 
 // itServer serves profiles over TLS on loopback, as IT's intranet would.
@@ -246,41 +241,5 @@ Every other key keeps its default (wfh profile init shows them).
 	h.stderr.Reset()
 	if code := h.run(context.Background(), "profile", "validate", srv.URL+"/acme.yaml"); code != exitUsage || !strings.Contains(h.stderr.String(), "cannot be fetched: the server answered HTTP 500") {
 		t.Errorf("exit %d, stderr %q", code, h.stderr.String())
-	}
-}
-
-// TestKeyTableDefaultsAreTheChecks: the template's defaults for targets
-// are the ones the checks use.
-func TestKeyTableDefaultsAreTheChecks(t *testing.T) {
-	def := func(path string) []string {
-		k, ok := profile.KeyByPath(path)
-		if !ok {
-			t.Fatalf("no key %s", path)
-		}
-		var v any
-		if err := yaml.Unmarshal([]byte(k.Default), &v); err != nil {
-			t.Fatal(err)
-		}
-		if list, ok := v.([]any); ok {
-			var out []string
-			for _, x := range list {
-				out = append(out, x.(string))
-			}
-			return out
-		}
-		return []string{v.(string)}
-	}
-	for _, tc := range []struct {
-		name       string
-		checks     []string
-		fromTables []string
-	}{
-		{"network", network.DefaultTargets(), append(def("network.anchors"), def("network.portal_url")...)},
-		{"latency", latency.DefaultTargets(), def("latency.anchors")},
-		{"dns", dns.DefaultTargets(), append(def("dns.names"), def("dns.public_resolver")...)},
-	} {
-		if !slices.Equal(tc.checks, tc.fromTables) {
-			t.Errorf("%s: the checks use %q, the profile template says %q", tc.name, tc.checks, tc.fromTables)
-		}
 	}
 }

@@ -47,7 +47,7 @@ EXIT STATUS
   2    usage error: no file, an unknown --format or one that contradicts
        the --output name, a file that cannot be read, is not a wfh JSON
        report, or has an unsupported schema version
-  3    the output cannot be written
+  3    the output cannot be written, or an internal error (a bug in wfh)
   130  interrupted with Ctrl-C while reading`,
 		Example: `  # Open a user's report in a browser
   wfh report wfh-report.json --output wfh-report.html
@@ -69,6 +69,7 @@ EXIT STATUS
 			if strings.EqualFold(strings.TrimSpace(opts.format), string(render.FormatJSON)) {
 				f.jsonErrors = true
 			}
+			f.verbose = f.verbose || opts.verbose
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -39,6 +41,9 @@ type factory struct {
 	// watchSources builds what wfh watch probes and reads; nil means the
 	// real machine's (watch.go).
 	watchSources func(watch.Targets) (watchSources, error)
+	// verbose is set once --verbose is parsed, so an internal error shows
+	// its detail and stack.
+	verbose bool
 }
 
 func run(ctx context.Context, args []string, ios *iostreams.IOStreams) int {
@@ -47,10 +52,22 @@ func run(ctx context.Context, args []string, ios *iostreams.IOStreams) int {
 	return execute(ctx, f, args)
 }
 
-func execute(ctx context.Context, f *factory, args []string) int {
+func execute(ctx context.Context, f *factory, args []string) (code int) {
 	// Decided before cobra parses anything, so that a flag error in a run
-	// that asked for JSON is JSON too.
+	// that asked for JSON is JSON too, and a panic while parsing still
+	// shows its stack to whoever asked for --verbose.
 	f.jsonErrors = f.jsonErrors || asksForJSON(args)
+	f.verbose = f.verbose || asksForVerbose(args)
+	// A panic anywhere on this goroutine (outside the checks, which the
+	// runner guards itself) is a bug in wfh: one line and exit 3, never a
+	// stack dump and Go's exit 2, which a script would read as "usage".
+	defer func() {
+		if v := recover(); v != nil {
+			printError(f.ios, &internalError{detail: fmt.Sprintf("panic: %v", v), stack: debug.Stack()}, f.jsonErrors, f.verbose)
+			code = exitInternal
+		}
+	}()
+	testPanic("start")
 	root := newRootCmd(f)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
@@ -59,7 +76,8 @@ func execute(ctx context.Context, f *factory, args []string) int {
 		if !errors.As(err, &e) && strings.HasPrefix(err.Error(), "unknown command") {
 			err = usageError("%s; run 'wfh --help' to see the commands", err.Error())
 		}
-		printError(f.ios, err, f.jsonErrors)
+		err = asInternal(err)
+		printError(f.ios, err, f.jsonErrors, f.verbose)
 	}
 	return exitCode(err)
 }
@@ -97,9 +115,29 @@ words what is wrong and what to do. It writes a report you can hand to IT.`,
 	root.Version = f.build.Version
 	root.SetVersionTemplate(versionTemplate(f.build))
 	root.AddCommand(newDoctorCmd(f, nil), newChecksCmd(f), newReportCmd(f, nil), newServeCmd(f, nil), newVersionCmd(f),
-		newManCmd(f), newProfileCmd(f), newWatchCmd(f, nil))
+		newManCmd(f), newProfileCmd(f), newNetstateCmd(f), newWatchCmd(f, nil))
 	tuneCompletionCmd(root)
+	typeArgErrors(root)
 	return root
+}
+
+// typeArgErrors makes every command's argument check return a usage error:
+// cobra's validators (NoArgs, ExactArgs...) return plain errors, which
+// exitCode would otherwise take for a bug.
+func typeArgErrors(c *cobra.Command) {
+	if validate := c.Args; validate != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			err := validate(cmd, args)
+			var e *exitError
+			if err == nil || errors.As(err, &e) {
+				return err
+			}
+			return usageError("%s; run '%s --help' for the usage", err.Error(), cmd.CommandPath())
+		}
+	}
+	for _, sub := range c.Commands() {
+		typeArgErrors(sub)
+	}
 }
 
 // asksForJSON reports whether args request --format json in any of the
@@ -143,4 +181,30 @@ func tuneCompletionCmd(root *cobra.Command) {
 		return nil
 	}
 	c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+}
+
+// asksForVerbose reports whether args ask for --verbose (or -v, alone or
+// among other short flags such as -nv... up to the first flag that takes a
+// value), before cobra has parsed them.
+func asksForVerbose(args []string) bool {
+	for _, a := range args {
+		switch {
+		case a == "--":
+			return false
+		case a == "--verbose" || a == "--verbose=true" || a == "--verbose=1":
+			return true
+		case len(a) > 1 && a[0] == '-' && a[1] != '-':
+			// Short flags: -v, or -v among booleans before a value flag
+			// (-fjson ends at f: "json" is its value, not flags).
+			for _, r := range a[1:] {
+				if r == 'v' {
+					return true
+				}
+				if r == 'f' || r == 'o' {
+					break
+				}
+			}
+		}
+	}
+	return false
 }

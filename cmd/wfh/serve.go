@@ -65,7 +65,8 @@ EXIT STATUS
   0  stopped by Ctrl-C or SIGTERM
   1  could not listen (the port is in use, or needs privileges) or failed
   2  usage error: a flag outside its rule, a congestion control this
-     system does not offer, or a bad listen address`,
+     system does not offer, or a bad listen address
+  3  internal error (a bug in wfh)`,
 		Example: `  # Serve on port 8080 of every address
   wfh serve
 

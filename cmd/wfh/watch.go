@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/internal/profile"
 	"github.com/wfh-cli/wfh/internal/watch"
 	"github.com/wfh-cli/wfh/report"
@@ -422,11 +423,18 @@ func watchHost() report.Host {
 }
 
 // systemWatchSources are the real machine's: pings where this user may
-// send them, TCP connect times otherwise.
+// send them, TCP connect times otherwise, and the network state read as
+// wfh doctor reads it (the OS's own APIs first), afresh every tick.
 func systemWatchSources(t watch.Targets) (watchSources, error) {
+	env, err := checks.SystemEnv(nil) // no profile: no company CA, so it cannot fail
+	if err != nil {
+		return watchSources{}, err
+	}
+	netCfg := env.NetConfig()
+	netCfg.Native = true
 	s := watchSources{
 		dns:    watch.DNSProber{},
-		state:  &watch.SystemState{},
+		state:  watch.NewSystemState(netCfg),
 		ladder: &watch.SystemLadder{Targets: t, Hops: watch.ICMPHops{}},
 		clock:  watch.NewSystemClock(),
 	}

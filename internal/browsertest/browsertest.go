@@ -26,7 +26,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -88,8 +87,7 @@ func New(t testing.TB) *Browser {
 func (b *Browser) Command(ctx context.Context, name string, args ...string) *exec.Cmd {
 	argv := append(append(append([]string{}, b.unshare[1:]...), name), args...)
 	cmd := exec.CommandContext(ctx, b.unshare[0], argv...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	ownGroup(cmd)
 	cmd.WaitDelay = 2 * time.Second
 	return cmd
 }
@@ -171,10 +169,9 @@ func (b *Browser) Open(ctx context.Context, path string, o Options) (*Page, erro
 	defer cancel()
 	argv := append(append([]string{}, b.unshare[1:]...), b.path)
 	cmd := exec.CommandContext(ctx, b.unshare[0], append(argv, args...)...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// Chromium forks zygotes and renderers; ending the leader alone would
 	// leave them, so the whole group goes
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	ownGroup(cmd)
 	cmd.WaitDelay = 2 * time.Second
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"),
@@ -188,9 +185,9 @@ func (b *Browser) Open(ctx context.Context, path string, o Options) (*Page, erro
 		return nil, fmt.Errorf("browsertest: start chromium: %w", err)
 	}
 	pgid := cmd.Process.Pid
-	b.t.Cleanup(func() { _ = syscall.Kill(-pgid, syscall.SIGKILL) })
+	b.t.Cleanup(func() { killGroup(pgid) })
 	err = cmd.Wait()
-	_ = syscall.Kill(-pgid, syscall.SIGKILL) // children that outlived the browser
+	killGroup(pgid) // children that outlived the browser
 	page := &Page{DOM: stdout.String(), Stderr: stderr.String(), Console: consoleLines(stderr.String())}
 	if ctx.Err() != nil {
 		return page, fmt.Errorf("browsertest: chromium did not finish within %s", RunTimeout)

@@ -19,7 +19,9 @@ import (
 const pollSlice = 50 * time.Millisecond
 
 // Conn is one ICMP socket of one family. Probes on a Conn run one at a
-// time; open several Conns to probe in parallel.
+// time; open several Conns to probe in parallel. SendEcho and ReadEvents
+// serve an echo session or a batch of probes (hop discovery) and must not
+// be mixed with Probe on one Conn.
 type Conn struct {
 	mu   sync.Mutex
 	fd   int
@@ -29,7 +31,16 @@ type Conn struct {
 	seq  uint16
 	buf  []byte
 	oob  []byte
+	// ttl is the TTL SendEcho last set; 0 while the system's default.
+	ttl  int
+	sbuf []byte
 }
+
+// rcvBuf asks for room for about a second of an echo session's replies
+// (300 a second of a few hundred bytes, each taking a few kilobytes of
+// kernel memory), so a program that is not scheduled for a while loses
+// none; the kernel caps it at net.core.rmem_max.
+const rcvBuf = 1 << 20
 
 // Open opens a socket of mode m for IPv4 or IPv6. It returns an error
 // wrapping ErrNotPermitted when the OS refuses that kind of socket to this
@@ -58,6 +69,11 @@ func Open(m Mode, v6 bool) (*Conn, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("%s ICMP socket: enable error reports: %w", m, err)
 	}
+	// The kernel's receive time of each answer: round trips then do not
+	// include the wait until this program is scheduled. Best effort, as
+	// is the buffer size: without them figures are only less exact.
+	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
+	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, rcvBuf)
 	return &Conn{fd: fd, mode: m, v6: v6, id: uint16(rand.Uint32()), buf: make([]byte, 65536), oob: make([]byte, 512)}, nil
 }
 
@@ -281,4 +297,141 @@ func sockaddrAddr(sa unix.Sockaddr) netip.Addr {
 		return netip.AddrFrom16(a.Addr).Unmap()
 	}
 	return netip.Addr{}
+}
+
+// SendEcho sends one echo request for an echo session or a batch of
+// probes, without waiting for anything (see EchoConn). ttl 0 leaves the
+// TTL as it is.
+func (c *Conn) SendEcho(dst netip.Addr, seq uint16, ttl int, data []byte) (time.Time, error) {
+	if c.fd < 0 {
+		return time.Time{}, errors.New("icmpprobe: send on a closed socket")
+	}
+	dst = dst.Unmap()
+	if !dst.IsValid() || dst.Is6() != c.v6 {
+		return time.Time{}, fmt.Errorf("icmpprobe: destination %v does not match the socket's family", dst)
+	}
+	if ttl > 0 && ttl != c.ttl {
+		level, opt := unix.SOL_IP, unix.IP_TTL
+		if c.v6 {
+			level, opt = unix.SOL_IPV6, unix.IPV6_UNICAST_HOPS
+		}
+		if err := unix.SetsockoptInt(c.fd, level, opt, min(ttl, 255)); err != nil {
+			return time.Time{}, fmt.Errorf("icmpprobe: set TTL %d: %w", ttl, err)
+		}
+		c.ttl = ttl
+	}
+	c.sbuf = appendEcho(c.sbuf[:0], c.v6, c.id, seq, data)
+	var sa unix.Sockaddr
+	if c.v6 {
+		sa = &unix.SockaddrInet6{Addr: dst.As16()}
+	} else {
+		sa = &unix.SockaddrInet4{Addr: dst.As4()}
+	}
+	at := time.Now()
+	err := unix.Sendto(c.fd, c.sbuf, 0, sa)
+	if err != nil && !busy(err) {
+		// An ICMP error about an earlier probe is reported once by the
+		// next send, which it fails without sending (its details wait in
+		// the error queue): once more.
+		at = time.Now()
+		err = unix.Sendto(c.fd, c.sbuf, 0, sa)
+	}
+	switch {
+	case err == nil:
+		return at, nil
+	case busy(err):
+		return at, fmt.Errorf("send to %v: %w (%w)", dst, ErrSendBusy, err)
+	case errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM):
+		return at, fmt.Errorf("send to %v: %w (%w)", dst, ErrNotPermitted, err)
+	}
+	return at, fmt.Errorf("send to %v: %w", dst, err)
+}
+
+func busy(err error) bool {
+	return errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.ENOBUFS)
+}
+
+// ReadEvents waits until an answer or an ICMP error arrives, or deadline
+// passes, and appends what arrived (see EchoConn).
+func (c *Conn) ReadEvents(deadline time.Time, buf []Event) ([]Event, error) {
+	if c.fd < 0 {
+		return buf, errors.New("icmpprobe: read on a closed socket")
+	}
+	for {
+		n := len(buf)
+		buf = c.readQueued(buf)
+		if len(buf) > n {
+			return buf, nil
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return buf, nil
+		}
+		// ppoll, not poll: its timeout is in nanoseconds, so the next
+		// probe is sent on time rather than up to a millisecond late.
+		ts := unix.NsecToTimespec(left.Nanoseconds())
+		fds := []unix.PollFd{{Fd: int32(c.fd), Events: unix.POLLIN}}
+		if _, err := unix.Ppoll(fds, &ts, nil); err != nil && !errors.Is(err, unix.EINTR) {
+			return buf, fmt.Errorf("icmpprobe: wait for answers: %w", err)
+		}
+	}
+}
+
+// readQueued appends what both queues hold, without waiting; bounded, so
+// a flood of strangers' packets on a raw socket cannot hold it.
+func (c *Conn) readQueued(buf []Event) []Event {
+	wantErr, wantReply := uint8(icmpv4Echo), uint8(icmpv4EchoReply)
+	level, typ := unix.SOL_IP, unix.IP_RECVERR
+	if c.v6 {
+		wantErr, wantReply = icmpv6Echo, icmpv6EchoReply
+		level, typ = unix.SOL_IPV6, unix.IPV6_RECVERR
+	}
+	for range 64 {
+		n, oobn, _, from, err := unix.Recvmsg(c.fd, c.buf, c.oob, unix.MSG_ERRQUEUE|unix.MSG_DONTWAIT)
+		if err != nil {
+			break
+		}
+		ev := Event{Read: time.Now(), Dst: sockaddrAddr(from)}
+		var ext *extErr
+		msgs, _ := unix.ParseSocketControlMessage(c.oob[:oobn])
+		for _, m := range msgs {
+			switch {
+			case int(m.Header.Level) == unix.SOL_SOCKET && int(m.Header.Type) == unix.SCM_TIMESTAMPNS:
+				ev.At, _ = timespecTime(m.Data)
+			case int(m.Header.Level) == level && int(m.Header.Type) == typ:
+				if e, err := parseExtErr(m.Data); err == nil {
+					ext = &e
+				}
+			}
+		}
+		if ext == nil || ext.Origin == originLocal {
+			continue
+		}
+		r, ok := ext.classify(c.v6)
+		id, seq, okf := echoFields(c.buf[:n], wantErr)
+		if !ok || !okf || (c.mode == Privileged && id != c.id) {
+			continue
+		}
+		ev.Kind, ev.From, ev.MTU, ev.Code, ev.Seq = r.Kind, r.From, r.MTU, r.Code, seq
+		buf = append(buf, ev)
+	}
+	for range 256 {
+		n, oobn, _, from, err := unix.Recvmsg(c.fd, c.buf, c.oob, unix.MSG_DONTWAIT)
+		if err != nil {
+			break
+		}
+		id, seq, tag, tagged, ok := parseEchoReply(c.buf[:n], wantReply, c.mode == Privileged && !c.v6)
+		if !ok || (c.mode == Privileged && id != c.id) {
+			continue
+		}
+		ev := Event{Kind: EchoReply, From: sockaddrAddr(from), Seq: seq, Tag: tag, Tagged: tagged, Read: time.Now()}
+		msgs, _ := unix.ParseSocketControlMessage(c.oob[:oobn])
+		for _, m := range msgs {
+			if int(m.Header.Level) == unix.SOL_SOCKET && int(m.Header.Type) == unix.SCM_TIMESTAMPNS {
+				ev.At, _ = timespecTime(m.Data)
+			}
+		}
+		buf = append(buf, ev)
+	}
+	return buf
 }

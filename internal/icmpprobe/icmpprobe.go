@@ -1,15 +1,27 @@
-// Package icmpprobe sends single ICMP echo requests with a chosen TTL, size
-// and don't-fragment bit, and says what came back: the echo reply, a Time
-// Exceeded from a router on the way, a Fragmentation Needed (Packet Too
-// Big) with the next hop's MTU, another Destination Unreachable, or
-// nothing. pro-bing, which wfh uses for ping series, reports echo replies
-// only; hop discovery and path-MTU probes need the ICMP errors too.
+// Package icmpprobe sends ICMP echo requests and says what came back: the
+// echo reply, a Time Exceeded from a router on the way, a Fragmentation
+// Needed (Packet Too Big) with the next hop's MTU, another Destination
+// Unreachable, or nothing.
+//
+// Three ways to use it:
+//   - Conn.Probe sends one request with a chosen TTL, size and
+//     don't-fragment bit and waits for its answer (the path-MTU search,
+//     PathMTU);
+//   - Conn.SendEcho and Conn.ReadEvents send many requests without waiting
+//     and read the answers as they come, each matched by sequence number
+//     (hop discovery: every TTL at once);
+//   - Echoes runs echo series to many targets at once, at a fixed pace, on
+//     one socket and one goroutine per address family: each probe leaves
+//     at its own fixed time (no drift), each answer counts against its own
+//     send time, taken from the kernel's receive timestamp, and late,
+//     duplicate and strangers' answers are told apart.
 //
 // On Linux it uses unprivileged ping sockets (SOCK_DGRAM, IPPROTO_ICMP,
 // allowed by net.ipv4.ping_group_range) or raw sockets (root or
 // CAP_NET_RAW), and in both cases reads ICMP errors from the socket's error
 // queue (IP_RECVERR / IPV6_RECVERR), which also carries the MTU the kernel
-// learnt. Other systems get ErrUnsupported for now.
+// learnt. Other systems get ErrUnsupported for now (the latency check sends
+// its echoes there with pro-bing, which reports echo replies only).
 //
 // Routers rate-limit the ICMP errors they send (Linux: a burst of 6, then
 // one a second per destination), so a silent probe means "no answer", never
@@ -128,6 +140,15 @@ func MinSize(v6 bool) int {
 		return ipv6Header + echoHeader + minData
 	}
 	return ipv4Header + echoHeader + minData
+}
+
+// PacketSize is the IP packet of an echo request with payload bytes of
+// data: the IP header, the 8-byte echo header and the data.
+func PacketSize(payload int, v6 bool) int {
+	if v6 {
+		return ipv6Header + echoHeader + payload
+	}
+	return ipv4Header + echoHeader + payload
 }
 
 // dataLen is the echo payload that makes an IP packet of size bytes.

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"net/netip"
+	"time"
 )
 
 // ICMP types and codes the package reads (RFC 792, RFC 4443).
@@ -145,20 +146,67 @@ func stripIPv4(b []byte) ([]byte, bool) {
 // sends it as is); for ICMPv6 the kernel always computes it, because it
 // covers the IPv6 pseudo-header.
 func echoRequest(v6 bool, id, seq uint16, data int) []byte {
-	b := make([]byte, echoHeader+data)
-	b[0] = icmpv4Echo
+	d := make([]byte, data)
+	for i := range d {
+		d[i] = byte(echoHeader + i) // a pattern, so a truncated packet is recognisable in a capture
+	}
+	return appendEcho(nil, v6, id, seq, d)
+}
+
+// appendEcho appends an echo request carrying data to b, checksummed as
+// echoRequest's.
+func appendEcho(b []byte, v6 bool, id, seq uint16, data []byte) []byte {
+	start := len(b)
+	typ := byte(icmpv4Echo)
 	if v6 {
-		b[0] = icmpv6Echo
+		typ = icmpv6Echo
 	}
-	binary.BigEndian.PutUint16(b[4:6], id)
-	binary.BigEndian.PutUint16(b[6:8], seq)
-	for i := echoHeader; i < len(b); i++ {
-		b[i] = byte(i) // a pattern, so a truncated packet is recognisable in a capture
-	}
+	b = append(b, typ, 0, 0, 0, byte(id>>8), byte(id), byte(seq>>8), byte(seq))
+	b = append(b, data...)
 	if !v6 {
-		binary.BigEndian.PutUint16(b[2:4], checksum(b))
+		binary.BigEndian.PutUint16(b[start+2:start+4], checksum(b[start:]))
 	}
 	return b
+}
+
+// parseEchoReply reads an echo reply of type want as a socket delivered
+// it (withIPv4: a raw IPv4 socket, which keeps the IP header): its
+// identifier, sequence number and the first bytes of its data.
+func parseEchoReply(b []byte, want uint8, withIPv4 bool) (id, seq uint16, tag [8]byte, tagged, ok bool) {
+	if withIPv4 {
+		if b, ok = stripIPv4(b); !ok {
+			return 0, 0, tag, false, false
+		}
+	}
+	if id, seq, ok = echoFields(b, want); !ok {
+		return 0, 0, tag, false, false
+	}
+	data := b[echoHeader:]
+	if len(data) >= len(tag) {
+		copy(tag[:], data)
+		tagged = true
+	}
+	return id, seq, tag, tagged, true
+}
+
+// timespecTime reads the struct timespec of an SCM_TIMESTAMPNS control
+// message: two 64-bit fields on 64-bit systems, two 32-bit ones on the
+// 32-bit systems' old layout. ok is false for any other length or a
+// nanosecond field outside [0, 1e9).
+func timespecTime(b []byte) (time.Time, bool) {
+	var sec, nsec int64
+	switch len(b) {
+	case 16:
+		sec, nsec = int64(binary.NativeEndian.Uint64(b[0:8])), int64(binary.NativeEndian.Uint64(b[8:16]))
+	case 8:
+		sec, nsec = int64(int32(binary.NativeEndian.Uint32(b[0:4]))), int64(int32(binary.NativeEndian.Uint32(b[4:8])))
+	default:
+		return time.Time{}, false
+	}
+	if nsec < 0 || nsec >= 1e9 || sec <= 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(sec, nsec), true
 }
 
 // checksum is the Internet checksum of RFC 1071.

@@ -149,3 +149,86 @@ func FuzzEchoFields(f *testing.F) {
 		echoFields(b, icmpv6EchoReply)
 	})
 }
+
+func TestParseEchoReply(t *testing.T) {
+	tag := []byte{1, 2, 3, 4, 5, 6, 7, 8}
+	reply := appendEcho(nil, false, 0x1234, 77, append(tag, 9, 10))
+	reply[0] = icmpv4EchoReply
+	withIP := append(append([]byte{0x45}, make([]byte, 19)...), reply...)
+	for _, tc := range []struct {
+		name   string
+		b      []byte
+		raw    bool
+		ok     bool
+		tagged bool
+	}{
+		{"ping socket", reply, false, true, true},
+		{"raw socket", withIP, true, true, true},
+		{"raw socket without its header", reply, true, false, false},
+		{"data shorter than a tag", reply[:echoHeader+4], false, true, false},
+		{"a request, not a reply", appendEcho(nil, false, 1, 2, tag), false, false, false},
+		{"empty", nil, false, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id, seq, got, tagged, ok := parseEchoReply(tc.b, icmpv4EchoReply, tc.raw)
+			if ok != tc.ok || tagged != tc.tagged {
+				t.Fatalf("ok %v tagged %v, want %v %v", ok, tagged, tc.ok, tc.tagged)
+			}
+			if ok && (id != 0x1234 || seq != 77) {
+				t.Errorf("id %#x seq %d", id, seq)
+			}
+			if tagged && string(got[:]) != string(tag) {
+				t.Errorf("tag %v", got)
+			}
+		})
+	}
+}
+
+func TestTimespecTime(t *testing.T) {
+	b := make([]byte, 16)
+	binary.NativeEndian.PutUint64(b[0:8], 1_800_000_000)
+	binary.NativeEndian.PutUint64(b[8:16], 123_456_789)
+	if got, ok := timespecTime(b); !ok || got.UnixNano() != 1_800_000_000_123_456_789 {
+		t.Errorf("64-bit: %v %v", got, ok)
+	}
+	b32 := make([]byte, 8)
+	binary.NativeEndian.PutUint32(b32[0:4], 1_800_000_000)
+	binary.NativeEndian.PutUint32(b32[4:8], 5)
+	if got, ok := timespecTime(b32); !ok || got.UnixNano() != 1_800_000_000_000_000_005 {
+		t.Errorf("32-bit: %v %v", got, ok)
+	}
+	binary.NativeEndian.PutUint64(b[8:16], 1e9)
+	for _, bad := range [][]byte{nil, make([]byte, 12), make([]byte, 16), b} {
+		if got, ok := timespecTime(bad); ok {
+			t.Errorf("%v read as %v", bad, got)
+		}
+	}
+}
+
+// FuzzParseEchoReply: any packet a socket delivers parses without panic,
+// and a tag is only read from data that holds one.
+func FuzzParseEchoReply(f *testing.F) {
+	r := appendEcho(nil, false, 1, 2, make([]byte, 16))
+	r[0] = icmpv4EchoReply
+	f.Add(r, false)
+	f.Add(append(append([]byte{0x46}, make([]byte, 23)...), r...), true)
+	f.Add([]byte{0x45}, true)
+	f.Fuzz(func(t *testing.T, b []byte, raw bool) {
+		_, _, _, tagged, ok := parseEchoReply(b, icmpv4EchoReply, raw)
+		if tagged && (!ok || len(b) < echoHeader+8) {
+			t.Errorf("tag from %d bytes (ok %v)", len(b), ok)
+		}
+	})
+}
+
+// FuzzTimespecTime: any control-message data gives a time after 1970 with
+// a valid nanosecond field, or nothing.
+func FuzzTimespecTime(f *testing.F) {
+	f.Add(make([]byte, 16))
+	f.Add([]byte{1, 0, 0, 0, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, ok := timespecTime(b); ok && (got.Unix() <= 0 || got.Nanosecond() >= 1e9) {
+			t.Errorf("%v from %x", got, b)
+		}
+	})
+}

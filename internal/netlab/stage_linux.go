@@ -206,6 +206,7 @@ func (st *Stage) writeLoop() {
 		}
 		p := heap.Pop(&st.queue).(packet)
 		st.mu.Unlock()
+		late := time.Since(p.release)
 		if _, err := st.file.Write(p.data); err != nil {
 			if errors.Is(err, os.ErrClosed) {
 				return
@@ -214,7 +215,7 @@ func (st *Stage) writeLoop() {
 			// as a router would.
 			continue
 		}
-		st.sh.sent()
+		st.sh.sent(late)
 	}
 }
 

@@ -1,5 +1,7 @@
 package netlab
 
+import "time"
+
 // Addresses of Topology: a Chain of home, homerouter, isp, server, so link
 // 1 is the home LAN, link 2 the provider's access link and link 3 the
 // internet beyond the provider. They exist only inside the lab.
@@ -79,4 +81,34 @@ func (l *Lab) Topology() *Topology {
 	}
 	tp.HomeLink, tp.ProviderLink, tp.BeyondLink = links[0], links[1], links[2]
 	return tp
+}
+
+// Lateness is how late the topology's six stages have released packets so
+// far, in total (StageStats.Late): the delay a busy machine added, not the
+// links. Take one before a measurement and one after; PerRoundTrip says
+// what the machine added to each round trip in between.
+type Lateness struct {
+	late time.Duration
+	sent uint64
+}
+
+// Lateness totals the six stages' lateness so far.
+func (tp *Topology) Lateness() Lateness {
+	var l Lateness
+	for _, lk := range tp.Links() {
+		for _, st := range []*Stage{lk.Up, lk.Down} {
+			s := st.Stats()
+			l.late, l.sent = l.late+s.Late, l.sent+s.Sent
+		}
+	}
+	return l
+}
+
+// PerRoundTrip is the mean delay the machine added to a round trip through
+// all six stages between since and l.
+func (l Lateness) PerRoundTrip(since Lateness) time.Duration {
+	if l.sent <= since.sent {
+		return 0
+	}
+	return 6 * (l.late - since.late) / time.Duration(l.sent-since.sent)
 }

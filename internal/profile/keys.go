@@ -110,6 +110,30 @@ var keys = []Key{
 		DefaultWords: "none, no Authorization header", Example: "WFH_POST_TOKEN"},
 	{Path: "report.post_secret_env", Doc: "The environment variable holding the shared secret of the X-WFH-Signature header.",
 		DefaultWords: "none, the report is not signed", Example: "WFH_POST_SECRET"},
+
+	{Path: "calls", Doc: "Settings of the calls check: which calling apps it tests, and the organisation's own STUN and TURN servers."},
+	{Path: "calls.apps", Doc: "The calling apps to test, of teams, zoom, meet and webex; all four when the key is left out.",
+		DefaultWords: "all four: teams, zoom, meet, webex", Example: "[teams, zoom]"},
+	{Path: "calls.stun_servers", Doc: "The organisation's STUN servers (stun:host[:port], stuns:host[:port] or host:port), at most 8; the UDP ones also tell the NAT's behaviour.",
+		Default: "[]", Example: "[stun:stun.acme.example:3478]"},
+	{Path: "calls.turn_servers", Doc: "The organisation's TURN servers, each tried with an allocation over UDP, TCP and TLS, at most 4; the credentials never appear in a report.",
+		Default: "[]"},
+	{Path: "calls.turn_servers[].url", Doc: "turn:host[:port] (UDP and TCP), turn:host:port?transport=udp|tcp, or turns:host[:port] (TLS).",
+		DefaultWords: "none, required", Example: "turn:turn.acme.example:3478"},
+	{Path: "calls.turn_servers[].tls_port", Doc: "Where the server takes TURN over TLS when url names no single transport, 1 to 65535.", Default: "5349"},
+	{Path: "calls.turn_servers[].username", Doc: "The TURN user name (long-term credentials).", DefaultWords: "none, required", Example: "wfh-test"},
+	{Path: "calls.turn_servers[].password", Doc: "The TURN password.", DefaultWords: "none, required", Example: "change-me"},
+	{Path: "calls.targets", Doc: "Replaces an app's default probe targets, by app name (teams, zoom, meet, webex): udp, up to 4 host:port or stun:host[:port]; fallback, up to 4 tcp:host:port or tls:host:port.",
+		DefaultWords: "the app's defaults (docs/checks.md, calls)", Example: "{teams: {udp: [stun.acme.example:3478], fallback: [tls:relay.acme.example:443]}}"},
+
+	{Path: "services", Doc: "Company services the job needs, each proven the way its real client starts (docs/checks.md, services), at most 20; the services check is skipped when none are listed.",
+		Default: "[]"},
+	{Path: "services[].name", Doc: "What people call the service; shown in the report, unique.", DefaultWords: "none, required", Example: "Remote desktop"},
+	{Path: "services[].kind", Doc: "How it is proven: https, rdp, rd_gateway, avd, ssh, smtp, imap, citrix or tcp (a plain connect, weak evidence).",
+		DefaultWords: "none, required", Example: "rdp"},
+	{Path: "services[].address", Doc: "Where it answers: host, host:port or, for https, rd_gateway, avd and citrix, a web address; the kind's usual port when left out.",
+		DefaultWords: "none, required", Example: "desktop42.corp.acme.example"},
+	{Path: "services[].via", Doc: "Whether it must be reached through the VPN's tunnel (vpn), outside it (direct), or either (any).", Default: "any"},
 }
 
 // loaderKeyPaths lists every key Parse accepts, keys of list items

@@ -45,6 +45,11 @@ type Profile struct {
 	VPN VPN `yaml:"vpn"`
 	// Report configures where the report is sent besides the local copy.
 	Report Report `yaml:"report"`
+	// Calls configures the calls check.
+	Calls Calls `yaml:"calls"`
+	// Services are the company services the services check proves
+	// reachable, each the way its real client starts.
+	Services []Service `yaml:"services"`
 }
 
 // Network configures the network check's targets.

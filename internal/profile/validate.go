@@ -135,7 +135,13 @@ func validate(p *Profile, lines map[string]int, file string, o Options) *Error {
 	if err := validateVPN(p, lines, fail); err != nil {
 		return err
 	}
-	return validateReport(p, lines, fail)
+	if err := validateReport(p, lines, fail); err != nil {
+		return err
+	}
+	if err := validateCalls(p, lines, fail); err != nil {
+		return err
+	}
+	return validateServices(p, lines, fail)
 }
 
 const (

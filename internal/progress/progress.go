@@ -6,6 +6,7 @@ package progress
 import (
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -61,6 +62,10 @@ type Display struct {
 	stop   chan struct{}
 	exited chan struct{}
 	paint  map[report.Status]*color.Color
+	// crash is a panic of the spinner's goroutine, with its stack; Stop
+	// raises it again on the caller's goroutine, where wfh's main turns
+	// it into an internal error (exit 3) instead of a crash.
+	crash error
 }
 
 var _ checks.Observer = (*Display)(nil)
@@ -107,6 +112,11 @@ func (d *Display) Start() {
 	d.mu.Unlock()
 	go func() {
 		defer close(d.exited)
+		defer func() {
+			if v := recover(); v != nil {
+				d.crash = &Panic{Value: v, Stack: debug.Stack()}
+			}
+		}()
 		t := time.NewTicker(tick)
 		defer t.Stop()
 		for {
@@ -114,22 +124,46 @@ func (d *Display) Start() {
 			case <-d.stop:
 				return
 			case <-t.C:
-				d.mu.Lock()
-				d.frame++
-				d.redrawLocked()
-				d.mu.Unlock()
+				d.animate()
 			}
 		}
 	}()
 }
 
-// Stop draws the final state and gives the cursor back.
+// animate draws the next spinner frame; the lock is released even if
+// drawing panics, so the checks reporting progress never wait on it.
+func (d *Display) animate() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.frame++
+	d.redrawLocked()
+}
+
+// Panic is a panic of the spinner's goroutine, raised again by Stop.
+type Panic struct {
+	Value any
+	Stack []byte // where it happened
+}
+
+func (p *Panic) Error() string { return fmt.Sprintf("progress display: %v\n\n%s", p.Value, p.Stack) }
+
+// Stop draws the final state and gives the cursor back. If the spinner's
+// goroutine panicked, Stop panics with a *Panic on the caller's goroutine.
 func (d *Display) Stop() {
 	if d.stop == nil {
 		return
 	}
 	close(d.stop)
 	<-d.exited
+	if d.crash != nil {
+		d.stop = nil
+		// Give the cursor back if the terminal still takes writes.
+		func() {
+			defer func() { _ = recover() }()
+			io.WriteString(d.w, "\x1b[?25h")
+		}()
+		panic(d.crash)
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.redrawLocked()

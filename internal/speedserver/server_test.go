@@ -332,10 +332,12 @@ func TestServeShutsDownWithARunningDownload(t *testing.T) {
 		if err != nil {
 			t.Errorf("Serve: %v", err)
 		}
-	case <-time.After(s.lim.shutdownGrace + 3*time.Second):
+	case <-time.After(s.lim.shutdownGrace + 5*time.Second):
 		t.Fatal("Serve did not return")
 	}
-	if took := time.Since(start); took > s.lim.shutdownGrace+time.Second {
+	// Two seconds of slack: a busy machine (two CPU hogs, the race
+	// detector) holds the shutdown's goroutines back for up to a second.
+	if took := time.Since(start); took > s.lim.shutdownGrace+2*time.Second {
 		t.Errorf("shutdown took %v", took)
 	}
 	if !strings.Contains(logs.text(), "test from 127.0.0.1") {

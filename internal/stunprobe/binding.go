@@ -12,6 +12,8 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+
+	"github.com/pion/stun/v3"
 )
 
 // Budgets. The calls check runs every probe of a run at once; these make
@@ -108,11 +110,15 @@ type Result struct {
 	// ErrorCode is the STUN error code when the server answered with an
 	// error (which still proves the path); 0 otherwise.
 	ErrorCode int `json:"error_code,omitempty"`
+	// ViaAllocate tells the answer was to a knock's unauthenticated TURN
+	// Allocate (usually 401 Unauthorized), not to the Binding.
+	ViaAllocate bool `json:"via_allocate,omitempty"`
 	// RTT is the STUN round trip of the answered request (over TCP and
-	// TLS: after the connection was up); 0 without an answer.
+	// TLS: after the connection was up); for a Connect probe, the TCP
+	// connect time (one network round trip); 0 without an answer.
 	RTT time.Duration `json:"rtt_ns"`
-	// Connect is the time to set up TCP (and TLS) before the request; 0
-	// for UDP.
+	// Connect is the time to set up TCP (and TLS) before the request, or
+	// until a Connect probe's connection was usable; 0 for UDP.
 	Connect time.Duration `json:"connect_ns,omitempty"`
 	// Sends counts the requests sent (UDP retransmits; 1 over TCP/TLS).
 	Sends int `json:"sends"`
@@ -132,6 +138,39 @@ type Result struct {
 // earlier deadline), never panics on what a server sends, and ignores
 // (and counts) replies that are not an answer to its own request.
 func (p *Prober) Binding(ctx context.Context, t Target) Result {
+	return p.probe(ctx, t, probeBinding)
+}
+
+// Knock is Binding over UDP with an unauthenticated TURN Allocate sent
+// beside each request: an answer to either proves the path, the Allocate's
+// usually as 401 Unauthorized. It is the UDP probe of relays that are TURN
+// servers first and may not answer a bare Binding (Microsoft's Teams
+// Transport Relays). A server that grants the Allocate without credentials
+// gets it released at once. Over TCP and TLS it is Binding.
+func (p *Prober) Knock(ctx context.Context, t Target) Result {
+	return p.probe(ctx, t, probeKnock)
+}
+
+// Connect opens a TCP connection to t, and completes a TLS handshake for a
+// TLS target, without sending anything else: the probe of a calling app's
+// fallback on 443, whose servers speak their own protocol there, not STUN.
+// Answered means the connection (and handshake) came up; RTT is the TCP
+// connect time, Connect the time until the connection was usable. A UDP
+// target fails: there is nothing to connect.
+func (p *Prober) Connect(ctx context.Context, t Target) Result {
+	return p.probe(ctx, t, probeConnect)
+}
+
+// probeKind is what a probe sends once it has the server's address.
+type probeKind int
+
+const (
+	probeBinding probeKind = iota
+	probeKnock
+	probeConnect
+)
+
+func (p *Prober) probe(ctx context.Context, t Target, kind probeKind) Result {
 	start := p.now()
 	ctx, cancel := context.WithTimeout(ctx, p.timeout())
 	defer cancel()
@@ -150,10 +189,14 @@ func (p *Prober) Binding(ctx context.Context, t Target) Result {
 		return r
 	}
 	r.Server = netip.AddrPortFrom(addr, uint16(t.Port))
-	switch t.Transport {
-	case UDP:
-		p.bindingUDP(ctx, start, &r)
-	case TCP, TLS:
+	switch {
+	case t.Transport == UDP && kind == probeConnect:
+		r.Outcome, r.Reason = Failed, fmt.Sprintf("%s: a connect probe needs a TCP or TLS target", t)
+	case t.Transport == UDP:
+		p.bindingUDP(ctx, start, &r, kind == probeKnock)
+	case (t.Transport == TCP || t.Transport == TLS) && kind == probeConnect:
+		p.connectStream(ctx, start, &r)
+	case t.Transport == TCP || t.Transport == TLS:
 		p.bindingStream(ctx, start, &r)
 	default:
 		r.Outcome, r.Reason = Failed, fmt.Sprintf("unknown transport %q", t.Transport)
@@ -207,7 +250,7 @@ func udpNetwork(a netip.Addr) string {
 	return "udp6"
 }
 
-func (p *Prober) bindingUDP(ctx context.Context, start time.Time, r *Result) {
+func (p *Prober) bindingUDP(ctx context.Context, start time.Time, r *Result, knock bool) {
 	conn, err := p.dialer().DialContext(ctx, udpNetwork(r.Server.Addr()), r.Server.String())
 	if err != nil {
 		r.Outcome, r.Err = netOutcome(err, true), err
@@ -217,7 +260,7 @@ func (p *Prober) bindingUDP(ctx context.Context, start time.Time, r *Result) {
 	reportPortUnreachable(conn)
 	r.Local = addrPortOf(conn.LocalAddr())
 	s := newSession(connectedConn{c: conn, peer: r.Server}, p.now)
-	ex := s.exchange(ctx, r.Server, r.Server, 0)
+	ex := s.exchange(ctx, r.Server, r.Server, 0, knock)
 	s.close()
 	r.Sends, r.Ignored = ex.sends, s.counts()
 	p.finishDatagram(ctx, start, r, ex)
@@ -262,51 +305,86 @@ func (p *Prober) finishDatagram(ctx context.Context, start time.Time, r *Result,
 func answered(r *Result, rep reply) {
 	r.Outcome, r.RTT, r.Err = Answered, rep.rtt, nil
 	r.Other = rep.resp.other
+	r.ViaAllocate = rep.resp.method == stun.MethodAllocate
+	request := ""
+	if r.ViaAllocate {
+		request = " the TURN Allocate"
+	}
 	if rep.resp.errorCode != 0 {
 		r.ErrorCode = rep.resp.errorCode
-		r.Reason = fmt.Sprintf("%s answered in %s with STUN error %d %q (the path works)", r.Server, roundRTT(rep.rtt), rep.resp.errorCode, rep.resp.errorReason)
+		r.Reason = fmt.Sprintf("%s answered%s in %s with STUN error %d %q (the path works)", r.Server, request, roundRTT(rep.rtt), rep.resp.errorCode, rep.resp.errorReason)
 		return
 	}
 	r.Mapped, r.MappedXOR = rep.resp.mapped, rep.resp.xor
 	r.Reason = fmt.Sprintf("%s answered over %s in %s", r.Server, r.Target.Transport, roundRTT(rep.rtt))
 }
 
-// bindingStream asks over TCP or TLS: one request on a fresh connection,
-// then framed messages are read until the answer, the deadline, or
-// something that is not STUN (after which the stream cannot be re-framed).
-func (p *Prober) bindingStream(ctx context.Context, start time.Time, r *Result) {
+// openStream connects to r.Server over TCP and, for a TLS target,
+// completes the handshake. It returns the stream and the TCP connect time,
+// or nil with r's outcome and reason set. The connection's deadline is
+// ctx's; the caller closes the stream.
+func (p *Prober) openStream(ctx context.Context, start time.Time, r *Result) (net.Conn, time.Duration) {
 	t0 := p.now()
 	conn, err := p.dialer().DialContext(ctx, "tcp", r.Server.String())
 	if err != nil {
 		r.Outcome, r.Err = netOutcome(err, false), err
 		r.Reason = p.connectReason(start, r.Server, err, r.Outcome)
-		return
+		return nil, 0
 	}
-	defer conn.Close()
+	tcp := p.now().Sub(t0)
 	r.Local = addrPortOf(conn.LocalAddr())
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl) // an error here surfaces on the first read
 	}
-	stream := conn
-	if r.Target.Transport == TLS {
-		tc := tls.Client(conn, p.tlsConfig(r.Target.Host))
-		if err := tc.HandshakeContext(ctx); err != nil {
-			r.Outcome, r.Err = netOutcome(err, false), err
-			switch {
-			case r.Outcome == Silent || ctx.Err() != nil:
-				r.Outcome = Silent
-				r.Reason = fmt.Sprintf("TLS handshake with %s timed out after %s (TCP connected): something holds the connection without answering", r.Server, p.since(start))
-			case r.Outcome == Closed:
-				r.Reason = fmt.Sprintf("TLS handshake with %s: the connection was closed (not a TLS server there, or a filter cut it)", r.Server)
-			default:
-				r.Outcome = TLSFailed
-				r.Reason = fmt.Sprintf("TLS handshake with %s failed: %s", r.Server, shortErr(err))
-			}
-			return
+	if r.Target.Transport != TLS {
+		r.Connect = tcp
+		return conn, tcp
+	}
+	tc := tls.Client(conn, p.tlsConfig(r.Target.Host))
+	if err := tc.HandshakeContext(ctx); err != nil {
+		_ = conn.Close()
+		r.Outcome, r.Err = netOutcome(err, false), err
+		switch {
+		case r.Outcome == Silent || ctx.Err() != nil:
+			r.Outcome = Silent
+			r.Reason = fmt.Sprintf("TLS handshake with %s timed out after %s (TCP connected): something holds the connection without answering", r.Server, p.since(start))
+		case r.Outcome == Closed:
+			r.Reason = fmt.Sprintf("TLS handshake with %s: the connection was closed (not a TLS server there, or a filter cut it)", r.Server)
+		default:
+			r.Outcome = TLSFailed
+			r.Reason = fmt.Sprintf("TLS handshake with %s failed: %s", r.Server, shortErr(err))
 		}
-		stream = tc
+		return nil, tcp
 	}
 	r.Connect = p.now().Sub(t0)
+	return tc, tcp
+}
+
+// connectStream is the Connect probe: the connection coming up is the
+// answer.
+func (p *Prober) connectStream(ctx context.Context, start time.Time, r *Result) {
+	stream, tcp := p.openStream(ctx, start, r)
+	if stream == nil {
+		return
+	}
+	_ = stream.Close()
+	r.Outcome, r.RTT, r.Err = Answered, tcp, nil
+	if r.Target.Transport == TLS {
+		r.Reason = fmt.Sprintf("TLS handshake with %s done in %s (TCP connect %s)", r.Server, roundRTT(r.Connect), roundRTT(tcp))
+		return
+	}
+	r.Reason = fmt.Sprintf("TCP connect to %s in %s", r.Server, roundRTT(tcp))
+}
+
+// bindingStream asks over TCP or TLS: one request on a fresh connection,
+// then framed messages are read until the answer, the deadline, or
+// something that is not STUN (after which the stream cannot be re-framed).
+func (p *Prober) bindingStream(ctx context.Context, start time.Time, r *Result) {
+	stream, _ := p.openStream(ctx, start, r)
+	if stream == nil {
+		return
+	}
+	defer stream.Close()
 	m, err := newBindingRequest(0)
 	if err != nil {
 		r.Outcome, r.Err, r.Reason = Failed, err, err.Error()
@@ -353,6 +431,8 @@ func (p *Prober) bindingStream(ctx context.Context, start time.Time, r *Result) 
 			r.Ignored.Unparseable++
 		case resp.tx != m.TransactionID:
 			r.Ignored.WrongTransaction++
+		case resp.method != stun.MethodBinding:
+			r.Ignored.Unparseable++
 		default:
 			answered(r, reply{resp: resp, rtt: at.Sub(sent)})
 			return

@@ -1,7 +1,10 @@
 // Package stunprobe finds out whether real-time media can get from this
 // computer to a STUN or TURN server, and over which transport: a STUN
 // Binding over UDP (what every calling app tries first), over TCP and over
-// TLS (the fallbacks on 443 and 5349), the NAT's mapping behaviour (RFC
+// TLS (the fallbacks on 443 and 5349), a knock (a Binding with an
+// unauthenticated TURN Allocate beside it, for relays that answer only
+// TURN), a plain TCP connect or TLS handshake (an app's fallback on 443,
+// which speaks its own protocol there), the NAT's mapping behaviour (RFC
 // 5780 where a server offers a second address, else two servers compared;
 // a symmetric NAT is named), and a TURN allocation with long-term
 // credentials over UDP, TCP and TLS. The calls check (issue 26) and the

@@ -49,9 +49,40 @@ type rawAttr struct {
 
 func (a rawAttr) AddTo(m *stun.Message) error { m.Add(a.t, a.v); return nil }
 
-// response is what a usable Binding response says.
+// newAllocateRequest encodes a TURN Allocate request without credentials
+// (RFC 8656 §7.1: REQUESTED-TRANSPORT UDP), with a fresh transaction ID and
+// a FINGERPRINT. A TURN server answers it with 401 Unauthorized, which
+// proves the path to it: the knock for relays that may not answer a bare
+// Binding (see Prober.Knock).
+func newAllocateRequest() (*stun.Message, error) {
+	m, err := stun.Build(stun.TransactionID, stun.NewType(stun.MethodAllocate, stun.ClassRequest),
+		rawAttr{stun.AttrRequestedTransport, []byte{protoUDP, 0, 0, 0}}, stun.Fingerprint)
+	if err != nil {
+		return nil, fmt.Errorf("build TURN request: %w", err)
+	}
+	return m, nil
+}
+
+// newReleaseRequest encodes a Refresh with LIFETIME 0 (RFC 8656 §7.2),
+// which deletes an allocation: sent when a server granted the knock's
+// unauthenticated Allocate, so the probe holds no relay for its lifetime.
+func newReleaseRequest() (*stun.Message, error) {
+	m, err := stun.Build(stun.TransactionID, stun.NewType(stun.MethodRefresh, stun.ClassRequest),
+		rawAttr{stun.AttrLifetime, []byte{0, 0, 0, 0}}, stun.Fingerprint)
+	if err != nil {
+		return nil, fmt.Errorf("build TURN request: %w", err)
+	}
+	return m, nil
+}
+
+// protoUDP is REQUESTED-TRANSPORT's value for UDP (the IANA protocol number).
+const protoUDP = 17
+
+// response is what a usable Binding (or knock Allocate) response says.
 type response struct {
 	tx txID
+	// method is Binding, or Allocate for the answer to a knock.
+	method stun.Method
 	// errorCode is the STUN error of an error response (300-699); 0 for
 	// a success response.
 	errorCode int
@@ -75,15 +106,17 @@ type response struct {
 // Ignored counters, so their wording is for debugging.
 var (
 	errNotSTUN     = errors.New("not a STUN message")
-	errNotResponse = errors.New("not a Binding response")
+	errNotResponse = errors.New("not a Binding or Allocate response")
 	errNoMapped    = errors.New("success response without a mapped address")
 )
 
 // parseResponse reads one whole STUN message (a UDP datagram, or a frame
-// cut from a stream) as a Binding response. Anything that is not exactly
-// a well-formed Binding success or error response is an error: wrong
-// length, bad FINGERPRINT, a request or indication, another method, a
-// truncated or zero address. It never panics, whatever b holds.
+// cut from a stream) as a Binding response, or an Allocate response (the
+// answer to a knock; the caller checks the method is the one it asked).
+// Anything that is not exactly a well-formed success or error response of
+// those methods is an error: wrong length, bad FINGERPRINT, a request or
+// indication, another method, a truncated or zero address. It never
+// panics, whatever b holds.
 func parseResponse(b []byte) (response, error) {
 	var r response
 	if len(b) < headerSize || binary.BigEndian.Uint32(b[4:8]) != magicCookie || b[0]&0xC0 != 0 {
@@ -97,8 +130,9 @@ func parseResponse(b []byte) (response, error) {
 	if err := stun.Decode(b, m); err != nil {
 		return r, fmt.Errorf("%w: %v", errNotSTUN, err)
 	}
-	r.tx = m.TransactionID
-	if m.Type.Method != stun.MethodBinding || (m.Type.Class != stun.ClassSuccessResponse && m.Type.Class != stun.ClassErrorResponse) {
+	r.tx, r.method = m.TransactionID, m.Type.Method
+	if (m.Type.Method != stun.MethodBinding && m.Type.Method != stun.MethodAllocate) ||
+		(m.Type.Class != stun.ClassSuccessResponse && m.Type.Class != stun.ClassErrorResponse) {
 		return r, fmt.Errorf("%w: %s", errNotResponse, m.Type)
 	}
 	if m.Contains(stun.AttrFingerprint) {

@@ -33,7 +33,10 @@ func TestParseResponse(t *testing.T) {
 	cut = cut[:len(cut)-4]
 	binary.BigEndian.PutUint16(cut[2:4], uint16(len(cut)-headerSize))
 	request, _ := stun.Build(stun.NewTransactionIDSetter(tx), stun.BindingRequest)
-	allocate, _ := stun.Build(stun.NewTransactionIDSetter(tx), stun.NewType(stun.MethodAllocate, stun.ClassSuccessResponse), xorMapped(mapped))
+	refresh, _ := stun.Build(stun.NewTransactionIDSetter(tx), stun.NewType(stun.MethodRefresh, stun.ClassSuccessResponse), xorMapped(mapped))
+	allocated, _ := stun.Build(stun.NewTransactionIDSetter(tx), stun.NewType(stun.MethodAllocate, stun.ClassSuccessResponse), xorMapped(mapped))
+	unauthorized, _ := stun.Build(stun.NewTransactionIDSetter(tx), stun.NewType(stun.MethodAllocate, stun.ClassErrorResponse),
+		stun.ErrorCodeAttribute{Code: 401, Reason: []byte("Unauthorized")})
 	for _, tc := range []struct {
 		name    string
 		b       []byte
@@ -59,7 +62,9 @@ func TestParseResponse(t *testing.T) {
 		{"length field beyond the datagram", good[:len(good)-4], false, netip.AddrPort{}, false, netip.AddrPort{}, 0},
 		{"trailing bytes", append(append([]byte(nil), good...), 0, 0, 0, 0), false, netip.AddrPort{}, false, netip.AddrPort{}, 0},
 		{"a request", request.Raw, false, netip.AddrPort{}, false, netip.AddrPort{}, 0},
-		{"another method", allocate.Raw, false, netip.AddrPort{}, false, netip.AddrPort{}, 0},
+		{"another method", refresh.Raw, false, netip.AddrPort{}, false, netip.AddrPort{}, 0},
+		{"Allocate success (a knock granted)", allocated.Raw, true, mapped, true, netip.AddrPort{}, 0},
+		{"Allocate 401 (a knock answered)", unauthorized.Raw, true, netip.AddrPort{}, false, netip.AddrPort{}, 401},
 		{"error code out of range", errorFor(t, tx, 200, "OK?"), false, netip.AddrPort{}, false, netip.AddrPort{}, 0},
 		{"empty", nil, false, netip.AddrPort{}, false, netip.AddrPort{}, 0},
 		{"HTTP", []byte("HTTP/1.1 400 Bad Request\r\n\r\n"), false, netip.AddrPort{}, false, netip.AddrPort{}, 0},

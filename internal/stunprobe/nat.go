@@ -146,7 +146,7 @@ func (p *Prober) NATMapping(ctx context.Context, servers ...Target) (rep NATRepo
 		rep.Ignored = s.counts()
 	}()
 	ask := func(dst netip.AddrPort) (Observation, exchangeResult) {
-		ex := s.exchange(ctx, dst, dst, 0)
+		ex := s.exchange(ctx, dst, dst, 0, false)
 		if !ex.ok || ex.reply.resp.errorCode != 0 {
 			ex.ok = false
 			return Observation{Server: dst}, ex

@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/pion/stun/v3"
 )
 
 // Retransmission over UDP. RFC 8489 §6.2.1 starts at 500 ms and allows 39.5
@@ -116,8 +118,9 @@ type session struct {
 // (re)transmission, each with its own ID, so an answer tells which send
 // it answers and the round trip is exact.
 type attempt struct {
-	tx   *transaction
-	sent time.Time
+	tx     *transaction
+	sent   time.Time
+	method stun.Method // what was asked: an answer of another method is not one
 }
 
 // transaction waits for the answer to one question.
@@ -167,6 +170,8 @@ func (s *session) read() {
 			s.ignored.WrongTransaction++
 		case from != a.tx.from:
 			s.ignored.WrongSource++
+		case resp.method != a.method:
+			s.ignored.Unparseable++
 		default:
 			for id, other := range s.pending {
 				if other.tx == a.tx {
@@ -176,6 +181,15 @@ func (s *session) read() {
 			a.tx.replies <- reply{resp: resp, rtt: at.Sub(a.sent)}
 		}
 		s.mu.Unlock()
+	}
+}
+
+// release deletes the allocation an open TURN server granted to a knock
+// (a Refresh with lifetime 0, sent once: a server that ignores it frees the
+// allocation at its lifetime's end anyway).
+func (s *session) release(dst netip.AddrPort) {
+	if m, err := newReleaseRequest(); err == nil {
+		_ = s.conn.send(m.Raw, dst) // best effort; the answer is not awaited
 	}
 }
 
@@ -189,7 +203,7 @@ func (s *session) counts() Ignored {
 // exchangeResult is how one transaction ended.
 type exchangeResult struct {
 	reply   reply
-	ok      bool  // an answer came
+	ok      bool  // an answer came (reply.resp.method says to which request)
 	sends   int   // requests sent
 	sendErr error // the socket refused to send
 	readErr error // the socket reported an error (ICMP) before an answer
@@ -197,9 +211,10 @@ type exchangeResult struct {
 
 // exchange sends Binding requests (with CHANGE-REQUEST flags change) to dst
 // until one is answered from `from`, the socket fails, sends run out and
-// ctx ends. Without an answer it waits for ctx: the caller's deadline is
-// the only timeout.
-func (s *session) exchange(ctx context.Context, dst, from netip.AddrPort, change uint32) exchangeResult {
+// ctx ends; with knock, an unauthenticated Allocate goes with each Binding
+// and an answer to either ends the transaction. Without an answer it waits
+// for ctx: the caller's deadline is the only timeout.
+func (s *session) exchange(ctx context.Context, dst, from netip.AddrPort, change uint32, knock bool) exchangeResult {
 	tx := &transaction{from: from, replies: make(chan reply, 1)}
 	defer func() {
 		s.mu.Lock()
@@ -214,10 +229,19 @@ func (s *session) exchange(ctx context.Context, dst, from netip.AddrPort, change
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	rto := firstRTO
+	send := func(m *stun.Message, method stun.Method) error {
+		s.mu.Lock()
+		s.pending[m.TransactionID] = attempt{tx: tx, sent: s.now(), method: method}
+		s.mu.Unlock()
+		return s.conn.send(m.Raw, dst)
+	}
 	for {
 		select {
 		case r := <-tx.replies:
 			res.reply, res.ok = r, true
+			if r.resp.method == stun.MethodAllocate && r.resp.errorCode == 0 {
+				s.release(dst)
+			}
 			return res
 		case <-s.dead:
 			// An answer may have been queued just before the error.
@@ -238,10 +262,14 @@ func (s *session) exchange(ctx context.Context, dst, from netip.AddrPort, change
 				res.sendErr = err
 				return res
 			}
-			s.mu.Lock()
-			s.pending[m.TransactionID] = attempt{tx: tx, sent: s.now()}
-			s.mu.Unlock()
-			if err := s.conn.send(m.Raw, dst); err != nil {
+			err = send(m, stun.MethodBinding)
+			if err == nil && knock {
+				var a *stun.Message
+				if a, err = newAllocateRequest(); err == nil {
+					err = send(a, stun.MethodAllocate)
+				}
+			}
+			if err != nil {
 				if errors.Is(err, net.ErrClosed) {
 					return res
 				}

@@ -17,6 +17,11 @@ type Set struct {
 	// Bindings are STUN Binding probes (per app: UDP, then the TCP and
 	// TLS fallbacks the app would use).
 	Bindings []Target
+	// Knocks are Binding probes that also send an unauthenticated TURN
+	// Allocate (see Prober.Knock).
+	Knocks []Target
+	// Connects are TCP connects and TLS handshakes (see Prober.Connect).
+	Connects []Target
 	// NATServers, when not empty, runs NATMapping on them.
 	NATServers []Target
 	// TURN are allocation probes.
@@ -26,6 +31,8 @@ type Set struct {
 // SetResult holds the results in the order of the Set.
 type SetResult struct {
 	Bindings []Result      `json:"bindings,omitempty"`
+	Knocks   []Result      `json:"knocks,omitempty"`
+	Connects []Result      `json:"connects,omitempty"`
 	NAT      *NATReport    `json:"nat,omitempty"`
 	TURN     []TURNResult  `json:"turn,omitempty"`
 	Took     time.Duration `json:"took_ns"`
@@ -37,10 +44,17 @@ type SetResult struct {
 // probes: each holds a socket.
 func (p *Prober) RunSet(ctx context.Context, s Set) SetResult {
 	start := p.now()
-	res := SetResult{Bindings: make([]Result, len(s.Bindings)), TURN: make([]TURNResult, len(s.TURN))}
+	res := SetResult{Bindings: make([]Result, len(s.Bindings)), Knocks: make([]Result, len(s.Knocks)),
+		Connects: make([]Result, len(s.Connects)), TURN: make([]TURNResult, len(s.TURN))}
 	var wg sync.WaitGroup
 	for i, t := range s.Bindings {
 		wg.Go(func() { res.Bindings[i] = p.Binding(ctx, t) })
+	}
+	for i, t := range s.Knocks {
+		wg.Go(func() { res.Knocks[i] = p.Knock(ctx, t) })
+	}
+	for i, t := range s.Connects {
+		wg.Go(func() { res.Connects[i] = p.Connect(ctx, t) })
 	}
 	for i, t := range s.TURN {
 		wg.Go(func() { res.TURN[i] = p.Allocate(ctx, t.Target, t.Credentials) })

@@ -49,13 +49,11 @@ type HopFinder interface {
 	FirstHop(ctx context.Context, toward, gateway netip.Addr) (hop netip.Addr, note string)
 }
 
-// SystemLadder plans the rungs from the profile's targets and the state:
-// the gateway, the provider's router (found by a TTL-limited probe), the
-// anchors, the DNS server (pinged when it is not the gateway) and a
-// lookup there, and the company's target through the VPN.
-//
-// It is a stand-in: the latency check's new hop finder (parallel TTL
-// probes) replaces Hops, and internal/netstate the state it reads.
+// SystemLadder plans the rungs from the profile's targets and the state
+// (the network snapshot's default path and DNS servers): the router, the
+// provider's router (found by TTL-limited probes), the anchors, the DNS
+// server (pinged when it is not the router) and a lookup there, and the
+// company's target through the VPN.
 type SystemLadder struct {
 	Targets Targets
 	Hops    HopFinder
@@ -102,6 +100,10 @@ func (l *SystemLadder) Plan(ctx context.Context, s State) (LadderPlan, error) {
 	case len(anchorRungs) == 0:
 		p.Notes = append(p.Notes, "the provider's router was not looked for: no internet test site to trace toward")
 	case l.Hops == nil:
+	case s.FullTunnel != "":
+		// TTL-limited probes would count routers inside the tunnel: the
+		// VPN's, not the provider's.
+		p.Notes = append(p.Notes, "the provider's router is not watched: all internet traffic goes through the VPN ("+s.FullTunnel+"), which hides it; the internet test sites are reached through the VPN")
 	default:
 		var note string
 		hop, note = l.Hops.FirstHop(ctx, anchorRungs[0].Addr, gw)
@@ -115,15 +117,15 @@ func (l *SystemLadder) Plan(ctx context.Context, s State) (LadderPlan, error) {
 	p.Rungs = append(p.Rungs, anchorRungs...)
 
 	if server, ok := firstServer(s.DNSServers); ok {
-		level := dnsLevel(server, gw, hop, s.Interface)
+		level := dnsLevel(server, gw, hop, s.Prefixes)
 		if server != gw {
-			p.Rungs = append(p.Rungs, Rung{Role: RoleDNSServer, Label: "DNS server", Addr: server, Level: level, Source: "resolv.conf"})
+			p.Rungs = append(p.Rungs, Rung{Role: RoleDNSServer, Label: "DNS server", Addr: server, Level: level, Source: "DNS settings"})
 		}
 		name := strings.TrimSuffix(strings.TrimSpace(l.Targets.DNSName), ".")
 		if name == "" {
 			name = DefaultDNSName
 		}
-		p.Rungs = append(p.Rungs, Rung{Role: RoleDNSLookup, Label: "DNS lookup of " + name, Addr: server, Port: 53, Name: name, Level: level, Source: "resolv.conf"})
+		p.Rungs = append(p.Rungs, Rung{Role: RoleDNSLookup, Label: "DNS lookup of " + name, Addr: server, Port: 53, Name: name, Level: level, Source: "DNS settings"})
 	} else {
 		p.Notes = append(p.Notes, "no DNS server found to watch")
 	}
@@ -220,43 +222,28 @@ func firstServer(servers []netip.Addr) (netip.Addr, bool) {
 }
 
 // dnsLevel places the DNS server on the path: the router, the provider's
-// router, a server on the home network (a subnet of the default
-// interface), or beyond.
-func dnsLevel(server, gw, hop netip.Addr, ifname string) Level {
+// router, a server on the home network (a subnet of the connection's
+// addresses), or beyond.
+func dnsLevel(server, gw, hop netip.Addr, home []netip.Prefix) Level {
 	switch {
 	case server == gw:
 		return LevelHome
 	case hop.IsValid() && server == hop:
 		return LevelProvider
-	case onLink(server, ifname):
-		return LevelHome
+	}
+	for _, p := range home {
+		if p.Masked().Contains(server.WithZone("")) {
+			return LevelHome
+		}
 	}
 	return LevelBeyond
 }
 
-func onLink(a netip.Addr, ifname string) bool {
-	if ifname == "" {
-		return false
-	}
-	ifc, err := net.InterfaceByName(ifname)
-	if err != nil {
-		return false
-	}
-	addrs, err := ifc.Addrs()
-	if err != nil {
-		return false
-	}
-	for _, x := range addrs {
-		if p, err := netip.ParsePrefix(x.String()); err == nil && p.Masked().Contains(a) {
-			return true
-		}
-	}
-	return false
-}
-
 // ICMPHops finds the provider's router with TTL-limited echoes (TTL 2 to
 // 4 at once), as the latency check does; on systems icmpprobe does not
-// support yet it says so.
+// support yet it says so. The latency check's own finder lives inside
+// checks/latency, which the watch may not import, and internal/icmpprobe
+// offers sockets and echo sessions but no hop finder.
 type ICMPHops struct{}
 
 // DefaultAnchors lists the internet test sites a watch pings without a

@@ -1,216 +1,296 @@
 package watch
 
 import (
-	"bufio"
 	"context"
-	"net"
+	"errors"
 	"net/netip"
-	"os"
+	"os/exec"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/wfh-cli/wfh/internal/netinfo"
+	"github.com/wfh-cli/wfh/internal/netstate"
+	"github.com/wfh-cli/wfh/internal/wifilink"
 )
 
-// SystemState reads the machine's network state from the OS's own
-// sources: on Linux /proc/net/route, sysfs, resolv.conf and `iw` (cheap
-// enough every tick); on macOS `netstat -rn` and resolv.conf, on Windows
-// `route print`, both cached for slowSourceEvery because each read
-// starts a process.
-//
-// It is a stand-in: internal/netstate (one snapshot per run, with a Fresh
-// re-read) replaces it once it lands, behind the same NetState interface.
+// SystemState is the machine's network state as the watch needs it, taken
+// from a fresh read of internal/netstate on every tick: the default path
+// (kernel's answer first), the interfaces, the routes and the DNS
+// settings, with the OS's own APIs where wfh has them (Config.Native).
+// The Wi-Fi link, which netstate does not read, comes from WiFi.
 type SystemState struct {
-	mu     sync.Mutex
-	cached State
-	at     time.Time
-	err    error
+	// Net is the state whose Fresh reads the watch takes. Tests give it
+	// netstate.Fake(first, next...).
+	Net *netstate.State
+	// WiFi reads the link of the Wi-Fi interface in use; nil reads none.
+	WiFi WiFiReader
+
+	mu sync.Mutex
+	// The last DNS servers and tunnels read: a part that could not be read
+	// this tick keeps them, so one slow source does not replan the ladder
+	// without its DNS rungs.
+	dns               []netip.Addr
+	tunnels           []string
+	dnsKnown, tunSeen bool
 }
 
-// slowSourceEvery: on systems where a read starts a process, the state
-// is read at most this often.
+// WiFiReader reads a Wi-Fi interface's association; nil when it is not
+// associated or cannot be read.
+type WiFiReader interface {
+	Link(ctx context.Context, ifname string) *WiFiLink
+}
+
+// NewSystemState returns the watch's reader of the machine whose network
+// cfg describes (checks.Env.NetConfig with Native set). The commands a
+// read starts (resolvectl behind systemd-resolved's stub; scutil and
+// ipconfig getsummary on macOS; reg and the text fallbacks on Windows) run
+// at most every slowSourceEvery, their last answer standing in between;
+// files, sockets and the OS's APIs are read every tick.
+func NewSystemState(cfg netstate.Config) *SystemState {
+	s := &SystemState{}
+	if cfg.OS == "linux" && cfg.Exec != nil {
+		s.WiFi = IwReader{Exec: cfg.Exec}
+	}
+	if cfg.Exec != nil {
+		cfg.Exec = &slowCommands{run: cfg.Exec, every: slowSourceEvery}
+	}
+	s.Net = netstate.New(cfg)
+	return s
+}
+
+// slowSourceEvery: a command the network read starts runs at most this
+// often. A watch ticks every second for hours; a process a second is
+// noticeable on a laptop, and DNS settings or an adapter's kind that are 5 s
+// old still name the right servers and link (the route itself comes from
+// a file or an API every tick, except on Windows' text fallback).
 const slowSourceEvery = 5 * time.Second
 
-// commandLimit bounds one read by a process (netstat, route print, iw).
-const commandLimit = 2 * time.Second
-
-// Read returns the state now (or, where reading costs a process, as of
-// the last few seconds).
+// Read takes a fresh read of the machine's network state. It fails only
+// when the default path cannot be told.
 func (s *SystemState) Read(ctx context.Context) (State, error) {
-	if !readIsCheap {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if !s.at.IsZero() && time.Since(s.at) < slowSourceEvery {
-			return s.cached, s.err
-		}
-	}
-	st, err := readState(ctx)
-	if err == nil {
-		st.Tunnels = tunnels()
-		st.DNSServers = dnsServers()
-	}
-	if !readIsCheap {
-		s.cached, s.err, s.at = st, err, time.Now()
-	}
-	return st, err
-}
-
-// pickDefault fills the default path from a routing table: the IPv4
-// default route with the lowest metric, as the ladder is probed over
-// IPv4. A machine that has IPv4 routes but no IPv4 default has no way to
-// the IPv4 internet, even if an IPv6 default remains; only a machine
-// without IPv4 routes at all (IPv6 only) takes its IPv6 default.
-func pickDefault(st *State, v4, v6 []netinfo.Route) {
-	if d := netinfo.Defaults(v4); len(d) > 0 {
-		st.HasDefault = true
-		st.Interface, st.Gateway = d[0].Interface, d[0].Gateway
-		return
-	}
-	for _, r := range v4 {
-		if r.Dst.IsValid() && !r.Dst.Addr().IsLoopback() && !r.Dst.Addr().IsLinkLocalUnicast() {
-			return
-		}
-	}
-	if d := netinfo.Defaults(v6); len(d) > 0 {
-		st.HasDefault = true
-		st.Interface, st.Gateway = d[0].Interface, d[0].Gateway
-	}
-}
-
-// tunnels lists the VPN-like interfaces that are up.
-func tunnels() []string {
-	ifs, err := net.Interfaces()
+	// The read runs to its own end (netstate.ReadLimit) even when this
+	// tick stops waiting, so that its commands' answers are kept for the
+	// next ticks rather than killed and started again.
+	fresh := s.Net.Fresh(context.WithoutCancel(ctx))
+	path, err := fresh.Path(ctx)
 	if err != nil {
-		return nil
+		return State{}, err
 	}
-	var out []string
-	for _, ifc := range ifs {
-		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
-			continue
+	ifaces, ierr := fresh.Interfaces(ctx)
+	routes, _ := fresh.Routes(ctx)
+	dns, derr := fresh.DNS(ctx)
+
+	st := stateOf(path, routes, ifaces, ierr == nil)
+	s.mu.Lock()
+	if ierr == nil || !s.tunSeen {
+		s.tunnels, s.tunSeen = tunnelsOf(ifaces), ierr == nil
+	}
+	st.Tunnels = slices.Clone(s.tunnels)
+	if derr == nil || !s.dnsKnown {
+		s.dns, s.dnsKnown = dnsServersOf(dns), derr == nil
+	}
+	st.DNSServers = slices.Clone(s.dns)
+	s.mu.Unlock()
+
+	if st.HasDefault && st.Kind == string(netstate.KindWiFi) && s.WiFi != nil {
+		st.WiFi = s.WiFi.Link(ctx, st.Interface)
+	}
+	return st, nil
+}
+
+// stateOf fills the default path. Internet traffic may leave through a
+// full-tunnel VPN; the watch's interface, kind and router are then the
+// connection beneath (the router is the rung that tells the home network
+// from the rest, and Wi-Fi is named only when that connection is Wi-Fi).
+func stateOf(p netstate.Path, rt netstate.Routes, ifaces []netstate.Interface, ifacesOK bool) State {
+	var st State
+	fam := defaultFamily(p, rt, ifaces, ifacesOK)
+	if fam == "" {
+		return st
+	}
+	st.HasDefault = true
+	switch {
+	case p.Known() && p.Family == fam:
+		st.Interface, st.Kind, st.Gateway = p.Link, string(p.LinkKind), p.Router
+		if p.Link == "" {
+			// a tunnel with no other connection found beneath it
+			st.Interface, st.Kind, st.Gateway = p.Interface, string(p.Kind), p.Gateway
 		}
-		if kindOf(ifc.Name, ifc.Flags&net.FlagPointToPoint != 0) == string(netinfo.KindTunnel) {
-			out = append(out, ifc.Name)
+		if p.ViaTunnel() {
+			st.FullTunnel = p.Interface
+		}
+	default:
+		// The kernel named no way for this family, yet the table has a
+		// default route: the table's best.
+		d := rt.Defaults4()
+		if fam == "ipv6" {
+			d = rt.Defaults6()
+		}
+		if len(d) > 0 {
+			st.Interface, st.Gateway = d[0].Interface, d[0].Gateway
+			if i, ok := netstate.ByName(ifaces, d[0].Interface); ok {
+				st.Kind = string(i.Kind)
+			}
+		}
+	}
+	if i, ok := netstate.ByName(ifaces, st.Interface); ok {
+		st.Prefixes = slices.Clone(i.Addrs)
+	}
+	return st
+}
+
+// defaultFamily says whether the machine has a way to the internet, and in
+// which family: "ipv4" when the kernel routes an IPv4 internet address or
+// the table has an IPv4 default (the ladder is probed over IPv4), "ipv6"
+// only on a machine without IPv4 at all, "" when there is none. A machine
+// that has IPv4 addresses but has lost its IPv4 default cannot reach the
+// IPv4 internet, however good its IPv6 route.
+func defaultFamily(p netstate.Path, rt netstate.Routes, ifaces []netstate.Interface, ifacesOK bool) string {
+	if p.Via4 != "" || len(rt.Defaults4()) > 0 {
+		return "ipv4"
+	}
+	if hasIPv4(rt, ifaces, ifacesOK) {
+		return ""
+	}
+	if p.Via6 != "" || len(rt.Defaults6()) > 0 {
+		return "ipv6"
+	}
+	return ""
+}
+
+// hasIPv4 reports whether the machine has IPv4 beyond itself: an interface
+// with a usable IPv4 address, or, when the interfaces are unknown, an IPv4
+// route that is not loopback, link-local, multicast or broadcast (Windows
+// lists those even on an IPv6-only machine).
+func hasIPv4(rt netstate.Routes, ifaces []netstate.Interface, ifacesOK bool) bool {
+	if ifacesOK {
+		for _, i := range ifaces {
+			if !i.Loopback && i.HasGlobal(false) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, r := range rt.V4 {
+		a := r.Dst.Addr()
+		if r.Dst.IsValid() && !a.IsLoopback() && !a.IsLinkLocalUnicast() && !a.IsMulticast() && a != netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
+			return true
+		}
+	}
+	return false
+}
+
+// tunnelsOf lists the VPN-like interfaces that are up (and have a link:
+// a VPN adapter whose client is disconnected is not).
+func tunnelsOf(ifaces []netstate.Interface) []string {
+	var out []string
+	for _, i := range ifaces {
+		if i.Kind == netstate.KindTunnel && i.Up && !slices.Contains(out, i.Name) {
+			out = append(out, i.Name)
 		}
 	}
 	slices.Sort(out)
 	return out
 }
 
-// dnsServers reads resolv.conf; behind systemd-resolved's stub
-// (127.0.0.53) it reads the upstream servers resolved writes, since the
-// stub answers from memory and says nothing about the path.
-func dnsServers() []netip.Addr {
-	servers := readResolvConf("/etc/resolv.conf")
-	if len(servers) > 0 && !slices.ContainsFunc(servers, func(a netip.Addr) bool { return !a.IsLoopback() }) {
-		if up := readResolvConf("/run/systemd/resolve/resolv.conf"); len(up) > 0 {
-			return up
-		}
-	}
-	return servers
-}
-
-func readResolvConf(path string) []netip.Addr {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	var b strings.Builder
-	sc := bufio.NewScanner(f)
-	for n := 0; sc.Scan() && n < 1000; n++ { // resolv.conf is a few lines; a huge file is not one
-		b.WriteString(sc.Text())
-		b.WriteByte('\n')
-	}
-	return parseResolvConf(b.String())
-}
-
-// parseResolvConf returns the nameserver addresses of a resolv.conf, in
-// order, without duplicates.
-func parseResolvConf(text string) []netip.Addr {
+// dnsServersOf lists the servers asked for every name, in the system's
+// order: not a VPN's per-domain ones, nor fallbacks. A local stub stays in
+// the list (the ladder skips it for its upstream, which follows it).
+func dnsServersOf(c netstate.DNSConfig) []netip.Addr {
 	var out []netip.Addr
-	for _, line := range strings.Split(text, "\n") {
-		if i := strings.IndexAny(line, "#;"); i >= 0 {
-			line = line[:i]
-		}
-		f := strings.Fields(line)
-		if len(f) < 2 || f[0] != "nameserver" {
-			continue
-		}
-		a, err := netip.ParseAddr(f[1])
-		if err != nil {
-			continue
-		}
-		a = a.Unmap()
-		if !slices.Contains(out, a) {
+	for _, s := range c.General() {
+		if a := s.Addr.Addr(); a.IsValid() && !slices.Contains(out, a) {
 			out = append(out, a)
 		}
 	}
 	return out
 }
 
-// bandOf and channelOf read a Wi-Fi frequency in MHz.
-func bandOf(mhz int) string {
-	switch {
-	case mhz >= 2400 && mhz < 2500:
-		return "2.4 GHz"
-	case mhz >= 5150 && mhz < 5925:
-		return "5 GHz"
-	case mhz >= 5925 && mhz < 7125:
-		return "6 GHz"
-	}
-	return ""
+// slowCommands runs each command line at most once every `every` and
+// answers with its last output in between. A command stopped because its
+// caller gave up is not an answer and is not kept.
+type slowCommands struct {
+	run   netstate.Commander
+	every time.Duration
+	now   func() time.Time // nil: time.Now
+
+	mu   sync.Mutex
+	last map[string]commandAnswer
 }
 
-func channelOf(mhz int) int {
-	switch {
-	case mhz == 2484:
-		return 14
-	case mhz >= 2412 && mhz < 2484:
-		return (mhz - 2407) / 5
-	case mhz >= 5150 && mhz < 5925:
-		return (mhz - 5000) / 5
-	case mhz >= 5955 && mhz < 7125:
-		return (mhz - 5950) / 5
-	}
-	return 0
+type commandAnswer struct {
+	out []byte
+	err error
+	at  time.Time
 }
 
-// parseIwLink reads `iw dev IFACE link`: "Connected to aa:bb:..:ff (on
-// wlan0)", "freq: 5180" (also "freq: 5180.0"), "signal: -52 dBm". ok is
-// false when it is not associated.
-func parseIwLink(out string) (WiFiLink, bool) {
-	var l WiFiLink
-	ok := false
-	for _, line := range strings.Split(out, "\n") {
-		t := strings.TrimSpace(line)
-		switch {
-		case strings.HasPrefix(t, "Connected to "):
-			f := strings.Fields(t)
-			if len(f) >= 3 {
-				if _, err := net.ParseMAC(f[2]); err == nil {
-					l.BSSID = strings.ToLower(f[2])
-					ok = true
-				}
-			}
-		case strings.HasPrefix(t, "freq:") && l.FreqMHz == 0:
-			// a Wi-Fi 7 link on several bands at once lists each link's
-			// frequency: the first link's is the one shown
-			v := strings.TrimSpace(strings.TrimPrefix(t, "freq:"))
-			if f, err := strconv.ParseFloat(strings.Fields(v + " x")[0], 64); err == nil && f > 0 && f < 100000 {
-				l.FreqMHz = int(f)
-				l.Channel, l.Band = channelOf(l.FreqMHz), bandOf(l.FreqMHz)
-			}
-		case strings.HasPrefix(t, "signal:"):
-			f := strings.Fields(strings.TrimPrefix(t, "signal:"))
-			if len(f) > 0 {
-				if v, err := strconv.ParseFloat(f[0], 64); err == nil && v < 0 && v > -150 {
-					l.SignalDBm, l.HasSignal = v, true
-				}
-			}
+func (c *slowCommands) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
+	now := time.Now
+	if c.now != nil {
+		now = c.now
+	}
+	key := strings.Join(append([]string{name}, args...), "\x00")
+	c.mu.Lock()
+	a, ok := c.last[key]
+	c.mu.Unlock()
+	if ok && now().Sub(a.at) < c.every {
+		return slices.Clone(a.out), a.err
+	}
+	out, err := c.run.Run(ctx, name, args...)
+	if ctx.Err() != nil {
+		return out, err
+	}
+	c.mu.Lock()
+	if c.last == nil {
+		c.last = map[string]commandAnswer{}
+	}
+	c.last[key] = commandAnswer{out: slices.Clone(out), err: err, at: now()}
+	c.mu.Unlock()
+	return out, err
+}
+
+// IwReader reads a Linux Wi-Fi link with `iw dev IF link` (a netlink
+// request, milliseconds), every tick: roams and signal drops are timed by
+// it.
+type IwReader struct {
+	Exec netstate.Commander
+}
+
+// iwLimit bounds one iw: it answers in milliseconds, and a hung one must
+// not hold up the tick.
+const iwLimit = 1500 * time.Millisecond
+
+func (r IwReader) Link(ctx context.Context, ifname string) *WiFiLink {
+	ctx, cancel := context.WithTimeout(ctx, iwLimit)
+	defer cancel()
+	for _, name := range wifilink.IwCommands() {
+		out, err := r.Exec.Run(ctx, name, "dev", ifname, "link")
+		if errors.Is(err, exec.ErrNotFound) {
+			continue
 		}
+		if err != nil {
+			return nil
+		}
+		return linkOf(string(out))
 	}
-	return l, ok
+	return nil
+}
+
+// linkOf reads iw's output; nil when it is not associated. The access
+// point is the address iw says it is connected to: for a Wi-Fi 7
+// multi-link connection that is the access point's own (MLD) address,
+// which stays put while its links come and go, so only a real roam
+// changes it.
+func linkOf(out string) *WiFiLink {
+	il, err := wifilink.ParseIwLink(out)
+	if err != nil || !il.Connected {
+		return nil
+	}
+	l := &WiFiLink{BSSID: il.APAddress, SignalDBm: il.SignalDBM, HasSignal: il.HasSignal}
+	if f := il.Freq(); f > 0 {
+		l.FreqMHz = int(f)
+		l.Channel, l.Band = wifilink.ChannelOf(f), wifilink.BandOf(f)
+	}
+	return l
 }

@@ -10,10 +10,9 @@
 // Everything that touches the outside world is behind a small interface
 // (Prober, NetState, Ladder, Clock, Sink), so the engine runs against
 // fakes in tests (8 hours simulated in seconds) and against the real
-// network in netlab. The default implementations in this package are
-// temporary seams: internal/netstate (one snapshot of the network per
-// run, with Fresh re-reads) and the latency check's new hop finder will
-// replace them; see docs/watch.md.
+// network in netlab. The real machine's state is a fresh read of
+// internal/netstate each tick (SystemState), the Wi-Fi link iw's, read
+// with internal/wifilink; see docs/watch.md.
 //
 // Memory is bounded whatever the watch's length: raw samples live in a
 // ring of a few minutes, the watch keeps per-minute aggregates and one
@@ -147,13 +146,23 @@ type Clock interface {
 
 // State is the machine's network as the watch needs it, read every tick.
 type State struct {
-	// HasDefault: there is a default route (IPv4 or IPv6).
+	// HasDefault: there is a way to the internet. The IPv4 one decides,
+	// as the ladder is probed over IPv4; IPv6 counts only on a machine
+	// without IPv4.
 	HasDefault bool
-	// Interface and Gateway of the default path; Kind is wired, wifi,
-	// tunnel, other or "" when unknown.
+	// Interface, Kind and Gateway are the connection internet traffic
+	// leaves by: with a full-tunnel VPN up, the connection beneath the
+	// tunnel and its router. Kind is wired, wifi, tunnel, other or ""
+	// when unknown.
 	Interface string
 	Kind      string
 	Gateway   netip.Addr
+	// FullTunnel is the tunnel all internet traffic goes through (a
+	// full-tunnel VPN), "" when none.
+	FullTunnel string
+	// Prefixes are Interface's addresses with their prefix lengths: the
+	// home network, where a DNS server on it sits.
+	Prefixes []netip.Prefix
 	// Tunnels are the VPN-like interfaces that are up.
 	Tunnels []string
 	// DNSServers are the machine's DNS servers, in order.

@@ -134,6 +134,9 @@ func pathWords(s State) string {
 	if s.Gateway.IsValid() {
 		w += " via " + s.Gateway.String()
 	}
+	if s.FullTunnel != "" {
+		w += ", all traffic through the VPN (" + s.FullTunnel + ")"
+	}
 	return w
 }
 

@@ -24,7 +24,7 @@ import (
 
 // promSources are the source folders that hold what a check publishes.
 var promSources = map[string][]string{
-	promCheckNetwork:   {"checks/network", "internal/netinfo"},
+	promCheckNetwork:   {"checks/network", "internal/netstate"},
 	promCheckSystem:    {"checks/system"},
 	promCheckWiFi:      {"checks/wifi"},
 	promCheckLatency:   {"checks/latency"},

@@ -43,7 +43,12 @@ var figures = struct {
 	Download, Upload, LoadGrade, LoadIncrease            figure
 	RTT, Jitter, Loss, ProblemsStart, CallQuality        figure
 	VPNState, VPNAnswered, VPNTested                     figure
+	ServicesTested, ServicesReachable, ServicesDown      figure
 	CompanyNames                                         figure
+	TeamsMedia, TeamsVideoUp, TeamsVideoDown             figure
+	ZoomMedia, ZoomVideoUp, ZoomVideoDown                figure
+	MeetMedia, MeetVideoUp, MeetVideoDown                figure
+	WebexMedia, WebexVideoUp, WebexVideoDown             figure
 }{
 	OSPrettyName: factOf(idSystem, report.KeyOSPrettyName),
 	OSName:       factOf(idSystem, report.KeyOSName),
@@ -75,7 +80,26 @@ var figures = struct {
 	VPNAnswered: metricOf(idVPN, report.KeyTargetsAnswered),
 	VPNTested:   metricOf(idVPN, report.KeyTargetsTested),
 
+	ServicesTested:    metricOf(idServices, report.KeyServicesTested),
+	ServicesReachable: metricOf(idServices, report.KeyServicesReachable),
+	ServicesDown:      factOf(idServices, report.KeyServicesUnreachable),
+
 	CompanyNames: factOf(idDNS, report.KeyCompanyNamesResolve),
+
+	// the call verdict per app: the calls check's media path and what
+	// the vendor says HD video needs
+	TeamsMedia:     factOf(idCalls, report.KeyTeamsMedia),
+	TeamsVideoUp:   metricOf(idCalls, report.KeyTeamsVideoNeedUpMbps),
+	TeamsVideoDown: metricOf(idCalls, report.KeyTeamsVideoNeedDownMbps),
+	ZoomMedia:      factOf(idCalls, report.KeyZoomMedia),
+	ZoomVideoUp:    metricOf(idCalls, report.KeyZoomVideoNeedUpMbps),
+	ZoomVideoDown:  metricOf(idCalls, report.KeyZoomVideoNeedDownMbps),
+	MeetMedia:      factOf(idCalls, report.KeyMeetMedia),
+	MeetVideoUp:    metricOf(idCalls, report.KeyMeetVideoNeedUpMbps),
+	MeetVideoDown:  metricOf(idCalls, report.KeyMeetVideoNeedDownMbps),
+	WebexMedia:     factOf(idCalls, report.KeyWebexMedia),
+	WebexVideoUp:   metricOf(idCalls, report.KeyWebexVideoNeedUpMbps),
+	WebexVideoDown: metricOf(idCalls, report.KeyWebexVideoNeedDownMbps),
 }
 
 // Check ids the summary prefers for each row.
@@ -86,7 +110,9 @@ const (
 	idBandwidth = "bandwidth"
 	idLatency   = "latency"
 	idVPN       = "vpn"
+	idServices  = "services"
 	idDNS       = "dns"
+	idCalls     = "calls"
 	idCamera    = "camera"
 	idAudio     = "audio"
 )
@@ -113,8 +139,8 @@ type Fact struct {
 }
 
 // KeyFacts builds the summary's rows in a fixed order: computer,
-// connection, Wi-Fi, speed, latency, under load, VPN, DNS, camera,
-// microphone and speaker, local time.
+// connection, Wi-Fi, speed, latency, under load, calls per app, VPN,
+// company services, DNS, camera, microphone and speaker, local time.
 func KeyFacts(r report.Report) []Fact {
 	c := &keyBuilder{r: r}
 	c.computer()
@@ -123,7 +149,9 @@ func KeyFacts(r report.Report) []Fact {
 	c.speed()
 	c.latency()
 	c.underLoad()
+	c.calls()
 	c.vpn()
+	c.services()
 	c.dns()
 	c.fallback("Camera", idCamera)
 	c.audio()
@@ -408,6 +436,98 @@ func (c *keyBuilder) underLoad() {
 	c.add("Under load", idx, strings.Join(parts, ", "))
 }
 
+// callApps are the calling apps of the call verdict, in report order.
+var callApps = []struct {
+	label           string
+	media, up, down figure
+}{
+	{"Teams calls", figures.TeamsMedia, figures.TeamsVideoUp, figures.TeamsVideoDown},
+	{"Zoom calls", figures.ZoomMedia, figures.ZoomVideoUp, figures.ZoomVideoDown},
+	{"Meet calls", figures.MeetMedia, figures.MeetVideoUp, figures.MeetVideoDown},
+	{"Webex calls", figures.WebexMedia, figures.WebexVideoUp, figures.WebexVideoDown},
+}
+
+// calls gives the call verdict of each app the calls check tested: its
+// media path, with the latency check's call quality when media goes over
+// UDP ("good, over UDP"), and whether the measured speed carries the HD
+// video the vendor sizes for. The check publishes the path and the needs;
+// the quality and the speed come from their own checks, so the row says
+// what each check in the run found.
+func (c *keyBuilder) calls() {
+	i := c.result(idCalls)
+	if i < 0 {
+		return
+	}
+	if c.stopped(idCalls) {
+		c.fallback("Calls", idCalls)
+		return
+	}
+	quality, _, _ := c.fact(figures.CallQuality)
+	down, _, okD := c.measured(figures.Download)
+	up, _, okU := c.measured(figures.Upload)
+	for _, a := range callApps {
+		path := c.factIn(i, a.media)
+		if path == "" {
+			continue
+		}
+		value, status := callWords(path, quality)
+		if status == "" {
+			status = c.r.Results[i].Status
+		}
+		var detail string
+		needUp, okNU := c.r.Results[i].Metric(a.up.Name)
+		needDown, okND := c.r.Results[i].Metric(a.down.Name)
+		if okNU && okND && needUp.Value != nil && needDown.Value != nil {
+			need := val(needUp) + " up, " + val(needDown) + " down"
+			switch {
+			case okD && okU && (*up.Value < *needUp.Value || *down.Value < *needDown.Value):
+				detail = "Too slow for HD video (needs " + need + "; this line has " + val(up) + " up, " + val(down) + " down)"
+				status = report.Worst(status, report.Warn)
+			case okD && okU:
+				detail = "Fast enough for HD video (needs " + need + ")"
+			default:
+				detail = "HD video needs " + need
+			}
+		}
+		f := Fact{Label: a.label, Value: human.FlatClip(value, keyMaxValue), Result: i, Status: status}
+		if detail != "" {
+			f.Details = []string{human.FlatClip(detail, keyMaxValue)}
+		}
+		c.facts = append(c.facts, f)
+	}
+}
+
+// callWords is an app's call verdict in words and the status it carries
+// ("" when the path is not one wfh knows: the check's status applies).
+// Over UDP the latency check's quality (good, fair, poor) leads; over TCP
+// alone the fallback is the news, whatever the line.
+func callWords(path, quality string) (string, report.Status) {
+	q := ""
+	st := report.Pass
+	switch quality {
+	case "good":
+		q = "good, "
+	case "fair":
+		q, st = "fair, ", report.Warn
+	case "poor":
+		q, st = "poor, ", report.Fail
+	}
+	switch path {
+	case "udp":
+		return q + "over UDP", st
+	case "udp_untested":
+		// the line's quality says little of a path that was not tested
+		return "servers reached on 443; UDP not testable here", report.Pass
+	case "tcp_only":
+		return "only over TCP 443 — expect breakups", report.Warn
+	case "blocked":
+		return "cannot reach its servers", report.Fail
+	case "unknown":
+		return "not tested (see the calls check)", report.Error
+	}
+	return part(path), ""
+}
+
 // vpn says whether the VPN is connected and whether the company services
 // the profile names answer through it.
 func (c *keyBuilder) vpn() {
@@ -425,6 +545,37 @@ func (c *keyBuilder) vpn() {
 		return
 	}
 	c.fallback("VPN", idVPN, services)
+}
+
+// services answers "are the company services reachable?" from the
+// services check, when the profile lists services: how many of them
+// answered, and which did not. A run whose profile lists none (the check
+// publishes zero tested) has no row; a check that did not run (offline)
+// shows why.
+func (c *keyBuilder) services() {
+	i := c.result(idServices)
+	if i < 0 {
+		return
+	}
+	res := c.r.Results[i]
+	tested, okT := res.Metric(figures.ServicesTested.Name)
+	reachable, okR := res.Metric(figures.ServicesReachable.Name)
+	if okT && tested.Value != nil && *tested.Value == 0 {
+		return
+	}
+	if !okT || !okR || tested.Value == nil || reachable.Value == nil {
+		c.fallback("Company services", idServices)
+		return
+	}
+	value := human.TrimFloat(*reachable.Value, 0) + " of " + human.TrimFloat(*tested.Value, 0) + " reachable"
+	if *reachable.Value == *tested.Value {
+		value = "all " + human.TrimFloat(*tested.Value, 0) + " reachable"
+	}
+	var down string
+	if v := c.factIn(i, figures.ServicesDown); v != "" {
+		down = "Not reachable: " + part(v)
+	}
+	c.add("Company services", i, value, down)
 }
 
 var companyNamesWords = map[string]string{"yes": "all resolve", "no": "none resolves", "partly": "some do not resolve"}

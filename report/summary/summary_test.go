@@ -63,6 +63,35 @@ func TestKeyFactsVPNAndDNS(t *testing.T) {
 	}
 }
 
+// TestKeyFactsServices: "are the company services reachable?" from the
+// services check, when the profile lists services.
+func TestKeyFactsServices(t *testing.T) {
+	r := baseReport()
+	r.Results = []report.Result{{ID: "services", Status: report.Fail, Summary: "2 of 3 company services reachable",
+		Metrics: []report.Metric{report.Measured(report.KeyServicesTested, 3, ""), report.Measured(report.KeyServicesReachable, 2, "")},
+		Facts:   map[string]string{report.KeyServicesUnreachable: "Remote desktop"}}}
+	k, ok := rows(r)["Company services"]
+	if !ok || k.Value != "2 of 3 reachable" || len(k.Details) != 1 || k.Details[0] != "Not reachable: Remote desktop" || k.Status != report.Fail {
+		t.Errorf("row = %+v", k)
+	}
+	r.Results[0].Metrics = []report.Metric{report.Measured(report.KeyServicesTested, 3, ""), report.Measured(report.KeyServicesReachable, 3, "")}
+	r.Results[0].Facts, r.Results[0].Status = nil, report.Pass
+	if k := rows(r)["Company services"]; k.Value != "all 3 reachable" || len(k.Details) != 0 {
+		t.Errorf("row = %+v", k)
+	}
+	// none listed: no row
+	r.Results[0] = report.Result{ID: "services", Status: report.Skipped, Summary: "The profile lists no company services",
+		Metrics: []report.Metric{report.Measured(report.KeyServicesTested, 0, "")}}
+	if k, ok := rows(r)["Company services"]; ok {
+		t.Errorf("a row without services: %+v", k)
+	}
+	// skipped offline (by the runner, no figures): the reason
+	r.Results[0] = report.Result{ID: "services", Status: report.Skipped, Summary: "offline (see network)"}
+	if k := rows(r)["Company services"]; k.Value != "offline (see network)" || k.Status != report.Skipped {
+		t.Errorf("row = %+v", k)
+	}
+}
+
 // TestKeyFactsLatencyAndLoad reads the figures under the names the latency
 // and bandwidth checks publish (rtt_ms, loss_percent, bufferbloat_grade,
 // latency_increase_ms), as a run shows them.
@@ -225,5 +254,75 @@ func TestSummaryReadsOnlyFigures(t *testing.T) {
 			}
 			return true
 		})
+	}
+}
+
+// TestKeyFactsCalls: the call verdict per app combines the calls check's
+// media path with the latency check's call quality and the speed the
+// bandwidth check measured, against what the vendor says HD video needs.
+func TestKeyFactsCalls(t *testing.T) {
+	callsResult := func() report.Result {
+		return report.Result{ID: "calls", Status: report.Fail, Summary: "Webex calls cannot connect",
+			Facts: map[string]string{report.KeyTeamsMedia: "udp", report.KeyZoomMedia: "tcp_only", report.KeyMeetMedia: "udp_untested", report.KeyWebexMedia: "blocked"},
+			Metrics: []report.Metric{
+				report.Measured(report.KeyTeamsVideoNeedUpMbps, 1, "Mbit/s"), report.Measured(report.KeyTeamsVideoNeedDownMbps, 2, "Mbit/s"),
+				report.Measured(report.KeyZoomVideoNeedUpMbps, 1.5, "Mbit/s"), report.Measured(report.KeyZoomVideoNeedDownMbps, 1.5, "Mbit/s"),
+				report.Measured(report.KeyMeetVideoNeedUpMbps, 3.2, "Mbit/s"), report.Measured(report.KeyMeetVideoNeedDownMbps, 3.2, "Mbit/s"),
+				report.NotMeasured(report.KeyWebexVideoNeedUpMbps, "Mbit/s", "no published figure"), report.NotMeasured(report.KeyWebexVideoNeedDownMbps, "Mbit/s", "no published figure"),
+			}}
+	}
+	latency := func(q string) report.Result {
+		return report.Result{ID: "latency", Status: report.Pass, Metrics: []report.Metric{report.Measured("rtt_ms", 20, "ms")},
+			Facts: map[string]string{report.KeyCallQuality: q}}
+	}
+	speed := func(down, up float64) report.Result {
+		return report.Result{ID: "bandwidth", Status: report.Pass, Metrics: []report.Metric{report.Measured(report.KeyDownloadMbps, down, "Mbit/s"),
+			report.Measured(report.KeyUploadMbps, up, "Mbit/s")}}
+	}
+	r := baseReport()
+	r.Results = []report.Result{latency("good"), callsResult(), speed(92.4, 2.5)}
+	got := rows(r)
+	for label, want := range map[string]Fact{
+		"Teams calls": {Value: "good, over UDP", Status: report.Pass, Details: []string{"Fast enough for HD video (needs 1.0 Mbit/s up, 2.0 Mbit/s down)"}},
+		"Zoom calls":  {Value: "only over TCP 443 — expect breakups", Status: report.Warn, Details: []string{"Fast enough for HD video (needs 1.5 Mbit/s up, 1.5 Mbit/s down)"}},
+		"Meet calls": {Value: "servers reached on 443; UDP not testable here", Status: report.Warn,
+			Details: []string{"Too slow for HD video (needs 3.2 Mbit/s up, 3.2 Mbit/s down; this line has 2.5 Mbit/s up, 92.4 Mbit/s down)"}},
+		"Webex calls": {Value: "cannot reach its servers", Status: report.Fail},
+	} {
+		k, ok := got[label]
+		if !ok || k.Value != want.Value || k.Status != want.Status || !reflect.DeepEqual(k.Details, want.Details) || k.Result != 1 {
+			t.Errorf("%s row = %+v\nwant %+v", label, k, want)
+		}
+	}
+	// The rows come after the latency and speed rows and before the VPN's.
+	var order []string
+	for _, k := range KeyFacts(r) {
+		order = append(order, k.Label)
+	}
+	if s := strings.Join(order, ","); !strings.Contains(s, "Speed,Latency,Teams calls,Zoom calls,Meet calls,Webex calls") {
+		t.Errorf("order %s", s)
+	}
+
+	// A poor line over UDP is poor; without a speed test the need is shown.
+	r.Results = []report.Result{latency("poor"), callsResult()}
+	if k := rows(r)["Teams calls"]; k.Value != "poor, over UDP" || k.Status != report.Fail ||
+		!reflect.DeepEqual(k.Details, []string{"HD video needs 1.0 Mbit/s up, 2.0 Mbit/s down"}) {
+		t.Errorf("Teams row on a poor line = %+v", k)
+	}
+	// Without the latency check, the path alone.
+	r.Results = []report.Result{callsResult()}
+	if k := rows(r)["Teams calls"]; k.Value != "over UDP" || k.Status != report.Pass {
+		t.Errorf("Teams row alone = %+v", k)
+	}
+	// An app the check did not test has no row; a skipped check shows why.
+	res := callsResult()
+	delete(res.Facts, report.KeyZoomMedia)
+	r.Results = []report.Result{res}
+	if _, ok := rows(r)["Zoom calls"]; ok {
+		t.Error("a row for an app not tested")
+	}
+	r.Results = []report.Result{{ID: "calls", Status: report.Skipped, Summary: "offline (see network)"}}
+	if k := rows(r)["Calls"]; k.Value != "offline (see network)" || k.Status != report.Skipped {
+		t.Errorf("skipped calls row = %+v", k)
 	}
 }
