@@ -33,6 +33,7 @@ type SystemState struct {
 	dns               []netip.Addr
 	tunnels           []string
 	dnsKnown, tunSeen bool
+	answered          bool // a read has given the default path
 }
 
 // WiFiReader reads a Wi-Fi interface's association; nil when it is not
@@ -50,7 +51,7 @@ type WiFiReader interface {
 func NewSystemState(cfg netstate.Config) *SystemState {
 	s := &SystemState{}
 	if cfg.OS == "linux" && cfg.Exec != nil {
-		s.WiFi = IwReader{Exec: cfg.Exec}
+		s.WiFi = &iwReader{exec: cfg.Exec}
 	}
 	if cfg.Exec != nil {
 		cfg.Exec = &slowCommands{run: cfg.Exec, every: slowSourceEvery}
@@ -66,6 +67,14 @@ func NewSystemState(cfg netstate.Config) *SystemState {
 // a file or an API every tick, except on Windows' text fallback).
 const slowSourceEvery = 5 * time.Second
 
+// readPatience bounds the wait for a read once one has answered: the
+// sources answer in milliseconds, and a hung one must not hold up the
+// probes. A part not read by then keeps its last value (the default path
+// is then not known this tick); the read itself goes on to
+// netstate.ReadLimit, and a command's hang is kept as its answer for
+// slowSourceEvery.
+const readPatience = 500 * time.Millisecond
+
 // Read takes a fresh read of the machine's network state. It fails only
 // when the default path cannot be told.
 func (s *SystemState) Read(ctx context.Context) (State, error) {
@@ -73,6 +82,14 @@ func (s *SystemState) Read(ctx context.Context) (State, error) {
 	// tick stops waiting, so that its commands' answers are kept for the
 	// next ticks rather than killed and started again.
 	fresh := s.Net.Fresh(context.WithoutCancel(ctx))
+	s.mu.Lock()
+	answered := s.answered
+	s.mu.Unlock()
+	if answered {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, readPatience)
+		defer cancel()
+	}
 	path, err := fresh.Path(ctx)
 	if err != nil {
 		return State{}, err
@@ -91,6 +108,7 @@ func (s *SystemState) Read(ctx context.Context) (State, error) {
 		s.dns, s.dnsKnown = dnsServersOf(dns), derr == nil
 	}
 	st.DNSServers = slices.Clone(s.dns)
+	s.answered = true
 	s.mu.Unlock()
 
 	if st.HasDefault && st.Kind == string(netstate.KindWiFi) && s.WiFi != nil {
@@ -238,7 +256,9 @@ func (c *slowCommands) Run(ctx context.Context, name string, args ...string) ([]
 		return slices.Clone(a.out), a.err
 	}
 	out, err := c.run.Run(ctx, name, args...)
-	if ctx.Err() != nil {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		// its caller gave up: not the command's answer. A command still
+		// running at the read's deadline hung, and that is kept.
 		return out, err
 	}
 	c.mu.Lock()
@@ -250,26 +270,46 @@ func (c *slowCommands) Run(ctx context.Context, name string, args ...string) ([]
 	return out, err
 }
 
-// IwReader reads a Linux Wi-Fi link with `iw dev IF link` (a netlink
+// iwReader reads a Linux Wi-Fi link with `iw dev IF link` (a netlink
 // request, milliseconds), every tick: roams and signal drops are timed by
-// it.
-type IwReader struct {
-	Exec netstate.Commander
+// it. An iw that hangs (a Wi-Fi driver stuck in netlink) is left alone for
+// slowSourceEvery, so that it does not hold up every tick.
+type iwReader struct {
+	exec netstate.Commander
+	now  func() time.Time // nil: time.Now
+
+	mu        sync.Mutex
+	hungUntil time.Time
 }
 
 // iwLimit bounds one iw: it answers in milliseconds, and a hung one must
-// not hold up the tick.
-const iwLimit = 1500 * time.Millisecond
+// not hold up the tick for long.
+const iwLimit = time.Second
 
-func (r IwReader) Link(ctx context.Context, ifname string) *WiFiLink {
-	ctx, cancel := context.WithTimeout(ctx, iwLimit)
+func (r *iwReader) Link(ctx context.Context, ifname string) *WiFiLink {
+	now := time.Now
+	if r.now != nil {
+		now = r.now
+	}
+	r.mu.Lock()
+	hung := now().Before(r.hungUntil)
+	r.mu.Unlock()
+	if hung {
+		return nil
+	}
+	ictx, cancel := context.WithTimeout(ctx, iwLimit)
 	defer cancel()
 	for _, name := range wifilink.IwCommands() {
-		out, err := r.Exec.Run(ctx, name, "dev", ifname, "link")
+		out, err := r.exec.Run(ictx, name, "dev", ifname, "link")
 		if errors.Is(err, exec.ErrNotFound) {
 			continue
 		}
 		if err != nil {
+			if ctx.Err() == nil && ictx.Err() != nil {
+				r.mu.Lock()
+				r.hungUntil = now().Add(slowSourceEvery)
+				r.mu.Unlock()
+			}
 			return nil
 		}
 		return linkOf(string(out))

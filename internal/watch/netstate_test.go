@@ -395,6 +395,87 @@ func TestSlowCommands(t *testing.T) {
 	if n := f.count("resolvectl status"); n != 2 {
 		t.Errorf("a stopped run was kept: %d runs", n)
 	}
+	// A run still going at the read's deadline hung: that is kept, so a
+	// hung command costs one read in the window, not every one.
+	dctx, cancel := context.WithDeadline(ctx, time.Now().Add(-time.Second))
+	defer cancel()
+	_, _ = c.Run(dctx, "ipconfig", "getsummary", "en0")
+	if _, err := c.Run(ctx, "ipconfig", "getsummary", "en0"); err == nil || f.count("ipconfig getsummary en0") != 1 {
+		t.Errorf("a hung run was not kept: %v, %d runs", err, f.count("ipconfig getsummary en0"))
+	}
+}
+
+// hangingExec hangs every command until its context ends.
+type hangingExec struct{ n int }
+
+func (h *hangingExec) Run(ctx context.Context, _ string, _ ...string) ([]byte, error) {
+	h.n++
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func TestIwReaderHung(t *testing.T) {
+	h := &hangingExec{}
+	now := time.Unix(1000, 0)
+	r := &iwReader{exec: h, now: func() time.Time { return now }}
+	if l := r.Link(context.Background(), "wlan0"); l != nil {
+		t.Errorf("hung iw: %+v", l)
+	}
+	for range 3 {
+		r.Link(context.Background(), "wlan0")
+	}
+	if h.n != 1 {
+		t.Errorf("a hung iw was asked %d times within %v", h.n, slowSourceEvery)
+	}
+	now = now.Add(slowSourceEvery)
+	short, cancelShort := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancelShort()
+	r.Link(short, "wlan0")
+	if h.n != 2 {
+		t.Errorf("iw not asked again after the pause: %d", h.n)
+	}
+	// A tick that ends is not iw hanging.
+	h2 := &hangingExec{}
+	r2 := &iwReader{exec: h2}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r2.Link(ctx, "wlan0")
+	r2.Link(short, "wlan0")
+	if h2.n != 2 {
+		t.Errorf("a stopped read paused iw: %d runs", h2.n)
+	}
+}
+
+// Once a read has answered, a source that hangs holds a tick up for
+// readPatience, not for the read's whole limit.
+func TestSystemStatePatience(t *testing.T) {
+	const routes = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n" +
+		"eth0\t00000000\t0101A8C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n"
+	release := make(chan struct{})
+	defer close(release)
+	var mu sync.Mutex
+	calls := 0
+	s := NewSystemState(netstate.Config{OS: "linux", FS: fstest.MapFS{
+		"proc/net/route": {Data: []byte(routes)}, "etc/resolv.conf": {Data: []byte("nameserver 192.168.1.1\n")},
+	}, ListInterfaces: func() ([]netstate.SysInterface, error) {
+		mu.Lock()
+		calls++
+		n := calls
+		mu.Unlock()
+		if n > 1 {
+			<-release // the OS's interface list hangs
+		}
+		return []netstate.SysInterface{{Index: 2, Name: "eth0", Flags: net.FlagUp | net.FlagRunning,
+			Addrs: []netip.Prefix{netip.MustParsePrefix("192.168.1.20/24")}}}, nil
+	}})
+	if st := readState(t, s); !st.HasDefault || st.Gateway != nsRouter {
+		t.Fatalf("%+v", st)
+	}
+	began := time.Now()
+	_, err := s.Read(context.Background())
+	if took := time.Since(began); err == nil || took >= netstate.ReadLimit {
+		t.Errorf("a hung interface list: %v after %v, want an error before %v", err, took, netstate.ReadLimit)
+	}
 }
 
 func iwFixture(t *testing.T, name string) string {
@@ -415,7 +496,7 @@ func TestIwReader(t *testing.T) {
 			"/usr/sbin/iw dev mlo0 link":  iwFixture(t, "iw-dev-link-2.txt"),
 		},
 	}
-	r := IwReader{Exec: f}
+	r := &iwReader{exec: f}
 	ctx := context.Background()
 	l := r.Link(ctx, "wlan0")
 	if l == nil || *l != (WiFiLink{BSSID: "7a:45:58:1b:1f:3e", SignalDBm: -52, HasSignal: true, FreqMHz: 5745, Channel: 149, Band: "5 GHz"}) {
@@ -435,7 +516,7 @@ func TestIwReader(t *testing.T) {
 	if f.count("/sbin/iw dev wlan9 link") != 0 {
 		t.Error("a failing iw was tried elsewhere")
 	}
-	none := IwReader{Exec: &fakeExec{missing: map[string]bool{"iw": true, "/usr/sbin/iw": true, "/sbin/iw": true}}}
+	none := &iwReader{exec: &fakeExec{missing: map[string]bool{"iw": true, "/usr/sbin/iw": true, "/sbin/iw": true}}}
 	if l := none.Link(ctx, "wlan0"); l != nil {
 		t.Errorf("without iw: %+v", l)
 	}
