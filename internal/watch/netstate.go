@@ -85,18 +85,19 @@ func (s *SystemState) Read(ctx context.Context) (State, error) {
 	s.mu.Lock()
 	answered := s.answered
 	s.mu.Unlock()
+	wait := ctx
 	if answered {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, readPatience)
+		wait, cancel = context.WithTimeout(ctx, readPatience)
 		defer cancel()
 	}
-	path, err := fresh.Path(ctx)
+	path, err := fresh.Path(wait)
 	if err != nil {
 		return State{}, err
 	}
-	ifaces, ierr := fresh.Interfaces(ctx)
-	routes, _ := fresh.Routes(ctx)
-	dns, derr := fresh.DNS(ctx)
+	ifaces, ierr := fresh.Interfaces(wait)
+	routes, _ := fresh.Routes(wait)
+	dns, derr := fresh.DNS(wait)
 
 	st := stateOf(path, routes, ifaces, ierr == nil)
 	s.mu.Lock()
