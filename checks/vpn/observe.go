@@ -211,7 +211,7 @@ func (c *check) observe(ctx context.Context, env *checks.Env) observations {
 	if t, ok := byName(o.Tunnels, o.Company); ok {
 		o.TunnelRoutes = o.Routes.tunnelRoutes(map[string]iface{t.Name: t})
 		o.TunnelDNS = tunnelDNS(ctx, state, t.Name, dnsCfg)
-		o.MTU = c.tunnelMTU(ctx, t, o.Targets)
+		o.MTU = c.tunnelMTU(ctx, env, t, o.Targets)
 	}
 	return o
 }
@@ -390,7 +390,7 @@ func tunnelDNS(ctx context.Context, state *netstate.State, tunnel string, cfg ne
 
 // tunnelMTU reads the tunnel's MTU and, when a company target answered
 // through the tunnel, searches the largest unfragmented packet to it.
-func (c *check) tunnelMTU(ctx context.Context, t iface, probes []targetProbe) mtuResult {
+func (c *check) tunnelMTU(ctx context.Context, env *checks.Env, t iface, probes []targetProbe) mtuResult {
 	m := mtuResult{Interface: t.MTU}
 	var dst netip.Addr
 	// A stalled target is searched too: connections that open and then
@@ -424,7 +424,9 @@ func (c *check) tunnelMTU(ctx context.Context, t iface, probes []targetProbe) mt
 	case errors.Is(err, icmpprobe.ErrNoEcho):
 		m.Why = fmt.Sprintf("%v does not answer ping", dst)
 	case err != nil:
-		m.Why = probeutil.ShortErr(err)
+		env.Debugf("tunnel MTU search to %v: %v", dst, err)
+		_, why := probeutil.DescribeNetErr(err, probeutil.NetErrWords{probeutil.NetErrOther: "the search failed"})
+		m.Why = why
 	case r.MTU > 0:
 		m.Path, m.Exact, m.To = r.MTU, r.Exact, dst
 	default:
