@@ -70,3 +70,14 @@ func ownSubnet(i Interface, dst netip.Prefix) bool {
 	}
 	return false
 }
+
+// tunnelsByRoutes applies routedLikeTunnel to every interface of list
+// with routes rt (interfaces named).
+func tunnelsByRoutes(list []Interface, rt Routes) {
+	all := append(append([]Route(nil), rt.V4...), rt.V6...)
+	for k := range list {
+		if routedLikeTunnel(list[k], all) {
+			list[k].Kind = KindTunnel
+		}
+	}
+}

@@ -262,13 +262,7 @@ func winInterfaces(adapters []winnet.Adapter, routes []winnet.Route) []Interface
 		out = append(out, i)
 	}
 	if len(routes) > 0 {
-		rt := winRoutes(routes, adapters)
-		all := append(rt.V4, rt.V6...)
-		for k := range out {
-			if routedLikeTunnel(out[k], all) {
-				out[k].Kind = KindTunnel
-			}
-		}
+		tunnelsByRoutes(out, winRoutes(routes, adapters))
 	}
 	return out
 }
