@@ -90,7 +90,10 @@ type CommandError struct {
 
 func (e *CommandError) Error() string {
 	if errors.Is(e.Err, exec.ErrNotFound) {
-		return fmt.Sprintf("%s is not installed or not on PATH: %v", filepath.Base(e.Name), e.Err)
+		// Go's own text ("exec: \"route\": executable file not found in
+		// %PATH%" on Windows, "$PATH" on Unix) says the same in a
+		// platform's words, which no report may carry.
+		return filepath.Base(e.Name) + " is not installed or not on PATH"
 	}
 	if e.Stderr != "" {
 		return fmt.Sprintf("%s: %v: %s", e.Name, e.Err, e.Stderr)

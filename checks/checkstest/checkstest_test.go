@@ -203,3 +203,22 @@ func TestDialer(t *testing.T) {
 		t.Errorf("%d dials recorded: %v", n, d.Dials())
 	}
 }
+
+// A program missing on Windows is worded as on Unix: Go's text for it
+// ("executable file not found in %PATH%") never shows.
+func TestNotFoundInEveryOSsWords(t *testing.T) {
+	for _, goos := range []string{"linux", "darwin", "windows"} {
+		err := NotFound(goos, "route")
+		if !errors.Is(err, exec.ErrNotFound) || err.Error() != "route is not installed or not on PATH" {
+			t.Errorf("%s: %v", goos, err)
+		}
+		var ee *exec.Error
+		if !errors.As(err, &ee) || (goos == "windows" && !strings.Contains(ee.Error(), "%PATH%")) {
+			t.Errorf("%s: the cause is not Go's own error in the OS's words: %v", goos, ee)
+		}
+		_, err = probeutil.Run(t.Context(), &checks.Env{Exec: NoCommands{OS: goos}}, time.Second, "route", "print")
+		if !errors.Is(err, probeutil.ErrNotInstalled) || err.Error() != "route is not installed or not on PATH" {
+			t.Errorf("%s: probeutil.Run: %v", goos, err)
+		}
+	}
+}

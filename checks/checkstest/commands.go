@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -33,6 +34,35 @@ type Reply struct {
 	Func func(ctx context.Context) ([]byte, error)
 
 	notInstalled bool
+}
+
+// NotFound is the error checks.ExecCommander returns on goos for a program
+// that is not installed: a *checks.CommandError wrapping an *exec.Error
+// with exec.ErrNotFound, whose text is that OS's (Windows writes
+// "executable file not found in %PATH%" where Unix writes "$PATH"), so a
+// test on any OS meets the text a report must never carry.
+func NotFound(goos, name string) error {
+	var notFound error = exec.ErrNotFound
+	if goos == "windows" && runtime.GOOS != "windows" {
+		notFound = windowsNotFound{}
+	}
+	return &checks.CommandError{Name: name, Err: &exec.Error{Name: name, Err: notFound}}
+}
+
+// windowsNotFound is exec.ErrNotFound as Go on Windows writes it.
+type windowsNotFound struct{}
+
+func (windowsNotFound) Error() string        { return "executable file not found in %PATH%" }
+func (windowsNotFound) Is(target error) bool { return target == exec.ErrNotFound }
+
+// NoCommands is a checks.Commander of a machine of the given OS with no
+// program installed: every command fails with NotFound. Unlike Commands it
+// keeps no table, for tests that run every check of an OS at once.
+type NoCommands struct{ OS string }
+
+// Run implements checks.Commander.
+func (n NoCommands) Run(_ context.Context, name string, _ ...string) ([]byte, error) {
+	return nil, NotFound(n.OS, name)
 }
 
 // NotInstalled, keyed by a program's name alone, makes every command line of

@@ -1,9 +1,12 @@
 package network
 
 import (
+	"net"
 	"net/netip"
+	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/wfh-cli/wfh/checks/checkstest"
@@ -183,5 +186,33 @@ func TestProfileTemplateDefaults(t *testing.T) {
 	}
 	if got := checkstest.ProfileDefault(t, "network.portal_url"); !slices.Equal(got, []string{defaultPortalURL}) {
 		t.Errorf("network.portal_url: the template says %q, the check uses %q", got, defaultPortalURL)
+	}
+}
+
+// TestGatewayPingErrorWorded: why the router could not be pinged is said
+// in words, never with the socket call's text (the platform's, in the
+// user's language on Windows).
+func TestGatewayPingErrorWorded(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{&net.OpError{Op: "listen", Net: "ip4:icmp", Err: os.NewSyscallError("socket", syscall.EPERM)}, "not allowed for this user"},
+		{&net.OpError{Op: "listen", Net: "ip4:icmp", Err: os.NewSyscallError("socket", syscall.Errno(10013))}, "not allowed for this user"},
+		{&net.OpError{Op: "listen", Net: "ip4:icmp", Err: os.NewSyscallError("socket", syscall.EPROTONOSUPPORT)}, "could not send ping"},
+		{&net.OpError{Op: "listen", Net: "ip4:icmp", Err: os.NewSyscallError("wsaioctl", syscall.Errno(10045))}, "lacks an operation"},
+	} {
+		o := observations{Interfaces: []iface{wifiV4}, Routes: gw4, Anchors: anchors(outOK, ""), Portal: ok204,
+			Gateway: gatewayProbe{Addr: gw4.V4[0].Gateway, Tried: true, Err: c.err}}
+		r := verdict(o)
+		var it report.Item
+		for _, i := range r.Items {
+			if i.Kind == "gateway" {
+				it = i
+			}
+		}
+		if it.Status != report.Skipped || !strings.Contains(it.Summary, c.want) || strings.Contains(it.Summary, "socket:") || strings.Contains(it.Summary, "errno") {
+			t.Errorf("%v: %+v", c.err, it)
+		}
 	}
 }

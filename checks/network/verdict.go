@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/wfh-cli/wfh/checks"
+	"github.com/wfh-cli/wfh/checks/probeutil"
 	"github.com/wfh-cli/wfh/internal/netstate"
 	"github.com/wfh-cli/wfh/report"
 )
@@ -345,8 +346,9 @@ func addPathItems(res *checks.Result, o observations) {
 			res.Metrics = append(res.Metrics, report.Measured(report.KeyGatewayRTTMs, roundMS(g.RTT), "ms"))
 		} else if g.Err != nil {
 			item.Status = report.Skipped
-			item.Summary = "not pinged: " + g.Err.Error()
-			res.Metrics = append(res.Metrics, report.NotMeasured(report.KeyGatewayRTTMs, "ms", "ping not allowed: "+g.Err.Error()))
+			why := pingWhy(g.Err)
+			item.Summary = "not pinged: " + why
+			res.Metrics = append(res.Metrics, report.NotMeasured(report.KeyGatewayRTTMs, "ms", "not pinged: "+why))
 		} else {
 			item.Status = report.Fail
 			item.Summary = "does not answer ping"
@@ -412,4 +414,16 @@ func anchorStatus(o outcome) report.Status {
 	default:
 		return report.Fail
 	}
+}
+
+// pingWords word why no echo could be sent to the gateway: the socket
+// call's own text is the platform's (in the user's language on Windows).
+var pingWords = probeutil.NetErrWords{
+	probeutil.NetErrBlocked: "ping is not allowed for this user (it needs root or administrator rights, or ping sockets)",
+	probeutil.NetErrOther:   "this system could not send ping",
+}
+
+func pingWhy(err error) string {
+	_, why := probeutil.DescribeNetErr(err, pingWords)
+	return why
 }

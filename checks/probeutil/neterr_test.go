@@ -87,7 +87,7 @@ func TestIsTimeout(t *testing.T) {
 func TestDescribeNetErr(t *testing.T) {
 	// Every kind has a default phrase, and none is a platform's text.
 	for k := NetErrOther; k <= NetErrBlocked; k++ {
-		if defaultNetErrWords[k] == "" {
+		if NetErrWords(nil).Phrase(k) == "" {
 			t.Errorf("kind %d has no default wording", k)
 		}
 	}

@@ -159,7 +159,7 @@ func (c *check) observe(ctx context.Context, env *checks.Env) observations {
 	env.Progress("probing the VPN")
 	if haveGW {
 		wg.Go(func() {
-			p := probeGateway(ctx, env, o.Ifaces, gw)
+			p := probeGateway(ctx, env, gw)
 			mu.Lock()
 			o.Gateway = &p
 			mu.Unlock()
@@ -167,7 +167,7 @@ func (c *check) observe(ctx context.Context, env *checks.Env) observations {
 	}
 	o.Targets = make([]targetProbe, len(tgts))
 	for i, t := range tgts {
-		wg.Go(func() { o.Targets[i] = probeTarget(ctx, env, o.Ifaces, t) }) // each goroutine owns its slot
+		wg.Go(func() { o.Targets[i] = probeTarget(ctx, env, t) }) // each goroutine owns its slot
 	}
 	o.VPNOnly = make([]nameLookup, len(names))
 	for i, n := range names {
@@ -190,7 +190,7 @@ func (c *check) observe(ctx context.Context, env *checks.Env) observations {
 		o.Refreshed = true
 		for i := range o.Targets {
 			if t := &o.Targets[i]; t.Stale && t.Addr.IsValid() {
-				if name, err := egress(ctx, env, o.Ifaces, t.Addr); err == nil {
+				if name, err := egress(ctx, state, t.Addr); err == nil {
 					t.Interface, t.Stale = name, false
 				}
 			}
@@ -210,8 +210,8 @@ func (c *check) observe(ctx context.Context, env *checks.Env) observations {
 	o.Company, o.CompanyWhy = pickCompany(o)
 	if t, ok := byName(o.Tunnels, o.Company); ok {
 		o.TunnelRoutes = o.Routes.tunnelRoutes(map[string]iface{t.Name: t})
-		o.TunnelDNS = tunnelDNS(ctx, env, o.Ifaces, t.Name, dnsCfg)
-		o.MTU = c.tunnelMTU(ctx, t, o.Targets)
+		o.TunnelDNS = tunnelDNS(ctx, state, t.Name, dnsCfg)
+		o.MTU = c.tunnelMTU(ctx, env, t, o.Targets)
 	}
 	return o
 }
@@ -363,7 +363,7 @@ func pickCompany(o observations) (string, string) {
 // tunnelDNS returns the DNS servers that belong to the tunnel: configured
 // on it (resolvectl, scutil and Windows name the interface), or reached
 // through it.
-func tunnelDNS(ctx context.Context, env *checks.Env, list []iface, tunnel string, cfg netstate.DNSConfig) []dnsServer {
+func tunnelDNS(ctx context.Context, state *netstate.State, tunnel string, cfg netstate.DNSConfig) []dnsServer {
 	var out []dnsServer
 	lookups := 0
 	for _, s := range cfg.Servers {
@@ -373,7 +373,7 @@ func tunnelDNS(ctx context.Context, env *checks.Env, list []iface, tunnel string
 		mine := s.Interface == tunnel
 		if !mine && s.Interface == "" && lookups < maxDNSRouteLookups {
 			lookups++
-			via, err := egress(ctx, env, list, s.Addr.Addr().WithZone(""))
+			via, err := egress(ctx, state, s.Addr.Addr().WithZone(""))
 			mine = err == nil && via == tunnel
 		}
 		if !mine {
@@ -390,7 +390,7 @@ func tunnelDNS(ctx context.Context, env *checks.Env, list []iface, tunnel string
 
 // tunnelMTU reads the tunnel's MTU and, when a company target answered
 // through the tunnel, searches the largest unfragmented packet to it.
-func (c *check) tunnelMTU(ctx context.Context, t iface, probes []targetProbe) mtuResult {
+func (c *check) tunnelMTU(ctx context.Context, env *checks.Env, t iface, probes []targetProbe) mtuResult {
 	m := mtuResult{Interface: t.MTU}
 	var dst netip.Addr
 	// A stalled target is searched too: connections that open and then
@@ -424,7 +424,9 @@ func (c *check) tunnelMTU(ctx context.Context, t iface, probes []targetProbe) mt
 	case errors.Is(err, icmpprobe.ErrNoEcho):
 		m.Why = fmt.Sprintf("%v does not answer ping", dst)
 	case err != nil:
-		m.Why = probeutil.ShortErr(err)
+		env.Debugf("tunnel MTU search to %v: %v", dst, err)
+		_, why := probeutil.DescribeNetErr(err, probeutil.NetErrWords{probeutil.NetErrOther: "the search failed"})
+		m.Why = why
 	case r.MTU > 0:
 		m.Path, m.Exact, m.To = r.MTU, r.Exact, dst
 	default:

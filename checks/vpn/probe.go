@@ -152,9 +152,9 @@ func resolve(ctx context.Context, env *checks.Env, host string) ([]netip.Addr, o
 // probeTarget resolves a target, finds the interface its route uses, and
 // probes it: an HTTP request (redirects not followed) for a web address, a
 // TCP connect for host:port; then repeated connects for the time and
-// retransmission figures. list tells which interface owns the source
-// address of the route to the target.
-func probeTarget(ctx context.Context, env *checks.Env, list []iface, t target) targetProbe {
+// retransmission figures. The run's network state says which interface
+// the route to the target takes.
+func probeTarget(ctx context.Context, env *checks.Env, t target) targetProbe {
 	p := targetProbe{Target: t}
 	if t.Problem != "" {
 		p.Out, p.Detail = outInvalid, t.Problem
@@ -166,7 +166,7 @@ func probeTarget(ctx context.Context, env *checks.Env, list []iface, t target) t
 		return p
 	}
 	p.Addr = addrs[0]
-	if name, err := egress(ctx, env, list, p.Addr); err == nil {
+	if name, err := egress(ctx, env.Net, p.Addr); err == nil {
 		p.Interface = name
 	} else {
 		p.Stale = errors.Is(err, errUnknownSource)
@@ -359,7 +359,7 @@ type gatewayProbe struct {
 
 // probeGateway resolves the gateway and, unless it is udp-silent,
 // connects to it (tcp) or completes a verified TLS handshake (tls).
-func probeGateway(ctx context.Context, env *checks.Env, list []iface, g gatewayConfig) gatewayProbe {
+func probeGateway(ctx context.Context, env *checks.Env, g gatewayConfig) gatewayProbe {
 	p := gatewayProbe{Config: g}
 	if g.Problem != "" {
 		p.Out, p.Detail = outInvalid, g.Problem
@@ -371,7 +371,7 @@ func probeGateway(ctx context.Context, env *checks.Env, list []iface, g gatewayC
 		return p
 	}
 	p.Addrs = addrs
-	if name, err := egress(ctx, env, list, addrs[0]); err == nil {
+	if name, err := egress(ctx, env.Net, addrs[0]); err == nil {
 		p.Interface = name
 	}
 	if g.Type == gwSilent {

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -22,12 +21,10 @@ import (
 	"github.com/wfh-cli/wfh/report"
 )
 
-// loopback is the interface list of these tests: the probes dial loopback
-// servers the tests start.
-var loopback = []iface{{Index: 1, Name: "lo", Kind: "other", Up: true, Loopback: true, Addrs: []netip.Prefix{p4("127.0.0.1/8")}}}
-
+// loopbackEnv is the environment of these tests: the probes dial loopback
+// servers the tests start, and every route leaves by lo.
 func loopbackEnv(t *testing.T) *checks.Env {
-	env := newEnv(t, "linux", profile.VPN{}, nil, nil, routedFrom(a4("127.0.0.1")))
+	env := withIfaces(newEnv(t, "linux", profile.VPN{}, nil, nil, routedFrom(a4("127.0.0.1"))), []sysIface{loopbackSys})
 	env.Resolver = &checkstest.Resolver{Hosts: map[string][]string{"intranet.acme.test": {"127.0.0.1"}, "vpn.acme.test": {"127.0.0.1"}}}
 	env.Roots = x509.NewCertPool()
 	return env
@@ -60,12 +57,12 @@ func TestProbeTargetHTTP(t *testing.T) {
 	env := loopbackEnv(t)
 	base := "http://intranet.acme.test:" + port
 
-	p := probeTarget(context.Background(), env, loopback, parseTarget(base+"/ok", 0))
+	p := probeTarget(context.Background(), env, parseTarget(base+"/ok", 0))
 	if p.Out != outOK || p.HTTPStatus != 200 || p.Interface != "lo" || p.Tries != 3 || len(p.Connects) != 3 || p.Lost != 0 || p.Response <= 0 {
 		t.Errorf("ok: %+v", p)
 	}
 
-	p = probeTarget(context.Background(), env, loopback, parseTarget(base+"/sso", 1))
+	p = probeTarget(context.Background(), env, parseTarget(base+"/sso", 1))
 	if p.Out != outRedirect || p.RedirectTo != "https://login.acme.test/adfs/ls" {
 		t.Errorf("redirect: %+v", p)
 	}
@@ -73,12 +70,12 @@ func TestProbeTargetHTTP(t *testing.T) {
 	if it.Status != report.Pass || !strings.Contains(it.Summary, "redirects to another site, https://login.acme.test/adfs/ls: often a sign-in page") || strings.Contains(it.Summary, "secret") {
 		t.Errorf("redirect line: %+v", it)
 	}
-	p = probeTarget(context.Background(), env, loopback, parseTarget(base+"/local", 1))
+	p = probeTarget(context.Background(), env, parseTarget(base+"/local", 1))
 	if it := (&builder{}).targetItem(p); p.Out != outRedirect || !strings.Contains(it.Summary, "sends you on to http://intranet.acme.test:"+port+"/login") {
 		t.Errorf("same-site redirect: %+v", it)
 	}
 
-	p = probeTarget(context.Background(), env, loopback, parseTarget(base+"/broken", 2))
+	p = probeTarget(context.Background(), env, parseTarget(base+"/broken", 2))
 	if p.Out != outHTTPError || !strings.Contains(p.Detail, "503") {
 		t.Errorf("5xx: %+v", p)
 	}
@@ -91,22 +88,22 @@ func TestProbeTargetTLS(t *testing.T) {
 	env := loopbackEnv(t)
 	env.Roots = ca.Pool()
 
-	p := probeTarget(context.Background(), env, loopback, parseTarget("https://intranet.acme.test:"+good+"/", 0))
+	p := probeTarget(context.Background(), env, parseTarget("https://intranet.acme.test:"+good+"/", 0))
 	if p.Out != outOK {
 		t.Errorf("verified: %+v", p)
 	}
-	p = probeTarget(context.Background(), env, loopback, parseTarget("https://intranet.acme.test:"+other+"/", 0))
+	p = probeTarget(context.Background(), env, parseTarget("https://intranet.acme.test:"+other+"/", 0))
 	if p.Out != outWrongName || p.Detail != "its certificate is for portal.hotel.test, not intranet.acme.test" {
 		t.Errorf("wrong name: %+v", p)
 	}
 	env.Roots = x509.NewCertPool()
-	p = probeTarget(context.Background(), env, loopback, parseTarget("https://intranet.acme.test:"+good+"/", 0))
+	p = probeTarget(context.Background(), env, parseTarget("https://intranet.acme.test:"+good+"/", 0))
 	if p.Out != outUntrusted || !strings.Contains(p.Detail, "wfh netlab test CA") {
 		t.Errorf("untrusted: %+v", p)
 	}
 	env.Roots = ca.Pool()
 	env.Now = func() time.Time { return time.Now().Add(30 * 24 * time.Hour) }
-	p = probeTarget(context.Background(), env, loopback, parseTarget("https://intranet.acme.test:"+good+"/", 0))
+	p = probeTarget(context.Background(), env, parseTarget("https://intranet.acme.test:"+good+"/", 0))
 	if p.Out != outExpired || !strings.Contains(p.Detail, "expired on") {
 		t.Errorf("expired: %+v", p)
 	}
@@ -118,23 +115,23 @@ func TestProbeGateway(t *testing.T) {
 	other := serveTLS(t, ca, "portal.hotel.test")
 	env := loopbackEnv(t)
 	env.Roots = ca.Pool()
-	g := probeGateway(context.Background(), env, loopback, gatewayConfig{Raw: "vpn.acme.test", Type: gwTLS, Host: "vpn.acme.test", Port: good})
+	g := probeGateway(context.Background(), env, gatewayConfig{Raw: "vpn.acme.test", Type: gwTLS, Host: "vpn.acme.test", Port: good})
 	if g.Out != outOK || g.Connect <= 0 || g.Interface != "lo" {
 		t.Errorf("tls: %+v", g)
 	}
-	g = probeGateway(context.Background(), env, loopback, gatewayConfig{Raw: "vpn.acme.test", Type: gwTLS, Host: "vpn.acme.test", Port: other})
+	g = probeGateway(context.Background(), env, gatewayConfig{Raw: "vpn.acme.test", Type: gwTLS, Host: "vpn.acme.test", Port: other})
 	if g.Out != outWrongName || !strings.Contains(g.Detail, "portal.hotel.test") {
 		t.Errorf("wrong name: %+v", g)
 	}
-	g = probeGateway(context.Background(), env, loopback, gatewayConfig{Raw: "vpn.acme.test", Type: gwTCP, Host: "vpn.acme.test", Port: other})
+	g = probeGateway(context.Background(), env, gatewayConfig{Raw: "vpn.acme.test", Type: gwTCP, Host: "vpn.acme.test", Port: other})
 	if g.Out != outOK {
 		t.Errorf("tcp: %+v", g)
 	}
-	g = probeGateway(context.Background(), env, loopback, gatewayConfig{Raw: "vpn.acme.test", Type: gwSilent, Host: "vpn.acme.test"})
+	g = probeGateway(context.Background(), env, gatewayConfig{Raw: "vpn.acme.test", Type: gwSilent, Host: "vpn.acme.test"})
 	if g.Out != outNotProbed || len(g.Addrs) != 1 {
 		t.Errorf("udp-silent: %+v", g)
 	}
-	g = probeGateway(context.Background(), env, loopback, gatewayConfig{Raw: "nosuch.acme.test", Type: gwTLS, Host: "nosuch.acme.test", Port: "443"})
+	g = probeGateway(context.Background(), env, gatewayConfig{Raw: "nosuch.acme.test", Type: gwTLS, Host: "nosuch.acme.test", Port: "443"})
 	if g.Out != outDNS {
 		t.Errorf("unknown name: %+v", g)
 	}
@@ -149,7 +146,7 @@ func TestProbeRefusedAndBlackholed(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	env := loopbackEnv(t)
-	p := probeTarget(context.Background(), env, loopback, parseTarget(addr, 0))
+	p := probeTarget(context.Background(), env, parseTarget(addr, 0))
 	if p.Out != outRefused || !p.Out.reached() || p.Lost != 0 {
 		t.Errorf("refused: %+v", p)
 	}
@@ -175,13 +172,13 @@ func TestProbeRefusedAndBlackholed(t *testing.T) {
 		}
 	}()
 	start := time.Now()
-	p = probeTarget(context.Background(), env, loopback, parseTarget("http://"+hang.Addr().String()+"/", 0))
+	p = probeTarget(context.Background(), env, parseTarget("http://"+hang.Addr().String()+"/", 0))
 	if took := time.Since(start); p.Out != outStalled || p.Detail != "connected, but no answer to the request in time" || took > requestTimeout+busySlack {
 		t.Errorf("stalled: %+v after %s", p, took)
 	}
 	env.Dialer = &checkstest.Dialer{DefaultSource: a4("127.0.0.1"), Default: &checkstest.Route{Silent: true}}
 	start = time.Now()
-	p = probeTarget(context.Background(), env, loopback, parseTarget("10.9.9.9:443", 0))
+	p = probeTarget(context.Background(), env, parseTarget("10.9.9.9:443", 0))
 	if took := time.Since(start); p.Out != outTimeout || took > connectTimeout+busySlack {
 		t.Errorf("blackholed: %+v after %s", p, took)
 	}

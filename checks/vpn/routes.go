@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
-	"time"
 
-	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/internal/netstate"
 )
 
@@ -51,46 +48,21 @@ func (rt routeTable) tunnelRoutes(tunnels map[string]iface) []netip.Prefix {
 	return out
 }
 
-// egressTimeout: a UDP "connect" only asks the kernel for a route; it
-// returns at once.
-const egressTimeout = time.Second
-
 // egress asks the kernel which interface traffic to one company target or
-// DNS server leaves by: a UDP socket "connected" to dst gets the source
-// address of the route the kernel picks, with every policy rule applied
-// (wg-quick's full tunnel lives in a table of its own that the main route
-// table does not show), and no packet is sent. It returns the interface
-// owning that address; an address no listed interface has is
-// errUnknownSource (the interfaces changed since the run's network state
-// was read).
-func egress(ctx context.Context, env *checks.Env, list []iface, dst netip.Addr) (string, error) {
-	if env.Dialer == nil {
-		return "", errors.New("no dialer")
-	}
-	ctx, cancel := context.WithTimeout(ctx, egressTimeout)
-	defer cancel()
-	network := "udp4"
-	if dst.Is6() && !dst.Is4In6() {
-		network = "udp6"
-	}
-	// Port 9 (discard): any port would do, nothing is sent.
-	conn, err := env.Dialer.DialContext(ctx, network, netip.AddrPortFrom(dst, 9).String())
+// DNS server leaves by, through the network state (state.Egress: with
+// every policy rule applied, as wg-quick's full tunnel needs, and through
+// Winsock on Windows, where Go's own UDP sockets fail under Wine). An
+// address no interface of state has is errUnknownSource: the interfaces
+// changed since state was read (a VPN that connects on demand came up).
+func egress(ctx context.Context, state *netstate.State, dst netip.Addr) (string, error) {
+	e, err := state.Egress(ctx, dst)
 	if err != nil {
 		return "", err
 	}
-	defer conn.Close()
-	ua, ok := conn.LocalAddr().(*net.UDPAddr)
-	if !ok {
-		return "", fmt.Errorf("unexpected local address %v", conn.LocalAddr())
+	if e.Interface == "" {
+		return "", fmt.Errorf("%w %v", errUnknownSource, e.Source)
 	}
-	src, ok := netip.AddrFromSlice(ua.IP)
-	if !ok {
-		return "", fmt.Errorf("unexpected local address %v", ua)
-	}
-	if name := owner(list, src); name != "" {
-		return name, nil
-	}
-	return "", fmt.Errorf("%w %v", errUnknownSource, src)
+	return e.Interface, nil
 }
 
 // errUnknownSource: the kernel routes through an address no interface of

@@ -49,19 +49,23 @@ func windowsKinds(ctx context.Context, t *tools, s SysInterface) Kind {
 }
 
 // windowsDescriptions adds the adapter descriptions to the list, for the
-// vpn check's "which client is this tunnel".
+// vpn check's "which client is this tunnel", and recognises the tunnels
+// the descriptions do not name by route print's routes
+// (routedLikeTunnel), as the API source does.
 func windowsDescriptions(ctx context.Context, t *tools, list []Interface) {
 	out, err := t.runConsole(ctx, "route", "print")
 	if err != nil {
 		return
 	}
-	for _, a := range ParseRoutePrint(out).Interfaces {
+	rp := ParseRoutePrint(out)
+	for _, a := range rp.Interfaces {
 		for k := range list {
 			if list[k].Index == a.Index && a.Index > 0 {
 				list[k].Description = textutil.CleanText(a.Description, 120)
 			}
 		}
 	}
+	tunnelsByRoutes(list, nameRoutes(Routes{V4: rp.V4, V6: rp.V6}, list))
 }
 
 // windowsInterfaces is goInterfaces with descriptions.

@@ -43,6 +43,9 @@ type State struct {
 	toolsMu sync.Mutex
 	tools   *tools
 	origins []Origin
+	// egress is the read's way to ask the kernel for a route (nil for a
+	// State built from values, and where the read has none).
+	egress EgressSource
 }
 
 func (s *State) readTools() *tools {
@@ -226,6 +229,56 @@ func (s *State) Proxy(ctx context.Context) (Proxy, error) {
 	return s.proxy.wait(ctx)
 }
 
+// Egress is the kernel's answer to "which way does traffic to this address
+// leave": the local address it would leave with and the interface of this
+// State that has it.
+type Egress struct {
+	Source netip.Addr
+	// Interface is "" when no interface of this State has Source: the
+	// interfaces changed since the read (a VPN that connects on demand
+	// came up), and a fresh read names it.
+	Interface string
+}
+
+// egressLimit bounds one question: a UDP "connect" only asks the kernel
+// for a route and returns at once; a second means the system is wedged.
+const egressLimit = time.Second
+
+// errNoEgress is Egress's error where the kernel cannot be asked.
+var errNoEgress = errors.New("the system cannot be asked which way traffic leaves")
+
+// Egress asks the kernel which way traffic to dst leaves, with every
+// policy rule applied (wg-quick's full tunnel lives in a table of its
+// own, VPN clients install their own rules), the way the read asked for
+// the default path: a Winsock socket on Windows (Go's own UDP sockets fail
+// under Wine, and a route-table lookup would miss what the kernel's
+// source selection decides), a UDP socket "connected" through
+// Config.Dialer elsewhere. Nothing is sent. It answers for the machine as
+// it is now; the interface is named from this State's list.
+func (s *State) Egress(ctx context.Context, dst netip.Addr) (Egress, error) {
+	if s == nil {
+		return Egress{}, ErrNotRead
+	}
+	s.ensure()
+	s.toolsMu.Lock()
+	src := s.egress
+	s.toolsMu.Unlock()
+	if src == nil || !dst.IsValid() {
+		return Egress{}, errNoEgress
+	}
+	ctx, cancel := context.WithTimeout(ctx, egressLimit)
+	defer cancel()
+	a, err := bounded(ctx, "the route to "+dst.String(), func(ctx context.Context) (netip.Addr, error) {
+		return src.Egress(ctx, dst.Unmap())
+	})
+	if err != nil {
+		return Egress{}, err
+	}
+	a = a.Unmap().WithZone("")
+	list, _ := s.Interfaces(ctx)
+	return Egress{Source: a, Interface: Owner(list, a)}, nil
+}
+
 // Snapshot waits for every part (or ctx) and returns them as one value,
 // with a Problem for each part that could not be read.
 func (s *State) Snapshot(ctx context.Context) Snapshot {
@@ -304,7 +357,7 @@ func (s *State) read(parent context.Context) {
 	ctx, cancel := context.WithTimeout(parent, ReadLimit)
 	src, t := sourcesWithTools(s.cfg)
 	s.toolsMu.Lock()
-	s.tools = t
+	s.tools, s.egress = t, src.Egress
 	s.toolsMu.Unlock()
 
 	var wg sync.WaitGroup

@@ -258,3 +258,32 @@ func TestNameRoutes(t *testing.T) {
 		t.Errorf("named %q", got)
 	}
 }
+
+// TestEgress: the kernel is asked, through the read's own means, which way
+// one address is routed, and the interface is named from the State's list;
+// an address no listed interface has is named by nobody (the interfaces
+// changed); a State of plain values cannot ask.
+func TestEgress(t *testing.T) {
+	cfg := linuxHome(t)
+	d := cfg.Dialer.(*egressDialer)
+	s := New(cfg)
+	e, err := s.Egress(t.Context(), netip.MustParseAddr("10.201.0.10"))
+	if err != nil || e.Source != netip.MustParseAddr("10.202.0.2") || e.Interface != "wg0" {
+		t.Errorf("egress %+v %v", e, err)
+	}
+	s.Snapshot(t.Context()) // the read's own questions are answered
+	d.src4 = netip.MustParseAddr("10.99.0.7")
+	if e, err := s.Egress(t.Context(), netip.MustParseAddr("10.201.0.10")); err != nil || e.Interface != "" || !e.Source.IsValid() {
+		t.Errorf("an address no interface has: %+v %v", e, err)
+	}
+	if _, err := s.Egress(t.Context(), netip.MustParseAddr("2001:db8::1")); err == nil {
+		t.Error("no IPv6 route, no error")
+	}
+	if _, err := Fake(Snapshot{}).Egress(t.Context(), netip.MustParseAddr("10.201.0.10")); !errors.Is(err, errNoEgress) {
+		t.Errorf("fake: %v", err)
+	}
+	var nilState *State
+	if _, err := nilState.Egress(t.Context(), netip.MustParseAddr("10.201.0.10")); !errors.Is(err, ErrNotRead) {
+		t.Errorf("nil: %v", err)
+	}
+}

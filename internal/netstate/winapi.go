@@ -47,13 +47,27 @@ func windowsAPISources(t *tools, api winAPI, text Sources) Sources {
 	}
 }
 
-// winRead calls GetAdaptersAddresses once per read, however many parts
-// need its adapters.
+// winRead calls GetAdaptersAddresses and GetIpForwardTable2 once per
+// read, however many parts need their answers.
 type winRead struct {
-	api      winAPI
-	once     sync.Once
-	adapters []winnet.Adapter
-	err      error
+	api       winAPI
+	once      sync.Once
+	adapters  []winnet.Adapter
+	err       error
+	routeOnce sync.Once
+	routes    []winnet.Route
+	routeErr  error
+}
+
+func (r *winRead) readRoutes() ([]winnet.Route, error) {
+	r.routeOnce.Do(func() {
+		if r.api.Routes == nil {
+			r.routeErr = winnet.ErrUnsupported
+			return
+		}
+		r.routes, r.routeErr = r.api.Routes()
+	})
+	return r.routes, r.routeErr
 }
 
 func (r *winRead) readAdapters() ([]winnet.Adapter, error) {
@@ -85,7 +99,10 @@ func (s winInterfaceSource) Interfaces(ctx context.Context) ([]Interface, error)
 			if err != nil {
 				return nil, err
 			}
-			return winInterfaces(adapters), nil
+			// The routes tell the tunnels Windows (or Wine) does not type
+			// as such (routedLikeTunnel); without them the types decide.
+			routes, _ := s.r.readRoutes()
+			return winInterfaces(adapters, routes), nil
 		},
 		textSource(s.text, InterfaceSource.Interfaces), func([]Interface) string { return "net.Interfaces, route print and ipconfig /all" })
 }
@@ -99,13 +116,10 @@ type winRouteSource struct {
 func (s winRouteSource) Routes(ctx context.Context) (Routes, error) {
 	return nativeFirst(ctx, s.t, PartRoutes, viaGetIpForwardTable2, viaGetIpForwardTable2,
 		func(context.Context) (Routes, error) {
-			if s.r.api.Routes == nil {
-				return Routes{}, winnet.ErrUnsupported
-			}
 			// An empty table is an answer: a machine with no network has
 			// no route (Windows keeps loopback routes; Wine in a namespace
 			// without routes lists none).
-			routes, err := s.r.api.Routes()
+			routes, err := s.r.readRoutes()
 			if err != nil {
 				return Routes{}, err
 			}
@@ -217,8 +231,10 @@ func winByIndex(adapters []winnet.Adapter) map[uint32]*winnet.Adapter {
 
 // winInterfaces converts GetAdaptersAddresses' adapters, in its order.
 // An adapter is up when its operational status is; point-to-point as Go's
-// net.Interfaces says it (PPP and tunnel types).
-func winInterfaces(adapters []winnet.Adapter) []Interface {
+// net.Interfaces says it (PPP and tunnel types). routes, GetIpForwardTable2's
+// (nil when it failed), recognise the tunnels whose type says "other" or
+// "Ethernet" (routedLikeTunnel).
+func winInterfaces(adapters []winnet.Adapter, routes []winnet.Route) []Interface {
 	out := make([]Interface, 0, len(adapters))
 	for _, a := range adapters {
 		i := Interface{
@@ -244,6 +260,9 @@ func winInterfaces(adapters []winnet.Adapter) []Interface {
 			}
 		}
 		out = append(out, i)
+	}
+	if len(routes) > 0 {
+		tunnelsByRoutes(out, winRoutes(routes, adapters))
 	}
 	return out
 }

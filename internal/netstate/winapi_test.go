@@ -75,7 +75,7 @@ func checkKinds(t *testing.T, list []Interface, want map[string]Kind) {
 // adapters up.
 func TestWinAPIWindows11WiFi(t *testing.T) {
 	m := loadWin(t, "winapi-win11-wifi-ula-temporary.json")
-	list := winInterfaces(m.Adapters)
+	list := winInterfaces(m.Adapters, m.Routes)
 	if len(list) != len(m.Adapters) {
 		t.Fatalf("%d interfaces for %d adapters", len(list), len(m.Adapters))
 	}
@@ -116,7 +116,7 @@ func TestWinAPIWindows11WiFi(t *testing.T) {
 // only placeholder DNS servers; MagicDNS is an NRPT rule.
 func TestWinAPITailscaleSplitDNS(t *testing.T) {
 	m := loadWin(t, "winapi-win10-tailscale-usb-ethernet.json")
-	list := winInterfaces(m.Adapters)
+	list := winInterfaces(m.Adapters, m.Routes)
 	checkKinds(t, list, map[string]Kind{"Tailscale": KindTunnel, "Ethernet 2": KindWired})
 	if ts := ifaceByName(t, list, "Tailscale"); ts.MAC != "" || ts.MTU != 1280 || !ts.Up {
 		t.Errorf("Tailscale: %+v", ts)
@@ -143,7 +143,7 @@ func TestWinAPITailscaleSplitDNS(t *testing.T) {
 // servers come first.
 func TestWinAPIAnyConnect(t *testing.T) {
 	m := loadWin(t, "winapi-win11-anyconnect-wifi.json")
-	list := winInterfaces(m.Adapters)
+	list := winInterfaces(m.Adapters, m.Routes)
 	checkKinds(t, list, map[string]Kind{"Ethernet 3": KindTunnel, "Wi-Fi": KindWiFi, "vEthernet (Default Switch)": KindOther})
 	rt := winRoutes(m.Routes, m.Adapters)
 	if got := defaultsOf(rt.Defaults4()); !slices.Equal(got, []string{"Ethernet 3 10.21.38.1 2", "Wi-Fi 192.168.100.1 50"}) {
@@ -166,7 +166,7 @@ func TestWinAPIAnyConnect(t *testing.T) {
 // IPv6 address.
 func TestWinAPIVPNClients(t *testing.T) {
 	m := loadWin(t, "winapi-vpn-clients.json")
-	list := winInterfaces(m.Adapters)
+	list := winInterfaces(m.Adapters, m.Routes)
 	checkKinds(t, list, map[string]Kind{
 		"wg-office": KindTunnel, "OpenVPN TAP-Windows6": KindTunnel, "OpenVPN Data Channel Offload": KindTunnel,
 		"Ethernet 3": KindTunnel, "Ethernet 4": KindTunnel, "Ethernet 5": KindTunnel, // GlobalProtect, FortiClient, Zscaler
@@ -213,7 +213,7 @@ func TestWinAPIVPNClients(t *testing.T) {
 // resolv.conf naming two servers (docs/testing.md).
 func TestWinAPIWineCapture(t *testing.T) {
 	m := loadWin(t, "winapi-wine-8.0-netns-wireguard-go.json")
-	list := winInterfaces(m.Adapters)
+	list := winInterfaces(m.Adapters, m.Routes)
 	checkKinds(t, list, map[string]Kind{"lo": KindLoopback, "i23w0": KindWired, "wg9": KindTunnel})
 	rt := winRoutes(m.Routes, m.Adapters)
 	if got := defaultsOf(rt.Defaults4()); !slices.Equal(got, []string{"wg9 invalid IP 5", "i23w0 192.168.77.1 256"}) {
@@ -262,7 +262,7 @@ func TestWinInterfacesEdges(t *testing.T) {
 		{IPv6Index: 9, FriendlyName: "v6 only\x1b[31m", IfType: winnet.IfTypeEthernet, Oper: winnet.OperUp, MTU: 1500},
 		{Index: 1, FriendlyName: "Loopback Pseudo-Interface 1", IfType: winnet.IfTypeLoopback, Oper: winnet.OperUp, MTU: ^uint32(0)},
 		{Index: 3, FriendlyName: "isatap", IfType: winnet.IfTypeTunnel, TunnelType: 13, Oper: winnet.OperDown},
-	})
+	}, nil)
 	if list[0].Index != 9 || strings.ContainsRune(list[0].Name, 0x1b) || list[0].Kind != KindWired {
 		t.Errorf("an adapter with IPv4 off takes its IPv6 index; control characters go: %+v", list[0])
 	}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/pion/stun/v3"
+
+	"github.com/wfh-cli/wfh/internal/neterr"
 )
 
 // Budgets. The calls check runs every probe of a run at once; these make
@@ -240,8 +242,12 @@ func (p *Prober) resolve(ctx context.Context, host string) (netip.Addr, error) {
 	if v6.IsValid() {
 		return v6, nil
 	}
-	return netip.Addr{}, &net.DNSError{Err: "no address", Name: host, IsNotFound: true}
+	return netip.Addr{}, &net.DNSError{Err: noAddress, Name: host, IsNotFound: true}
 }
+
+// noAddress is the lookup error of a name that resolves to no usable
+// address.
+const noAddress = "no address"
 
 func udpNetwork(a netip.Addr) string {
 	if a.Is4() {
@@ -540,15 +546,22 @@ func ignoredWords(g Ignored) string {
 	return fmt.Sprintf("%d %s that were not an answer came back (%s)", g.Total(), noun, strings.Join(parts, ", "))
 }
 
-// shortErr is an error's last, most specific part ("connection
-// refused"), printable and short enough for one line.
+// shortErr says what an error means in one short, printable line. A
+// network or system error is worded by internal/neterr ("connection
+// refused", "no answer in time"), never by its text, which is the
+// platform's ("wsarecv: An existing connection was forcibly closed by the
+// remote host.", "winapi error #10045") and reaches the report through
+// Reason. A protocol's own error (a TURN error response) keeps its text.
 func shortErr(err error) string {
 	if err == nil {
 		return ""
 	}
-	var op *net.OpError
-	if errors.As(err, &op) && op.Err != nil {
-		err = op.Err
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) && dnsErr.Err == noAddress {
+		return "it has no address"
+	}
+	if k, words := neterr.Describe(err, nil); k != neterr.Other || neterr.Platform(err) {
+		return words
 	}
 	return clip(err.Error(), 120)
 }

@@ -15,10 +15,13 @@ import (
 )
 
 // rawPlatformText is what no report may carry: Go's text for a Windows
-// code it cannot name ("winapi error #10045"), Winsock and Win32 call
-// names that Go's errors repeat, and Windows' or Wine's own messages for
-// the codes (in the user's language on a real Windows).
-var rawPlatformText = regexp.MustCompile(`(?i)winapi error|error #\d|\bWSAE|wsaioctl|wsarecv|wsasend|connectex|getaddrinfow|Nonauthoritative host|No such host is known|actively refused`)
+// code it cannot name ("winapi error #10045") and for a program not on
+// PATH ("exec: \"route\": executable file not found in %PATH%"), Winsock
+// and Win32 call names that Go's errors repeat, and Windows' or Wine's
+// own messages for the codes (in the user's language on a real Windows).
+// checks/all's TestNoRawPlatformText holds every check to the same on
+// every OS.
+var rawPlatformText = regexp.MustCompile(`(?i)winapi|error #\d|\bWSAE|wsaioctl|wsarecv|wsasend|connectex|getaddrinfow|Nonauthoritative host|No such host is known|actively refused|forcibly closed|executable file not found|%PATH%|exec: "`)
 
 // stackTrace is what a Go panic or fatal error leaves on stderr.
 var stackTrace = regexp.MustCompile(`goroutine \d+ \[|panic:|fatal error:`)

@@ -1,4 +1,4 @@
-package probeutil
+package neterr
 
 import (
 	"errors"
@@ -21,23 +21,23 @@ func TestWinsockErrors(t *testing.T) {
 	}
 	for _, c := range []struct {
 		err  error
-		kind NetErrKind
+		kind Kind
 		has  string
 	}{
-		{wrap(10045, "wsaioctl"), NetErrOther, "lacks an operation"},
-		{wrap(10061, "connectex"), NetErrRefused, "connection refused"},
-		{wrap(1225, "connectex"), NetErrRefused, "connection refused"},
-		{wrap(10051, "connect"), NetErrUnreachable, "network unreachable"},
-		{wrap(1232, "connectex"), NetErrHostUnreachable, "host unreachable"},
-		{wrap(10054, "wsarecv"), NetErrReset, "reset"},
-		{wrap(10060, "connectex"), NetErrTimeout, "in time"},
-		{&net.DNSError{Err: "getaddrinfow: Nonauthoritative host not found.", Name: "x", UnwrapErr: os.NewSyscallError("getaddrinfow", syscall.Errno(11002))}, NetErrTimeout, "temporary"},
-		{fmt.Errorf("ask: %w", syscall.Errno(11004)), NetErrNoSuchHost, "no address"},
+		{wrap(10045, "wsaioctl"), Other, "lacks an operation"},
+		{wrap(10061, "connectex"), Refused, "connection refused"},
+		{wrap(1225, "connectex"), Refused, "connection refused"},
+		{wrap(10051, "connect"), Unreachable, "network unreachable"},
+		{wrap(1232, "connectex"), HostUnreachable, "host unreachable"},
+		{wrap(10054, "wsarecv"), Reset, "reset"},
+		{wrap(10060, "connectex"), Timeout, "in time"},
+		{&net.DNSError{Err: "getaddrinfow: Nonauthoritative host not found.", Name: "x", UnwrapErr: os.NewSyscallError("getaddrinfow", syscall.Errno(11002))}, Timeout, "temporary"},
+		{fmt.Errorf("ask: %w", syscall.Errno(11004)), NoSuchHost, "no address"},
 		// As Go's resolver on Windows leaves it: the code only as the
 		// system's text, which is this OS's text for the code.
-		{&net.DNSError{Err: "getaddrinfow: " + syscall.Errno(11002).Error(), Name: "x"}, NetErrTimeout, "temporary"},
+		{&net.DNSError{Err: "getaddrinfow: " + syscall.Errno(11002).Error(), Name: "x"}, Timeout, "temporary"},
 	} {
-		kind, words := DescribeNetErr(c.err, winsockTestWords(c.err))
+		kind, words := Describe(c.err, winsockTestWords(c.err))
 		if kind != c.kind || !strings.Contains(words, c.has) {
 			t.Errorf("%v: %v %q, want %v and %q", c.err, kind, words, c.kind, c.has)
 		}
@@ -46,7 +46,7 @@ func TestWinsockErrors(t *testing.T) {
 		}
 	}
 	// Any other Winsock code is named as one.
-	if kind, words := DescribeNetErr(wrap(10022, "setsockopt"), nil); kind != NetErrOther || words != "the network stack failed (Windows Sockets error 10022)" {
+	if kind, words := Describe(wrap(10022, "setsockopt"), nil); kind != Other || words != "the network stack failed (Windows Sockets error 10022)" {
 		t.Errorf("WSAEINVAL: %v %q", kind, words)
 	}
 	for _, err := range []error{errors.New("plain"), wrap(99999, "x")} {
@@ -58,18 +58,18 @@ func TestWinsockErrors(t *testing.T) {
 
 // winsockTestWords words each kind with the code's own Winsock words, so
 // the test sees which code the describer recognised; a check's own
-// NetErrWords take their place in production.
-func winsockTestWords(err error) NetErrWords {
+// Words take their place in production.
+func winsockTestWords(err error) Words {
 	var code syscall.Errno
 	if errors.As(err, &code) {
 		if w, ok := winsockWords[uint32(code)]; ok {
-			return NetErrWords{w.kind: w.words}
+			return Words{w.kind: w.words}
 		}
 	}
 	var de *net.DNSError
 	if errors.As(err, &de) {
 		if w, ok := winsockText(de.Err); ok {
-			return NetErrWords{w.kind: w.words}
+			return Words{w.kind: w.words}
 		}
 	}
 	return nil
