@@ -18,7 +18,7 @@ import (
 
 // SchemaVersion is major.minor. Later changes only add optional fields and bump
 // the minor; the major changes only when a field is removed or changes meaning.
-const SchemaVersion = "1.1"
+const SchemaVersion = "1.2"
 
 // Status is the verdict of one check, one item, one finding or the whole run.
 type Status string
@@ -68,7 +68,7 @@ func Worst(statuses ...Status) Status {
 	return worst
 }
 
-// Report is one run of wfh doctor.
+// Report is one run of wfh doctor, or one wfh watch (then Watch is set).
 type Report struct {
 	SchemaVersion string    `json:"schema_version"`
 	Tool          Tool      `json:"tool"`
@@ -90,6 +90,9 @@ type Report struct {
 	Interrupted bool     `json:"interrupted,omitempty"`
 	Overall     Status   `json:"overall"`
 	Results     []Result `json:"results"`
+	// Watch is the record of a `wfh watch`: its events, rungs and
+	// per-minute timeline; nil for wfh doctor. Added in 1.2.
+	Watch *Watch `json:"watch,omitempty"`
 }
 
 // ProfileSource describes a profile fetched from IT's web address

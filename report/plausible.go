@@ -7,8 +7,9 @@ import (
 )
 
 // MaxPlausibleSeconds bounds every duration a report can hold: a run ends
-// within its --timeout (at most 10 min), so a run, check or sampling
-// interval longer than a day comes from a corrupt or hand-edited file.
+// within its --timeout (at most 10 min) and a watch within its --for (at
+// most 24 h), so a run, check, event or sampling interval longer than a
+// day comes from a corrupt or hand-edited file.
 // Renderers leave such durations out rather than print nonsense.
 const MaxPlausibleSeconds = 86400
 
@@ -34,5 +35,6 @@ func Implausible(r Report) []string {
 			add(fmt.Sprintf("results[%d].series[%d].interval_seconds", i, j), s.IntervalSeconds)
 		}
 	}
+	implausibleWatch(r.Watch, add)
 	return out
 }

@@ -32,11 +32,6 @@ const (
 	maxFileSize = 64 << 10
 )
 
-// iwCommands lists where iw is tried, in order. Debian and its derivatives
-// install iw in /usr/sbin (formerly /sbin), which is not on an ordinary
-// user's PATH there, yet `iw dev IF link` needs no privileges.
-func iwCommands() []string { return []string{"iw", "/usr/sbin/iw", "/sbin/iw"} }
-
 func (linuxProbe) read(ctx context.Context, env *checks.Env) reading {
 	var r reading
 	w, err := findLinuxWiFi(ctx, env)
@@ -73,7 +68,7 @@ func (linuxProbe) read(ctx context.Context, env *checks.Env) reading {
 			r.note("%s is up but iw says it is not connected to a Wi-Fi network.", w.name)
 			return r
 		default:
-			l, iwOK = il.toLink(), true
+			l, iwOK = toLink(il), true
 			if l.MLOLinks > 1 {
 				r.note("Wi-Fi 7 multi-link connection over %d links (%s): iw reports one signal and one rate for all of them; the BSSID, band and channel shown are the first link's.",
 					l.MLOLinks, strings.Join(l.MLOBands, " + "))
@@ -145,7 +140,7 @@ func applyWext(l *link, s wextStats) {
 // the first link's BSSID and frequency stand for the connection: iw prints
 // one signal and bitrate for all links, so no link can be called the
 // strongest.
-func (il iwLink) toLink() link {
+func toLink(il iwLink) link {
 	l := link{Interface: il.Interface, SSID: il.SSID, BSSID: il.APAddress, Source: "iw"}
 	freq := il.FreqMHz
 	if len(il.Links) > 0 {

@@ -1,58 +1,21 @@
 package wifi
 
 import (
-	"math"
 	"strings"
+
+	"github.com/wfh-cli/wfh/internal/wifilink"
 )
 
 // Band names as the report shows them.
 const (
-	band24 = "2.4 GHz"
-	band5  = "5 GHz"
-	band6  = "6 GHz"
+	band24 = wifilink.Band24
+	band5  = wifilink.Band5
+	band6  = wifilink.Band6
 )
 
-// bandOf names the band of a centre frequency in MHz, "" when it is in none
-// of the three Wi-Fi bands. The 5 GHz band starts at 4.9 GHz because Japan's
-// channels 184–196 (4920–4980 MHz) are 5 GHz channels to every driver; the
-// 6 GHz band starts at 5925 MHz (channel 2 is centred on 5935).
-func bandOf(mhz float64) string {
-	switch {
-	case mhz >= 2400 && mhz < 2500:
-		return band24
-	case mhz >= 4900 && mhz < 5925:
-		return band5
-	case mhz >= 5925 && mhz <= 7125:
-		return band6
-	}
-	return ""
-}
-
-// channelOf returns the IEEE channel number of a centre frequency, 0 when the
-// frequency is not on a channel. The formulas are those of IEEE 802.11
-// (channel starting frequencies 2407, 5000, 4000 and 5950 MHz), as the
-// kernel's ieee80211_freq_khz_to_channel uses them.
-func channelOf(mhz float64) int {
-	if mhz != math.Trunc(mhz) {
-		return 0
-	}
-	f := int(mhz)
-	switch {
-	case f == 2484:
-		return 14
-	case f >= 2412 && f <= 2472 && (f-2407)%5 == 0:
-		return (f - 2407) / 5
-	case f >= 4910 && f <= 4980 && f%5 == 0:
-		return (f - 4000) / 5
-	case f >= 5005 && f < 5925 && f%5 == 0:
-		return (f - 5000) / 5
-	case f == 5935:
-		return 2
-	case f >= 5955 && f <= 7115 && (f-5950)%5 == 0:
-		return (f - 5950) / 5
-	}
-	return 0
-}
+// bandOf and channelOf: see wifilink.BandOf and wifilink.ChannelOf.
+func bandOf(mhz float64) string { return wifilink.BandOf(mhz) }
+func channelOf(mhz float64) int { return wifilink.ChannelOf(mhz) }
 
 // freqOf is the inverse of channelOf for a known band, 0 when the channel is
 // not one of that band's.

@@ -82,7 +82,4 @@ func TestTextHelpers(t *testing.T) {
 			t.Errorf("isMAC(%q) = %v", s, !want)
 		}
 	}
-	if got := unescapeIw(`a\x5cb\x2`); got != `a\b\x2` {
-		t.Errorf("unescapeIw = %q", got)
-	}
 }

@@ -1,24 +1,14 @@
 package wifi
 
 import (
-	"github.com/wfh-cli/wfh/checks/probeutil"
-
-	"regexp"
 	"strings"
+
+	"github.com/wfh-cli/wfh/checks/probeutil"
+	"github.com/wfh-cli/wfh/internal/wifilink"
 )
 
-// macRE matches a MAC address written with colons or dashes, as iw,
-// system_profiler and netsh print them.
-var macRE = regexp.MustCompile(`^[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){4}$`)
-
-// isMAC reports whether s is a MAC address with one kind of separator.
-func isMAC(s string) bool {
-	if !macRE.MatchString(s) {
-		return false
-	}
-	sep := s[2]
-	return strings.Count(s, string(sep)) == 5
-}
+// isMAC: see wifilink.IsMAC.
+func isMAC(s string) bool { return wifilink.IsMAC(s) }
 
 // normMAC writes a MAC address the way the report always shows it: lower
 // case, colons.

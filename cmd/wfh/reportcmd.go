@@ -29,8 +29,9 @@ func newReportCmd(f *factory, runF func(context.Context, *reportOptions) error) 
 	cmd := &cobra.Command{
 		Use:   "report FILE.json",
 		Short: "Show a saved JSON report as text, Markdown, a web page or metrics",
-		Long: `Read a report saved with 'wfh doctor --format json' and write it in another
-format, exactly as the run itself would have. Use - as FILE to read standard
+		Long: `Read a report saved with 'wfh doctor --format json' (or a watch saved with
+'wfh watch --output FILE.json') and write it in another format, exactly as
+the run itself would have. Use - as FILE to read standard
 input. The report is shown as it was saved: redacted or not.
 
 A report from any 1.x version of wfh's report format is read; fields a

@@ -13,6 +13,7 @@ import (
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/all"
 	"github.com/wfh-cli/wfh/internal/iostreams"
+	"github.com/wfh-cli/wfh/internal/watch"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -37,6 +38,9 @@ type factory struct {
 	// fleet holds the seams of the profile fetched from a web address and
 	// of the report's post (post.go); the zero value is the real machine's.
 	fleet fleetHooks
+	// watchSources builds what wfh watch probes and reads; nil means the
+	// real machine's (watch.go).
+	watchSources func(watch.Targets) (watchSources, error)
 	// verbose is set once --verbose is parsed, so an internal error shows
 	// its detail and stack.
 	verbose bool
@@ -91,6 +95,9 @@ words what is wrong and what to do. It writes a report you can hand to IT.`,
   # Save a report to attach to a helpdesk ticket
   wfh doctor --format markdown --output wfh-report.md
 
+  # Calls drop now and then: watch the connection for a working day
+  wfh watch --output wfh-watch.html
+
   # See which checks exist
   wfh checks
 
@@ -108,7 +115,7 @@ words what is wrong and what to do. It writes a report you can hand to IT.`,
 	root.Version = f.build.Version
 	root.SetVersionTemplate(versionTemplate(f.build))
 	root.AddCommand(newDoctorCmd(f, nil), newChecksCmd(f), newReportCmd(f, nil), newServeCmd(f, nil), newVersionCmd(f),
-		newManCmd(f), newProfileCmd(f), newNetstateCmd(f))
+		newManCmd(f), newProfileCmd(f), newNetstateCmd(f), newWatchCmd(f, nil))
 	tuneCompletionCmd(root)
 	typeArgErrors(root)
 	return root

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -233,6 +234,42 @@ func TestManPages(t *testing.T) {
 	h = newHarness(t)
 	if code := h.run(context.Background(), "man"); code != exitUsage || !strings.Contains(h.stderr.String(), "--dir") {
 		t.Errorf("man without --dir: exit %d, %q", code, h.stderr.String())
+	}
+}
+
+// TestCaskListsEveryManPage keeps .goreleaser.yaml's homebrew cask in
+// step with the commands: brew links only the pages the cask names, so a
+// new command's page left out of the list is never on a Mac user's man
+// path (.ci/check-release catches it too, but only after a release build).
+func TestCaskListsEveryManPage(t *testing.T) {
+	h := newHarness(t)
+	dir := t.TempDir()
+	if code := h.run(context.Background(), "man", "--dir", dir); code != 0 {
+		t.Fatalf("exit %d: %s", code, h.stderr.String())
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var generated []string
+	for _, e := range entries {
+		generated = append(generated, "man/"+e.Name()+".gz")
+	}
+	yaml, err := os.ReadFile(filepath.Join("..", "..", ".goreleaser.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var declared []string
+	for _, line := range strings.Split(string(yaml), "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "- man/") && strings.HasSuffix(line, ".1.gz") {
+			declared = append(declared, strings.TrimPrefix(line, "- "))
+		}
+	}
+	slices.Sort(generated)
+	slices.Sort(declared)
+	if !slices.Equal(generated, declared) {
+		t.Errorf(".goreleaser.yaml homebrew_casks.manpages lists\n  %v\nbut wfh man writes\n  %v\nlist every page there", declared, generated)
 	}
 }
 

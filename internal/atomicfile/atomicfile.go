@@ -88,19 +88,21 @@ func Write(path string, data []byte) (err error) {
 			_ = os.Remove(tmp.Name())
 		}
 	}()
+	// The errors name the file asked for: the temporary name means
+	// nothing to the user, and os already puts it in its own message.
 	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", tmp.Name(), err)
+		return fmt.Errorf("write %s: %w", path, bare(err))
 	}
 	// Sync before rename so a crash cannot leave an empty file under the
 	// final name on filesystems that reorder metadata and data writes.
 	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("flush %s: %w", tmp.Name(), err)
+		return fmt.Errorf("flush %s: %w", path, bare(err))
 	}
 	if err = tmp.Chmod(mode); err != nil {
 		return fmt.Errorf("set permissions on %s: %w", tmp.Name(), err)
 	}
 	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", tmp.Name(), err)
+		return fmt.Errorf("close %s: %w", path, bare(err))
 	}
 	if err = os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("move the report into place at %s: %w", path, err)
@@ -122,4 +124,14 @@ func writeInPlace(path string, data []byte) error {
 		return fmt.Errorf("close %s: %w", path, err)
 	}
 	return nil
+}
+
+// bare is the cause inside an *os.PathError ("no space left on device"),
+// which already names the temporary file; other errors stay as they are.
+func bare(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

@@ -86,8 +86,13 @@ func IsSensitiveKey(key string) bool {
 // addresses stay, because an agent needs the gateway address and they
 // identify nobody; so does anything in k.Keep.
 func Redact(r report.Report, k report.Known) report.Report {
+	return redactWith(newRedactor(k, r.Host), r)
+}
+
+// redactWith is Redact with a redactor that may already have handed out
+// tokens (a Session's), so that an address keeps its token.
+func redactWith(rd *redactor, r report.Report) report.Report {
 	out := clone(r)
-	rd := newRedactor(k, out.Host)
 	visit(&out, rd.scanTokens, func(_, v string) string { return rd.scanTokens(v) })
 	rd.collectPrivate(out)
 
@@ -120,6 +125,19 @@ func MarkUnredacted(r report.Report) report.Report {
 func visit(r *report.Report, text func(string) string, keyed func(key, value string) string) {
 	r.Host.OS = text(r.Host.OS)
 	r.Profile = text(r.Profile)
+	if w := r.Watch; w != nil {
+		w.Connection = text(w.Connection)
+		for i := range w.Notes {
+			w.Notes[i] = text(w.Notes[i])
+		}
+		for i := range w.Rungs {
+			w.Rungs[i].Label = text(w.Rungs[i].Label)
+			w.Rungs[i].Address = text(w.Rungs[i].Address)
+		}
+		for i := range w.Events {
+			visitEvent(&w.Events[i], text)
+		}
+	}
 	if r.ProfileSource != nil {
 		r.ProfileSource.URL = text(r.ProfileSource.URL)
 	}
@@ -158,6 +176,15 @@ func visit(r *report.Report, text func(string) string, keyed func(key, value str
 	}
 }
 
+// visitEvent redacts the free text of one watch event. From and To of a
+// roam are access points' MACs (BSSIDs), which the MAC rule numbers, so a
+// reader still sees that two roams went to the same access point.
+func visitEvent(e *report.WatchEvent, text func(string) string) {
+	e.Summary = text(e.Summary)
+	e.From = text(e.From)
+	e.To = text(e.To)
+}
+
 // clone copies everything r points to, so that redacting the copy
 // cannot reach the caller's report. Nil stays nil and empty stays empty,
 // because encoding/json writes them differently.
@@ -181,7 +208,28 @@ func clone(r report.Report) report.Report {
 		})
 		return res
 	})
+	if r.Watch != nil {
+		w := *r.Watch
+		w.Notes = slices.Clone(w.Notes)
+		w.Rungs = cloneEach(w.Rungs, func(g report.WatchRung) report.WatchRung {
+			g.LossPercent, g.P50Ms, g.P95Ms, g.MaxMs = cloneFloat(g.LossPercent), cloneFloat(g.P50Ms), cloneFloat(g.P95Ms), cloneFloat(g.MaxMs)
+			return g
+		})
+		w.Events = cloneEach(w.Events, cloneEvent)
+		w.Counts = maps.Clone(w.Counts)
+		w.Minutes = cloneEach(w.Minutes, func(m report.WatchMinute) report.WatchMinute {
+			m.Sent, m.Lost = slices.Clone(m.Sent), slices.Clone(m.Lost)
+			m.P50Ms, m.P95Ms, m.MaxMs = cloneEach(m.P50Ms, cloneFloat), cloneEach(m.P95Ms, cloneFloat), cloneEach(m.MaxMs, cloneFloat)
+			return m
+		})
+		r.Watch = &w
+	}
 	return r
+}
+
+func cloneEvent(e report.WatchEvent) report.WatchEvent {
+	e.LossPercent, e.RTTIncreaseMs, e.SignalDBm = cloneFloat(e.LossPercent), cloneFloat(e.RTTIncreaseMs), cloneFloat(e.SignalDBm)
+	return e
 }
 
 func cloneEach[T any](s []T, f func(T) T) []T {

@@ -59,7 +59,7 @@ func TestAbsurdNumbersStayShort(t *testing.T) {
 		want string
 	}{
 		{9.3e18, ""}, {-5, ""}, {1e308, ""}, {math.NaN(), ""}, {2 * 86400, ""},
-		{0.05, "50 ms"}, {3.25, "3.2 s"}, {61, "1 min 1 s"}, {3600, "60 min 0 s"},
+		{0.05, "50 ms"}, {3.25, "3.2 s"}, {61, "1 min 1 s"}, {3600, "1 h 0 min"},
 	} {
 		if got := formatSeconds(tc.sec); got != tc.want {
 			t.Errorf("formatSeconds(%g) = %q, want %q", tc.sec, got, tc.want)

@@ -85,7 +85,9 @@ type htmlPage struct {
 	Problems    []htmlProblem
 	NotRun      []htmlProblem
 	Checks      []htmlCheck
+	Watch       *htmlWatch
 	Footer      string
+	Interrupt   string
 }
 
 // htmlFact is one row of the summary card. Status is nil when the row is
@@ -137,7 +139,12 @@ func buildHTMLPage(r report.Report, o Options) htmlPage {
 		Redacted:    redacted(r),
 		Interrupted: r.Interrupted,
 	}
+	p.Interrupt = interruptedWords(r)
+	p.Watch = buildHTMLWatch(r)
 	p.Title = "wfh report: " + p.Overall.Word
+	if r.Watch != nil {
+		p.Title = "wfh watch: " + p.Overall.Word
+	}
 	if t, ok := look.LocalStart(r); ok {
 		p.Title += " · " + t.Format("2006-01-02 15:04")
 	}
@@ -285,7 +292,7 @@ const htmlBody = `</style>
 <p class="meta">Profile: {{.Profile}}</p>
 {{- end}}
 {{- if .Interrupted}}
-<p class="alert">Interrupted: the run was stopped before every check finished.</p>
+<p class="alert">{{.Interrupt}}</p>
 {{- end}}
 {{- if not .Redacted}}
 <p class="alert">Private data is NOT redacted in this report: addresses and names appear as they are.</p>
@@ -319,7 +326,7 @@ const htmlBody = `</style>
 </ul>
 </section>
 {{- end}}
-</header>
+</header>` + htmlWatchTemplate + `
 {{- if .Checks}}
 <section class="card">
 <h2>All checks</h2>
@@ -510,6 +517,7 @@ g.l0 .dot{fill:var(--l0)}g.l1 .dot{fill:var(--l1)}g.l2 .dot{fill:var(--l2)}g.l3 
 .key{display:inline-block;margin-right:1rem}
 .sw{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:.3em;vertical-align:-.05em}
 footer{color:var(--muted);font-size:.85rem;text-align:center;padding:.5rem 0 2rem}
+` + htmlWatchStyle + `
 @media print{
 :root{--bg:#fff;--card:#fff;--fg:#000;--muted:#444;--border:#999;--link:#000;--pass-bg:#fff;--warn-bg:#fff;--fail-bg:#fff;--error-bg:#fff;--skipped-bg:#fff}
 body{font-size:11pt}

@@ -32,6 +32,7 @@ func renderJSON(b *bytes.Buffer, r report.Report) error {
 // slices that hold floats are copied, everything else is shared read-only.
 func sanitizeForJSON(r report.Report) report.Report {
 	r.DurationSeconds = finiteOrZero(r.DurationSeconds)
+	r.Watch = sanitizeWatch(r.Watch)
 	if r.Results == nil {
 		return r
 	}
@@ -94,4 +95,55 @@ func finiteOrZero(v float64) float64 {
 		return v
 	}
 	return 0
+}
+
+// sanitizeWatch is sanitizeForJSON for the watch section: a copy whose
+// non-finite figures are nil (not measured) or 0 (durations).
+func sanitizeWatch(w *report.Watch) *report.Watch {
+	if w == nil {
+		return nil
+	}
+	c := *w
+	fin := func(p *float64) *float64 {
+		if p == nil || !isFinite(*p) {
+			return nil
+		}
+		return p
+	}
+	c.IntervalSeconds, c.PlannedSeconds = finiteOrZero(c.IntervalSeconds), finiteOrZero(c.PlannedSeconds)
+	c.WatchedSeconds, c.AsleepSeconds = finiteOrZero(c.WatchedSeconds), finiteOrZero(c.AsleepSeconds)
+	if c.Rungs != nil {
+		c.Rungs = append([]report.WatchRung(nil), c.Rungs...)
+		for i := range c.Rungs {
+			g := &c.Rungs[i]
+			g.ProbesPerMinute = finiteOrZero(g.ProbesPerMinute)
+			g.LossPercent, g.P50Ms, g.P95Ms, g.MaxMs = fin(g.LossPercent), fin(g.P50Ms), fin(g.P95Ms), fin(g.MaxMs)
+		}
+	}
+	if c.Events != nil {
+		c.Events = append([]report.WatchEvent(nil), c.Events...)
+		for i := range c.Events {
+			e := &c.Events[i]
+			e.DurationSeconds = finiteOrZero(e.DurationSeconds)
+			e.LossPercent, e.RTTIncreaseMs, e.SignalDBm = fin(e.LossPercent), fin(e.RTTIncreaseMs), fin(e.SignalDBm)
+		}
+	}
+	if c.Minutes != nil {
+		c.Minutes = append([]report.WatchMinute(nil), c.Minutes...)
+		for i := range c.Minutes {
+			m := &c.Minutes[i]
+			m.AsleepSeconds = finiteOrZero(m.AsleepSeconds)
+			for _, list := range []*[]*float64{&m.P50Ms, &m.P95Ms, &m.MaxMs} {
+				if *list == nil {
+					continue
+				}
+				out := make([]*float64, len(*list))
+				for j, p := range *list {
+					out[j] = fin(p)
+				}
+				*list = out
+			}
+		}
+	}
+	return &c
 }

@@ -67,7 +67,7 @@ func renderMarkdown(b *bytes.Buffer, r report.Report, o Options) {
 	m.line(m.infoLine(r))
 	if r.Interrupted {
 		m.line("")
-		m.line("**Interrupted:** the run was stopped before every check finished.")
+		m.line("**Interrupted:** " + strings.TrimPrefix(interruptedWords(r), "Interrupted: "))
 	}
 	m.line("")
 
@@ -78,6 +78,9 @@ func renderMarkdown(b *bytes.Buffer, r report.Report, o Options) {
 	m.keyTable(r)
 	fix, notRun := summary.Problems(r)
 	m.firstProblems(r, fix)
+	if r.Watch != nil {
+		m.watch(r)
+	}
 
 	m.fixes(r, fix, notRun)
 	m.table(r)

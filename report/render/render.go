@@ -128,6 +128,9 @@ func overallOf(r report.Report) report.Status {
 // countsPhrase says how many results had each verdict, worst first, leaving
 // out zero counts ("1 failed, 1 warning, 3 passed, 1 skipped").
 func countsPhrase(r report.Report) string {
+	if r.Watch != nil {
+		return watchCountsPhrase(r.Watch)
+	}
 	c := r.Counts()
 	var parts []string
 	add := func(n int, one, many string) {
@@ -166,6 +169,9 @@ func formatSeconds(sec float64) string {
 		return human.TrimFloat(sec*1000, 0) + " ms"
 	case sec < 60:
 		return human.TrimFloat(sec, 1) + " s"
+	case sec >= 3600:
+		total := int64(math.Round(sec / 60))
+		return fmt.Sprintf("%d h %d min", total/60, total%60)
 	default:
 		total := int64(math.Round(sec))
 		return fmt.Sprintf("%d min %d s", total/60, total%60)

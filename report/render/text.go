@@ -56,6 +56,9 @@ func renderText(b *bytes.Buffer, r report.Report, o Options) {
 		t.result(res)
 	}
 	t.line("")
+	if r.Watch != nil {
+		t.watch(r)
+	}
 	if o.FixesLast {
 		t.whatToFix(r)
 	}
@@ -284,7 +287,7 @@ func (t *textRenderer) clean(s string, max int) string {
 }
 
 func (t *textRenderer) header(r report.Report) {
-	first := []string{"wfh doctor"}
+	first := []string{runName(r)}
 	if when := look.When(r); len(when) > 0 {
 		first = append(first, t.clean(strings.Join(when, " "), textMaxTitle))
 	}
@@ -312,7 +315,7 @@ func (t *textRenderer) header(r report.Report) {
 	}
 	t.line("Machine: " + strings.Join(machine, t.sep))
 	if r.Interrupted {
-		t.line("Interrupted: the run was stopped before every check finished.")
+		t.line(interruptedWords(r))
 	}
 	t.line("")
 }

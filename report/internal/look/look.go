@@ -128,3 +128,13 @@ func ItemLabel(it report.Item) string {
 	}
 	return it.Label
 }
+
+// InReportZone returns t on the teleworker's clock (the report's UTC
+// offset), as LocalStart does for the start: a watch's events must read
+// at the times the user lived them.
+func InReportZone(r report.Report, t time.Time) time.Time {
+	if secs, ok := parseUTCOffset(r.Host.UTCOffset); ok {
+		return t.In(time.FixedZone("", secs))
+	}
+	return t
+}

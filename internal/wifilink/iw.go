@@ -1,15 +1,28 @@
-package wifi
+package wifilink
 
 import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/wfh-cli/wfh/internal/textutil"
 )
 
-// iwLink is what `iw dev IF link` printed. Numbers that were not printed are
+// IwCommands lists where iw is tried, in order. Debian and its derivatives
+// install iw in /usr/sbin (formerly /sbin), which is not on an ordinary
+// user's PATH there, yet `iw dev IF link` needs no privileges.
+func IwCommands() []string { return []string{"iw", "/usr/sbin/iw", "/sbin/iw"} }
+
+// maxText bounds any text taken from iw into a report; SSIDs are at most
+// 32 bytes and interface names 15.
+const maxText = 128
+
+func clean(s string) string { return textutil.CleanText(s, maxText) }
+
+// IwLink is what `iw dev IF link` printed. Numbers that were not printed are
 // zero: no Wi-Fi link has a zero frequency or rate, and a zero signal is
 // recorded in HasSignal.
-type iwLink struct {
+type IwLink struct {
 	Connected bool
 	// Interface is the "(on IF)" of the first line.
 	Interface string
@@ -20,21 +33,21 @@ type iwLink struct {
 	FreqMHz   float64
 	SignalDBM float64
 	HasSignal bool
-	RX, TX    iwRate
+	RX, TX    Rate
 	// Links are the per-link blocks of a Wi-Fi 7 MLO connection, in the
 	// order iw prints them; empty for a single-link connection.
-	Links []iwMLOLink
+	Links []MLOLink
 }
 
-// iwMLOLink is one "Link N BSSID ..." block.
-type iwMLOLink struct {
+// MLOLink is one "Link N BSSID ..." block.
+type MLOLink struct {
 	ID      int
 	BSSID   string
 	FreqMHz float64
 }
 
-// iwRate is one "rx bitrate:" or "tx bitrate:" line.
-type iwRate struct {
+// Rate is one "rx bitrate:" or "tx bitrate:" line.
+type Rate struct {
 	Mbps float64
 	// WidthMHz is the channel width iw printed ("80MHz"); 0 when it printed
 	// none, which iw does for 20 MHz.
@@ -46,17 +59,17 @@ type iwRate struct {
 	NSS int // 0 when none was printed
 }
 
-// errIwUnrecognised means the output had neither iw's "Connected to" nor its
+// ErrIwUnrecognised means the output had neither iw's "Connected to" nor its
 // "Not connected." line: another program, or an iw too old or too new.
-var errIwUnrecognised = errors.New(`printed neither "Connected to" nor "Not connected."`)
+var ErrIwUnrecognised = errors.New(`printed neither "Connected to" nor "Not connected."`)
 
-// parseIwLink reads `iw dev IF link` (iw 3.x to 6.x). It keeps what it can
+// ParseIwLink reads `iw dev IF link` (iw 3.x to 6.x). It keeps what it can
 // read and skips every line it does not know, since iw adds lines between
 // releases. For a Wi-Fi 7 MLO connection iw prints "Link N BSSID" blocks,
 // each with its own frequency, and one signal and bitrate for the whole
 // multi-link device.
-func parseIwLink(out string) (iwLink, error) {
-	var l iwLink
+func ParseIwLink(out string) (IwLink, error) {
+	var l IwLink
 	recognised := false
 	linkDepth := -1 // indentation of the current "Link N" line; -1 outside one
 	for _, raw := range strings.Split(out, "\n") {
@@ -73,10 +86,10 @@ func parseIwLink(out string) (iwLink, error) {
 		val = strings.TrimSpace(val)
 		switch {
 		case line == "Not connected." || line == "Not connected":
-			return iwLink{}, nil
+			return IwLink{}, nil
 		case strings.HasPrefix(line, "Connected to "):
 			f := strings.Fields(line)
-			if len(f) < 3 || !isMAC(f[2]) {
+			if len(f) < 3 || !IsMAC(f[2]) {
 				continue
 			}
 			recognised = true
@@ -89,7 +102,7 @@ func parseIwLink(out string) (iwLink, error) {
 			// "Link 1 BSSID fe:a7:31:16:77:9f"
 			f := strings.Fields(line)
 			id, _ := strconv.Atoi(f[1])
-			l.Links = append(l.Links, iwMLOLink{ID: id, BSSID: strings.ToLower(f[3])})
+			l.Links = append(l.Links, MLOLink{ID: id, BSSID: strings.ToLower(f[3])})
 			linkDepth = depth
 		case linkDepth >= 0 && key == "freq":
 			if f, ok := parseFreq(val); ok {
@@ -118,7 +131,7 @@ func parseIwLink(out string) (iwLink, error) {
 		}
 	}
 	if !recognised {
-		return iwLink{}, errIwUnrecognised
+		return IwLink{}, ErrIwUnrecognised
 	}
 	return l, nil
 }
@@ -149,7 +162,7 @@ func unescapeIw(s string) string {
 // "Link 1 BSSID fe:a7:31:16:77:9f".
 func isMLOLinkLine(line string) bool {
 	f := strings.Fields(line)
-	if len(f) != 4 || f[0] != "Link" || f[2] != "BSSID" || !isMAC(f[3]) {
+	if len(f) != 4 || f[0] != "Link" || f[2] != "BSSID" || !IsMAC(f[3]) {
 		return false
 	}
 	id, err := strconv.Atoi(f[1])
@@ -164,7 +177,7 @@ func parseFreq(s string) (float64, bool) {
 		return 0, false
 	}
 	v, err := strconv.ParseFloat(f[0], 64)
-	if err != nil || bandOf(v) == "" {
+	if err != nil || BandOf(v) == "" {
 		return 0, false
 	}
 	return v, true
@@ -173,8 +186,8 @@ func parseFreq(s string) (float64, bool) {
 // parseIwBitrate reads what follows "tx bitrate:", such as
 // "573.5 MBit/s 40MHz HE-MCS 11 HE-NSS 2 HE-GI 0 HE-DCM 0",
 // "130.0 MBit/s MCS 15 short GI" or "54.0 MBit/s". Unknown words are skipped.
-func parseIwBitrate(s string) iwRate {
-	r := iwRate{MCS: -1}
+func parseIwBitrate(s string) Rate {
+	r := Rate{MCS: -1}
 	f := strings.Fields(s)
 	if len(f) < 2 || !strings.EqualFold(f[1], "MBit/s") {
 		return r
@@ -215,4 +228,14 @@ func parseIwBitrate(s string) iwRate {
 		}
 	}
 	return r
+}
+
+// Freq is the frequency the connection is shown with: for a Wi-Fi 7
+// multi-link connection its first link's (iw prints one per link), else
+// the one iw printed; 0 when none was.
+func (l IwLink) Freq() float64 {
+	if len(l.Links) > 0 && l.Links[0].FreqMHz > 0 {
+		return l.Links[0].FreqMHz
+	}
+	return l.FreqMHz
 }
