@@ -21,7 +21,8 @@ import (
 // These tests run the check in the test process against the link-truth
 // topology (internal/netlab): every socket the check opens is opened
 // inside the home namespace, so its probes cross the real stages. They
-// measure time, so they never run in parallel (the suite runs with -p 1).
+// assert verdicts and locations, not figures (those are in the latency
+// bench), so they hold beside another package's tests.
 
 // secondAnchor is a second address of the server, on its loopback, so the
 // ladder has two internet anchors beyond the provider like a real one.
