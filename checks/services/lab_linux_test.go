@@ -3,10 +3,8 @@ package services
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -102,37 +100,6 @@ func need(t *testing.T, pkg string, programs ...string) {
 	}
 }
 
-// wgName returns a unique interface name: userspace tunnels of every
-// namespace share /var/run/wireguard.
-func wgName(t *testing.T) string {
-	var b [4]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatal(err)
-	}
-	return "wfs" + hex.EncodeToString(b[:])
-}
-
-type wgKey struct{ file, public string }
-
-func genKey(t *testing.T) wgKey {
-	t.Helper()
-	priv, err := exec.Command("wg", "genkey").Output()
-	if err != nil {
-		t.Fatalf("wg genkey: %v", err)
-	}
-	cmd := exec.Command("wg", "pubkey")
-	cmd.Stdin = bytes.NewReader(priv)
-	pub, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("wg pubkey: %v", err)
-	}
-	file := filepath.Join(t.TempDir(), "key")
-	if err := os.WriteFile(file, priv, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return wgKey{file: file, public: strings.TrimSpace(string(pub))}
-}
-
 // daemon is a long-running program in a namespace, stopped at cleanup.
 type daemon struct {
 	name string
@@ -197,34 +164,6 @@ func (d *daemon) waitPort(t *testing.T, ns *netlab.NS, addr string) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// startWG runs wireguard-go in ns, configured with a peer, an address and
-// routes into the tunnel.
-func startWG(t *testing.T, ns *netlab.NS, key wgKey, peer, endpoint, allowed, addr string, routes ...string) *daemon {
-	t.Helper()
-	name := wgName(t)
-	d := start(t, ns, "wireguard-go", "-f", name)
-	t.Cleanup(func() { _ = os.Remove(filepath.Join("/var/run/wireguard", name+".sock")) })
-	deadline := time.Now().Add(10 * time.Second)
-	for exec.Command("ip", "-n", ns.Name(), "link", "show", name).Run() != nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("wireguard-go %s: no interface: %s", name, d.logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	args := []string{"set", name, "private-key", key.file, "listen-port", "51820", "peer", peer, "allowed-ips", allowed}
-	if endpoint != "" {
-		args = append(args, "endpoint", endpoint)
-	}
-	ns.Run("wg", args...)
-	ns.Run("ip", "addr", "add", addr, "dev", name)
-	ns.Run("ip", "link", "set", name, "up")
-	for _, r := range routes {
-		ns.Run("ip", "route", "add", r, "dev", name)
-	}
-	d.name = name
-	return d
 }
 
 // xrdpLock serialises xrdp across test processes: it keeps its pid file
@@ -351,7 +290,7 @@ func startSSHD(t *testing.T, ns *netlab.NS, ip string, port int) *daemon {
 type servicesLab struct {
 	lab                    *netlab.Lab
 	home, router, gw, corp *netlab.NS
-	homeWG                 *daemon
+	homeWG                 *netlab.WireGuard
 	// homeIf is home's interface toward the router.
 	homeIf string
 	ca     *netlab.CA
@@ -360,8 +299,7 @@ type servicesLab struct {
 
 func newServicesLab(t *testing.T) *servicesLab {
 	lab := netlab.New(t)
-	need(t, "wireguard-tools", "wg")
-	need(t, "wireguard-go", "wireguard-go")
+	netlab.NeedWireGuard(t)
 	hops := lab.Chain("home", "router", "gw")
 	v := &servicesLab{lab: lab, home: hops[0].NS, router: hops[1].NS, gw: hops[2].NS, corp: lab.Namespace("company"), ca: netlab.NewCA(t),
 		homeIf: hops[0].Next.Iface}
@@ -369,9 +307,12 @@ func newServicesLab(t *testing.T) *servicesLab {
 	v.corp.Route("default", "10.201.0.1")
 	v.gw.Forwarding()
 	v.router.Run("ip", "route", "add", "unreachable", "10.201.0.0/24")
-	homeKey, gwKey := genKey(t), genKey(t)
-	startWG(t, v.gw, gwKey, homeKey.public, "", "10.202.0.2/32", "10.202.0.1/24")
-	v.homeWG = startWG(t, v.home, homeKey, gwKey.public, netlab.ServerIPv4+":51820", "10.201.0.0/24,10.202.0.1/32", "10.202.0.2/32", "10.201.0.0/24")
+	homeKey, gwKey := netlab.NewWireGuardKey(t), netlab.NewWireGuardKey(t)
+	v.gw.StartWireGuard(netlab.WireGuardName(t, "wfs")).Configure(netlab.WireGuardConfig{
+		Key: gwKey, PeerPublic: homeKey.Public, AllowedIPs: "10.202.0.2/32", Address: "10.202.0.1/24"})
+	v.homeWG = v.home.StartWireGuard(netlab.WireGuardName(t, "wfs"))
+	v.homeWG.Configure(netlab.WireGuardConfig{Key: homeKey, PeerPublic: gwKey.Public, Endpoint: netlab.ServerIPv4 + ":51820",
+		AllowedIPs: "10.201.0.0/24,10.202.0.1/32", Address: "10.202.0.2/32", Routes: []string{"10.201.0.0/24"}})
 	v.caFile = v.ca.WritePEM(t.TempDir())
 	return v
 }
@@ -484,7 +425,7 @@ func TestLabServices(t *testing.T) {
 	turn := gw.StartCoturn(netlab.CoturnConfig{IPs: []string{server}})
 	relay := turn.Addr(0).String()
 
-	wg, eth := v.homeWG.name, v.homeIf
+	wg, eth := v.homeWG.Name, v.homeIf
 	res, _ := v.run(t, relay, server,
 		svc("Remote desktop", "rdp", companyIPv4, "vpn"),
 		svc("Windows desktop", "rdp", companyIPv4+":3390", "vpn"),
@@ -540,7 +481,7 @@ func TestLabServices(t *testing.T) {
 
 	// The VPN goes down: the company desktop is not reachable, and the
 	// fix is to connect the VPN.
-	v.homeWG.stop()
+	v.homeWG.Stop()
 	res, _ = v.run(t, relay, server, svc("Remote desktop", "rdp", companyIPv4, "vpn"))
 	expect(t, res, "Remote desktop", report.Fail, outUnreachable, "over "+eth+", not through a VPN", eth, "direct")
 	hasFinding(t, res, report.Fail, "Its traffic goes over "+eth+", not through a VPN.", "Connect the VPN first, then run wfh again.")

@@ -3,8 +3,6 @@ package vpn
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -82,137 +79,17 @@ func TestHelperRunCheck(t *testing.T) {
 	}
 }
 
-// needWireGuard skips unless wg and wireguard-go (Debian wireguard-tools
-// and wireguard-go) are installed.
-func needWireGuard(t *testing.T) {
-	t.Helper()
-	for _, tool := range []string{"wg", "wireguard-go"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not found: install Debian packages wireguard-tools and wireguard-go", tool)
-		}
-	}
-}
-
-// wgName returns a unique interface name ("wfh" and 8 hex digits, within
-// Linux's 15 characters): userspace tunnels of every namespace share
-// /var/run/wireguard, so names must not collide across tests.
-func wgName(t *testing.T) string {
-	var b [4]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatal(err)
-	}
-	return "wfh" + hex.EncodeToString(b[:])
-}
-
-type wgKey struct{ file, public string }
-
-// genKey makes a key pair with wg genkey and wg pubkey.
-func genKey(t *testing.T) wgKey {
-	t.Helper()
-	priv, err := exec.Command("wg", "genkey").Output()
-	if err != nil {
-		t.Fatalf("wg genkey: %v", err)
-	}
-	cmd := exec.Command("wg", "pubkey")
-	cmd.Stdin = bytes.NewReader(priv)
-	pub, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("wg pubkey: %v", err)
-	}
-	f, err := os.CreateTemp(t.TempDir(), "key")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.Write(priv); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	return wgKey{file: f.Name(), public: strings.TrimSpace(string(pub))}
-}
-
-// wgDevice is one running wireguard-go.
-type wgDevice struct {
-	ns   *netlab.NS
-	name string
-	cmd  *exec.Cmd
-	done chan struct{}
-}
-
-// startWG starts wireguard-go in the foreground in ns and waits for its
-// interface. It is stopped with SIGTERM at cleanup (before the namespace
-// goes), so that it removes its control socket from /var/run/wireguard.
-func startWG(t *testing.T, ns *netlab.NS, name string) *wgDevice {
-	t.Helper()
-	cmd := ns.Command(context.Background(), "wireguard-go", "-f", name)
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("wireguard-go: %v", err)
-	}
-	d := &wgDevice{ns: ns, name: name, cmd: cmd, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(d.done) }()
-	t.Cleanup(func() {
-		d.stop()
-		// A killed wireguard-go leaves its socket behind, which every
-		// later `wg show` on the machine would trip over.
-		_ = os.Remove(filepath.Join("/var/run/wireguard", name+".sock"))
-	})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := exec.Command("ip", "-n", ns.Name(), "link", "show", name).CombinedOutput(); err == nil {
-			return d
-		}
-		select {
-		case <-d.done:
-			t.Fatalf("wireguard-go %s ended: %s", name, logs.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("wireguard-go %s: no interface after 10 s: %s", name, logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// stop ends wireguard-go gracefully, and by force after 3 s.
-func (d *wgDevice) stop() {
-	if d.cmd.Process == nil {
-		return
-	}
-	_ = d.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-d.done:
-	case <-time.After(3 * time.Second):
-		_ = d.cmd.Process.Kill()
-		<-d.done
-	}
-}
-
-// configure gives the device its key, peer, address and routes.
-func (d *wgDevice) configure(key wgKey, peer, endpoint, allowed, addr string, routes ...string) {
-	args := []string{"set", d.name, "private-key", key.file, "listen-port", "51820", "peer", peer, "allowed-ips", allowed}
-	if endpoint != "" {
-		args = append(args, "endpoint", endpoint)
-	}
-	d.ns.Run("wg", args...)
-	d.ns.Run("ip", "addr", "add", addr, "dev", d.name)
-	d.ns.Run("ip", "link", "set", d.name, "up")
-	for _, r := range routes {
-		d.ns.Run("ip", "route", "add", r, "dev", d.name)
-	}
-}
-
 // vpnLab is the VPN network of these tests.
 type vpnLab struct {
 	lab                    *netlab.Lab
 	home, router, gw, corp *netlab.NS
-	homeWG, gwWG           *wgDevice
+	homeWG, gwWG           *netlab.WireGuard
 	profile                string
 }
 
 func newVPNLab(t *testing.T) *vpnLab {
 	lab := netlab.New(t)
-	needWireGuard(t)
+	netlab.NeedWireGuard(t)
 	hops := lab.Chain("home", "router", "gw")
 	v := &vpnLab{lab: lab, home: hops[0].NS, router: hops[1].NS, gw: hops[2].NS, corp: lab.Namespace("company")}
 	lab.Link(v.gw, []string{"10.201.0.1/24"}, v.corp, []string{companyIPv4 + "/24"})
@@ -220,11 +97,12 @@ func newVPNLab(t *testing.T) *vpnLab {
 	v.gw.Forwarding()
 	v.router.Run("ip", "route", "add", "unreachable", "10.201.0.0/24")
 
-	homeKey, gwKey := genKey(t), genKey(t)
-	v.homeWG = startWG(t, v.home, wgName(t))
-	v.gwWG = startWG(t, v.gw, wgName(t))
-	v.gwWG.configure(gwKey, homeKey.public, "", "10.202.0.2/32", "10.202.0.1/24")
-	v.homeWG.configure(homeKey, gwKey.public, netlab.ServerIPv4+":51820", "10.201.0.0/24,10.202.0.1/32", "10.202.0.2/32", "10.201.0.0/24")
+	homeKey, gwKey := netlab.NewWireGuardKey(t), netlab.NewWireGuardKey(t)
+	v.homeWG = v.home.StartWireGuard(netlab.WireGuardName(t, "wfh"))
+	v.gwWG = v.gw.StartWireGuard(netlab.WireGuardName(t, "wfh"))
+	v.gwWG.Configure(netlab.WireGuardConfig{Key: gwKey, PeerPublic: homeKey.Public, AllowedIPs: "10.202.0.2/32", Address: "10.202.0.1/24"})
+	v.homeWG.Configure(netlab.WireGuardConfig{Key: homeKey, PeerPublic: gwKey.Public, Endpoint: netlab.ServerIPv4 + ":51820",
+		AllowedIPs: "10.201.0.0/24,10.202.0.1/32", Address: "10.202.0.2/32", Routes: []string{"10.201.0.0/24"}})
 
 	// The company's web server and its DNS server, on the company network.
 	v.corp.ServeHTTP(companyIPv4+":8080", http.HandlerFunc(func(rw http.ResponseWriter, _ *http.Request) {
@@ -270,12 +148,12 @@ func serveCompanyDNS(t *testing.T, ns *netlab.NS) {
 func unrelatedTunnel(t *testing.T, lab *netlab.Lab) []string {
 	a, b := lab.Namespace("othera"), lab.Namespace("otherb")
 	lab.Link(a, []string{"10.210.0.1/24"}, b, []string{"10.210.0.2/24"})
-	ka, kb := genKey(t), genKey(t)
-	da, db := startWG(t, a, wgName(t)), startWG(t, b, wgName(t))
-	da.configure(ka, kb.public, "10.210.0.2:51820", "10.211.0.2/32", "10.211.0.1/24")
-	db.configure(kb, ka.public, "10.210.0.1:51820", "10.211.0.1/32", "10.211.0.2/24")
+	ka, kb := netlab.NewWireGuardKey(t), netlab.NewWireGuardKey(t)
+	da, db := a.StartWireGuard(netlab.WireGuardName(t, "wfh")), b.StartWireGuard(netlab.WireGuardName(t, "wfh"))
+	da.Configure(netlab.WireGuardConfig{Key: ka, PeerPublic: kb.Public, Endpoint: "10.210.0.2:51820", AllowedIPs: "10.211.0.2/32", Address: "10.211.0.1/24"})
+	db.Configure(netlab.WireGuardConfig{Key: kb, PeerPublic: ka.Public, Endpoint: "10.210.0.1:51820", AllowedIPs: "10.211.0.1/32", Address: "10.211.0.2/24"})
 	poke(t, a, "10.211.0.2:9")
-	return []string{da.name, db.name}
+	return []string{da.Name, db.Name}
 }
 
 // poke opens a TCP connection from ns to addr, which sends traffic
@@ -370,7 +248,7 @@ func TestLabWireGuardStates(t *testing.T) {
 	up := runInNamespace(t, v.home, v.profile)
 	up.expect(t, stateConnected, report.Pass)
 	f := up.res.Facts
-	if f["tunnel_interface"] != v.homeWG.name || f["tunnel_mode"] != "split" || f["tunnel_client"] != "WireGuard" {
+	if f["tunnel_interface"] != v.homeWG.Name || f["tunnel_mode"] != "split" || f["tunnel_client"] != "WireGuard" {
 		t.Errorf("facts %v", f)
 	}
 	if !strings.Contains(f["tunnel_dns"], companyIPv4) || !strings.Contains(f["tunnel_routes"], "10.201.0.0/24") {
@@ -385,11 +263,11 @@ func TestLabWireGuardStates(t *testing.T) {
 		t.Errorf("targets answered: %+v", m)
 	}
 	for _, label := range []string{"http://" + companyName + ":8080/", companyIPv4 + ":8080"} {
-		if it, ok := item(up.res, "vpn_target", label); !ok || it.Status != report.Pass || it.Attributes["interface"] != v.homeWG.name {
+		if it, ok := item(up.res, "vpn_target", label); !ok || it.Status != report.Pass || it.Attributes["interface"] != v.homeWG.Name {
 			t.Errorf("target %s: %+v", label, it)
 		}
 	}
-	tun, ok := item(up.res, "tunnel", v.homeWG.name)
+	tun, ok := item(up.res, "tunnel", v.homeWG.Name)
 	if !ok || tun.Attributes["role"] != "company" || tun.Attributes["peer_endpoint"] != netlab.ServerIPv4+":51820" {
 		t.Errorf("tunnel item: %+v", tun)
 	}
@@ -401,7 +279,7 @@ func TestLabWireGuardStates(t *testing.T) {
 	}
 	// wg lists the gateway's and the unrelated tunnels too (one socket
 	// directory for every namespace): none of them may appear.
-	for _, name := range append(others, v.gwWG.name) {
+	for _, name := range append(others, v.gwWG.Name) {
 		if bytes.Contains(up.raw, []byte(name)) {
 			t.Errorf("another namespace's tunnel %s is in the result:\n%s", name, up.raw)
 		}
@@ -409,10 +287,10 @@ func TestLabWireGuardStates(t *testing.T) {
 
 	// Broken: the gateway's WireGuard stops; home keeps its interface and
 	// route, and its traffic now goes nowhere.
-	v.gwWG.stop()
+	v.gwWG.Stop()
 	broken := runInNamespace(t, v.home, v.profile)
 	broken.expect(t, stateNoTraffic, report.Fail)
-	if broken.res.Facts["tunnel_interface"] != v.homeWG.name {
+	if broken.res.Facts["tunnel_interface"] != v.homeWG.Name {
 		t.Errorf("facts %v", broken.res.Facts)
 	}
 	if !hasFix(broken.res, "Disconnect the VPN and connect again") || !findingWith(broken.res, "went into the tunnel to the VPN gateway and nothing came back") {
@@ -420,13 +298,13 @@ func TestLabWireGuardStates(t *testing.T) {
 	}
 
 	// Down: no tunnel at all.
-	v.homeWG.stop()
+	v.homeWG.Stop()
 	down := runInNamespace(t, v.home, v.profile)
 	down.expect(t, stateNotConnected, report.Fail)
 	if !strings.Contains(down.res.Summary, "Not connected") || !hasFix(down.res, "connect") {
 		t.Errorf("down: %q %+v", down.res.Summary, down.res.Findings)
 	}
-	if _, ok := item(down.res, "tunnel", v.homeWG.name); ok {
+	if _, ok := item(down.res, "tunnel", v.homeWG.Name); ok {
 		t.Error("the stopped tunnel is still listed")
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"math"
@@ -16,7 +14,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -66,7 +63,7 @@ func TestWatchLabSchedule(t *testing.T) {
 		t.Skip("a 90-second lab run; skipped with -short")
 	}
 	lab := netlab.New(t)
-	labNeedWireGuard(t)
+	netlab.NeedWireGuard(t)
 	bin := wfhBinary(t)
 	hops := lab.Chain("home", "homerouter", "isp", "server")
 	home, router, isp, server := hops[0], hops[1], hops[2], hops[3]
@@ -93,17 +90,17 @@ func TestWatchLabSchedule(t *testing.T) {
 	// addresses.
 	router.Run("ip", "route", "add", "unreachable", "10.201.0.0/24")
 
-	homeKey, gwKey := labGenKey(t), labGenKey(t)
-	homeWG := labStartWG(t, home.NS, labWGName(t))
-	gwName := labWGName(t)
-	gwWG := labStartWG(t, vpngw, gwName)
-	gwUp := func(d *labWG) {
-		d.configure(gwKey, homeKey.public, netlab.TopoHomeIPv4+":51820", "10.202.0.2/32", "10.202.0.1/24", "1")
-		d.ns.Run("ip", "route", "replace", "10.202.0.0/24", "dev", d.name)
-	}
-	gwUp(gwWG)
-	homeWG.configure(homeKey, gwKey.public, labVPNGateway+":51820", "10.201.0.0/24,10.202.0.1/32", "10.202.0.2/32", "")
-	home.Run("ip", "route", "add", "10.201.0.0/24", "dev", homeWG.name)
+	homeKey, gwKey := netlab.NewWireGuardKey(t), netlab.NewWireGuardKey(t)
+	homeWG := home.StartWireGuard(netlab.WireGuardName(t, "wfw"))
+	// The gateway's tunnel stops and starts again under its name, as a
+	// restarted VPN server's does; a keepalive makes it handshake at once.
+	gwName := netlab.WireGuardName(t, "wfw")
+	gwConfig := netlab.WireGuardConfig{Key: gwKey, PeerPublic: homeKey.Public, Endpoint: netlab.TopoHomeIPv4 + ":51820",
+		AllowedIPs: "10.202.0.2/32", PersistentKeepalive: 1, Address: "10.202.0.1/24", Routes: []string{"10.202.0.0/24"}}
+	gwWG := vpngw.StartWireGuard(gwName)
+	gwWG.Configure(gwConfig)
+	homeWG.Configure(netlab.WireGuardConfig{Key: homeKey, PeerPublic: gwKey.Public, Endpoint: labVPNGateway + ":51820",
+		AllowedIPs: "10.201.0.0/24,10.202.0.1/32", Address: "10.202.0.2/32", Routes: []string{"10.201.0.0/24"}})
 	labTunnelUp(t, home.NS, vpngw)
 
 	var mute atomic.Bool
@@ -137,8 +134,8 @@ func TestWatchLabSchedule(t *testing.T) {
 			start: func() { mute.Store(true) },
 			end:   func() { mute.Store(false) }},
 		{name: "the WireGuard peer stops and comes back", kind: report.WatchKindVPN, where: report.WhereBeyond, at: 58 * time.Second, dur: 10 * time.Second,
-			start: func() { gwWG.stop() },
-			end:   func() { gwWG = labStartWG(t, vpngw, gwName); gwUp(gwWG) }},
+			start: func() { gwWG.Stop() },
+			end:   func() { gwWG = vpngw.StartWireGuard(gwName); gwWG.Configure(gwConfig) }},
 	}
 	watchFor := labWarmUp + 74*time.Second
 
@@ -308,116 +305,6 @@ func labDNS(t *testing.T, ns *netlab.NS, mute *atomic.Bool) {
 	srv := &dns.Server{PacketConn: pc, Handler: mux}
 	go func() { _ = srv.ActivateAndServe() }()
 	t.Cleanup(func() { _ = srv.Shutdown() })
-}
-
-// WireGuard between namespaces, as the vpn check's lab tests build it.
-
-func labNeedWireGuard(t *testing.T) {
-	t.Helper()
-	for _, tool := range []string{"wg", "wireguard-go"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not found: install Debian packages wireguard-tools and wireguard-go", tool)
-		}
-	}
-}
-
-// labWGName is unique across tests: userspace tunnels of every namespace
-// share /var/run/wireguard.
-func labWGName(t *testing.T) string {
-	var b [4]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatal(err)
-	}
-	return "wfw" + hex.EncodeToString(b[:])
-}
-
-type labKey struct{ file, public string }
-
-func labGenKey(t *testing.T) labKey {
-	t.Helper()
-	priv, err := exec.Command("wg", "genkey").Output()
-	if err != nil {
-		t.Fatalf("wg genkey: %v", err)
-	}
-	cmd := exec.Command("wg", "pubkey")
-	cmd.Stdin = bytes.NewReader(priv)
-	pub, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("wg pubkey: %v", err)
-	}
-	path := filepath.Join(t.TempDir(), "key")
-	if err := os.WriteFile(path, priv, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return labKey{file: path, public: strings.TrimSpace(string(pub))}
-}
-
-type labWG struct {
-	ns   *netlab.NS
-	name string
-	cmd  *exec.Cmd
-	done chan struct{}
-}
-
-// labStartWG starts wireguard-go in the foreground and waits for its
-// interface; it is stopped at cleanup, before the namespace goes.
-func labStartWG(t *testing.T, ns *netlab.NS, name string) *labWG {
-	t.Helper()
-	cmd := ns.Command(context.Background(), "wireguard-go", "-f", name)
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("wireguard-go: %v", err)
-	}
-	d := &labWG{ns: ns, name: name, cmd: cmd, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(d.done) }()
-	t.Cleanup(func() {
-		d.stop()
-		_ = os.Remove(filepath.Join("/var/run/wireguard", name+".sock"))
-	})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := exec.Command("ip", "-n", ns.Name(), "link", "show", name).CombinedOutput(); err == nil {
-			return d
-		}
-		select {
-		case <-d.done:
-			t.Fatalf("wireguard-go %s ended: %s", name, logs.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("wireguard-go %s: no interface after 10 s: %s", name, logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func (d *labWG) stop() {
-	if d.cmd.Process == nil {
-		return
-	}
-	_ = d.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-d.done:
-	case <-time.After(3 * time.Second):
-		_ = d.cmd.Process.Kill()
-		<-d.done
-	}
-}
-
-// configure gives the device its key, its peer and its address; a
-// keepalive makes it start the handshake at once.
-func (d *labWG) configure(key labKey, peer, endpoint, allowed, addr, keepalive string) {
-	args := []string{"set", d.name, "private-key", key.file, "listen-port", "51820", "peer", peer, "allowed-ips", allowed}
-	if endpoint != "" {
-		args = append(args, "endpoint", endpoint)
-	}
-	if keepalive != "" {
-		args = append(args, "persistent-keepalive", keepalive)
-	}
-	d.ns.Run("wg", args...)
-	d.ns.Run("ip", "addr", "add", addr, "dev", d.name)
-	d.ns.Run("ip", "link", "set", d.name, "up")
 }
 
 // TestWatchLabMemory runs the real binary for WFH_WATCH_RSS (a duration,
