@@ -159,6 +159,11 @@ func TestWfhExeWatch(t *testing.T) {
 		if run.rep.Host.OS != "windows" || wt.Ended != report.WatchEndedTimeUp || wt.Method != "icmp_raw" {
 			t.Errorf("host %q, ended %q, method %q; want windows, time_up, icmp_raw (raw ICMP sockets, as on Windows)", run.rep.Host.OS, wt.Ended, wt.Method)
 		}
+		// The default path, from Windows' adapters and route table.
+		t.Logf("connection: %s", wt.Connection)
+		if !strings.Contains(wt.Connection, netlab.TopoGatewayIPv4) {
+			t.Errorf("the connection %q does not name the router %s", wt.Connection, netlab.TopoGatewayIPv4)
+		}
 		// The router, from the Windows route table (GetIpForwardTable2),
 		// watched at home and answering.
 		if r, ok := run.rung("gateway", netlab.TopoGatewayIPv4); !ok || r.Where != report.WhereHome || !answered(r) {
