@@ -438,6 +438,10 @@ func systemWatchSources(t watch.Targets) (watchSources, error) {
 		ladder: &watch.SystemLadder{Targets: t, Hops: watch.ICMPHops{}},
 		clock:  watch.NewSystemClock(),
 	}
+	if err := watch.UDPUnavailable(); err != nil {
+		s.dns = watch.DNSProber{TCP: true}
+		s.notes = append(s.notes, "DNS lookups are sent over TCP: this system cannot open a UDP socket (as under Wine, which lacks an operation Go needs for one)")
+	}
 	p, err := watch.NewPinger()
 	if err != nil {
 		s.echo = watch.TCPProber{}

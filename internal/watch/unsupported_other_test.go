@@ -1,0 +1,9 @@
+//go:build !windows
+
+package watch
+
+import "syscall"
+
+// errUnsupportedSocket is the system's "operation not supported" socket
+// error (see unsupported).
+var errUnsupportedSocket = syscall.EOPNOTSUPP
