@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
-	"syscall"
 	"time"
 
 	mdns "github.com/miekg/dns"
 
 	"github.com/wfh-cli/wfh/checks"
 	"github.com/wfh-cli/wfh/checks/probeutil"
+	"github.com/wfh-cli/wfh/internal/neterr"
 )
 
 const (
@@ -127,7 +127,7 @@ func exchange(ctx context.Context, d checks.Dialer, network string, server netip
 	defer cancel()
 	conn, err := d.DialContext(ctx, network, server.String())
 	if err != nil {
-		if network == "udp" && socketUnsupported(err) {
+		if network == "udp" && neterr.Unsupported(err) {
 			return nil, opened, fmt.Errorf("%w: %w", errUDPUnavailable, err)
 		}
 		return nil, opened, err
@@ -178,18 +178,6 @@ func exchange(ctx context.Context, d checks.Dialer, network string, server netip
 	}
 	return r, opened, nil
 }
-
-// socketUnsupported reports an error that says the system lacks a socket
-// operation: EOPNOTSUPP on Unix, WSAEOPNOTSUPP (10045) on Windows, where
-// syscall.EOPNOTSUPP is not the Winsock code.
-func socketUnsupported(err error) bool {
-	var code syscall.Errno
-	return errors.Is(err, syscall.EOPNOTSUPP) || errors.Is(err, errors.ErrUnsupported) ||
-		(errors.As(err, &code) && code == wsaEOPNOTSUPP)
-}
-
-// wsaEOPNOTSUPP is Winsock's "operation not supported" (winsock2.h).
-const wsaEOPNOTSUPP = 10045
 
 // ctxErr prefers the context's reason when it ended the read (the
 // AfterFunc closed the connection, which reads as "use of closed

@@ -247,3 +247,19 @@ func (w Words) Phrase(k Kind) string {
 	}
 	return defaultWords[k]
 }
+
+// Unsupported reports an error that says the system lacks a socket
+// operation (EOPNOTSUPP on Unix; Winsock's WSAEOPNOTSUPP, 10045, on
+// Windows, where syscall.EOPNOTSUPP is not the Winsock code): the system,
+// not the network, failed. Wine 8.0 is such a system for every UDP socket
+// of a Go program: Go's net package turns off SIO_UDP_NETRESET on each
+// one (go.dev/issue/68614) and Wine answers WSAEOPNOTSUPP, so callers ask
+// over TCP instead. The code is tested on every OS (it is a plain number).
+func Unsupported(err error) bool {
+	var code syscall.Errno
+	return errors.Is(err, syscall.EOPNOTSUPP) || errors.Is(err, errors.ErrUnsupported) ||
+		(errors.As(err, &code) && code == wsaEOPNOTSUPP)
+}
+
+// wsaEOPNOTSUPP is Winsock's "operation not supported" (winsock2.h).
+const wsaEOPNOTSUPP syscall.Errno = 10045

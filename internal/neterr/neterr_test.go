@@ -53,3 +53,25 @@ func TestPlatform(t *testing.T) {
 		}
 	}
 }
+
+func TestUnsupported(t *testing.T) {
+	wrapped := func(e error) error {
+		return &net.OpError{Op: "dial", Net: "udp", Err: os.NewSyscallError("wsaioctl", e)}
+	}
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{wrapped(syscall.EOPNOTSUPP), true},
+		{wrapped(syscall.Errno(10045)), true}, // Wine's answer to SIO_UDP_NETRESET
+		{fmt.Errorf("listen: %w", errors.ErrUnsupported), true},
+		{wrapped(syscall.ECONNREFUSED), false},
+		{wrapped(syscall.Errno(10061)), false},         // WSAECONNREFUSED: the network answered
+		{errors.New("operation not supported"), false}, // text is never read
+		{nil, false},
+	} {
+		if got := Unsupported(c.err); got != c.want {
+			t.Errorf("Unsupported(%v) = %v, want %v", c.err, got, c.want)
+		}
+	}
+}

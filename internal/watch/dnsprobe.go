@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/wfh-cli/wfh/internal/neterr"
 )
 
 // DNSProber looks a name up at one DNS server directly, over UDP, the
@@ -75,7 +76,7 @@ func (p DNSProber) Cost(r Rung) int {
 func UDPUnavailable() error {
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
-		if unsupported(err) {
+		if neterr.Unsupported(err) {
 			return fmt.Errorf("the system lacks an operation every UDP socket needs: %w", err)
 		}
 		return nil // another failure (no loopback): not a reason to leave UDP
@@ -126,7 +127,7 @@ func (p DNSProber) Probe(ctx context.Context, r Rung, timeout time.Duration) Res
 	}
 	took := time.Since(start)
 	switch {
-	case err != nil && unsupported(err):
+	case err != nil && neterr.Unsupported(err):
 		// The socket could not be made, nothing was sent: ask over TCP
 		// (a system UDPUnavailable did not catch).
 		return p.probeTCP(ctx, r, timeout)

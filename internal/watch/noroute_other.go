@@ -18,10 +18,3 @@ func noRoute(err error) bool {
 func refused(err error) bool {
 	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
 }
-
-// unsupported recognises a socket the system cannot make or configure
-// (EOPNOTSUPP): the system lacks the operation, the network is not at
-// fault.
-func unsupported(err error) bool {
-	return errors.Is(err, syscall.EOPNOTSUPP) || errors.Is(err, errors.ErrUnsupported)
-}

@@ -24,15 +24,3 @@ func refused(err error) bool {
 	}
 	return false
 }
-
-// unsupported recognises a socket the system cannot make or configure
-// (WSAEOPNOTSUPP, 10045): Wine 8.0 answers it to the SIO_UDP_NETRESET
-// ioctl Go's net package sets on every UDP socket, so no UDP socket of
-// wfh.exe opens there (see DNSProber.TCP).
-func unsupported(err error) bool {
-	var errno syscall.Errno
-	if errors.As(err, &errno) && errno == 10045 {
-		return true
-	}
-	return errors.Is(err, errors.ErrUnsupported)
-}

@@ -5,5 +5,5 @@ package watch
 import "syscall"
 
 // errUnsupportedSocket is the system's "operation not supported" socket
-// error (see unsupported).
+// error (see neterr.Unsupported).
 var errUnsupportedSocket = syscall.EOPNOTSUPP
