@@ -26,10 +26,14 @@ import (
 func serve(t testing.TB, l net.Listener, h func(net.Conn)) string {
 	t.Helper()
 	var wg sync.WaitGroup
-	done := make(chan struct{})
 	var mu sync.Mutex
 	var open []net.Conn
+	// The accept loop holds a count of its own until it ends, so the
+	// connections' Add never meets a zero counter while the cleanup waits
+	// (a WaitGroup race the race detector reports).
+	wg.Add(1)
 	go func() {
+		defer wg.Done()
 		for {
 			c, err := l.Accept()
 			if err != nil {
@@ -48,7 +52,6 @@ func serve(t testing.TB, l net.Listener, h func(net.Conn)) string {
 		}
 	}()
 	t.Cleanup(func() {
-		close(done)
 		l.Close()
 		mu.Lock()
 		for _, c := range open {
