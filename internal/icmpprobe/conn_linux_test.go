@@ -5,7 +5,9 @@ package icmpprobe
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,12 +72,13 @@ func TestHopsAndPathMTU(t *testing.T) {
 						t.Errorf("TTL %d: got %+v, want %v from %v", ttl, r, want.Kind, want.From)
 					}
 				}
-				res, err := PathMTU(ctx, c, dst, PMTUOptions{Timeout: 2 * time.Second})
+				rec := &recordingProber{p: c}
+				res, err := PathMTU(ctx, rec, dst, PMTUOptions{Timeout: 2 * time.Second})
 				if err != nil {
-					t.Fatal(err)
+					t.Fatalf("%v; probes: %s", err, rec)
 				}
 				if res.MTU != fam.want || !res.Exact {
-					t.Errorf("path MTU %+v, want exactly %d", res, fam.want)
+					t.Errorf("path MTU %+v, want exactly %d; probes: %s", res, fam.want, rec)
 				} else {
 					t.Logf("path MTU %d in %d probes (reported by %v)", res.MTU, res.Probes, res.ReportedBy)
 				}
@@ -177,3 +180,26 @@ func TestEchoSessionCountsEveryDrop(t *testing.T) {
 		}
 	}
 }
+
+// recordingProber keeps each probe's size and answer, so a failed search
+// says how it went.
+type recordingProber struct {
+	p     Prober
+	steps []string
+}
+
+func (r *recordingProber) Probe(ctx context.Context, p Probe) (Reply, error) {
+	start := time.Now()
+	rep, err := r.p.Probe(ctx, p)
+	step := fmt.Sprintf("%d: %v", p.Size, rep.Kind)
+	if rep.MTU > 0 {
+		step += fmt.Sprintf(" (MTU %d from %v)", rep.MTU, rep.From)
+	}
+	if err != nil {
+		step += " error " + err.Error()
+	}
+	r.steps = append(r.steps, step+fmt.Sprintf(" after %s", time.Since(start).Round(time.Millisecond)))
+	return rep, err
+}
+
+func (r *recordingProber) String() string { return strings.Join(r.steps, ", ") }
