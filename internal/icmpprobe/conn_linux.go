@@ -123,22 +123,26 @@ func (c *Conn) Probe(ctx context.Context, p Probe) (Reply, error) {
 	}
 	start := time.Now()
 	err := unix.Sendto(c.fd, msg, 0, sa)
-	if err != nil && !errors.Is(err, unix.EMSGSIZE) && !errors.Is(err, unix.EAGAIN) {
+	var localMTU int
+	tooBigHere := false
+	if errors.Is(err, unix.EMSGSIZE) {
+		localMTU, tooBigHere = c.localTooBig()
+	}
+	if err != nil && !errors.Is(err, unix.EAGAIN) && !tooBigHere {
 		// An error from an earlier probe's ICMP message may still be
-		// pending on the socket and is returned by this send: once more.
+		// pending on the socket and is returned by this send (EMSGSIZE
+		// too, from a Packet Too Big: then the kernel queued no local
+		// error for this packet, which was not sent): once more.
 		err = unix.Sendto(c.fd, msg, 0, sa)
+		if errors.Is(err, unix.EMSGSIZE) {
+			localMTU, _ = c.localTooBig()
+		}
 	}
 	switch {
 	case errors.Is(err, unix.EMSGSIZE):
 		// Larger than the interface or the path MTU the kernel already
-		// knows; the error queue says which size fits.
-		r := Reply{Kind: TooBig}
-		for _, e := range c.readErrors() {
-			if cr, ok := e.classify(c.v6); ok && cr.Kind == TooBig && e.Origin == originLocal {
-				r.MTU = cr.MTU
-			}
-		}
-		return r, nil
+		// knows; the error queue said which size fits.
+		return Reply{Kind: TooBig, MTU: localMTU}, nil
 	case errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM):
 		return Reply{}, fmt.Errorf("send to %v: %w (%w)", dst, ErrNotPermitted, err)
 	case errors.Is(err, unix.ENETUNREACH) || errors.Is(err, unix.EHOSTUNREACH):
@@ -251,6 +255,19 @@ func (c *Conn) readErrors() []queuedErr {
 	return out
 }
 
+// localTooBig reads the error queue after a send failed with EMSGSIZE:
+// the kernel queues a local error with the MTU that fits when the packet
+// itself was too big (IP_RECVERR/IPV6_RECVERR are on). ok is false when
+// there is none: the EMSGSIZE was an earlier probe's, left pending.
+func (c *Conn) localTooBig() (mtu int, ok bool) {
+	for _, e := range c.readErrors() {
+		if cr, isErr := e.classify(c.v6); isErr && cr.Kind == TooBig && e.Origin == originLocal {
+			mtu, ok = cr.MTU, true
+		}
+	}
+	return mtu, ok
+}
+
 // readReplies reads what arrived and returns the echo reply to the current
 // probe, if any.
 func (c *Conn) readReplies() (Reply, bool) {
@@ -282,6 +299,12 @@ func (c *Conn) readReplies() (Reply, bool) {
 // drain discards what earlier probes left: late replies and errors.
 func (c *Conn) drain() {
 	c.readErrors()
+	// Reading SO_ERROR clears the socket's pending error. The kernel
+	// queues an ICMP error's entry and only then sets that error: a probe
+	// that read the entry in between leaves it pending, and the next
+	// send would return it as its own (a 1380-byte probe reported too big
+	// by the Packet Too Big of the 1500-byte one before it).
+	_, _ = unix.GetsockoptInt(c.fd, unix.SOL_SOCKET, unix.SO_ERROR)
 	for range 256 {
 		if _, _, err := unix.Recvfrom(c.fd, c.buf, unix.MSG_DONTWAIT); err != nil {
 			return
