@@ -1,6 +1,10 @@
 package latency
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/wfh-cli/wfh/internal/rttstats"
+)
 
 // Levels of the ladder: each is one segment further from the computer.
 const (
@@ -136,7 +140,7 @@ func locate(rungs []rungLoss, floor float64) location {
 		for _, r := range byLevel[levels[i]] {
 			if behind.sent > 0 {
 				b := behind.rate()
-				if r.rate() >= b+max(limitMargin, b) && binomialTail(r.lost, r.sent, max(b, floor)) < limitSignificance {
+				if r.rate() >= b+max(limitMargin, b) && rttstats.BinomialTail(r.lost, r.sent, max(b, floor)) < limitSignificance {
 					limits[r.index] = true
 					continue
 				}
@@ -167,7 +171,7 @@ func locate(rungs []rungLoss, floor float64) location {
 		return t
 	}
 	// shows: r's loss is above the floor, at significance alpha.
-	shows := func(r rungLoss, alpha float64) bool { return binomialTail(r.lost, r.sent, floor) < alpha }
+	shows := func(r rungLoss, alpha float64) bool { return rttstats.BinomialTail(r.lost, r.sent, floor) < alpha }
 	loc := location{Where: locUncertain}
 	for i, l := range levels {
 		if !observed[i] {
@@ -224,7 +228,7 @@ func locate(rungs []rungLoss, floor float64) location {
 			case limits[r.index]:
 			case i == n-1 || loc.Level != 0 && l >= loc.Level:
 				continue
-			case binomialTail(r.lost, r.sent, max(est[i], floor)) < significance || est[i] < r.rate() && binomialTail(r.lost, r.sent, floor) < significance:
+			case rttstats.BinomialTail(r.lost, r.sent, max(est[i], floor)) < significance || est[i] < r.rate() && rttstats.BinomialTail(r.lost, r.sent, floor) < significance:
 			default:
 				continue
 			}

@@ -18,37 +18,13 @@ type series struct {
 // them.
 func (s series) stats() rttstats.Summary { return rttstats.Summarize(s.rtt) }
 
-// binomialTail is P(X >= k) for X ~ Binomial(n, p): the p-value of a
-// one-sided test that k losses in n probes exceed a loss rate p.
-func binomialTail(k, n int, p float64) float64 {
-	switch {
-	case k <= 0:
-		return 1
-	case k > n:
-		return 0
-	case p <= 0:
-		return 0
-	case p >= 1:
-		return 1
-	}
-	lp, lq := math.Log(p), math.Log1p(-p)
-	lnN, _ := math.Lgamma(float64(n + 1))
-	var sum float64
-	for i := k; i <= n; i++ {
-		li, _ := math.Lgamma(float64(i + 1))
-		lni, _ := math.Lgamma(float64(n - i + 1))
-		sum += math.Exp(lnN - li - lni + float64(i)*lp + float64(n-i)*lq)
-	}
-	return math.Min(sum, 1)
-}
-
 // binomialHead is P(X <= k) for X ~ Binomial(n, p): the p-value of a
 // one-sided test that k losses in n probes fall short of a loss rate p.
 func binomialHead(k, n int, p float64) float64 {
 	if k >= n {
 		return 1
 	}
-	return 1 - binomialTail(k+1, n, p)
+	return 1 - rttstats.BinomialTail(k+1, n, p)
 }
 
 // fisherBelow is the p-value of Fisher's exact test that a loses a

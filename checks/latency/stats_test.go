@@ -47,7 +47,7 @@ func TestBinomialTail(t *testing.T) {
 		// 20 of 200 at 10 %: the mean, a little above one half (exact sum).
 		{20, 200, 0.10, 0.53446},
 	} {
-		if got := binomialTail(tc.k, tc.n, tc.p); math.Abs(got-tc.want) > 5e-4 {
+		if got := rttstats.BinomialTail(tc.k, tc.n, tc.p); math.Abs(got-tc.want) > 5e-4 {
 			t.Errorf("P(X>=%d | n=%d, p=%v) = %.5f, want %.5f", tc.k, tc.n, tc.p, got, tc.want)
 		}
 	}

@@ -184,3 +184,28 @@ func clamp(v float64, lo, hi time.Duration) time.Duration {
 	// have rounded up, hence the last min.
 	return min(max(time.Duration(v), lo), hi)
 }
+
+// BinomialTail is P(X >= k) for X ~ Binomial(n, p): the p-value of a
+// one-sided test that k losses in n probes exceed a loss rate p (the
+// latency check's loss location and the watch's loss bursts).
+func BinomialTail(k, n int, p float64) float64 {
+	switch {
+	case k <= 0:
+		return 1
+	case k > n:
+		return 0
+	case p <= 0:
+		return 0
+	case p >= 1:
+		return 1
+	}
+	lp, lq := math.Log(p), math.Log1p(-p)
+	lnN, _ := math.Lgamma(float64(n + 1))
+	var sum float64
+	for i := k; i <= n; i++ {
+		li, _ := math.Lgamma(float64(i + 1))
+		lni, _ := math.Lgamma(float64(n - i + 1))
+		sum += math.Exp(lnN - li - lni + float64(i)*lp + float64(n-i)*lq)
+	}
+	return math.Min(sum, 1)
+}

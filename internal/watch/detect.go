@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wfh-cli/wfh/internal/rttstats"
 	"github.com/wfh-cli/wfh/report"
 )
 
@@ -434,7 +435,7 @@ func (d *detector) startOutage() {
 					last = x.at
 				}
 			})
-			if lost >= lossMinLost && binomialTail(lost, sent, d.loss.base) < lossSignificance {
+			if lost >= lossMinLost && rttstats.BinomialTail(lost, sent, d.loss.base) < lossSignificance {
 				d.loss.last = last
 				d.endLoss(false)
 			} else {
@@ -522,7 +523,7 @@ func (d *detector) lossSample(s *sample) {
 			return
 		}
 		base := d.backgroundLoss(s.at - lossWindow)
-		if binomialTail(lost, n, base) >= lossSignificance {
+		if rttstats.BinomialTail(lost, n, base) >= lossSignificance {
 			return
 		}
 		d.loss = &lossEp{first: first, last: s.at, base: base}

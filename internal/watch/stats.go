@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/wfh-cli/wfh/internal/rttstats"
 )
 
 // histogram keeps round trips in logarithmic buckets, so a rung's
@@ -59,30 +61,6 @@ func (h *histogram) quantile(q float64) (time.Duration, bool) {
 		}
 	}
 	return h.max, true
-}
-
-// binomialTail is P(X >= k) for X ~ Binomial(n, p): the p-value of a
-// one-sided test that k losses in n probes exceed a loss rate p.
-func binomialTail(k, n int, p float64) float64 {
-	switch {
-	case k <= 0:
-		return 1
-	case k > n:
-		return 0
-	case p <= 0:
-		return 0
-	case p >= 1:
-		return 1
-	}
-	lp, lq := math.Log(p), math.Log1p(-p)
-	lnN, _ := math.Lgamma(float64(n + 1))
-	var sum float64
-	for i := k; i <= n; i++ {
-		li, _ := math.Lgamma(float64(i + 1))
-		lni, _ := math.Lgamma(float64(n - i + 1))
-		sum += math.Exp(lnN - li - lni + float64(i)*lp + float64(n-i)*lq)
-	}
-	return math.Min(sum, 1)
 }
 
 // medianDur is the median of ds (sorting a copy); false when empty.
@@ -148,7 +126,7 @@ func locateLoss(counts map[Level]levelCount, floor float64) Level {
 		all := true
 		for _, later := range levels[i:] {
 			c := counts[later]
-			if binomialTail(c.lost, c.sent, math.Max(base, floor)) >= significance {
+			if rttstats.BinomialTail(c.lost, c.sent, math.Max(base, floor)) >= significance {
 				all = false
 				break
 			}
